@@ -1,0 +1,10 @@
+"""ecr-share: share container images from one ECR registry with every other AWS account.
+
+Pure modules (no Pulumi): ``aws_rules``, ``model``, ``validation``, ``stack_config``, ``policies``,
+``naming``, ``containers``, ``build_outputs``, ``stack_files``.
+Pulumi components: ``shared_repository.SharedRepository`` (build account),
+``consumer.PullExecutionRole`` and ``consumer.CrossAccountTaskDefinition`` (environment accounts).
+The program that wires them per stack: ``program``.
+
+Nothing is imported here, so the pure modules and command lines load without the Pulumi SDKs.
+"""

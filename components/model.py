@@ -1,0 +1,95 @@
+"""The validated shape of a stack's configuration: plain frozen records, no Pulumi.
+
+Build them with ``components.stack_config.parse_stack_config`` (or the ``parse_*`` helpers there),
+which validate every value and name the offending config key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NAMESPACE = "ecr-share"
+
+
+@dataclass(frozen=True)
+class AccountsAccess:
+    """Pull granted to each listed account's root, i.e. to principals the account allows."""
+
+    accounts: tuple[str, ...]
+
+    @property
+    def mode(self) -> str:
+        return "accounts"
+
+
+@dataclass(frozen=True)
+class OrganizationAccess:
+    """Pull granted to every principal of an AWS Organization, optionally only below OU paths."""
+
+    organization_id: str
+    organization_paths: tuple[str, ...] = ()
+
+    @property
+    def mode(self) -> str:
+        return "organization"
+
+
+Access = AccountsAccess | OrganizationAccess
+
+
+@dataclass(frozen=True)
+class RepositorySpec:
+    name: str
+    scan_on_push: bool = True
+    image_tag_mutability: str = "IMMUTABLE"
+    encryption_type: str = "AES256"
+    kms_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One Fargate task definition running one image from the shared registry."""
+
+    name: str
+    repository: str
+    cpu: int
+    memory: int
+    container_port: int
+    image_tag: str | None = None
+    image_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildStack:
+    stack: str
+    account_id: str
+    region: str
+    repositories: tuple[RepositorySpec, ...]
+    access: Access
+
+    @property
+    def kind(self) -> str:
+        return "build"
+
+
+@dataclass(frozen=True)
+class EnvironmentStack:
+    stack: str
+    account_id: str
+    region: str
+    build_stack: str
+    services: tuple[ServiceSpec, ...]
+    organization_path: str | None = None
+    log_retention_days: int = 30
+    repositories: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The repositories this stack pulls from, sorted and unique: the role is scoped to these.
+        object.__setattr__(self, "repositories", tuple(sorted({s.repository for s in self.services})))
+
+    @property
+    def kind(self) -> str:
+        return "environment"
+
+
+StackConfig = BuildStack | EnvironmentStack
