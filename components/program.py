@@ -65,7 +65,15 @@ def read_build_outputs(config: EnvironmentStack) -> pulumi.Output[BuildOutputs]:
     ``require_output`` makes a missing export fail loudly instead of deploying with ``None``.
     """
     reference = pulumi.StackReference(config.build_stack)
-    values = pulumi.Output.all(*[reference.require_output(name) for name in build_outputs.BUILD_OUTPUT_NAMES])
+    # require_output alone fails with a bare KeyError; gating each name on a presence check makes
+    # the failure say which stack lacks which output and what to do about it.
+    present = reference.outputs.apply(lambda outputs: _require_build_outputs(config.build_stack, outputs))
+    values = pulumi.Output.all(
+        *[
+            reference.require_output(present.apply(_constant(name)))
+            for name in build_outputs.BUILD_OUTPUT_NAMES
+        ]
+    )
 
     def checked(resolved: list[Any]) -> BuildOutputs:
         build = BuildOutputs.from_values(
@@ -84,6 +92,19 @@ def read_build_outputs(config: EnvironmentStack) -> pulumi.Output[BuildOutputs]:
 
 def _image_of(service: ServiceSpec) -> Callable[[BuildOutputs], str]:
     return lambda build: service_image(service.repository, build, service.image_tag, service.image_digest)
+
+
+def _require_build_outputs(build_stack: str, outputs: dict[str, Any]) -> None:
+    missing = [name for name in build_outputs.BUILD_OUTPUT_NAMES if name not in outputs]
+    if missing:
+        raise pulumi.RunError(
+            f"{NAMESPACE}:buildStack: {build_stack} has no output {', '.join(missing)}: deploy the build "
+            "stack with this version of ecr-share first (pulumi up -s build)"
+        )
+
+
+def _constant(value: str) -> Callable[[Any], str]:
+    return lambda _: value
 
 
 def deploy_environment(config: EnvironmentStack) -> None:

@@ -1,0 +1,183 @@
+"""Run the real ``__main__.py`` under Pulumi's mock engine and record what it registers.
+
+Pitfalls this harness avoids (DEVELOPERS.md):
+- ``preview=False``, so every ``apply`` runs and its assertions or errors count;
+- the program runs inside ``@pulumi.runtime.test``, which waits for every registration;
+- ``__main__.py`` is re-executed with ``runpy`` on every run, and all resources are created by
+  functions it calls, so nothing is registered only once per process;
+- ``organization="organization"``, as on a DIY backend, so stack names are fully qualified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import runpy
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, settings
+
+from components.naming import repository_arn, repository_url
+from components.stack_files import load_stack_config
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MAIN = PROJECT_DIR / "__main__.py"
+PROJECT = "ecr-share"
+ORGANIZATION = "organization"
+
+
+@dataclass
+class Registered:
+    """One resource registration as the engine saw it (inputs camelCased, as pulumi-aws sends them)."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    protect: bool
+    parent_urn: str
+
+
+@dataclass
+class ProgramRun:
+    resources: list[Registered] = field(default_factory=list)
+    exports: dict[str, Any] = field(default_factory=dict)
+    stack_references: list[str] = field(default_factory=list)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str, name: str | None = None) -> Registered:
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {typ} {name or ''}, got {[r.name for r in found]}"
+        return found[0]
+
+    def types(self) -> list[str]:
+        return sorted(r.typ for r in self.resources)
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Answers registrations the way AWS would name things, for the stack's own account and Region."""
+
+    def __init__(
+        self, account: str, region: str, stack_outputs: Mapping[str, Mapping[str, Any]], run: ProgramRun
+    ) -> None:
+        self.account = account
+        self.region = region
+        self.stack_outputs = stack_outputs
+        self.run = run
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            target = args.inputs["name"]
+            self.run.stack_references.append(target)
+            if target not in self.stack_outputs:
+                raise Exception(f"unknown stack {target!r}")
+            return target, {"name": target, "outputs": dict(self.stack_outputs[target])}
+        return f"{args.name}-id", {**args.inputs, **self._outputs(args.typ, args.inputs)}
+
+    def _outputs(self, typ: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        account, region = self.account, self.region
+        if typ == "aws:ecr/repository:Repository":
+            return {
+                "arn": repository_arn(region, account, inputs["name"]),
+                "repositoryUrl": repository_url(region, account, inputs["name"]),
+                "registryId": account,
+            }
+        if typ == "aws:iam/role:Role":
+            return {"arn": f"arn:aws:iam::{account}:role/{inputs['name']}"}
+        if typ == "aws:ecs/taskDefinition:TaskDefinition":
+            return {"arn": f"arn:aws:ecs:{region}:{account}:task-definition/{inputs['family']}:1"}
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{inputs['name']}"}
+        return {}
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    """The mock monitor, also keeping the resource options the Mocks interface does not show."""
+
+    def __init__(self, recorder: _Mocks) -> None:
+        super().__init__(recorder)
+        self.recorder = recorder
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.recorder.run.resources.append(
+                Registered(
+                    typ=request.type,
+                    name=request.name,
+                    inputs=json.loads(json.dumps(self.resources[response.urn].state, default=str)),
+                    protect=bool(request.protect),
+                    parent_urn=request.parent,
+                )
+            )
+        return response
+
+
+def config_for_runtime(config: Mapping[str, Any]) -> dict[str, str]:
+    """Stack-file values as the engine hands them to a program: strings, structured ones as JSON."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def run_program(
+    stack: str,
+    config: Mapping[str, Any],
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    run: ProgramRun | None = None,
+) -> ProgramRun:
+    """Run ``__main__.py`` for one stack with the given config map; return what it registered.
+
+    Pass ``run`` to keep what was registered even when the program fails.
+    """
+    account = str((config.get("aws:allowedAccountIds") or ["000000000000"])[0])
+    region = str(config.get("aws:region", "us-east-1"))
+    recorder = _Mocks(account, region, stack_outputs or {}, run if run is not None else ProgramRun())
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.reset_options(project=PROJECT, stack=stack, organization=ORGANIZATION)
+    pulumi.runtime.set_mocks(
+        recorder,
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        organization=ORGANIZATION,
+        monitor=_RecordingMonitor(recorder),
+    )
+    pulumi.runtime.set_all_config(config_for_runtime(config))
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        runpy.run_path(str(MAIN), run_name="__main__")
+        root = settings.get_root_resource()
+        exported: dict[str, Any] = dict(getattr(root, "outputs", {}))
+        return pulumi.Output.from_input(exported).apply(recorder.run.exports.update)
+
+    try:
+        program()
+    finally:
+        # A fresh loop per run, closed after it, so no run hands pending work to the next.
+        loop.close()
+        asyncio.set_event_loop(None)
+        # A failed run leaves Output coroutines that were never awaited. Collect them now: left to
+        # a later, random collection, their warnings can fire inside a parser and crash CPython
+        # 3.11's AST recursion check ("AST constructor recursion depth mismatch").
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="coroutine .* was never awaited", category=RuntimeWarning
+            )
+            gc.collect()
+    return recorder.run
+
+
+def run_stack_file(stack: str, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None) -> ProgramRun:
+    """Run the program for a committed ``Pulumi.<stack>.yaml``."""
+    return run_program(stack, load_stack_config(PROJECT_DIR, stack), stack_outputs)
