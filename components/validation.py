@@ -15,68 +15,74 @@ def _matches(pattern: re.Pattern[str], value: Any) -> bool:
     return isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
+def _matching(pattern: re.Pattern[str], key: str, value: Any, problem: str) -> str:
+    """The value, if it is a string that matches the whole pattern; otherwise a ConfigError."""
+    if not _matches(pattern, value):
+        raise ConfigError(key, value, problem)
+    return str(value)
+
+
 def account_id(key: str, value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML reads an unquoted ID as a number and drops leading zeros: accept it only if intact.
         value = str(value)
         if not _matches(aws_rules.ACCOUNT_ID, value):
             raise ConfigError(key, value, "is not a 12-digit AWS account ID (quote account IDs in YAML)")
-    if not _matches(aws_rules.ACCOUNT_ID, value):
-        raise ConfigError(key, value, "is not a 12-digit AWS account ID")
-    return str(value)
+    return _matching(aws_rules.ACCOUNT_ID, key, value, "is not a 12-digit AWS account ID")
 
 
 def organization_id(key: str, value: Any) -> str:
-    if not _matches(aws_rules.ORGANIZATION_ID, value):
-        raise ConfigError(key, value, 'is not an AWS Organizations ID ("o-" and 10 to 32 of [a-z0-9])')
-    return str(value)
+    return _matching(
+        aws_rules.ORGANIZATION_ID,
+        key,
+        value,
+        'is not an AWS Organizations ID ("o-" and 10 to 32 of [a-z0-9])',
+    )
 
 
 def organization_path(key: str, value: Any, organization: str | None = None) -> str:
-    if not _matches(aws_rules.ORGANIZATION_PATH, value):
-        raise ConfigError(
-            key,
-            value,
-            'is not an organization path like "o-abc123def4/r-ab12/ou-ab12-11111111/" '
-            '(org ID, root ID, OU IDs, a trailing "/", optionally ending in "*")',
-        )
-    if organization is not None and not str(value).startswith(organization + "/"):
+    path = _matching(
+        aws_rules.ORGANIZATION_PATH,
+        key,
+        value,
+        'is not an organization path like "o-abc123def4/r-ab12/ou-ab12-11111111/" '
+        '(org ID, root ID, OU IDs, a trailing "/", optionally ending in "*")',
+    )
+    if organization is not None and not path.startswith(organization + "/"):
         raise ConfigError(key, value, f'is not inside the organization "{organization}"')
-    return str(value)
+    return path
 
 
 def region(key: str, value: Any) -> str:
-    if not _matches(aws_rules.REGION, value):
-        raise ConfigError(key, value, 'is not an AWS Region name like "us-east-1"')
-    return str(value)
+    return _matching(aws_rules.REGION, key, value, 'is not an AWS Region name like "us-east-1"')
 
 
 def repository_name(key: str, value: Any) -> str:
     low, high = aws_rules.REPOSITORY_NAME_LENGTH
     if not isinstance(value, str) or not low <= len(value) <= high:
         raise ConfigError(key, value, f"is not an ECR repository name ({low} to {high} characters)")
-    if not _matches(aws_rules.REPOSITORY_NAME, value):
-        raise ConfigError(
-            key,
-            value,
-            "is not an ECR repository name: lowercase letters and digits, separated by single "
-            '".", "_" or "-", with "/" between namespaces',
-        )
-    return value
+    return _matching(
+        aws_rules.REPOSITORY_NAME,
+        key,
+        value,
+        "is not an ECR repository name: lowercase letters and digits, separated by single "
+        '".", "_" or "-", with "/" between namespaces',
+    )
 
 
 def image_tag(key: str, value: Any) -> str:
-    if not _matches(aws_rules.IMAGE_TAG, value):
-        raise ConfigError(
-            key, value, "is not a Docker image tag (a letter, digit or _, then up to 127 of [A-Za-z0-9_.-])"
-        )
-    return str(value)
+    return _matching(
+        aws_rules.IMAGE_TAG,
+        key,
+        value,
+        "is not a Docker image tag (a letter, digit or _, then up to 127 of [A-Za-z0-9_.-])",
+    )
 
 
 def image_digest(key: str, value: Any) -> str:
-    if not _matches(aws_rules.IMAGE_DIGEST, value):
-        raise ConfigError(key, value, 'is not an image digest ("sha256:" and 64 lowercase hex digits)')
-    return str(value)
+    return _matching(
+        aws_rules.IMAGE_DIGEST, key, value, 'is not an image digest ("sha256:" and 64 lowercase hex digits)'
+    )
 
 
 def boolean(key: str, value: Any) -> bool:
