@@ -42,7 +42,8 @@ class Principal:
 
     ``organization_id``/``organization_paths`` are set only when its account is in an AWS
     Organization: aws:PrincipalOrgID and aws:PrincipalOrgPaths exist only then
-    (reference_policies_condition-keys.html).
+    (reference_policies_condition-keys.html). ``organization_known=False`` says membership is not
+    known at all: conditions on those keys are then unknown instead of failing.
     """
 
     account_id: str
@@ -50,6 +51,7 @@ class Principal:
     organization_id: str | None = None
     organization_paths: tuple[str, ...] = ()
     identity_policies: tuple[PolicyDocument, ...] = ()
+    organization_known: bool = True
 
     def __post_init__(self) -> None:
         if self.organization_paths and self.organization_id is None:
@@ -112,13 +114,13 @@ def evaluate(request: Request) -> Evaluation:
             if s.effect == "Deny"
         ]
     )
-    if deny.value is True:
-        return Evaluation(Decision.DENY, (f"explicit Deny: {deny.why}",))
-
     identity_allow = any_of(_identity_applies(s, request, context) for s in identity if s.effect == "Allow")
     allows = [s for s in resource if s.effect == "Allow"]
     resource_direct = any_of(_resource_applies(s, request, context, accept_account=False) for s in allows)
     resource_any = any_of(_resource_applies(s, request, context, accept_account=True) for s in allows)
+    sides = {"identity_allows": identity_allow.value, "resource_allows": resource_any.value}
+    if deny.value is True:
+        return Evaluation(Decision.DENY, (f"explicit Deny: {deny.why}",), **sides)
 
     if isinstance(principal, ServicePrincipal):
         allowed = resource_direct  # services carry no identity policies: the resource policy decides
@@ -127,7 +129,6 @@ def evaluate(request: Request) -> Evaluation:
     else:
         allowed = all_of([identity_allow, resource_any])
 
-    sides = {"identity_allows": identity_allow.value, "resource_allows": resource_any.value}
     if allowed.value is False:
         return Evaluation(
             Decision.DENY, _implicit_deny_reasons(request, identity_allow, resource_any), **sides
@@ -243,6 +244,8 @@ def _request_context(request: Request) -> dict[str, tuple[str, ...] | None]:
     }
     principal = request.principal
     if isinstance(principal, Principal):
+        if not principal.organization_known:
+            del context["aws:principalorgid"], context["aws:principalorgpaths"]
         context["aws:principalaccount"] = (principal.account_id,)
         context["aws:principalarn"] = (principal.arn,)
         if principal.organization_id is not None:

@@ -240,3 +240,27 @@ def test_what_cannot_be_evaluated_is_unknown_never_allowed(condition: dict[str, 
     result = evaluate(Request(MEMBER, "ecr:BatchGetImage", REPO, OWNER, allow_if(condition)))
     assert result.decision is Decision.UNKNOWN
     assert result.reasons[0].startswith("cannot evaluate:")
+
+
+def test_unknown_organization_membership_is_unknown_not_denied_or_allowed() -> None:
+    """IAM reference_policies_condition-keys.html: aws:PrincipalOrgID depends on the account's
+    membership; when the caller does not know it, an org condition can be neither met nor failed."""
+    unknown_membership = Principal(
+        CONSUMER, ROLE, identity_policies=(ALLOW_ALL_ECR,), organization_known=False
+    )
+    result = evaluate(
+        Request(
+            unknown_membership,
+            "ecr:BatchGetImage",
+            REPO,
+            OWNER,
+            allow_if({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+        )
+    )
+    assert result.decision is Decision.UNKNOWN
+    assert "aws:PrincipalOrgID is not evaluated" in result.reasons[0]
+    # Conditions on keys that are known still decide.
+    assert (
+        decide(unknown_membership, allow_if({"StringEquals": {"aws:PrincipalAccount": OWNER}}))
+        is Decision.DENY
+    )

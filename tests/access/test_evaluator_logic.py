@@ -176,3 +176,12 @@ def test_an_undecidable_allow_is_unknown_but_a_decided_allow_still_wins() -> Non
     )
     assert evaluate(request((vague,), REPO_GRANTS_CONSUMER)).decision is Decision.UNKNOWN
     assert evaluate(request((vague, IDENTITY_PULL), REPO_GRANTS_CONSUMER)).decision is Decision.ALLOW
+
+
+def test_explicit_deny_still_reports_both_sides() -> None:
+    """IAM reference_policies_evaluation-logic_policy-eval-denyallow.html: the Deny decides, but the
+    report can still say which side would have allowed (the seed's checks 1 and 3)."""
+    deny = doc({"Effect": "Deny", "Action": "ecr:*", "Resource": "*"})
+    result = evaluate(request((IDENTITY_PULL, deny), REPO_GRANTS_CONSUMER))
+    assert result.decision is Decision.DENY
+    assert (result.identity_allows, result.resource_allows) == (True, True)
