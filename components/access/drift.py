@@ -1,0 +1,101 @@
+"""Drift: where the documents in force differ from the ones ecr-share deploys.
+
+Documents are compared by meaning, not by bytes: ECR and IAM may reorder lists, turn a one-item
+list into a string, or store an account ID as its root ARN (IAM reference_policies_elements_principal.html:
+"the service might convert it to the principal ARN").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from components.access.documents import PolicyDocument
+from components.access.matching import ACCOUNT_ID, as_list
+from components.access.matrix import DeployedState
+from components.access.project import Deployment
+
+_LISTS = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def normalize(document: PolicyDocument) -> dict[str, Any]:
+    statements = [_statement(s) for s in as_list(document.get("Statement", []))]
+    return {
+        "Version": document.get("Version"),
+        "Statement": sorted(statements, key=lambda s: json.dumps(s, sort_keys=True)),
+    }
+
+
+def _statement(statement: Any) -> Any:
+    if not isinstance(statement, dict):
+        return statement
+    result: dict[str, Any] = {}
+    for key, value in statement.items():
+        if key in _LISTS:
+            strings = [str(v) for v in as_list(value)]
+            # Action names are case-insensitive (reference_policies_elements_action.html).
+            result[key] = sorted({v.lower() for v in strings} if "Action" in key else set(strings))
+        elif key in ("Principal", "NotPrincipal") and isinstance(value, dict):
+            result[key] = {
+                kind: sorted({_principal(str(v)) for v in as_list(vs)}) for kind, vs in value.items()
+            }
+        elif key == "Condition" and isinstance(value, dict):
+            result[key] = {
+                op: {k.lower(): sorted(str(v) for v in as_list(vs)) for k, vs in keys.items()}
+                if isinstance(keys, dict)
+                else keys
+                for op, keys in value.items()
+            }
+        else:
+            result[key] = value
+    return result
+
+
+def _principal(value: str) -> str:
+    return f"arn:aws:iam::{value}:root" if ACCOUNT_ID.fullmatch(value) else value
+
+
+def _compact(statement: Any) -> str:
+    return json.dumps(statement, separators=(",", ":"), sort_keys=True)
+
+
+def _difference(intended: PolicyDocument, deployed: PolicyDocument) -> str:
+    want = {_compact(s) for s in normalize(intended)["Statement"]}
+    have = {_compact(s) for s in normalize(deployed)["Statement"]}
+    parts = [f"deployed only: {s}" for s in sorted(have - want)]
+    parts += [f"intended only: {s}" for s in sorted(want - have)]
+    return "; ".join(parts) or "the Version differs"
+
+
+def state_drift(deployment: Deployment, intended: DeployedState, live: DeployedState) -> tuple[str, ...]:
+    build = deployment.build
+    found: list[str] = []
+    for name, want in intended.repositories.items():
+        have = live.repositories[name]
+        if not have.exists:
+            found.append(f"repository {name} does not exist in account {build.account_id} ({build.region})")
+        elif have.policy is None:
+            found.append(f"repository {name} has no repository policy (ecr-share deploys one)")
+        elif want.policy is not None and normalize(have.policy) != normalize(want.policy):
+            found.append(
+                f"repository policy of {name} differs from the one ecr-share deploys: "
+                f"{_difference(want.policy, have.policy)}"
+            )
+    for env in deployment.environments:
+        want_role, have_role = intended.roles[env.stack], live.roles[env.stack]
+        role_name = want_role.arn.rsplit("/", 1)[1]
+        if not have_role.exists:
+            found.append(
+                f"execution role {role_name} of {env.stack} does not exist in account {env.account_id}"
+            )
+            continue
+        wanted = [normalize(p) for p in want_role.policies]
+        deployed = [normalize(p) for p in have_role.policies]
+        if any(p not in deployed for p in wanted):
+            found.append(f"execution role {role_name} of {env.stack} lacks the policy ecr-share deploys")
+        found += [
+            f"execution role {role_name} of {env.stack} has {label}, which ecr-share does not deploy"
+            for label, policy in zip(have_role.policy_names, deployed, strict=True)
+            if policy not in wanted
+        ]
+    return tuple(found)

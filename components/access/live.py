@@ -1,0 +1,154 @@
+"""Read the deployed documents with boto3: the repository policies in the build account and the
+execution roles' policies in each environment account.
+
+Sessions come from an injectable ``SessionFor`` so that tests (moto) and callers with their own
+credential plumbing decide how each stack's account is reached. The default uses the stack's
+``aws:profile`` (or a ``--profile`` override) and otherwise the default credential chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+
+from components.access.documents import PolicyDocument
+from components.access.intended import execution_role_arn, repository_arns
+from components.access.matrix import DeployedState, RepositoryState, RoleState
+from components.access.project import Deployment, VerifyError
+from components.model import EnvironmentStack, StackConfig
+from components.naming import execution_role_name
+
+# (stack, profile or None) -> a boto3 Session whose credentials reach that stack's account.
+SessionFor = Callable[[StackConfig, str | None], Any]
+
+
+def default_session(stack: StackConfig, profile: str | None) -> Any:
+    return boto3.Session(profile_name=profile, region_name=stack.region)
+
+
+def read_live_state(
+    deployment: Deployment,
+    session_for: SessionFor = default_session,
+    profiles: dict[str, str | None] | None = None,
+) -> DeployedState:
+    """The documents in force. ``profiles`` maps a stack to the profile to use (None: default chain)."""
+    chosen = profiles if profiles is not None else dict(deployment.profiles)
+    build = deployment.build
+    with _aws_errors(build, chosen.get(build.stack)):
+        session = _checked_session(build, chosen.get(build.stack), session_for)
+        ecr = session.client("ecr", region_name=build.region)
+        repositories = {
+            name: _repository(ecr, build.account_id, name, arn)
+            for name, arn in repository_arns(build).items()
+        }
+    roles: dict[str, RoleState] = {}
+    for env in deployment.environments:
+        with _aws_errors(env, chosen.get(env.stack)):
+            session = _checked_session(env, chosen.get(env.stack), session_for)
+            roles[env.stack] = _role(session.client("iam"), env)
+    return DeployedState(repositories, roles)
+
+
+@contextmanager
+def _aws_errors(stack: StackConfig, profile: str | None) -> Iterator[None]:
+    """Turn credential and API failures into one clear sentence (VerifyError, exit code 2)."""
+    where = f"stack {stack.stack} (account {stack.account_id}, " + (
+        f"profile {profile})" if profile else "default credentials)"
+    )
+    try:
+        yield
+    except ProfileNotFound as error:
+        raise VerifyError(
+            f"no AWS credentials for {where}: {error}. Configure that profile, pass --profile, "
+            "or use --default-credentials"
+        ) from None
+    except (NoCredentialsError, PartialCredentialsError):
+        raise VerifyError(
+            f"no AWS credentials for {where}: set up credentials (aws configure, AWS_PROFILE or "
+            "environment variables) or run without --live"
+        ) from None
+    except ClientError as error:
+        raise VerifyError(f"AWS refused a read for {where}: {_error_code(error)}: {error}") from None
+    except BotoCoreError as error:
+        raise VerifyError(f"AWS call failed for {where}: {error}") from None
+
+
+def _checked_session(stack: StackConfig, profile: str | None, session_for: SessionFor) -> Any:
+    """A session whose credentials belong to the account the stack file pins."""
+    session = session_for(stack, profile)
+    account = session.client("sts", region_name=stack.region).get_caller_identity()["Account"]
+    if account != stack.account_id:
+        raise VerifyError(
+            f"the credentials for stack {stack.stack} are for account {account}, but its stack file "
+            f"pins {stack.account_id} (aws:allowedAccountIds)"
+        )
+    return session
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _repository(ecr: Any, account_id: str, name: str, arn: str) -> RepositoryState:
+    try:
+        text = ecr.get_repository_policy(registryId=account_id, repositoryName=name)["policyText"]
+    except ClientError as error:
+        if _error_code(error) == "RepositoryPolicyNotFoundException":
+            return RepositoryState(name, arn, None)
+        if _error_code(error) == "RepositoryNotFoundException":
+            return RepositoryState(name, arn, None, exists=False)
+        raise
+    return RepositoryState(name, arn, _document(text))
+
+
+def _role(iam: Any, env: EnvironmentStack) -> RoleState:
+    name = execution_role_name(env.stack)
+    try:
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    except ClientError as error:
+        if _error_code(error) == "NoSuchEntity":
+            return RoleState(execution_role_arn(env), (), (), exists=False)
+        raise
+    names: list[str] = []
+    documents: list[PolicyDocument] = []
+    for policy_name in _paged(iam, "list_role_policies", "PolicyNames", RoleName=name):
+        document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        names.append(f"inline policy {policy_name}")
+        documents.append(_document(document))
+    for attached in _paged(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name):
+        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
+        names.append(f"managed policy {attached['PolicyArn']}")
+        documents.append(_document(document["PolicyVersion"]["Document"]))
+    return RoleState(arn, tuple(documents), tuple(names))
+
+
+def _paged(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        yield from page[key]
+
+
+def _document(value: Any) -> PolicyDocument:
+    """boto3 decodes IAM documents to dicts; ECR returns JSON text; older SDKs return URL-encoded text."""
+    if isinstance(value, dict):
+        return value
+    text = str(value)
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = json.loads(unquote(text))
+    if not isinstance(parsed, dict):
+        raise VerifyError(f"a deployed policy is not a JSON object: {text[:80]}")
+    return parsed
