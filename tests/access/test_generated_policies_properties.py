@@ -94,7 +94,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         stranger_org = draw(st.sampled_from(choices))
     else:
         extra = draw(st.lists(accounts, max_size=2))
-        granted = [a for a in dict.fromkeys([*consumer_accounts, *extra]) if a not in (build_account, stranger)]
+        granted = [
+            a for a in dict.fromkeys([*consumer_accounts, *extra]) if a not in (build_account, stranger)
+        ]
         access = {"accounts": granted}
         stranger_org = (None, ())
 

@@ -1,0 +1,81 @@
+"""Clear errors, exit code 2: missing or malformed stack files, unknown stacks, invalid config."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from components.access.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["verify", *args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for path in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    return tmp_path
+
+
+def test_folder_without_pulumi_yaml(tmp_path: Path) -> None:
+    code, out, err = run("--stacks-dir", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == f"ecr-share verify: error: {tmp_path}/Pulumi.yaml not found: point at the ecr-share project folder\n"
+    )
+
+
+def test_unknown_stack(project: Path) -> None:
+    code, _, err = run("--stacks-dir", str(project), "--stack", "qa")
+    assert code == 2
+    assert (
+        f"no stack named 'qa': {project}/Pulumi.qa.yaml does not exist (stacks: build, dev, prod, staging)"
+        in err
+    )
+
+
+def test_missing_build_stack_file(project: Path) -> None:
+    (project / "Pulumi.build.yaml").unlink()
+    code, _, err = run("--stacks-dir", str(project))
+    assert code == 2
+    assert (
+        f"{project}/Pulumi.dev.yaml: ecr-share:buildStack organization/ecr-share/build names stack 'build', "
+        f"but {project}/Pulumi.build.yaml does not exist"
+    ) in err
+
+
+def test_malformed_yaml(project: Path) -> None:
+    (project / "Pulumi.staging.yaml").write_text("config:\n  aws:region: [us-east-1\n")
+    code, _, err = run("--stacks-dir", str(project))
+    assert code == 2
+    assert f"{project}/Pulumi.staging.yaml is not valid YAML" in err
+
+
+def test_invalid_config_names_the_file_and_key(project: Path) -> None:
+    path = project / "Pulumi.prod.yaml"
+    path.write_text(path.read_text().replace('["444444444444"]', '["4444"]'))
+    code, _, err = run("--stacks-dir", str(project))
+    assert code == 2
+    assert f'{project}/Pulumi.prod.yaml: aws:allowedAccountIds[0]: "4444"' in err
+
+
+def test_profile_needs_live() -> None:
+    code, _, err = run("--stacks-dir", str(ROOT), "--profile", "audit")
+    assert code == 2
+    assert "--profile and --default-credentials only apply with --live" in err
+
+
+def test_bad_format_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run("--format", "yaml")
+    assert exit_info.value.code == 2
