@@ -52,6 +52,35 @@ TASK_FAMILY = re.compile(r"[A-Za-z0-9_-]{1,255}")
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 IMAGE_TAG_MUTABILITY = ("IMMUTABLE", "MUTABLE")
+
+# Replication (ECR user guide replication.md, quotas page; aws-facts §0, §1.3). The ECR docs allow 10
+# rules per configuration (the botocore model has since allowed 25: keep the documented, stricter
+# limit) and 25 unique destinations across all rules (awsdocs/amazon-ecr-user-guide PR #45).
+REPLICATION_MAX_RULES = 10
+REPLICATION_MAX_DESTINATIONS = 25
+# ECR model RepositoryFilterList / RepositoryFilterValue: 1-100 PREFIX_MATCH filters per rule,
+# each 2-256 characters of this pattern. A filter is a plain string prefix of repository names.
+REPLICATION_MAX_FILTERS_PER_RULE = 100
+REPLICATION_FILTER = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*")
+REPLICATION_FILTER_LENGTH = (2, 256)
+REPLICATION_FILTER_TYPE = "PREFIX_MATCH"
+# The destination registry policy: exactly what replication needs, both valid under registry policy
+# scope V1 and V2 (ECR registry-permissions-create-replication.html; aws-facts §4.2).
+REPLICATION_ACTIONS: tuple[str, ...] = ("ecr:CreateRepository", "ecr:ReplicateImage")
+# A registry policy Resource for replication; an ARN missing "ecr:" was accepted by ECR and then
+# failed with DESTINATION_REGISTRY_ACCESS_DENIED (aws/containers-roadmap#2675; aws-facts §4.2).
+REGISTRY_POLICY_RESOURCE = re.compile(r"arn:aws[a-z-]*:ecr:[a-z]{2}(-[a-z]+)+-\d:\d{12}:repository/\S+")
+REGISTRY_POLICY_MAX_CHARS = 10_240
+# Repository creation templates (ECR model CreateRepositoryCreationTemplateRequest; aws-facts §4.4).
+# A template prefix is a namespace ("prod" applies to "prod/..."); ROOT catches every repository no
+# other template matches.
+TEMPLATE_ROOT = "ROOT"
+TEMPLATE_APPLIED_FOR_REPLICATION = "REPLICATION"
+TEMPLATE_DESCRIPTION_MAX_CHARS = 256
+# Registry scanning (ECR model ScanningRepositoryFilterValue, RegistryScanningRuleList): WILDCARD
+# filters of this pattern, at most 100 per rule.
+SCANNING_FILTER = re.compile(r"[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*")
+SCANNING_MAX_FILTERS_PER_RULE = 100
 ENCRYPTION_TYPES = ("AES256", "KMS")
 
 # Fargate task sizes (ECS RegisterTaskDefinition memory doc; aws-facts §1.6): cpu -> memory MiB.

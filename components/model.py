@@ -60,12 +60,52 @@ class ServiceSpec:
 
 
 @dataclass(frozen=True)
+class ReplicationDestination:
+    """A registry that replicas land in: one account in one Region."""
+
+    region: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class ReplicationRule:
+    """One ECR replication rule. ``filters`` are PREFIX_MATCH string prefixes; none means every
+    repository. ``root_template`` says the destinations use the catch-all ROOT creation template,
+    which a filter that is not a whole namespace (``web-app`` rather than ``web-app/``) needs."""
+
+    destinations: tuple[ReplicationDestination, ...]
+    filters: tuple[str, ...] = ()
+    root_template: bool = False
+
+
+@dataclass(frozen=True)
+class Replication:
+    """The build registry's replication configuration (one per account and Region)."""
+
+    rules: tuple[ReplicationRule, ...]
+    scan_on_push: bool = False
+    """Own the registry scanning configuration of the build account's replica Regions."""
+
+
+@dataclass(frozen=True)
+class ReceiveReplication:
+    """What an environment stack receives: the registry policy for the source account, and creation
+    templates for the same prefixes (``filters``/``root_template`` mirror the build stack's rules)."""
+
+    source_account: str
+    filters: tuple[str, ...] = ()
+    root_template: bool = False
+    scan_on_push: bool = False
+
+
+@dataclass(frozen=True)
 class BuildStack:
     stack: str
     account_id: str
     region: str
     repositories: tuple[RepositorySpec, ...]
     access: Access
+    replication: Replication | None = None
 
     @property
     def kind(self) -> str:
@@ -81,6 +121,9 @@ class EnvironmentStack:
     services: tuple[ServiceSpec, ...]
     organization_path: str | None = None
     log_retention_days: int = 30
+    pull_from: str = "build"
+    """``build`` (the build account's repositories) or ``replica`` (the replicas in this Region)."""
+    receive_replication: ReceiveReplication | None = None
     repositories: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -7,12 +7,35 @@ from typing import Any
 
 import pulumi
 
-from components import aws_rules, build_outputs
+from components import aws_rules, build_outputs, stack_files
 from components.build_outputs import BuildOutputs, check_environment_against_build, service_image
 from components.consumer import CrossAccountTaskDefinition, PullExecutionRole
 from components.errors import ConfigError
-from components.model import NAMESPACE, BuildStack, EnvironmentStack, ServiceSpec, StackConfig
+from components.model import (
+    NAMESPACE,
+    BuildStack,
+    EnvironmentStack,
+    ReplicationDestination,
+    ServiceSpec,
+    StackConfig,
+)
 from components.naming import execution_role_name, log_group_arn
+from components.policies import canonical_json, repository_pull_policy
+from components.registry_ownership import check_registry_ownership, registry_claims
+from components.replication import destination_plans, template_description, template_prefixes
+from components.replication_components import (
+    RegistryReplication,
+    ReplicaRepositorySettings,
+    ReplicationReceiver,
+)
+from components.replication_outputs import (
+    REPLICATION,
+    ReplicationExport,
+    check_environment_replication,
+    replica_arn,
+    replica_image,
+    replication_output,
+)
 from components.shared_repository import SharedRepository
 from components.stack_config import parse_stack_config
 
@@ -37,6 +60,7 @@ def read_stack_config() -> StackConfig:
 
 
 def deploy(config: StackConfig) -> None:
+    check_sibling_stacks(config)
     if isinstance(config, BuildStack):
         deploy_build(config)
     else:
@@ -57,14 +81,70 @@ def deploy_build(config: BuildStack) -> None:
     pulumi.export(build_outputs.REPOSITORY_ARNS, shared.repository_arns)
     pulumi.export(build_outputs.REPOSITORY_URLS, shared.repository_urls)
     pulumi.export(build_outputs.ACCESS, build_outputs.access_output(config.access))
+    if config.replication is not None:
+        deploy_replication(config)
+    pulumi.export(REPLICATION, replication_output(config))
 
 
-def read_build_outputs(config: EnvironmentStack) -> pulumi.Output[BuildOutputs]:
+def check_sibling_stacks(config: StackConfig) -> None:
+    """Refuse to manage a registry singleton that another committed stack file manages too."""
+    if not registry_claims(config):
+        return
+    project = stack_files.project_dir_default()
+    others: dict[str, StackConfig] = {}
+    for stack in stack_files.list_stacks(project):
+        if stack == config.stack:
+            continue
+        try:
+            others[stack] = parse_stack_config(stack, stack_files.load_stack_config(project, stack))
+        except (ConfigError, stack_files.StackFileError):
+            continue  # a stack that does not parse cannot deploy, so it owns nothing
+    try:
+        check_registry_ownership(config.stack, config, others)
+    except ConfigError as error:
+        raise pulumi.RunError(str(error)) from None
+
+
+def deploy_replication(config: BuildStack) -> None:
+    """The replication configuration, after the templates of the build account's own replica Regions:
+    a replica created before its template would keep default settings for good."""
+    assert config.replication is not None
+    pull_policy = canonical_json(
+        repository_pull_policy(config.access, aws_rules.partition_for(config.region))
+    )
+    own_regions: list[pulumi.Resource] = []
+    for plan in destination_plans(config.replication.rules):
+        if plan.destination.account_id != config.account_id:
+            continue  # cross-account: the destination's environment stack owns its side
+        own_regions.append(
+            ReplicaRepositorySettings(
+                f"replicas-{plan.destination.region}",
+                {
+                    "template_prefixes": plan.template_prefixes,
+                    "filters": plan.filters,
+                    "repository_policy": pull_policy,
+                    "description": template_description(config.account_id, config.region),
+                    "scan_on_push": config.replication.scan_on_push,
+                    "region": plan.destination.region,
+                },
+            )
+        )
+    RegistryReplication(
+        "replication",
+        {"replication": config.replication},
+        opts=pulumi.ResourceOptions(depends_on=own_regions),
+    )
+
+
+def read_build_outputs(
+    config: EnvironmentStack, reference: pulumi.StackReference | None = None
+) -> pulumi.Output[BuildOutputs]:
     """The build stack's exports, checked against this environment before any use.
 
     ``require_output`` makes a missing export fail loudly instead of deploying with ``None``.
     """
-    reference = pulumi.StackReference(config.build_stack)
+    if reference is None:
+        reference = pulumi.StackReference(config.build_stack)
     # require_output alone fails with a bare KeyError; gating each name on a presence check makes
     # the failure say which stack lacks which output and what to do about it.
     present = reference.outputs.apply(lambda outputs: _require_build_outputs(config.build_stack, outputs))
@@ -107,14 +187,39 @@ def _constant(value: str) -> Callable[[Any], str]:
     return lambda _: value
 
 
+def read_replica_registry(
+    config: EnvironmentStack, reference: pulumi.StackReference, build: pulumi.Output[BuildOutputs]
+) -> pulumi.Output[ReplicationDestination | None]:
+    """The build stack's ``replication`` export checked against this stack (after the build checks):
+    the registry to pull replicas from, or ``None`` to pull from the build account."""
+
+    def checked(values: list[Any]) -> ReplicationDestination | None:
+        value = values[1]
+        export = None if value is None else ReplicationExport.from_output(value)
+        try:
+            destination, warnings = check_environment_replication(config, config.build_stack, export)
+        except ConfigError as error:
+            raise pulumi.RunError(str(error)) from None
+        for warning in warnings:
+            pulumi.log.warn(warning)
+        return destination
+
+    return pulumi.Output.all(build, reference.get_output(REPLICATION)).apply(checked)
+
+
 def deploy_environment(config: EnvironmentStack) -> None:
-    build = read_build_outputs(config)
+    reference = pulumi.StackReference(config.build_stack)
+    build = read_build_outputs(config, reference)
+    replica = read_replica_registry(config, reference, build)
+    if config.receive_replication is not None:
+        deploy_receiver(config, build, replica)
+    sources = pulumi.Output.all(build, replica)
     role = PullExecutionRole(
         "execution",
         {
             "role_name": execution_role_name(config.stack),
             "account_id": config.account_id,
-            "repository_arns": build.apply(lambda b: [b.repository_arns[r] for r in config.repositories]),
+            "repository_arns": sources.apply(lambda s: _repository_arns(config, s[0], s[1])),
             "log_group_arns": [
                 log_group_arn(config.region, config.account_id, s.name) for s in config.services
             ],
@@ -123,7 +228,7 @@ def deploy_environment(config: EnvironmentStack) -> None:
     task_definition_arns: dict[str, pulumi.Output[str]] = {}
     images: dict[str, pulumi.Output[str]] = {}
     for service in config.services:
-        image = build.apply(_image_of(service))
+        image = sources.apply(_image_from(service))
         task = CrossAccountTaskDefinition(
             service.name,
             {
@@ -139,3 +244,47 @@ def deploy_environment(config: EnvironmentStack) -> None:
     pulumi.export("executionRoleArn", role.arn)
     pulumi.export("taskDefinitionArns", task_definition_arns)
     pulumi.export("images", images)
+
+
+def _repository_arns(
+    config: EnvironmentStack, build: BuildOutputs, replica: ReplicationDestination | None
+) -> list[str]:
+    if replica is None:
+        return [build.repository_arns[r] for r in config.repositories]
+    return [replica_arn(replica, r) for r in config.repositories]
+
+
+def _image_from(service: ServiceSpec) -> Callable[[list[Any]], str]:
+    def image(sources: list[Any]) -> str:
+        build, replica = sources
+        if replica is None:
+            return _image_of(service)(build)
+        return replica_image(replica, service.repository, service.image_tag, service.image_digest)
+
+    return image
+
+
+def deploy_receiver(
+    config: EnvironmentStack,
+    build: pulumi.Output[BuildOutputs],
+    replica: pulumi.Output[ReplicationDestination | None],
+) -> None:
+    """This account's side of cross-account replication, with the build stack's pull grant."""
+    receive = config.receive_replication
+    assert receive is not None
+    partition = aws_rules.partition_for(config.region)
+    ReplicationReceiver(
+        "replication",
+        {
+            "source_account": receive.source_account,
+            "destination": ReplicationDestination(config.region, config.account_id),
+            "filters": receive.filters,
+            "template_prefixes": template_prefixes(receive.filters, receive.root_template),
+            "repository_policy": build.apply(
+                lambda b: canonical_json(repository_pull_policy(b.access, partition))
+            ),
+            "description": build.apply(lambda b: template_description(receive.source_account, b.region)),
+            "scan_on_push": receive.scan_on_push,
+            "ready": replica.apply(lambda _: "checked"),
+        },
+    )

@@ -25,6 +25,12 @@ from components.model import (
     StackConfig,
 )
 from components.policies import canonical_json, repository_pull_policy
+from components.replication_config import (
+    check_services_replicated,
+    parse_pull_from,
+    parse_receive_replication,
+    parse_replication,
+)
 
 __all__ = [
     "NAMESPACE",
@@ -41,8 +47,16 @@ __all__ = [
 ]
 
 STACK_KINDS = ("build", "environment")
-BUILD_KEYS = ("stackKind", "repositories", "access")
-ENVIRONMENT_KEYS = ("stackKind", "buildStack", "services", "organizationPath", "logRetentionDays")
+BUILD_KEYS = ("stackKind", "repositories", "access", "replication")
+ENVIRONMENT_KEYS = (
+    "stackKind",
+    "buildStack",
+    "services",
+    "organizationPath",
+    "logRetentionDays",
+    "pullFrom",
+    "receiveReplication",
+)
 REPOSITORY_KEYS = ("name", "scanOnPush", "imageTagMutability", "encryption", "kmsKey")
 ACCESS_KEYS = ("accounts", "organizationId", "organizationPaths")
 SERVICE_KEYS = ("name", "repository", "imageTag", "imageDigest", "cpu", "memory", "containerPort")
@@ -118,8 +132,16 @@ def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: st
             "is the build account itself: it owns the repositories and needs no grant",
         )
     check_repository_policy_size(key("access"), access, region)
+    replication_value = _structured(config, key("replication"))
     return BuildStack(
-        stack=stack, account_id=account, region=region, repositories=repositories, access=access
+        stack=stack,
+        account_id=account,
+        region=region,
+        repositories=repositories,
+        access=access,
+        replication=None
+        if replication_value is None
+        else parse_replication(key("replication"), replication_value, account, region, repositories),
     )
 
 
@@ -233,6 +255,15 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
             retention,
             f"is not a CloudWatch Logs retention ({', '.join(map(str, aws_rules.LOG_RETENTION_DAYS))})",
         )
+    pull_from = parse_pull_from(key("pullFrom"), config.get(key("pullFrom")))
+    receive_value = _structured(config, key("receiveReplication"))
+    receive = (
+        None
+        if receive_value is None
+        else parse_receive_replication(key("receiveReplication"), receive_value, account, region)
+    )
+    if pull_from == "replica" and receive is not None:
+        check_services_replicated(services_key, services, receive)
     return EnvironmentStack(
         stack=stack,
         account_id=account,
@@ -243,6 +274,8 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
         if path is None
         else validation.organization_path(key("organizationPath"), path),
         log_retention_days=retention,
+        pull_from=pull_from,
+        receive_replication=receive,
     )
 
 

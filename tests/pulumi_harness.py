@@ -41,6 +41,8 @@ class Registered:
     inputs: dict[str, Any]
     protect: bool
     parent_urn: str
+    dependencies: list[str] = field(default_factory=list)
+    """URNs of the explicit and implicit dependencies the registration named."""
 
 
 @dataclass
@@ -118,6 +120,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                     inputs=json.loads(json.dumps(self.resources[response.urn].state, default=str)),
                     protect=bool(request.protect),
                     parent_urn=request.parent,
+                    dependencies=list(request.dependencies),
                 )
             )
         return response

@@ -36,11 +36,17 @@ def test_every_committed_stack_file_is_covered() -> None:
 
 
 def test_build_registers_exactly_the_shared_repositories(build: ProgramRun) -> None:
+    # Plus the replication example of Pulumi.build.yaml (asserted in tests/replication).
     assert build.types() == [
+        "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+        "aws:ecr/replicationConfiguration:ReplicationConfiguration",
         "aws:ecr/repository:Repository",
         "aws:ecr/repository:Repository",
+        "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
         "aws:ecr/repositoryPolicy:RepositoryPolicy",
         "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        "ecr-share:index:RegistryReplication",
+        "ecr-share:index:ReplicaRepositorySettings",
         "ecr-share:index:SharedRepository",
     ]
     for name in ("web-app", "worker"):
@@ -85,6 +91,7 @@ def test_build_exports(build: ProgramRun) -> None:
         },
         "repositoryUrls": {"web-app": f"{REGISTRY}/web-app", "worker": f"{REGISTRY}/worker"},
         "access": {"mode": "accounts", "accounts": sorted(ACCOUNTS.values())},
+        "replication": build.exports["replication"],  # asserted in tests/replication
     }
 
 
@@ -97,11 +104,19 @@ def test_rerunning_renders_byte_identical_documents(build: ProgramRun) -> None:
     assert documents(again) == documents(build)
 
 
+# Pulumi.prod.yaml pulls from its own replica (pullFrom: replica, asserted in tests/replication).
+REGISTRY_OF = {
+    "dev": REGISTRY,
+    "staging": REGISTRY,
+    "prod": "444444444444.dkr.ecr.us-east-1.amazonaws.com",
+}
+
+
 @pytest.mark.parametrize("stack", sorted(ACCOUNTS))
 def test_environment_reads_the_build_stack_through_a_stack_reference(stack: str, build: ProgramRun) -> None:
     run = environment(stack, build.exports)
     assert run.stack_references == [BUILD_STACK]
-    assert run.exports["images"]["web-app"] == f"{REGISTRY}/web-app:v1.2.3"
+    assert run.exports["images"]["web-app"] == f"{REGISTRY_OF[stack]}/web-app:v1.2.3"
 
 
 @pytest.mark.parametrize("stack", sorted(ACCOUNTS))
@@ -136,9 +151,10 @@ def test_prod_role_policy_is_scoped_to_exactly_its_repositories_and_log_groups(b
                 "Sid": "ECRPull",
                 "Effect": "Allow",
                 "Action": PULL,
+                # The replicas in prod's own registry (pullFrom: replica).
                 "Resource": [
-                    "arn:aws:ecr:us-east-1:111111111111:repository/web-app",
-                    "arn:aws:ecr:us-east-1:111111111111:repository/worker",
+                    "arn:aws:ecr:us-east-1:444444444444:repository/web-app",
+                    "arn:aws:ecr:us-east-1:444444444444:repository/worker",
                 ],
             },
             {
@@ -180,7 +196,7 @@ def test_prod_task_definitions_run_the_cross_account_images(build: ProgramRun) -
     assert json.loads(web.inputs["containerDefinitions"]) == [
         {
             "name": "app",
-            "image": f"{REGISTRY}/web-app:v1.2.3",
+            "image": f"{REGISTRY_OF['prod']}/web-app:v1.2.3",
             "essential": True,
             "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
             "logConfiguration": {
@@ -196,7 +212,7 @@ def test_prod_task_definitions_run_the_cross_account_images(build: ProgramRun) -
     worker = json.loads(
         run.one("aws:ecs/taskDefinition:TaskDefinition", "worker").inputs["containerDefinitions"]
     )
-    assert worker[0]["image"].startswith(f"{REGISTRY}/worker@sha256:")
+    assert worker[0]["image"].startswith(f"{REGISTRY_OF['prod']}/worker@sha256:")
 
 
 def test_prod_exports(build: ProgramRun) -> None:
