@@ -63,10 +63,18 @@ def check_registry_ownership(stack: str, config: StackConfig, others: Mapping[st
     for other_stack in sorted(others):
         if other_stack == stack:
             continue
-        for claim in sorted(mine.intersection(registry_claims(others[other_stack]))):
+        shared = sorted(mine.intersection(registry_claims(others[other_stack])))
+        if shared:
+            registries = sorted({f"{c.account_id}/{c.region}" for c in shared})
             raise ConfigError(
                 full_key,
-                f"{claim.account_id}/{claim.region}",
-                f"manages {claim.what} of this registry, which stack {other_stack} manages too: ECR keeps "
-                "only one of each per registry, so two stacks would overwrite each other. Keep it in one stack",
+                ", ".join(registries),
+                f"manages {_listed([c.what for c in shared])} of "
+                f"{'this registry' if len(registries) == 1 else 'these registries'}, which stack "
+                f"{other_stack} manages too: ECR keeps only one of each per registry, so two stacks "
+                "would overwrite each other. Keep them in one stack",
             )
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
