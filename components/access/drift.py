@@ -68,17 +68,17 @@ def _difference(intended: PolicyDocument, deployed: PolicyDocument) -> str:
 
 
 def state_drift(deployment: Deployment, intended: DeployedState, live: DeployedState) -> tuple[str, ...]:
-    build = deployment.build
     found: list[str] = []
-    for name, want in intended.repositories.items():
-        have = live.repositories[name]
+    for arn, want in intended.repositories.items():
+        have = live.repositories[arn]
         if not have.exists:
-            found.append(f"repository {name} does not exist in account {build.account_id} ({build.region})")
+            where = "" if want.replica else f" in account {want.account_id} ({want.region})"
+            found.append(f"repository {want.label} does not exist{where}")
         elif have.policy is None:
-            found.append(f"repository {name} has no repository policy (ecr-share deploys one)")
+            found.append(f"repository {want.label} has no repository policy (ecr-share deploys one)")
         elif want.policy is not None and normalize(have.policy) != normalize(want.policy):
             found.append(
-                f"repository policy of {name} differs from the one ecr-share deploys: "
+                f"repository policy of {want.label} differs from the one ecr-share deploys: "
                 f"{_difference(want.policy, have.policy)}"
             )
     for env in deployment.environments:

@@ -6,9 +6,15 @@ from __future__ import annotations
 from components.access.documents import PolicyDocument
 from components.access.evaluator import Principal
 from components.aws_rules import partition_for
-from components.model import BuildStack, EnvironmentStack, OrganizationAccess
+from components.model import BuildStack, EnvironmentStack, OrganizationAccess, ReplicationDestination
 from components.naming import execution_role_name, log_group_arn, repository_arn
 from components.policies import execution_role_policy, repository_pull_policy
+from components.replication_outputs import (
+    ReplicationExport,
+    check_environment_replication,
+    replica_arn,
+    replication_output,
+)
 
 
 def execution_role_arn(environment: EnvironmentStack) -> str:
@@ -22,12 +28,33 @@ def repository_arns(build: BuildStack) -> dict[str, str]:
 
 
 def intended_repository_policy(build: BuildStack) -> PolicyDocument:
+    """The build repositories' policy; replicas get the same one from their creation templates."""
     return repository_pull_policy(build.access, partition_for(build.region))
+
+
+def pull_registry(environment: EnvironmentStack, build: BuildStack) -> ReplicationDestination | None:
+    """The replica registry the environment pulls from (``pullFrom: replica``), or None for the build
+    account: decided by the check ``program.read_replica_registry`` runs (raises ConfigError)."""
+    export = ReplicationExport.from_output(replication_output(build))
+    destination, _ = check_environment_replication(environment, environment.build_stack, export)
+    return destination
+
+
+def source_arns(environment: EnvironmentStack, build: BuildStack) -> dict[str, str]:
+    """Repository name -> the ARN this environment pulls it from: its replica when it pulls replicas
+    and the repository is replicated there, else the build account's repository."""
+    destination = pull_registry(environment, build)
+    export = ReplicationExport.from_output(replication_output(build))
+    plan = None if destination is None else export.plan_for(destination.account_id, destination.region)
+    return {
+        name: replica_arn(destination, name) if destination and plan and plan.covers(name) else arn
+        for name, arn in repository_arns(build).items()
+    }
 
 
 def intended_role_policy(environment: EnvironmentStack, build: BuildStack) -> PolicyDocument:
     """The inline policy of the environment's execution role, as ``deploy_environment`` builds it."""
-    arns = repository_arns(build)
+    arns = source_arns(environment, build)
     return execution_role_policy(
         [arns[name] for name in environment.repositories if name in arns],
         [log_group_arn(environment.region, environment.account_id, s.name) for s in environment.services],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,8 +25,8 @@ from botocore.exceptions import (
 )
 
 from components.access.documents import PolicyDocument
-from components.access.intended import execution_role_arn, repository_arns
-from components.access.matrix import DeployedState, RepositoryState, RoleState
+from components.access.intended import execution_role_arn
+from components.access.matrix import DeployedState, RepositoryState, RoleState, intended_state
 from components.access.project import Deployment, VerifyError
 from components.model import EnvironmentStack, StackConfig
 from components.naming import execution_role_name
@@ -43,21 +44,36 @@ def read_live_state(
     session_for: SessionFor = default_session,
     profiles: dict[str, str | None] | None = None,
 ) -> DeployedState:
-    """The documents in force. ``profiles`` maps a stack to the profile to use (None: default chain)."""
+    """The documents in force. ``profiles`` maps a stack to the profile to use (None: default chain).
+
+    Repositories are read wherever they live: the build account's, and the replicas that
+    ``pullFrom: replica`` environments pull (through the session of the stack owning that account).
+    """
     chosen = profiles if profiles is not None else dict(deployment.profiles)
     build = deployment.build
-    with _aws_errors(build, chosen.get(build.stack)):
-        session = _checked_session(build, chosen.get(build.stack), session_for)
-        ecr = session.client("ecr", region_name=build.region)
-        repositories = {
-            name: _repository(ecr, build.account_id, name, arn)
-            for name, arn in repository_arns(build).items()
-        }
+    stacks: list[StackConfig] = [build, *deployment.environments]
+    sessions: dict[str, Any] = {}
+
+    def session(stack: StackConfig) -> Any:
+        if stack.stack not in sessions:
+            with _aws_errors(stack, chosen.get(stack.stack)):
+                sessions[stack.stack] = _checked_session(stack, chosen.get(stack.stack), session_for)
+        return sessions[stack.stack]
+
+    repositories: dict[str, RepositoryState] = {}
+    for arn, wanted in intended_state(deployment).repositories.items():
+        owner = next((s for s in stacks if s.account_id == wanted.account_id), None)
+        if owner is None:
+            raise VerifyError(
+                f"no stack deploys to account {wanted.account_id}, so {wanted.label} cannot be read"
+            )
+        with _aws_errors(owner, chosen.get(owner.stack)):
+            ecr = session(owner).client("ecr", region_name=wanted.region)
+            repositories[arn] = _repository(ecr, wanted)
     roles: dict[str, RoleState] = {}
     for env in deployment.environments:
         with _aws_errors(env, chosen.get(env.stack)):
-            session = _checked_session(env, chosen.get(env.stack), session_for)
-            roles[env.stack] = _role(session.client("iam"), env)
+            roles[env.stack] = _role(session(env).client("iam"), env)
     return DeployedState(repositories, roles)
 
 
@@ -101,16 +117,18 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _repository(ecr: Any, account_id: str, name: str, arn: str) -> RepositoryState:
+def _repository(ecr: Any, wanted: RepositoryState) -> RepositoryState:
     try:
-        text = ecr.get_repository_policy(registryId=account_id, repositoryName=name)["policyText"]
+        text = ecr.get_repository_policy(registryId=wanted.account_id, repositoryName=wanted.name)[
+            "policyText"
+        ]
     except ClientError as error:
         if _error_code(error) == "RepositoryPolicyNotFoundException":
-            return RepositoryState(name, arn, None)
+            return replace(wanted, policy=None)
         if _error_code(error) == "RepositoryNotFoundException":
-            return RepositoryState(name, arn, None, exists=False)
+            return replace(wanted, policy=None, exists=False)
         raise
-    return RepositoryState(name, arn, _document(text))
+    return replace(wanted, policy=_document(text))
 
 
 def _role(iam: Any, env: EnvironmentStack) -> RoleState:

@@ -20,6 +20,7 @@ from components.access.intended import (
     intended_role_policy,
     membership_note,
     repository_arns,
+    source_arns,
 )
 from components.access.project import Deployment
 from components.access.pull import can_pull
@@ -53,6 +54,19 @@ class RepositoryState:
     arn: str
     policy: PolicyDocument | None
     exists: bool = True
+    replica: bool = False
+
+    @property
+    def account_id(self) -> str:
+        return self.arn.split(":")[4]
+
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (replica in {self.account_id}, {self.region})" if self.replica else self.name
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ class RoleState:
 
 @dataclass(frozen=True)
 class DeployedState:
-    """Repository policies by repository name; execution roles by environment stack name."""
+    """Repositories (the build account's and replicas) by ARN; execution roles by environment stack."""
 
     repositories: Mapping[str, RepositoryState]
     roles: Mapping[str, RoleState]
@@ -77,6 +91,8 @@ class Consumer:
     account_id: str
     role_arn: str
     repositories: tuple[str, ...]
+    sources: Mapping[str, str]
+    """Repository name -> the ARN this consumer pulls it from (the build repository or a replica)."""
     organization_path: str | None = None
 
     @property
@@ -88,6 +104,7 @@ class Consumer:
 class Cell:
     consumer: str
     repository: str
+    source_arn: str
     intended: bool
     decision: Decision
     checks: tuple[Decision, Decision, Decision]
@@ -124,7 +141,10 @@ class AccessMatrix:
 def intended_state(deployment: Deployment) -> DeployedState:
     build = deployment.build
     policy = intended_repository_policy(build)
-    repositories = {name: RepositoryState(name, arn, policy) for name, arn in repository_arns(build).items()}
+    repositories = {arn: RepositoryState(name, arn, policy) for name, arn in repository_arns(build).items()}
+    for env in deployment.environments:
+        for name, arn in source_arns(env, build).items():
+            repositories.setdefault(arn, RepositoryState(name, arn, policy, replica=True))
     roles = {
         env.stack: RoleState(execution_role_arn(env), (intended_role_policy(env, build),), ("inline policy",))
         for env in deployment.environments
@@ -139,20 +159,43 @@ def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[s
     for env in deployment.environments:
         role = state.roles[env.stack]
         principal = consumer_principal(env, role.arn, role.policies)
-        consumer = Consumer(env.stack, env.account_id, role.arn, env.repositories, env.organization_path)
+        sources = source_arns(env, build)
+        consumer = Consumer(
+            env.stack, env.account_id, role.arn, env.repositories, sources, env.organization_path
+        )
         consumers.append((consumer, principal, role))
     others = _others(deployment)
-    consumers.append(
-        (others, Principal(others.account_id, others.role_arn, identity_policies=(OTHERS_IDENTITY,)), None)
-    )
+    others_principal = Principal(others.account_id, others.role_arn, identity_policies=(OTHERS_IDENTITY,))
+    consumers.append((others, others_principal, None))
 
     cells = tuple(
-        _cell(build, consumer, principal, role, state.repositories[repository], notes.get(consumer.name))
+        _cell(
+            build,
+            consumer,
+            principal,
+            role,
+            state.repositories[consumer.sources[name]],
+            notes.get(consumer.name),
+        )
         for consumer, principal, role in consumers
-        for repository in (r.name for r in build.repositories)
+        for name in (r.name for r in build.repositories)
     )
-    found = tuple(note for note in notes.values() if note)
-    return AccessMatrix(build, tuple(c for c, _, _ in consumers), cells, found, tuple(drift))
+    found = [note for note in notes.values() if note]
+    found += [note for c, _, _ in consumers if (note := _replica_note(c, state))]
+    return AccessMatrix(build, tuple(c for c, _, _ in consumers), cells, tuple(found), tuple(drift))
+
+
+def _replica_note(consumer: Consumer, state: DeployedState) -> str | None:
+    replicas = [
+        state.repositories[arn] for arn in consumer.sources.values() if state.repositories[arn].replica
+    ]
+    if not replicas:
+        return None
+    where = ", ".join(sorted({f"account {r.account_id} ({r.region})" for r in replicas}))
+    return (
+        f"{consumer.name} pulls replicas (ecr-share:pullFrom: replica): its cells evaluate the replicas in "
+        f"{where}, whose policy comes from the creation template"
+    )
 
 
 def _others(deployment: Deployment) -> Consumer:
@@ -162,7 +205,7 @@ def _others(deployment: Deployment) -> Consumer:
     if isinstance(build.access, AccountsAccess):
         used.update(build.access.accounts)
     account = next(f"{n:012d}" for n in range(999_999_999_999, 0, -1) if f"{n:012d}" not in used)
-    return Consumer(OTHERS, account, f"arn:aws:iam::{account}:role/any-role", ())
+    return Consumer(OTHERS, account, f"arn:aws:iam::{account}:role/any-role", (), repository_arns(build))
 
 
 def _tri(values: Iterable[bool | None]) -> Decision:
@@ -191,7 +234,11 @@ def _cell(
     if role is not None and not role.exists:
         reasons.append(f"role {_role_name(consumer)} does not exist in account {consumer.account_id}")
     if not repo.exists:
-        reasons.append(f"repository {repo.name} does not exist in account {build.account_id}")
+        where = "" if repo.replica else f" in account {repo.account_id}"
+        later = (
+            " (replicas appear with the first push after replication is configured)" if repo.replica else ""
+        )
+        reasons.append(f"repository {repo.label} does not exist{where}{later}")
         decision = Decision.DENY
     if decision is Decision.UNKNOWN and membership:
         reasons.append(membership)
@@ -200,6 +247,7 @@ def _cell(
     return Cell(
         consumer.name,
         repo.name,
+        repo.arn,
         repo.name in consumer.repositories,
         decision,
         checks,
@@ -219,9 +267,9 @@ def _deny_reasons(
     reasons: list[str] = []
     if grants is Decision.DENY and repo.exists:
         if repo.policy is None:
-            reasons.append(f"repository {repo.name} has no repository policy")
+            reasons.append(f"repository {repo.label} has no repository policy")
         else:
-            reasons.append(f"repository policy of {repo.name} does not grant {_who(build, consumer)}")
+            reasons.append(f"repository policy of {repo.label} does not grant {_who(build, consumer)}")
         reasons += [r for r in evaluator_reasons if r.startswith("resource policy statement")]
     if auth is Decision.DENY and consumer.name != OTHERS:
         reasons.append(f"role {_role_name(consumer)} lacks ecr:GetAuthorizationToken on *")

@@ -51,6 +51,9 @@ def load_deployments(project_dir: Path, selected: Sequence[str] = ()) -> tuple[D
     for environment in (s for s in stacks.values() if isinstance(s, EnvironmentStack)):
         by_build[_build_of(project_dir, environment, stacks)].append(environment)
 
+    for environment in (s for s in stacks.values() if isinstance(s, EnvironmentStack)):
+        _check_pull_registry(project_dir, environment, builds[_build_of(project_dir, environment, stacks)])
+
     wanted = set(selected)
     deployments = []
     for name, build in builds.items():
@@ -72,6 +75,16 @@ def _parse(project_dir: Path, name: str, config: Mapping[str, object]) -> StackC
         return parse_stack_config(name, config)
     except ConfigError as error:
         raise VerifyError(f"{stack_file(project_dir, name)}: {error}") from None
+
+
+def _check_pull_registry(project_dir: Path, environment: EnvironmentStack, build: BuildStack) -> None:
+    """``pullFrom: replica`` must find a replica, the check the program runs before deploying."""
+    from components.access.intended import pull_registry
+
+    try:
+        pull_registry(environment, build)
+    except ConfigError as error:
+        raise VerifyError(f"{stack_file(project_dir, environment.stack)}: {error}") from None
 
 
 def _build_of(project_dir: Path, environment: EnvironmentStack, stacks: Mapping[str, StackConfig]) -> str:

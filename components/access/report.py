@@ -71,7 +71,8 @@ class Report:
         if problems:
             return "; ".join(problems)
         tail = "; the deployed policies match the intended ones" if self.live else ""
-        return f"all {_count(len(allowed), 'intended pull')} allowed; no other role or account can pull{tail}"
+        pulls = "the 1 intended pull is" if len(allowed) == 1 else f"all {len(allowed)} intended pulls are"
+        return f"{pulls} allowed; no other role or account can pull{tail}"
 
 
 def _count(n: int, noun: str) -> str:
@@ -175,6 +176,7 @@ def _matrix_json(matrix: AccessMatrix) -> dict[str, Any]:
                 "roleArn": c.role_arn,
                 "organizationPath": c.organization_path,
                 "repositories": list(c.repositories),
+                "pullsFrom": dict(c.sources),
             }
             for c in matrix.consumers
         ],
@@ -182,6 +184,7 @@ def _matrix_json(matrix: AccessMatrix) -> dict[str, Any]:
             {
                 "consumer": cell.consumer,
                 "repository": cell.repository,
+                "repositoryArn": cell.source_arn,
                 "intended": cell.intended,
                 "decision": cell.decision.value,
                 "status": cell.status.value,
@@ -241,6 +244,11 @@ def _node(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
 
 
+def _build_arn(matrix: AccessMatrix, repository: str) -> str:
+    """The build account's repository ARN, which the "others" row always pulls from."""
+    return matrix.cell(OTHERS, repository).source_arn
+
+
 def _mermaid(matrix: AccessMatrix) -> list[str]:
     """The seed's architecture picture, drawn from the real configuration and the verdicts."""
     build = matrix.build
@@ -263,6 +271,11 @@ def _mermaid(matrix: AccessMatrix) -> list[str]:
         for repository in matrix.repositories:
             cell = matrix.cell(consumer.name, repository)
             source = _node("repo", repository)
+            if cell.source_arn != _build_arn(matrix, repository):
+                replica = _node("replica", consumer.name, repository)
+                lines.insert(-1, f'        {replica}[("replica {repository}")]')
+                edges.append(f"    {source} -.->|replicates| {replica}")
+                source = replica
             if cell.status is Status.ALLOWED:
                 edges.append(f"    {source} -->|pull| {role}")
             elif cell.status in (Status.DENIED, Status.UNKNOWN, Status.UNINTENDED):

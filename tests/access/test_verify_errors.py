@@ -79,3 +79,11 @@ def test_bad_format_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as exit_info:
         run("--format", "yaml")
     assert exit_info.value.code == 2
+
+
+def test_pull_from_replica_without_a_replica(project: Path) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text() + "  ecr-share:pullFrom: replica\n")
+    code, _, err = run("--stacks-dir", str(project))
+    assert code == 2
+    assert f'{project}/Pulumi.dev.yaml: ecr-share:pullFrom: "replica" finds no replica in us-east-1' in err

@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from components.access.cli import main
 from components.access.intended import intended_repository_policy, intended_role_policy
+from components.access.matrix import intended_state
 from components.access.project import Deployment, load_deployments
 from components.model import StackConfig
 from components.naming import execution_role_name
@@ -62,12 +63,15 @@ def session_for(stack: StackConfig, profile: str | None) -> Any:
 
 
 def deploy(project: Path) -> Deployment:
-    """Create what ``pulumi up`` would: the repositories with their policy, and each environment's
-    execution role with its inline policy, from the same policy builders."""
+    """Create what ``pulumi up`` (and, for replicas, the first replicated push) would: every
+    repository with its policy, and each environment's execution role with its inline policy,
+    from the same policy builders."""
     (deployment,) = load_deployments(project)
     build = deployment.build
-    ecr = session_for(build, None).client("ecr")
-    for repository in build.repositories:
+    stacks: list[StackConfig] = [build, *deployment.environments]
+    for repository in intended_state(deployment).repositories.values():
+        owner = next(s for s in stacks if s.account_id == repository.account_id)
+        ecr = session_for(owner, None).client("ecr", region_name=repository.region)
         ecr.create_repository(repositoryName=repository.name)
         ecr.set_repository_policy(
             repositoryName=repository.name, policyText=canonical_json(intended_repository_policy(build))
@@ -105,7 +109,7 @@ def test_deployed_as_intended(aws: None, project: Path) -> None:
     assert out.startswith("ecr-share verify (live: policies read from AWS")
     assert "Drift:" not in out
     assert (
-        "Result: all 4 intended pulls allowed; no other role or account can pull; the deployed policies match"
+        "Result: all 4 intended pulls are allowed; no other role or account can pull; the deployed policies match"
         in out
     )
 
@@ -170,13 +174,15 @@ def test_extra_managed_policy_on_a_role_is_reported(aws: None, project: Path) ->
     ) in out
 
 
-def test_missing_role_and_missing_repository(aws: None, project: Path) -> None:
+def test_missing_role_build_repository_and_replica(aws: None, project: Path) -> None:
+    (deployment,) = load_deployments(project)
     deploy(project)
-    (dev,) = [e for e in load_deployments(project)[0].environments if e.stack == "dev"]
+    dev, prod = (next(e for e in deployment.environments if e.stack == name) for name in ("dev", "prod"))
     iam = session_for(dev, None).client("iam")
     iam.delete_role_policy(RoleName="ecr-share-dev-execution", PolicyName="ecr-cross-account-pull")
     iam.delete_role(RoleName="ecr-share-dev-execution")
     build_ecr().delete_repository(repositoryName="worker", force=True)
+    session_for(prod, None).client("ecr").delete_repository(repositoryName="web-app", force=True)
 
     code, out, _ = verify_live(project, "--format", "json")
     assert code == 1
@@ -187,12 +193,20 @@ def test_missing_role_and_missing_repository(aws: None, project: Path) -> None:
         cells[("dev", "web-app")]["reasons"][0]
         == "role ecr-share-dev-execution does not exist in account 222222222222"
     )
-    assert cells[("prod", "worker")]["status"] == "denied"
+    # prod pulls replicas (Pulumi.prod.yaml: pullFrom: replica): the build repository's absence
+    # does not stop it, the missing replica does.
+    assert cells[("prod", "worker")]["status"] == "allowed"
     assert (
-        cells[("prod", "worker")]["reasons"][0] == "repository worker does not exist in account 111111111111"
+        cells[("prod", "worker")]["repositoryArn"] == "arn:aws:ecr:us-east-1:444444444444:repository/worker"
+    )
+    assert cells[("prod", "web-app")]["status"] == "denied"
+    assert cells[("prod", "web-app")]["reasons"][0] == (
+        "repository web-app (replica in 444444444444, us-east-1) does not exist "
+        "(replicas appear with the first push after replication is configured)"
     )
     assert set(build["drift"]) == {
         "repository worker does not exist in account 111111111111 (us-east-1)",
+        "repository web-app (replica in 444444444444, us-east-1) does not exist",
         "execution role ecr-share-dev-execution of dev does not exist in account 222222222222",
     }
 
@@ -213,7 +227,16 @@ def test_missing_credentials_is_one_sentence_and_exit_2(aws: None, project: Path
 def test_default_chain_without_credentials(
     monkeypatch: pytest.MonkeyPatch, project: Path, tmp_path: Path
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
@@ -239,7 +262,7 @@ def test_credentials_for_the_wrong_account_are_refused(aws: None, project: Path)
     code, _, err = verify_live(project, sessions=always_build)
     assert code == 2
     assert (
-        "the credentials for stack dev are for account 111111111111, but its stack file pins 222222222222"
+        "the credentials for stack prod are for account 111111111111, but its stack file pins 444444444444"
         in err
     )
 

@@ -54,7 +54,7 @@ def test_committed_stacks_verify_clean() -> None:
         in out
     )
     assert out.rstrip().endswith(
-        "Result: all 4 intended pulls allowed; no other role or account can pull (exit code 0)"
+        "Result: all 4 intended pulls are allowed; no other role or account can pull (exit code 0)"
     )
 
 
@@ -87,8 +87,13 @@ def test_markdown_format_draws_the_real_accounts() -> None:
     assert "```mermaid\ngraph TB\n" in out
     assert 'subgraph build_build["Build account (111111111111) · stack build"]' in out
     assert 'subgraph account_prod["prod (444444444444)"]' in out
-    assert "    repo_worker -->|pull| role_prod" in out
-    assert "repo_worker -->|pull| role_dev" not in out
+    # prod pulls its own replicas (pullFrom: replica in Pulumi.prod.yaml).
+    assert (
+        "    repo_worker -.->|replicates| replica_prod_worker\n    replica_prod_worker -->|pull| role_prod"
+        in out
+    )
+    assert "    repo_web_app -->|pull| role_dev" in out
+    assert "worker -->|pull| role_dev" not in out
     assert "| dev (222222222222) | allowed | - |" in out
 
 
@@ -126,11 +131,13 @@ def test_organization_mode_without_an_organization_path_is_unproven(project: Pat
     assert code == 3
     assert "dev (222222222222)      allowed  -" in out
     assert "staging (333333333333)  unknown  -" in out
+    # prod pulls replicas in its own account: within one account its identity policy is enough.
+    assert "prod (444444444444)     allowed  allowed" in out
     assert (
         "staging sets no ecr-share:organizationPath, so whether account 333333333333 is in organization "
         "o-abc123def4 cannot be proven" in out
     )
-    assert "Result: 3 pulls cannot be proven either way (exit code 3)" in out
+    assert "Result: 1 pull cannot be proven either way (exit code 3)" in out
 
 
 def test_module_entry_point_runs() -> None:
@@ -143,4 +150,4 @@ def test_module_entry_point_runs() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["summary"].startswith("all 4 intended pulls allowed")
+    assert json.loads(result.stdout)["summary"].startswith("all 4 intended pulls are allowed")
