@@ -280,8 +280,9 @@ def deploy_receiver(
             "destination": ReplicationDestination(config.region, config.account_id),
             "filters": receive.filters,
             "template_prefixes": template_prefixes(receive.filters, receive.root_template),
-            "repository_policy": build.apply(
-                lambda b: canonical_json(repository_pull_policy(b.access, partition))
+            # Waits for the replication check too, so a mismatch creates no template either.
+            "repository_policy": pulumi.Output.all(build, replica).apply(
+                lambda values: canonical_json(repository_pull_policy(values[0].access, partition))
             ),
             "description": build.apply(lambda b: template_description(receive.source_account, b.region)),
             "scan_on_push": receive.scan_on_push,

@@ -234,6 +234,7 @@ def test_prod_refuses_a_build_stack_that_replicates_other_filters(build: Program
     ):
         run_program("prod", load_stack_config(PROJECT_DIR, "prod"), {BUILD_STACK: exports}, run=run)
     assert not run.of_type(REGISTRY_POLICY)
+    assert not run.of_type(TEMPLATE)
 
 
 def test_prod_refuses_a_build_stack_that_does_not_replicate_to_it(build: ProgramRun) -> None:
@@ -243,6 +244,7 @@ def test_prod_refuses_a_build_stack_that_does_not_replicate_to_it(build: Program
     with pytest.raises(RunError, match="does not replicate to account 444444444444 in us-east-1"):
         run_program("prod", load_stack_config(PROJECT_DIR, "prod"), {BUILD_STACK: exports}, run=run)
     assert not run.of_type(REGISTRY_POLICY)
+    assert not run.of_type(TEMPLATE)
 
 
 def test_a_build_stack_without_the_replication_export_is_refused(build: ProgramRun) -> None:
