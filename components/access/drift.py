@@ -59,11 +59,15 @@ def _compact(statement: Any) -> str:
     return json.dumps(statement, separators=(",", ":"), sort_keys=True)
 
 
+def _by_meaning(document: PolicyDocument) -> dict[str, str]:
+    """Each statement keyed by its normalized form, shown as it was written."""
+    return {_compact(_statement(s)): _compact(s) for s in as_list(document.get("Statement", []))}
+
+
 def _difference(intended: PolicyDocument, deployed: PolicyDocument) -> str:
-    want = {_compact(s) for s in normalize(intended)["Statement"]}
-    have = {_compact(s) for s in normalize(deployed)["Statement"]}
-    parts = [f"deployed only: {s}" for s in sorted(have - want)]
-    parts += [f"intended only: {s}" for s in sorted(want - have)]
+    want, have = _by_meaning(intended), _by_meaning(deployed)
+    parts = [f"deployed only: {have[k]}" for k in sorted(set(have) - set(want))]
+    parts += [f"intended only: {want[k]}" for k in sorted(set(want) - set(have))]
     return "; ".join(parts) or "the Version differs"
 
 
