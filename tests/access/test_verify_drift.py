@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from components.access.drift import normalize
 
-INTENDED = {
+INTENDED: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [
         {
