@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--stacks-dir",
         type=Path,
-        default=Path.cwd(),
+        default=Path("."),
         metavar="DIR",
         help="the project folder holding Pulumi.yaml and Pulumi.<stack>.yaml (default: current folder)",
     )
