@@ -1,0 +1,75 @@
+"""The project's stacks, read from the ``Pulumi.<stack>.yaml`` files next to ``Pulumi.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.model import NAMESPACE
+from components.stack_files import StackFileError, list_stacks, load_stack_config, stack_file
+
+PROJECT = "ecr-share"
+# A DIY backend (file://, s3://, ...) accepts only this organization name (Pulumi docs, "Stacks").
+DIY_ORGANIZATION = "organization"
+KIND_KEY = f"{NAMESPACE}:stackKind"
+SERVICES_KEY = f"{NAMESPACE}:services"
+KINDS = ("build", "environment")
+# The settings through which the AWS provider takes a stack's own credentials.
+CREDENTIAL_KEYS = ("aws:profile", "aws:assumeRole", "aws:assumeRoles")
+
+
+class PipelineError(Exception):
+    """A usage or environment problem found before any stack is touched (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    name: str
+    kind: str
+    file: Path
+    config: dict[str, Any]
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{DIY_ORGANIZATION}/{PROJECT}/{self.name}"
+
+    @property
+    def services(self) -> list[Any]:
+        services = self.config.get(SERVICES_KEY)
+        return services if isinstance(services, list) else []
+
+    def names_credentials(self) -> bool:
+        return any(self.config.get(key) for key in CREDENTIAL_KEYS)
+
+
+def discover(project_dir: Path) -> dict[str, StackInfo]:
+    """Every stack of the project by name; exactly one of them must be the build stack."""
+    try:
+        names = list_stacks(project_dir)
+        stacks = {name: _read(project_dir, name) for name in names}
+    except StackFileError as error:
+        # One line: pyyaml's messages span several (position, context).
+        raise PipelineError(" ".join(str(error).split())) from None
+    builds = sorted(s.name for s in stacks.values() if s.kind == "build")
+    if len(builds) != 1:
+        found = ", ".join(f"Pulumi.{name}.yaml" for name in builds) or "none"
+        raise PipelineError(
+            f"{project_dir}: exactly one stack file must set {KIND_KEY}: build (found: {found})"
+        )
+    return stacks
+
+
+def _read(project_dir: Path, name: str) -> StackInfo:
+    path = stack_file(project_dir, name)
+    config = load_stack_config(project_dir, name)
+    kind = config.get(KIND_KEY)
+    if kind not in KINDS:
+        problem = "is missing" if kind is None else f"is {kind!r}"
+        raise PipelineError(f'{path}: {KIND_KEY} {problem}; set it to "build" or "environment"')
+    services = config.get(SERVICES_KEY)
+    if kind == "environment" and not (
+        isinstance(services, list) and all(isinstance(s, dict) for s in services)
+    ):
+        raise PipelineError(f"{path}: {SERVICES_KEY} must be a list of services (name, repository, image...)")
+    return StackInfo(name=name, kind=str(kind), file=path, config=config)
