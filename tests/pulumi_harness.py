@@ -11,6 +11,7 @@ Pitfalls this harness avoids (DEVELOPERS.md):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import runpy
@@ -109,9 +110,38 @@ class _RecordingMonitor(mocks.MockMonitor):
     def __init__(self, recorder: _Mocks) -> None:
         super().__init__(recorder)
         self.recorder = recorder
+        # The mock monitor gives each RPC worker thread its own event loop and never closes it;
+        # left to the garbage collector, such a loop can fail in __del__ during a later test.
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def _remember_thread_loop(self) -> None:
+        # No loop in this thread (RuntimeError): nothing to close later.
+        with contextlib.suppress(RuntimeError):
+            self.thread_loops.add(asyncio.get_event_loop())
+
+    def Invoke(self, request: Any) -> Any:
+        try:
+            return super().Invoke(request)
+        finally:
+            self._remember_thread_loop()
+
+    def ReadResource(self, request: Any) -> Any:
+        try:
+            return super().ReadResource(request)
+        finally:
+            self._remember_thread_loop()
+
+    def close_thread_loops(self, keep: asyncio.AbstractEventLoop) -> None:
+        for loop in self.thread_loops:
+            if loop is not keep and not loop.is_closed() and not loop.is_running():
+                loop.close()
+        self.thread_loops.clear()
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        try:
+            response = super().RegisterResource(request)
+        finally:
+            self._remember_thread_loop()
         if request.type != "pulumi:pulumi:Stack":
             self.recorder.run.resources.append(
                 Registered(
@@ -147,13 +177,14 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.reset_options(project=PROJECT, stack=stack, organization=ORGANIZATION)
+    monitor = _RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(
         recorder,
         project=PROJECT,
         stack=stack,
         preview=False,
         organization=ORGANIZATION,
-        monitor=_RecordingMonitor(recorder),
+        monitor=monitor,
     )
     pulumi.runtime.set_all_config(config_for_runtime(config))
 
@@ -169,6 +200,7 @@ def run_program(
     finally:
         # A fresh loop per run, closed after it, so no run hands pending work to the next.
         loop.close()
+        monitor.close_thread_loops(keep=loop)
         asyncio.set_event_loop(None)
         # A failed run leaves Output coroutines that were never awaited. Collect them now: left to
         # a later, random collection, their warnings can fire inside a parser and crash CPython
