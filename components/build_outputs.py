@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components import aws_rules
+from components import validation
 from components.errors import ConfigError
 from components.model import NAMESPACE, Access, AccountsAccess, EnvironmentStack, OrganizationAccess
 from components.naming import image_reference
@@ -82,13 +82,9 @@ def check_environment_against_build(environment: EnvironmentStack, build: BuildO
                 service.repository,
                 f"is not a repository of the build stack {build.stack} (it shares: {known})",
             )
-        image = service_image(service.repository, build, service.image_tag, service.image_digest)
-        if len(image.split("@", 1)[0]) > aws_rules.IMAGE_REFERENCE_MAX_CHARS:
-            raise ConfigError(
-                service_key,
-                image,
-                f"makes an image reference over ECS's {aws_rules.IMAGE_REFERENCE_MAX_CHARS} characters",
-            )
+        validation.image_reference(
+            service_key, service_image(service.repository, build, service.image_tag, service.image_digest)
+        )
     return _check_grant(environment, build)
 
 

@@ -13,7 +13,7 @@ from components import aws_rules
 from components.containers import container_definitions_json
 from components.errors import ConfigError
 from components.model import ServiceSpec
-from components.naming import log_group_name
+from components.naming import EXECUTION_ROLE_POLICY_NAME, log_group_name
 from components.policies import (
     canonical_json,
     ecs_tasks_trust_policy,
@@ -73,7 +73,7 @@ class PullExecutionRole(pulumi.ComponentResource):
         log_groups = list(args["log_group_arns"])
         aws.iam.RolePolicy(
             f"{name}-pull",
-            name="ecr-cross-account-pull",
+            name=EXECUTION_ROLE_POLICY_NAME,
             role=role.id,
             policy=pulumi.Output.from_input(args["repository_arns"]).apply(
                 lambda arns: role_policy_json(list(arns), log_groups)

@@ -37,6 +37,15 @@ def log_group_arn(region: str, account_id: str, family: str) -> str:
     return f"arn:{partition_for(region)}:logs:{region}:{account_id}:log-group:{log_group_name(family)}:*"
 
 
+# The execution role's one inline policy: the seed's step 2 ("ecr-cross-account-pull").
+EXECUTION_ROLE_POLICY_NAME = "ecr-cross-account-pull"
+
+
 def execution_role_name(stack: str) -> str:
     """One execution role per environment stack, named so live checks can find it."""
     return f"ecr-share-{stack}-execution"
+
+
+def execution_role_arn(region: str, account_id: str, stack: str) -> str:
+    """The ARN of ``execution_role_name(stack)`` (IAM's default path ``/``)."""
+    return f"arn:{partition_for(region)}:iam::{account_id}:role/{execution_role_name(stack)}"

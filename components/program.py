@@ -22,7 +22,12 @@ from components.model import (
 from components.naming import execution_role_name, log_group_arn
 from components.policies import canonical_json, repository_pull_policy
 from components.registry_ownership import check_registry_ownership, registry_claims
-from components.replication import destination_plans, template_description, template_prefixes
+from components.replication import (
+    DestinationPlan,
+    destination_plans,
+    template_description,
+    template_prefixes,
+)
 from components.replication_components import (
     RegistryReplication,
     ReplicaRepositorySettings,
@@ -32,7 +37,7 @@ from components.replication_outputs import (
     REPLICATION,
     ReplicationExport,
     check_environment_replication,
-    replica_arn,
+    pull_sources,
     replica_image,
     replication_output,
 )
@@ -189,20 +194,20 @@ def _constant(value: str) -> Callable[[Any], str]:
 
 def read_replica_registry(
     config: EnvironmentStack, reference: pulumi.StackReference, build: pulumi.Output[BuildOutputs]
-) -> pulumi.Output[ReplicationDestination | None]:
+) -> pulumi.Output[DestinationPlan | None]:
     """The build stack's ``replication`` export checked against this stack (after the build checks):
-    the registry to pull replicas from, or ``None`` to pull from the build account."""
+    the replica registry to pull from, or ``None`` to pull from the build account."""
 
-    def checked(values: list[Any]) -> ReplicationDestination | None:
+    def checked(values: list[Any]) -> DestinationPlan | None:
         value = values[1]
         export = None if value is None else ReplicationExport.from_output(value)
         try:
-            destination, warnings = check_environment_replication(config, config.build_stack, export)
+            replica, warnings = check_environment_replication(config, config.build_stack, export)
         except ConfigError as error:
             raise pulumi.RunError(str(error)) from None
         for warning in warnings:
             pulumi.log.warn(warning)
-        return destination
+        return replica
 
     return pulumi.Output.all(build, reference.get_output(REPLICATION)).apply(checked)
 
@@ -219,7 +224,9 @@ def deploy_environment(config: EnvironmentStack) -> None:
         {
             "role_name": execution_role_name(config.stack),
             "account_id": config.account_id,
-            "repository_arns": sources.apply(lambda s: _repository_arns(config, s[0], s[1])),
+            "repository_arns": sources.apply(
+                lambda s: [pull_sources(s[0].repository_arns, s[1])[r] for r in config.repositories]
+            ),
             "log_group_arns": [
                 log_group_arn(config.region, config.account_id, s.name) for s in config.services
             ],
@@ -246,20 +253,12 @@ def deploy_environment(config: EnvironmentStack) -> None:
     pulumi.export("images", images)
 
 
-def _repository_arns(
-    config: EnvironmentStack, build: BuildOutputs, replica: ReplicationDestination | None
-) -> list[str]:
-    if replica is None:
-        return [build.repository_arns[r] for r in config.repositories]
-    return [replica_arn(replica, r) for r in config.repositories]
-
-
 def _image_from(service: ServiceSpec) -> Callable[[list[Any]], str]:
     def image(sources: list[Any]) -> str:
         build, replica = sources
         if replica is None:
             return _image_of(service)(build)
-        return replica_image(replica, service.repository, service.image_tag, service.image_digest)
+        return replica_image(replica.destination, service.repository, service.image_tag, service.image_digest)
 
     return image
 
@@ -267,7 +266,7 @@ def _image_from(service: ServiceSpec) -> Callable[[list[Any]], str]:
 def deploy_receiver(
     config: EnvironmentStack,
     build: pulumi.Output[BuildOutputs],
-    replica: pulumi.Output[ReplicationDestination | None],
+    replica: pulumi.Output[DestinationPlan | None],
 ) -> None:
     """This account's side of cross-account replication, with the build stack's pull grant."""
     receive = config.receive_replication

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components import aws_rules
+from components import validation
 from components.errors import ConfigError
 from components.model import NAMESPACE, BuildStack, EnvironmentStack, ReplicationDestination
 from components.naming import image_reference, repository_arn, repository_url
@@ -66,10 +66,11 @@ class ReplicationExport:
 
 def check_environment_replication(
     environment: EnvironmentStack, build_stack: str, export: ReplicationExport | None
-) -> tuple[ReplicationDestination | None, list[str]]:
+) -> tuple[DestinationPlan | None, list[str]]:
     """Refuse a receiver or replica consumer the build stack's replication does not serve.
 
-    Returns the registry to pull replicas from (``None`` with ``pullFrom: build``) and warnings.
+    Returns the replica registry to pull from, as its plan (``None`` with ``pullFrom: build``), and
+    warnings. Every repository the environment's services use is checked to be replicated there.
     """
     warnings = _check_receiver(environment, build_stack, export)
     if environment.pull_from != "replica":
@@ -135,7 +136,7 @@ def _filters_text(filters: tuple[str, ...]) -> str:
 
 def _replica_registry(
     environment: EnvironmentStack, build_stack: str, export: ReplicationExport | None
-) -> ReplicationDestination:
+) -> DestinationPlan:
     """This account's replica if there is one in this Region, else the build account's."""
     pull_key = f"{NAMESPACE}:pullFrom"
     if export is None:
@@ -165,14 +166,21 @@ def _replica_registry(
                 f"is not replicated to {destination.account_id} in {destination.region} "
                 f"(the build stack replicates there: {_filters_text(plan.filters)})",
             )
-        image = replica_image(destination, service.repository, service.image_tag, service.image_digest)
-        if len(image.split("@", 1)[0]) > aws_rules.IMAGE_REFERENCE_MAX_CHARS:
-            raise ConfigError(
-                service_key,
-                image,
-                f"makes an image reference over ECS's {aws_rules.IMAGE_REFERENCE_MAX_CHARS} characters",
-            )
-    return destination
+        validation.image_reference(
+            service_key,
+            replica_image(destination, service.repository, service.image_tag, service.image_digest),
+        )
+    return plan
+
+
+def pull_sources(build_arns: Mapping[str, str], replica: DestinationPlan | None) -> dict[str, str]:
+    """Repository name -> the ARN an environment pulls it from: the replica where its replica
+    registry holds the repository, else the build account's repository. The deploy and ``verify``
+    both use this, so the report describes exactly the role policy that is deployed."""
+    return {
+        name: replica_arn(replica.destination, name) if replica is not None and replica.covers(name) else arn
+        for name, arn in build_arns.items()
+    }
 
 
 def replica_arn(destination: ReplicationDestination, repository: str) -> str:

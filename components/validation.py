@@ -85,6 +85,17 @@ def image_digest(key: str, value: Any) -> str:
     )
 
 
+def image_reference(key: str, image: str) -> str:
+    """ECS ContainerDefinition.image: at most 255 characters before any ``@digest``."""
+    if len(image.split("@", 1)[0]) > aws_rules.IMAGE_REFERENCE_MAX_CHARS:
+        raise ConfigError(
+            key,
+            image,
+            f"makes an image reference over ECS's {aws_rules.IMAGE_REFERENCE_MAX_CHARS} characters",
+        )
+    return image
+
+
 def boolean(key: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value

@@ -3,24 +3,25 @@ uses, so the offline report evaluates exactly the policies ``pulumi up`` would c
 
 from __future__ import annotations
 
+from components import naming
 from components.access.documents import PolicyDocument
 from components.access.evaluator import Principal
 from components.aws_rules import partition_for
-from components.model import BuildStack, EnvironmentStack, OrganizationAccess, ReplicationDestination
-from components.naming import execution_role_name, log_group_arn, repository_arn
+from components.model import BuildStack, EnvironmentStack, OrganizationAccess
+from components.naming import log_group_arn, repository_arn
 from components.policies import execution_role_policy, repository_pull_policy
+from components.replication import DestinationPlan
 from components.replication_outputs import (
     ReplicationExport,
     check_environment_replication,
-    replica_arn,
+    pull_sources,
     replication_output,
 )
 
 
 def execution_role_arn(environment: EnvironmentStack) -> str:
-    """The role ``PullExecutionRole`` creates (default path ``/``)."""
-    partition = partition_for(environment.region)
-    return f"arn:{partition}:iam::{environment.account_id}:role/{execution_role_name(environment.stack)}"
+    """The role ``PullExecutionRole`` creates."""
+    return naming.execution_role_arn(environment.region, environment.account_id, environment.stack)
 
 
 def repository_arns(build: BuildStack) -> dict[str, str]:
@@ -32,24 +33,17 @@ def intended_repository_policy(build: BuildStack) -> PolicyDocument:
     return repository_pull_policy(build.access, partition_for(build.region))
 
 
-def pull_registry(environment: EnvironmentStack, build: BuildStack) -> ReplicationDestination | None:
+def pull_registry(environment: EnvironmentStack, build: BuildStack) -> DestinationPlan | None:
     """The replica registry the environment pulls from (``pullFrom: replica``), or None for the build
     account: decided by the check ``program.read_replica_registry`` runs (raises ConfigError)."""
     export = ReplicationExport.from_output(replication_output(build))
-    destination, _ = check_environment_replication(environment, environment.build_stack, export)
-    return destination
+    replica, _ = check_environment_replication(environment, environment.build_stack, export)
+    return replica
 
 
 def source_arns(environment: EnvironmentStack, build: BuildStack) -> dict[str, str]:
-    """Repository name -> the ARN this environment pulls it from: its replica when it pulls replicas
-    and the repository is replicated there, else the build account's repository."""
-    destination = pull_registry(environment, build)
-    export = ReplicationExport.from_output(replication_output(build))
-    plan = None if destination is None else export.plan_for(destination.account_id, destination.region)
-    return {
-        name: replica_arn(destination, name) if destination and plan and plan.covers(name) else arn
-        for name, arn in repository_arns(build).items()
-    }
+    """Repository name -> the ARN this environment pulls it from, as the deploy decides it."""
+    return pull_sources(repository_arns(build), pull_registry(environment, build))
 
 
 def intended_role_policy(environment: EnvironmentStack, build: BuildStack) -> PolicyDocument:

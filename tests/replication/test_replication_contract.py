@@ -19,6 +19,7 @@ from components.replication import DestinationPlan
 from components.replication_outputs import (
     ReplicationExport,
     check_environment_replication,
+    pull_sources,
     replica_arn,
     replica_image,
 )
@@ -61,7 +62,9 @@ def refused(environment: EnvironmentStack, export: ReplicationExport | None, key
 
 
 def test_prod_receives_and_pulls_its_own_replica() -> None:
-    destination, warnings = check_environment_replication(PROD_ENV, BUILD, EXPORT)
+    replica, warnings = check_environment_replication(PROD_ENV, BUILD, EXPORT)
+    assert replica is not None
+    destination = replica.destination
     assert destination == ReplicationDestination("us-east-1", PROD)
     assert warnings == []
     assert replica_arn(destination, "web-app") == "arn:aws:ecr:us-east-1:444444444444:repository/web-app"
@@ -72,8 +75,8 @@ def test_prod_receives_and_pulls_its_own_replica() -> None:
 
 
 def test_pull_from_build_returns_no_replica() -> None:
-    destination, warnings = check_environment_replication(changed(pull_from="build"), BUILD, EXPORT)
-    assert destination is None
+    replica, warnings = check_environment_replication(changed(pull_from="build"), BUILD, EXPORT)
+    assert replica is None
     assert warnings == []
 
 
@@ -86,8 +89,9 @@ def test_a_stack_in_a_replica_region_of_the_build_account_pulls_that_replica() -
         services=(ServiceSpec("web-app", "web-app", 256, 512, 80, image_tag="v1"),),
         pull_from="replica",
     )
-    destination, warnings = check_environment_replication(staging_west, BUILD, EXPORT)
-    assert destination == ReplicationDestination("us-west-2", SOURCE)
+    replica, warnings = check_environment_replication(staging_west, BUILD, EXPORT)
+    assert replica is not None
+    assert replica.destination == ReplicationDestination("us-west-2", SOURCE)
     assert warnings == []
 
 
@@ -182,3 +186,16 @@ def test_pulling_a_repository_that_is_not_replicated_is_refused() -> None:
         "ecr-share:services[1].repository",
         r'"worker" is not replicated to 111111111111 in us-west-2 \(the build stack replicates there: web-app\)',
     )
+
+
+def test_pull_sources_take_the_replica_where_it_exists_and_the_build_repository_elsewhere() -> None:
+    build_arns = {
+        "web-app": f"arn:aws:ecr:us-east-1:{SOURCE}:repository/web-app",
+        "batch": f"arn:aws:ecr:us-east-1:{SOURCE}:repository/batch",
+    }
+    west = EXPORT.plans[0]  # replicates web-app only
+    assert pull_sources(build_arns, west) == {
+        "web-app": f"arn:aws:ecr:us-west-2:{SOURCE}:repository/web-app",
+        "batch": f"arn:aws:ecr:us-east-1:{SOURCE}:repository/batch",
+    }
+    assert pull_sources(build_arns, None) == build_arns
