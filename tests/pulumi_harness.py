@@ -15,6 +15,7 @@ import contextlib
 import gc
 import json
 import runpy
+import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -113,11 +114,15 @@ class _RecordingMonitor(mocks.MockMonitor):
         # The mock monitor gives each RPC worker thread its own event loop and never closes it;
         # left to the garbage collector, such a loop can fail in __del__ during a later test.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+        # Worker threads of a failed run may still be registering while the run is torn down.
+        self._thread_loops_lock = threading.Lock()
 
     def _remember_thread_loop(self) -> None:
         # No loop in this thread (RuntimeError): nothing to close later.
         with contextlib.suppress(RuntimeError):
-            self.thread_loops.add(asyncio.get_event_loop())
+            loop = asyncio.get_event_loop()
+            with self._thread_loops_lock:
+                self.thread_loops.add(loop)
 
     def Invoke(self, request: Any) -> Any:
         try:
@@ -132,10 +137,12 @@ class _RecordingMonitor(mocks.MockMonitor):
             self._remember_thread_loop()
 
     def close_thread_loops(self, keep: asyncio.AbstractEventLoop) -> None:
-        for loop in self.thread_loops:
+        with self._thread_loops_lock:
+            loops = list(self.thread_loops)
+            self.thread_loops.clear()
+        for loop in loops:
             if loop is not keep and not loop.is_closed() and not loop.is_running():
                 loop.close()
-        self.thread_loops.clear()
 
     def RegisterResource(self, request: Any) -> Any:
         try:
