@@ -71,6 +71,9 @@ def repository_name(key: str, value: Any) -> str:
 
 
 def image_tag(key: str, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # An all-digit tag written unquoted reaches us as a number, its leading zeros gone.
+        raise ConfigError(key, value, 'is a number, not a tag: quote it in YAML (imageTag: "0123456")')
     return _matching(
         aws_rules.IMAGE_TAG,
         key,

@@ -102,6 +102,10 @@ def test_image_tag_rejected(value: str) -> None:
     rejects(validation.image_tag, "k", value, match="is not a Docker image tag")
 
 
+def test_unquoted_numeric_image_tag_asks_for_quotes() -> None:
+    rejects(validation.image_tag, "k", 123456, match="is a number, not a tag: quote it in YAML")
+
+
 def test_image_digest() -> None:
     digest = "sha256:" + "a" * 64
     assert validation.image_digest("k", digest) == digest
