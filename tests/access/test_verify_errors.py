@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import shutil
 from pathlib import Path
 
 import pytest
-
-from components.access.cli import main
+from verify_cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["verify", *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for path in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    return tmp_path
 
 
 def test_folder_without_pulumi_yaml(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,6 @@ from components.naming import execution_role_name
 from components.policies import canonical_json, ecs_tasks_trust_policy
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for path in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    return tmp_path
 
 
 @pytest.fixture

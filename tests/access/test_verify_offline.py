@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from components.access.cli import main
+from verify_cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
-STACK_FILES = (
-    "Pulumi.yaml",
-    "Pulumi.build.yaml",
-    "Pulumi.dev.yaml",
-    "Pulumi.staging.yaml",
-    "Pulumi.prod.yaml",
-)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["verify", *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the committed project files, to edit."""
-    for name in STACK_FILES:
-        shutil.copy(ROOT / name, tmp_path / name)
-    return tmp_path
 
 
 def edit(path: Path, old: str, new: str) -> None:
