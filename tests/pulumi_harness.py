@@ -32,6 +32,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MAIN = PROJECT_DIR / "__main__.py"
 PROJECT = "ecr-share"
 ORGANIZATION = "organization"
+# The build stack as environment stacks name it in ecr-share:buildStack.
+BUILD_STACK = f"{ORGANIZATION}/{PROJECT}/build"
 
 
 @dataclass

@@ -12,19 +12,13 @@ from typing import Any
 
 import pytest
 from pulumi.errors import RunError
-from pulumi_harness import PROJECT_DIR, ProgramRun, run_program, run_stack_file
+from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program, run_stack_file
 
 from components.stack_files import list_stacks, load_stack_config
 
-BUILD_STACK = "organization/ecr-share/build"
 PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 REGISTRY = "111111111111.dkr.ecr.us-east-1.amazonaws.com"
 ACCOUNTS = {"dev": "222222222222", "staging": "333333333333", "prod": "444444444444"}
-
-
-@pytest.fixture(scope="module")
-def build() -> ProgramRun:
-    return run_stack_file("build")
 
 
 def environment(stack: str, build_exports: dict[str, Any]) -> ProgramRun:

@@ -8,28 +8,17 @@ import json
 from typing import Any
 
 import pytest
-from pulumi_harness import PROJECT_DIR, ProgramRun, run_program, run_stack_file
+from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program
 
 from components.access import Decision, Principal, Request, can_pull, evaluate
 from components.stack_files import load_stack_config
 
-BUILD_STACK = "organization/ecr-share/build"
 SOURCE = "111111111111"
 PROD = "444444444444"
 OUTSIDER = "555555555555"
 PROD_REPLICA = f"arn:aws:ecr:us-east-1:{PROD}:repository/web-app"
 WEST_REPLICA = f"arn:aws:ecr:us-west-2:{SOURCE}:repository/web-app"
 TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
-
-
-@pytest.fixture(scope="module")
-def build() -> ProgramRun:
-    return run_stack_file("build")
-
-
-@pytest.fixture(scope="module")
-def prod(build: ProgramRun) -> ProgramRun:
-    return run_stack_file("prod", {BUILD_STACK: build.exports})
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from pulumi.errors import RunError
-from pulumi_harness import PROJECT_DIR, ProgramRun, Registered, run_program, run_stack_file
+from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, Registered, run_program, run_stack_file
 
 from components.stack_files import load_stack_config
 
-BUILD_STACK = "organization/ecr-share/build"
 SOURCE = "111111111111"
 PROD = "444444444444"
 PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -36,16 +35,6 @@ DESCRIPTION = (
     "ecr-share: repositories replicated from 111111111111 (us-east-1): pull policy of the build "
     "stack, immutable tags, AES256"
 )
-
-
-@pytest.fixture(scope="module")
-def build() -> ProgramRun:
-    return run_stack_file("build")
-
-
-@pytest.fixture(scope="module")
-def prod(build: ProgramRun) -> ProgramRun:
-    return run_stack_file("prod", {BUILD_STACK: build.exports})
 
 
 def template_inputs(template: Registered) -> dict[str, Any]:
