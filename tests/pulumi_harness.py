@@ -175,10 +175,13 @@ def run_program(
     config: Mapping[str, Any],
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     run: ProgramRun | None = None,
+    preview: bool = False,
 ) -> ProgramRun:
     """Run ``__main__.py`` for one stack with the given config map; return what it registered.
 
-    Pass ``run`` to keep what was registered even when the program fails.
+    Pass ``run`` to keep what was registered even when the program fails. ``preview=True`` only for
+    tests about preview itself: outputs the mocks do not return are then unknown and their
+    ``apply`` callbacks never run.
     """
     account = str((config.get("aws:allowedAccountIds") or ["000000000000"])[0])
     region = str(config.get("aws:region", "us-east-1"))
@@ -191,7 +194,7 @@ def run_program(
         recorder,
         project=PROJECT,
         stack=stack,
-        preview=False,
+        preview=preview,
         organization=ORGANIZATION,
         monitor=monitor,
     )

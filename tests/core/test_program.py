@@ -228,6 +228,14 @@ def test_environment_whose_account_the_build_stack_does_not_grant_is_refused(bui
         environment("prod", exports)
 
 
+def test_the_refusal_happens_at_preview_before_anything_is_deployed(build: ProgramRun) -> None:
+    # StackReference outputs of a deployed build stack are known during preview, so the check runs.
+    exports = copy.deepcopy(build.exports)
+    exports["access"]["accounts"].remove("222222222222")
+    with pytest.raises(RunError, match="does not grant this stack's account 222222222222"):
+        run_program("dev", load_stack_config(PROJECT_DIR, "dev"), {BUILD_STACK: exports}, preview=True)
+
+
 def test_missing_build_output_fails_loudly_naming_it(build: ProgramRun) -> None:
     exports = copy.deepcopy(build.exports)
     del exports["repositoryArns"]
