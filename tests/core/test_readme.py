@@ -51,3 +51,10 @@ def test_readme_shows_the_real_verify_output(monkeypatch: pytest.MonkeyPatch) ->
     assert verify_main(["verify"], out=out, err=err) == 0, err.getvalue()
     shown = README.split("$ python -m components verify\n", 1)[1].split("\n```", 1)[0]
     assert shown == out.getvalue().rstrip("\n")
+
+
+def test_readme_shows_the_pipelines_complete_deploy_from_its_checked_docs() -> None:
+    # docs/pipeline.md's examples are re-run by tests/pipeline/test_pipeline_docs.py.
+    docs = (PROJECT_DIR / "docs" / "pipeline.md").read_text(encoding="utf-8")
+    example = docs.split("<!-- example: first-deploy -->\n```text\n", 1)[1].split("\n```", 1)[0]
+    assert f"```text\n{example}\n```" in README
