@@ -56,7 +56,3 @@ def any_of(outcomes: Iterable[Outcome]) -> Outcome:
         elif outcome.value is False and outcome.why:
             reasons.append(outcome.why)
     return first_unknown or Outcome(False, "; ".join(reasons))
-
-
-def negate(outcome: Outcome) -> Outcome:
-    return outcome if outcome.value is None else Outcome(not outcome.value, outcome.why)

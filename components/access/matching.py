@@ -10,7 +10,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from components.access.logic import FALSE, TRUE, Outcome, unknown
+from components.access.logic import TRUE, Outcome, unknown
 
 ACCOUNT_ID = re.compile(r"\d{12}")
 # arn:<partition>:iam::<account>:root, the account principal.
@@ -130,9 +130,3 @@ def _principal_entry(
 def _root_account(arn: str) -> str | None:
     match = ACCOUNT_ROOT_ARN.fullmatch(arn)
     return match.group(1) if match else None
-
-
-def principal_outcome(grant: Grant, why: str) -> Outcome:
-    if grant is Grant.UNKNOWN:
-        return unknown(why)
-    return FALSE if grant is Grant.NONE else TRUE
