@@ -12,11 +12,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.aws_rules import REPOSITORY_POLICY_MAX_CHARS
-from components.model import AccountsAccess, OrganizationAccess
-from components.policies import canonical_json, repository_pull_policy
-from components.stack_config import parse_stack_config
-from components.stack_files import list_stacks, load_stack_config, project_dir_default
+from components.aws.policy import canonical_json
+from components.aws.rules import REPOSITORY_POLICY_MAX_CHARS
+from components.config.files import list_stacks, load_stack_config
+from components.config.stack import parse_stack_config
+from components.repositories.documents import repository_pull_policy
+from components.repositories.model import AccountsAccess, OrganizationAccess
 
 
 def policy_size(accounts: int) -> int:
@@ -42,7 +43,7 @@ def main() -> None:
     organization = canonical_json(repository_pull_policy(OrganizationAccess("o-abc123def4")))
     print(f"organization mode, any number of accounts: {len(organization)} characters")
 
-    project = project_dir_default()
+    project = Path(__file__).resolve().parent.parent
     configs = {stack: load_stack_config(project, stack) for stack in list_stacks(project)}
     runs = 200
     seconds = timeit.timeit(lambda: [parse_stack_config(s, c) for s, c in configs.items()], number=runs)

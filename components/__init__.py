@@ -1,13 +1,11 @@
 """ecr-share: share container images from one ECR registry with every other AWS account.
 
-Pure modules (no Pulumi): ``aws_rules``, ``model``, ``validation``, ``stack_config``, ``policies``,
-``naming``, ``containers``, ``build_outputs``, ``stack_files``; for replication ``replication``,
-``replication_config``, ``replication_outputs`` and ``registry_ownership``.
-Pulumi components: ``shared_repository.SharedRepository`` (build account),
-``consumer.PullExecutionRole`` and ``consumer.CrossAccountTaskDefinition`` (environment accounts),
-``replication_components.RegistryReplication``, ``.ReplicaRepositorySettings`` and
-``.ReplicationReceiver`` (docs/replication.md).
-The program that wires them per stack: ``program``.
+Grouped by feature (DEVELOPERS.md, "Layout"): ``aws`` (rules, names, canonical policy JSON),
+``config`` (the stack-file loader and the parse of a stack), ``repositories`` (the build account's
+shared repositories), ``consumers`` (environment accounts: execution role, task definitions),
+``replication``, ``contract`` (what crosses the stack boundary), ``plan`` (what a stack registers, as
+plain data, and its registration), ``program`` (the thin shell ``__main__.py`` calls), ``verify`` and
+``pipeline`` (command lines). The Pulumi components live in each feature's ``component`` module.
 
 Nothing is imported here, so the pure modules and command lines load without the Pulumi SDKs.
 """

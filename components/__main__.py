@@ -2,7 +2,7 @@
 
 import sys
 
-from components.access.cli import main
+from components.verify.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,16 +17,16 @@ import json
 import runpy
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks, settings
+from pulumi.runtime import mocks, rpc, settings
 
-from components.naming import repository_arn, repository_url
-from components.stack_files import load_stack_config
+from components.aws.names import repository_arn, repository_url
+from components.config.files import load_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MAIN = PROJECT_DIR / "__main__.py"
@@ -43,10 +43,33 @@ class Registered:
     typ: str
     name: str
     inputs: dict[str, Any]
+    """What the program sent, exactly."""
+    outputs: dict[str, Any]
+    """What the mocks answered (inputs and the outputs AWS would compute, such as ``arn``)."""
     protect: bool
     parent_urn: str
     dependencies: list[str] = field(default_factory=list)
     """URNs of the explicit and implicit dependencies the registration named."""
+    custom: bool = True
+    """A provider resource; False for a component."""
+    aliases: int = 0
+
+    @property
+    def key(self) -> str:
+        """Type and name, as a plan names a resource (``components.plan.model.key``)."""
+        return f"{self.typ}::{self.name}"
+
+    @property
+    def parent_key(self) -> str | None:
+        return urn_key(self.parent_urn)
+
+
+def urn_key(urn: str) -> str | None:
+    """``urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>`` -> ``<type>::<name>``; the
+    stack itself -> None."""
+    types, name = urn.split("::")[2:4]
+    typ = types.rsplit("$", 1)[-1]
+    return None if typ == "pulumi:pulumi:Stack" else f"{typ}::{name}"
 
 
 @dataclass
@@ -156,13 +179,22 @@ class _RecordingMonitor(mocks.MockMonitor):
                 Registered(
                     typ=request.type,
                     name=request.name,
-                    inputs=json.loads(json.dumps(self.resources[response.urn].state, default=str)),
+                    inputs=_plain(rpc.deserialize_properties(request.object)),
+                    outputs=_plain(self.resources[response.urn].state),
                     protect=bool(request.protect),
                     parent_urn=request.parent,
                     dependencies=list(request.dependencies),
+                    custom=bool(request.custom),
+                    aliases=len(request.aliases) + len(request.aliasURNs),
                 )
             )
         return response
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """JSON values only: what a test can compare with a plan."""
+    plain: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    return plain
 
 
 def config_for_runtime(config: Mapping[str, Any]) -> dict[str, str]:
@@ -176,12 +208,14 @@ def run_program(
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     run: ProgramRun | None = None,
     preview: bool = False,
+    program: Callable[[], None] | None = None,
 ) -> ProgramRun:
     """Run ``__main__.py`` for one stack with the given config map; return what it registered.
 
     Pass ``run`` to keep what was registered even when the program fails. ``preview=True`` only for
     tests about preview itself: outputs the mocks do not return are then unknown and their
-    ``apply`` callbacks never run.
+    ``apply`` callbacks never run. ``program`` runs instead of ``__main__.py`` (tests of the
+    registrar itself).
     """
     account = str((config.get("aws:allowedAccountIds") or ["000000000000"])[0])
     region = str(config.get("aws:region", "us-east-1"))
@@ -201,14 +235,17 @@ def run_program(
     pulumi.runtime.set_all_config(config_for_runtime(config))
 
     @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
-        runpy.run_path(str(MAIN), run_name="__main__")
+    def under_mocks() -> pulumi.Output[Any]:
+        if program is None:
+            runpy.run_path(str(MAIN), run_name="__main__")
+        else:
+            program()
         root = settings.get_root_resource()
         exported: dict[str, Any] = dict(getattr(root, "outputs", {}))
         return pulumi.Output.from_input(exported).apply(recorder.run.exports.update)
 
     try:
-        program()
+        under_mocks()
     finally:
         # A fresh loop per run, closed after it, so no run hands pending work to the next.
         loop.close()

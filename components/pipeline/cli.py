@@ -17,11 +17,11 @@ from typing import Any, TextIO
 
 from pulumi import automation as auto
 
+from components.config.files import project_dir_default
 from components.pipeline import plan as planning
 from components.pipeline.report import CANCELLED, FAILED, Console, summary_table, verdict
 from components.pipeline.runner import Runner, Settings
 from components.pipeline.stacks import PipelineError, StackInfo, discover
-from components.stack_files import project_dir_default
 
 MISSING_CLI = (
     "The Pulumi CLI was not found on PATH; install it with `curl -fsSL https://get.pulumi.com | sh` "

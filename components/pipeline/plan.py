@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components import validation
+from components.config import values
 from components.errors import ConfigError
 from components.pipeline.stacks import CREDENTIAL_KEYS, SERVICES_KEY, PipelineError, StackInfo
-from components.stack_config import parse_stack_config
+from components.plan.project import ProjectError, plan_stacks
+from components.project import BUILD, ENVIRONMENT
 
 COMMANDS = ("preview", "up", "refresh", "destroy", "outputs")
 # Commands that run the engine against AWS with the stack's credentials.
@@ -50,8 +51,8 @@ def image_from(tag: str | None, digest: str | None) -> Image:
     """Validate ``--image-tag`` / ``--image-digest`` with the program's own rules."""
     try:
         if digest is not None:
-            return Image(digest=validation.image_digest("--image-digest", digest))
-        return Image(tag=validation.image_tag("--image-tag", tag))
+            return Image(digest=values.image_digest("--image-digest", digest))
+        return Image(tag=values.image_tag("--image-tag", tag))
     except ConfigError as error:
         raise PipelineError(str(error)) from None
 
@@ -143,8 +144,8 @@ def make_plan(
         raise PipelineError(f"--parallel must be at least 1, not {parallel}")
     if image is not None and command not in IMAGE_COMMANDS:
         raise PipelineError(f"an image can only be set for {' and '.join(IMAGE_COMMANDS)}, not {command}")
-    builds = [name for name in selected if stacks[name].kind == "build"]
-    environments = [name for name in selected if stacks[name].kind == "environment"]
+    builds = [name for name in selected if stacks[name].kind == BUILD]
+    environments = [name for name in selected if stacks[name].kind == ENVIRONMENT]
     stages = [Stage((name,)) for name in builds]
     if promote is not None:
         stages += [Stage((name,)) for name in _promotion(stacks, environments, promote)]
@@ -157,7 +158,7 @@ def make_plan(
 
 def _promotion(stacks: Mapping[str, StackInfo], environments: list[str], promote: Sequence[str]) -> list[str]:
     for name in promote:
-        if name not in stacks or stacks[name].kind != "environment":
+        if name not in stacks or stacks[name].kind != ENVIRONMENT:
             raise PipelineError(f"--promote: {name!r} is not an environment stack")
     if len(set(promote)) != len(promote) or set(promote) != set(environments):
         raise PipelineError(
@@ -173,24 +174,26 @@ def config_changes(plan: Plan, stacks: Mapping[str, StackInfo]) -> dict[str, Con
     return {
         name: image_change(stacks[name], plan.image)
         for name in plan.order
-        if stacks[name].kind == "environment"
+        if stacks[name].kind == ENVIRONMENT
     }
 
 
 def check_configs(plan: Plan, stacks: Mapping[str, StackInfo]) -> None:
-    """Validate each stack to preview or deploy, image applied, with the program's own parser, so a
-    bad ``Pulumi.prod.yaml`` stops the run before the build stack is touched."""
+    """Plan every stack, image applied, exactly as the program plans it: a bad ``Pulumi.prod.yaml``,
+    an environment its build stack would refuse, or two stacks owning one registry singleton stop
+    the run before the build stack is touched."""
     if plan.command not in IMAGE_COMMANDS:
         return
-    for name in plan.order:
-        stack = stacks[name]
+    configs = {}
+    for name, stack in stacks.items():
         config = stack.config
-        if plan.image is not None and stack.kind == "environment":
+        if plan.image is not None and stack.kind == ENVIRONMENT and name in plan.order:
             config = with_image(config, plan.image)
-        try:
-            parse_stack_config(name, config)
-        except ConfigError as error:
-            raise PipelineError(f"{stack.file}: {error}") from None
+        configs[name] = config
+    try:
+        plan_stacks(configs, lambda name: str(stacks[name].file))
+    except ProjectError as error:
+        raise PipelineError(str(error)) from None
 
 
 def credential_warnings(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[str]:

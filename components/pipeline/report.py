@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from components.project import BUILD, ENVIRONMENT
+
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 CANCELLED = "cancelled"
 NOT_RUN = "not run"
 ABSENT = "no stack"  # refresh/destroy/outputs of a stack that was never created
 # The outputs worth a glance in the summary, per stack kind (see components/program.py).
-KEY_OUTPUTS = {"build": ("registryId", "region"), "environment": ("images",)}
+KEY_OUTPUTS = {BUILD: ("registryId", "region"), ENVIRONMENT: ("images",)}
 
 
 @dataclass

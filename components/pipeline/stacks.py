@@ -6,15 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.model import NAMESPACE
-from components.stack_files import StackFileError, list_stacks, load_stack_config, stack_file
+from components.config.files import StackFileError, list_stacks, load_stack_config, stack_file
+from components.project import BUILD, DIY_ORGANIZATION, ENVIRONMENT, PROJECT, STACK_KINDS, key
 
-PROJECT = "ecr-share"
-# A DIY backend (file://, s3://, ...) accepts only this organization name (Pulumi docs, "Stacks").
-DIY_ORGANIZATION = "organization"
-KIND_KEY = f"{NAMESPACE}:stackKind"
-SERVICES_KEY = f"{NAMESPACE}:services"
-KINDS = ("build", "environment")
+KIND_KEY = key("stackKind")
+SERVICES_KEY = key("services")
 # The settings through which the AWS provider takes a stack's own credentials.
 CREDENTIAL_KEYS = ("aws:profile", "aws:assumeRole", "aws:assumeRoles")
 
@@ -51,7 +47,7 @@ def discover(project_dir: Path) -> dict[str, StackInfo]:
     except StackFileError as error:
         # One line: pyyaml's messages span several (position, context).
         raise PipelineError(" ".join(str(error).split())) from None
-    builds = sorted(s.name for s in stacks.values() if s.kind == "build")
+    builds = sorted(s.name for s in stacks.values() if s.kind == BUILD)
     if len(builds) != 1:
         found = ", ".join(f"Pulumi.{name}.yaml" for name in builds) or "none"
         raise PipelineError(
@@ -64,11 +60,11 @@ def _read(project_dir: Path, name: str) -> StackInfo:
     path = stack_file(project_dir, name)
     config = load_stack_config(project_dir, name)
     kind = config.get(KIND_KEY)
-    if kind not in KINDS:
+    if kind not in STACK_KINDS:
         problem = "is missing" if kind is None else f"is {kind!r}"
         raise PipelineError(f'{path}: {KIND_KEY} {problem}; set it to "build" or "environment"')
     services = config.get(SERVICES_KEY)
-    if kind == "environment" and not (
+    if kind == ENVIRONMENT and not (
         isinstance(services, list) and all(isinstance(s, dict) for s in services)
     ):
         raise PipelineError(f"{path}: {SERVICES_KEY} must be a list of services (name, repository, image...)")

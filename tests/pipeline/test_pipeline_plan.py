@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
-from pipeline_fake import DIGEST, stack_files, write_project
+from pipeline_fake import ACCOUNTS, DIGEST, stack_files, write_project
 
 from components.pipeline import plan as planning
 from components.pipeline.plan import ConfigChange, Image, Stage
@@ -196,6 +196,37 @@ def test_config_is_checked_with_the_image_applied(tmp_path: Path) -> None:
 
 def test_committed_style_files_pass_the_programs_own_checks(stacks: dict[str, StackInfo]) -> None:
     planning.check_configs(plan_for(stacks, "up", image=Image(digest=DIGEST)), stacks)
+
+
+def test_preflight_refuses_an_environment_its_build_stack_would_refuse(tmp_path: Path) -> None:
+    """Each stack is planned as the program plans it, environments from the build stack's planned
+    outputs: a stack pulumi up would refuse stops the run before the build stack is touched."""
+    files = stack_files()
+    files["build"]["ecr-share:access"]["accounts"].remove(ACCOUNTS["staging"])
+    stacks = discover(write_project(tmp_path, files))
+    with pytest.raises(
+        PipelineError,
+        match=r"Pulumi\.staging\.yaml: ecr-share:buildStack: .* does not grant this stack's account",
+    ):
+        planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
+
+
+def test_preflight_refuses_two_stacks_owning_one_registry_singleton(tmp_path: Path) -> None:
+    files = stack_files()
+    files["build"]["ecr-share:replication"] = {
+        "rules": [
+            {"destinations": [{"region": "us-east-1", "account": ACCOUNTS["prod"]}], "filters": ["web-app/"]}
+        ]
+    }
+    receive = {"sourceAccount": ACCOUNTS["build"], "filters": ["web-app/"]}
+    files["prod"]["ecr-share:receiveReplication"] = receive
+    files["prod-dr"] = {**files["prod"], "ecr-share:receiveReplication": receive}
+    stacks = discover(write_project(tmp_path, files))
+    with pytest.raises(
+        PipelineError,
+        match="the creation template web-app and the registry policy of this registry, which stack prod manages too",
+    ):
+        planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
 
 
 # --- credentials -------------------------------------------------------------------------------

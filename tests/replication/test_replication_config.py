@@ -9,16 +9,15 @@ from typing import Any
 
 import pytest
 
+from components.config.model import BuildStack, EnvironmentStack
+from components.config.stack import parse_stack_config
 from components.errors import ConfigError
-from components.model import (
-    BuildStack,
-    EnvironmentStack,
+from components.replication.model import (
     ReceiveReplication,
     Replication,
     ReplicationDestination,
     ReplicationRule,
 )
-from components.stack_config import parse_stack_config
 
 BUILD_ACCOUNT = "111111111111"
 PROD = "444444444444"

@@ -1,39 +1,40 @@
-"""Pure replication documents: template prefixes, merged destination plans, the registry policy, the
-scanning filters, the build stack's ``replication`` export and registry-singleton ownership."""
+"""Pure replication documents: template prefixes, merged replica registries, the registry policy, the
+scanning filters, the build stack's ``replication`` output and registry-singleton ownership."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
+from components.aws.policy import canonical_json
+from components.config.model import BuildStack, EnvironmentStack
+from components.consumers.model import ServiceSpec
+from components.contract.outputs import build_exports, read_build_outputs, replication_output
 from components.errors import ConfigError
-from components.model import (
-    AccountsAccess,
-    BuildStack,
-    EnvironmentStack,
-    ReceiveReplication,
-    Replication,
-    ReplicationDestination,
-    ReplicationRule,
-    RepositorySpec,
-    ServiceSpec,
-)
-from components.policies import canonical_json
-from components.registry_ownership import Claim, check_registry_ownership, registry_claims
-from components.replication import (
-    DestinationPlan,
+from components.plan.build import plan_build_stack
+from components.plan.environment import plan_environment_stack
+from components.plan.model import StackPlan
+from components.plan.ownership import Claim, check_registry_ownership, registry_claims
+from components.replication.documents import (
     check_registry_policy,
     covers,
-    destination_plans,
     registry_policy_resources,
+    replica_registries,
     replication_registry_policy,
     scanning_filters,
     template_description,
+    template_for,
     template_prefixes,
 )
-from components.replication_outputs import ReplicationExport, replication_output
+from components.replication.model import (
+    ReceiveReplication,
+    ReplicaRegistry,
+    Replication,
+    ReplicationDestination,
+    ReplicationRule,
+)
+from components.repositories.model import AccountsAccess, RepositorySpec
 
 SOURCE = "111111111111"
 PROD = "444444444444"
@@ -74,21 +75,21 @@ def test_covers_is_a_string_prefix_match(filters: tuple[str, ...], repository: s
     assert covers(filters, repository) is replicated
 
 
-def test_destination_plans_merge_rules_per_destination() -> None:
+def test_replica_registries_merge_rules_per_destination() -> None:
     rules = (
         ReplicationRule((WEST,), ("web-app",), True),
         ReplicationRule((TO_PROD, WEST), ("team-a/",)),
     )
-    assert destination_plans(rules) == (
-        DestinationPlan(WEST, ("team-a/", "web-app"), ("ROOT", "team-a")),
-        DestinationPlan(TO_PROD, ("team-a/",), ("team-a",)),
+    assert replica_registries(rules) == (
+        ReplicaRegistry(WEST, ("team-a/", "web-app"), ("ROOT", "team-a")),
+        ReplicaRegistry(TO_PROD, ("team-a/",), ("team-a",)),
     )
 
 
 def test_a_rule_without_filters_makes_the_destination_receive_everything() -> None:
     rules = (ReplicationRule((TO_PROD,), ("team-a/",)), ReplicationRule((TO_PROD,)))
-    assert destination_plans(rules) == (DestinationPlan(TO_PROD, (), ("ROOT", "team-a")),)
-    assert destination_plans(tuple(reversed(rules))) == destination_plans(rules)
+    assert replica_registries(rules) == (ReplicaRegistry(TO_PROD, (), ("ROOT", "team-a")),)
+    assert replica_registries(tuple(reversed(rules))) == replica_registries(rules)
 
 
 def test_registry_policy_is_scoped_to_the_replicated_prefixes() -> None:
@@ -153,10 +154,29 @@ def test_scanning_filters_select_what_the_replication_filters_select() -> None:
     assert scanning_filters(("worker", "team-a/", "web-app")) == ["team-a/*", "web-app*", "worker*"]
 
 
-def test_template_description_fits_ecr_limit() -> None:
-    description = template_description(SOURCE, "us-east-1")
-    assert description.startswith("ecr-share: repositories replicated from 111111111111 (us-east-1)")
+def test_template_description_fits_ecr_limit_and_says_whether_other_accounts_may_pull() -> None:
+    description = template_description(SOURCE, "us-east-1", pull_granted=False)
+    assert description == (
+        "ecr-share: repositories replicated from 111111111111 (us-east-1): no cross-account pull, "
+        "immutable tags, AES256"
+    )
+    assert "the pull policy of its grant" in template_description(SOURCE, "us-east-1", pull_granted=True)
     assert len(description) <= 256
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "repository", "template"),
+    [
+        (("ROOT", "team-a"), "team-a/api", "team-a"),
+        (("ROOT", "team-a"), "team-a-api", "ROOT"),
+        (("team-a", "team-a/api"), "team-a/api/v2", "team-a/api"),
+        (("team-a",), "web-app", None),
+    ],
+)
+def test_the_template_ecr_applies_is_the_longest_namespace_else_root(
+    prefixes: tuple[str, ...], repository: str, template: str | None
+) -> None:
+    assert template_for(prefixes, repository) == template
 
 
 def build_stack(replication: Replication | None) -> BuildStack:
@@ -170,7 +190,7 @@ def build_stack(replication: Replication | None) -> BuildStack:
     )
 
 
-def test_replication_export_round_trips() -> None:
+def test_replication_output_round_trips_through_the_boundary_checks() -> None:
     build = build_stack(
         Replication((ReplicationRule((WEST,), ("web-app",), True), ReplicationRule((TO_PROD,), ("team-a/",))))
     )
@@ -183,18 +203,33 @@ def test_replication_export_round_trips() -> None:
             {"account": PROD, "region": "us-east-1", "filters": ["team-a/"], "templatePrefixes": ["team-a"]},
         ],
     }
-    export = ReplicationExport.from_output(json.loads(json.dumps(output)))
-    assert export.plans == destination_plans(build.replication.rules if build.replication else ())
-    assert export.plan_for(PROD, "us-east-1") == DestinationPlan(TO_PROD, ("team-a/",), ("team-a",))
-    assert export.plan_for(PROD, "us-west-2") is None
+    outputs = read_build_outputs("organization/ecr-share/build", json.loads(json.dumps(build_exports(build))))
+    assert outputs.replicas == replica_registries(build.replication.rules if build.replication else ())
+    assert outputs.replica_registry(PROD, "us-east-1") == ReplicaRegistry(TO_PROD, ("team-a/",), ("team-a",))
+    assert outputs.replica_registry(PROD, "us-west-2") is None
 
 
-def test_a_build_stack_without_replication_exports_no_destinations() -> None:
+def test_a_build_stack_without_replication_outputs_no_destinations() -> None:
     assert replication_output(build_stack(None))["destinations"] == []
 
 
-def receiver(stack: str, scan: bool = True, account: str = PROD) -> EnvironmentStack:
-    return EnvironmentStack(
+STAGING = "333333333333"
+TO_STAGING = ReplicationDestination("us-east-1", STAGING)
+
+
+def replicating_build(scan: bool = True) -> BuildStack:
+    return BuildStack(
+        stack="build",
+        account_id=SOURCE,
+        region="us-east-1",
+        repositories=(RepositorySpec("web-app"),),
+        access=AccountsAccess((PROD, STAGING)),
+        replication=Replication((ReplicationRule((WEST, TO_PROD, TO_STAGING), ("web-app",), True),), scan),
+    )
+
+
+def receiver(stack: str, scan: bool = True, account: str = PROD) -> StackPlan:
+    environment = EnvironmentStack(
         stack=stack,
         account_id=account,
         region="us-east-1",
@@ -202,13 +237,12 @@ def receiver(stack: str, scan: bool = True, account: str = PROD) -> EnvironmentS
         services=(ServiceSpec("web-app", "web-app", 256, 512, 80, image_tag="v1"),),
         receive_replication=ReceiveReplication(SOURCE, ("web-app",), True, scan),
     )
+    build = build_exports(replicating_build())
+    return plan_environment_stack(environment, read_build_outputs("organization/ecr-share/build", build))
 
 
-def test_registry_claims() -> None:
-    build = build_stack(
-        Replication((ReplicationRule((WEST, TO_PROD), ("web-app",), True),), scan_on_push=True)
-    )
-    assert registry_claims(build) == [
+def test_registry_claims_are_read_off_the_plans() -> None:
+    assert registry_claims(plan_build_stack(replicating_build())) == [
         Claim(SOURCE, "us-east-1", "the replication configuration"),
         Claim(SOURCE, "us-west-2", "the creation template ROOT"),
         Claim(SOURCE, "us-west-2", "the registry scanning configuration"),
@@ -218,18 +252,17 @@ def test_registry_claims() -> None:
         Claim(PROD, "us-east-1", "the registry policy"),
         Claim(PROD, "us-east-1", "the registry scanning configuration"),
     ]
-    assert registry_claims(build_stack(None)) == []
+    assert registry_claims(plan_build_stack(build_stack(None))) == []
 
 
 def test_two_stacks_claiming_one_registry_policy_are_refused() -> None:
-    others: dict[str, Any] = {"prod": receiver("prod"), "build": build_stack(None)}
+    plans = {"build": plan_build_stack(replicating_build()), "prod": receiver("prod")}
     with pytest.raises(
         ConfigError,
         match=r'^ecr-share:receiveReplication: "444444444444/us-east-1" manages the creation template ROOT '
         r"and the registry policy of this registry, which stack prod manages too: ECR keeps only one of "
         r"each per registry",
     ):
-        check_registry_ownership("prod-dr", receiver("prod-dr", scan=False), others)
-    # The same stack is never its own rival, and another account's registry is no conflict.
-    check_registry_ownership("prod", receiver("prod"), others)
-    check_registry_ownership("staging", receiver("staging", account="333333333333"), others)
+        check_registry_ownership({**plans, "prod-dr": receiver("prod-dr", scan=False)})
+    # Another account's registry is no conflict.
+    check_registry_ownership({**plans, "staging": receiver("staging", account=STAGING)})

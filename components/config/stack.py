@@ -1,0 +1,147 @@
+"""Parse and validate a stack's whole configuration before any resource is registered.
+
+Input is the stack's config map with full keys (``ecr-share:access``, ``aws:region``), as written in
+``Pulumi.<stack>.yaml`` or as the Pulumi runtime hands it over (structured values as JSON text).
+Each feature folder parses its own keys; this module checks the stack as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from components.config import values
+from components.config.model import BuildStack, EnvironmentStack, StackConfig
+from components.consumers.config import parse_log_retention, parse_services
+from components.errors import ConfigError
+from components.project import BUILD, NAMESPACE, STACK_KINDS, key
+from components.replication.config import (
+    check_services_replicated,
+    parse_pull_from,
+    parse_receive_replication,
+    parse_replication,
+)
+from components.repositories.config import (
+    check_not_granting_owner,
+    check_repository_policy_size,
+    parse_access,
+    parse_repositories,
+)
+
+BUILD_KEYS = ("stackKind", "repositories", "access", "replication")
+ENVIRONMENT_KEYS = (
+    "stackKind",
+    "buildStack",
+    "services",
+    "organizationPath",
+    "logRetentionDays",
+    "pullFrom",
+    "receiveReplication",
+)
+# Fully qualified stack name, required by StackReference: <organization>/<project>/<stack>.
+QUALIFIED_STACK = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+def parse_stack_config(stack: str, config: Mapping[str, Any]) -> StackConfig:
+    """Validate every value of one stack and return the typed configuration."""
+    kind = values.one_of(key("stackKind"), config.get(key("stackKind")), STACK_KINDS)
+    _reject_unknown_keys(config, BUILD_KEYS if kind == BUILD else ENVIRONMENT_KEYS, kind)
+    region = values.region("aws:region", config.get("aws:region"))
+    account = _pinned_account(config)
+    if kind == BUILD:
+        return _parse_build(stack, config, account, region)
+    return _parse_environment(stack, config, account, region)
+
+
+def _reject_unknown_keys(config: Mapping[str, Any], known: tuple[str, ...], kind: str) -> None:
+    prefix = f"{NAMESPACE}:"
+    for full_key, value in config.items():
+        if full_key.startswith(prefix) and full_key[len(prefix) :] not in known:
+            raise ConfigError(
+                full_key, value, f"is not a setting of a {kind} stack (known: {', '.join(known)})"
+            )
+
+
+def _structured(config: Mapping[str, Any], full_key: str) -> Any:
+    """Structured values arrive as JSON text from the Pulumi runtime and as YAML values from files."""
+    value = config.get(full_key)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _required(config: Mapping[str, Any], full_key: str, what: str) -> Any:
+    value = _structured(config, full_key)
+    if value is None:
+        raise ConfigError(full_key, None, f"is missing: set {what}")
+    return value
+
+
+def _pinned_account(config: Mapping[str, Any]) -> str:
+    """Each stack file pins exactly one account, so wrong credentials can never deploy it."""
+    full_key = "aws:allowedAccountIds"
+    accounts = values.sequence(full_key, _required(config, full_key, "the stack's one account ID"))
+    if len(accounts) != 1:
+        raise ConfigError(
+            full_key, accounts, "must list exactly one account: the account this stack deploys to"
+        )
+    return values.account_id(f"{full_key}[0]", accounts[0])
+
+
+def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: str) -> BuildStack:
+    repositories = parse_repositories(
+        key("repositories"), _required(config, key("repositories"), "the repositories to share"), region
+    )
+    access = parse_access(key("access"), _required(config, key("access"), "accounts or organizationId"))
+    check_not_granting_owner(key("access"), access, account, "build")
+    check_repository_policy_size(key("access"), access, region)
+    replication = _structured(config, key("replication"))
+    return BuildStack(
+        stack=stack,
+        account_id=account,
+        region=region,
+        repositories=repositories,
+        access=access,
+        replication=None
+        if replication is None
+        else parse_replication(key("replication"), replication, account, region, repositories),
+    )
+
+
+def _parse_environment(stack: str, config: Mapping[str, Any], account: str, region: str) -> EnvironmentStack:
+    build_key = key("buildStack")
+    build_stack = config.get(build_key)
+    if not isinstance(build_stack, str) or QUALIFIED_STACK.fullmatch(build_stack) is None:
+        raise ConfigError(
+            build_key, build_stack, 'is not a fully qualified stack name like "organization/ecr-share/build"'
+        )
+    if build_stack.rsplit("/", 1)[1] == stack:
+        raise ConfigError(build_key, build_stack, "names this stack itself: point it at the build stack")
+    services_key = key("services")
+    services = parse_services(services_key, _required(config, services_key, "the services to run"))
+    path = config.get(key("organizationPath"))
+    pull_from = parse_pull_from(key("pullFrom"), config.get(key("pullFrom")))
+    receive_value = _structured(config, key("receiveReplication"))
+    receive = (
+        None
+        if receive_value is None
+        else parse_receive_replication(key("receiveReplication"), receive_value, account, region)
+    )
+    if pull_from == "replica" and receive is not None:
+        check_services_replicated(services_key, services, receive)
+    return EnvironmentStack(
+        stack=stack,
+        account_id=account,
+        region=region,
+        build_stack=build_stack,
+        services=services,
+        organization_path=None if path is None else values.organization_path(key("organizationPath"), path),
+        log_retention_days=parse_log_retention(key("logRetentionDays"), config.get(key("logRetentionDays"))),
+        pull_from=pull_from,
+        receive_replication=receive,
+    )

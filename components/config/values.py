@@ -1,0 +1,177 @@
+"""Checks of single config values. Each returns the normalized value or raises ConfigError naming
+the key, the value and what was expected."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from components.aws import rules
+from components.errors import ConfigError
+
+
+def _matches(pattern: re.Pattern[str], value: Any) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _matching(pattern: re.Pattern[str], key: str, value: Any, problem: str) -> str:
+    """The value, if it is a string that matches the whole pattern; otherwise a ConfigError."""
+    if not _matches(pattern, value):
+        raise ConfigError(key, value, problem)
+    return str(value)
+
+
+def account_id(key: str, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML reads an unquoted ID as a number and drops leading zeros: accept it only if intact.
+        value = str(value)
+        if not _matches(rules.ACCOUNT_ID, value):
+            raise ConfigError(key, value, "is not a 12-digit AWS account ID (quote account IDs in YAML)")
+    return _matching(rules.ACCOUNT_ID, key, value, "is not a 12-digit AWS account ID")
+
+
+def organization_id(key: str, value: Any) -> str:
+    return _matching(
+        rules.ORGANIZATION_ID,
+        key,
+        value,
+        'is not an AWS Organizations ID ("o-" and 10 to 32 of [a-z0-9])',
+    )
+
+
+def organization_path(key: str, value: Any, organization: str | None = None) -> str:
+    path = _matching(
+        rules.ORGANIZATION_PATH,
+        key,
+        value,
+        'is not an organization path like "o-abc123def4/r-ab12/ou-ab12-11111111/" '
+        '(org ID, root ID, OU IDs, a trailing "/", optionally ending in "*")',
+    )
+    if organization is not None and not path.startswith(organization + "/"):
+        raise ConfigError(key, value, f'is not inside the organization "{organization}"')
+    return path
+
+
+def region(key: str, value: Any) -> str:
+    return _matching(rules.REGION, key, value, 'is not an AWS Region name like "us-east-1"')
+
+
+def repository_name(key: str, value: Any) -> str:
+    low, high = rules.REPOSITORY_NAME_LENGTH
+    if not isinstance(value, str) or not low <= len(value) <= high:
+        raise ConfigError(key, value, f"is not an ECR repository name ({low} to {high} characters)")
+    return _matching(
+        rules.REPOSITORY_NAME,
+        key,
+        value,
+        "is not an ECR repository name: lowercase letters and digits, separated by single "
+        '".", "_" or "-", with "/" between namespaces',
+    )
+
+
+def image_tag(key: str, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # An all-digit tag written unquoted reaches us as a number, its leading zeros gone.
+        raise ConfigError(key, value, 'is a number, not a tag: quote it in YAML (imageTag: "0123456")')
+    return _matching(
+        rules.IMAGE_TAG,
+        key,
+        value,
+        "is not a Docker image tag (a letter, digit or _, then up to 127 of [A-Za-z0-9_.-])",
+    )
+
+
+def image_digest(key: str, value: Any) -> str:
+    return _matching(
+        rules.IMAGE_DIGEST, key, value, 'is not an image digest ("sha256:" and 64 lowercase hex digits)'
+    )
+
+
+def image_reference(key: str, image: str) -> str:
+    """ECS ContainerDefinition.image: at most 255 characters before any ``@digest``."""
+    if len(image.split("@", 1)[0]) > rules.IMAGE_REFERENCE_MAX_CHARS:
+        raise ConfigError(
+            key,
+            image,
+            f"makes an image reference over ECS's {rules.IMAGE_REFERENCE_MAX_CHARS} characters",
+        )
+    return image
+
+
+def boolean(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    raise ConfigError(key, value, "is not a boolean (true or false)")
+
+
+def integer(key: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(key, value, "is not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ConfigError(key, value, "is not a whole number")
+
+
+def one_of(key: str, value: Any, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, value, f"is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+def fargate_size(key: str, cpu: int, memory: int) -> None:
+    allowed = rules.FARGATE_MEMORY_BY_CPU.get(cpu)
+    if allowed is None:
+        choices = ", ".join(str(c) for c in rules.FARGATE_MEMORY_BY_CPU)
+        raise ConfigError(f"{key}.cpu", cpu, f"is not a Fargate CPU size ({choices})")
+    if memory not in allowed:
+        raise ConfigError(
+            f"{key}.memory",
+            memory,
+            f"is not a Fargate memory size for cpu {cpu} (allowed: {_ranges(allowed)})",
+        )
+
+
+def _ranges(values: Sequence[int]) -> str:
+    if len(values) > 4:
+        return f"{values[0]} to {values[-1]} in steps of {values[1] - values[0]}"
+    return ", ".join(str(v) for v in values)
+
+
+def port(key: str, value: Any) -> int:
+    number = integer(key, value)
+    if not 1 <= number <= 65535:
+        raise ConfigError(key, value, "is not a TCP port (1 to 65535)")
+    return number
+
+
+def mapping(key: str, value: Any, known: Sequence[str]) -> dict[str, Any]:
+    """An object whose keys are all known; unknown keys are usually typos, so they fail."""
+    if not isinstance(value, dict):
+        raise ConfigError(key, value, "is not an object")
+    for name in value:
+        if name not in known:
+            raise ConfigError(
+                f"{key}.{name}", value[name], f"is not a known setting (known: {', '.join(known)})"
+            )
+    return value
+
+
+def sequence(key: str, value: Any, *, non_empty: bool = True) -> list[Any]:
+    if not isinstance(value, list):
+        raise ConfigError(key, value, "is not a list")
+    if non_empty and not value:
+        raise ConfigError(key, value, "is empty: give at least one entry")
+    return value
+
+
+def unique(key: str, values: Sequence[str], what: str) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise ConfigError(f"{key}[{index}]", value, f"is a duplicate {what}")
+        seen.add(value)

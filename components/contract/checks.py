@@ -1,0 +1,161 @@
+"""An environment stack checked against its build stack's outputs, before it plans anything: the
+repositories it runs are shared, its account is granted (the seed's first troubleshooting item,
+caught before a failed pull), and its replication settings agree with the build stack's."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from components.aws.names import image_reference, repository_url
+from components.config import values
+from components.config.model import EnvironmentStack
+from components.consumers.model import ServiceSpec
+from components.contract.outputs import REPLICATION, BuildOutputs
+from components.errors import ConfigError
+from components.project import key
+from components.replication.documents import template_prefixes
+from components.replication.model import ReplicaRegistry
+from components.repositories.model import AccountsAccess
+
+
+def check_environment(
+    environment: EnvironmentStack, build: BuildOutputs
+) -> tuple[ReplicaRegistry | None, list[str]]:
+    """Refuse what the build stack does not serve. Returns the replica registry the environment
+    pulls from (``None``: the build registry) and warnings for what cannot be proven here."""
+    for index, service in enumerate(environment.services):
+        if service.repository not in build.repository_arns:
+            raise ConfigError(
+                f"{key('services')}[{index}].repository",
+                service.repository,
+                f"is not a repository of the build stack {build.stack} "
+                f"(it shares: {', '.join(sorted(build.repository_arns))})",
+            )
+    warnings = _check_grant(environment, build)
+    warnings += _check_receiver(environment, build)
+    replica = _replica_registry(environment, build) if environment.pull_from == "replica" else None
+    for index, service in enumerate(environment.services):
+        values.image_reference(f"{key('services')}[{index}]", service_image(service, build, replica))
+    return replica, warnings
+
+
+def service_image(service: ServiceSpec, build: BuildOutputs, replica: ReplicaRegistry | None) -> str:
+    """``<registry>/<repository>`` with the tag or digest: from the replica registry when it holds the
+    repository (replication keeps names and digests, ECR replication.md), else the build registry."""
+    if replica is not None and replica.covers(service.repository):
+        url = repository_url(replica.destination.region, replica.destination.account_id, service.repository)
+    else:
+        url = build.repository_urls[service.repository]
+    return image_reference(url, tag=service.image_tag, digest=service.image_digest)
+
+
+def _check_grant(environment: EnvironmentStack, build: BuildOutputs) -> list[str]:
+    access = build.access
+    account = environment.account_id
+    if account == build.registry_id:
+        return []  # the build account's own roles need no grant
+    if isinstance(access, AccountsAccess):
+        if account not in access.accounts:
+            raise ConfigError(
+                key("buildStack"),
+                build.stack,
+                f"does not grant this stack's account {account} pull access (it grants "
+                f'{", ".join(access.accounts)}): add "{account}" to {key("access")}.accounts of the '
+                "build stack and deploy it first",
+            )
+        return []
+    path = environment.organization_path
+    if path is None:
+        return [
+            f"the build stack grants organization {access.organization_id}; set {key('organizationPath')} "
+            f"to this account's OU path so the grant to account {account} can be checked before deploying"
+        ]
+    if path.split("/", 1)[0] != access.organization_id:
+        raise ConfigError(
+            key("organizationPath"),
+            path,
+            f"is outside organization {access.organization_id}, the only one the build stack grants",
+        )
+    if access.organization_paths and not any(
+        fnmatch.fnmatchcase(path, pattern) for pattern in access.organization_paths
+    ):
+        raise ConfigError(
+            key("organizationPath"),
+            path,
+            f"is not below any organization path the build stack grants ({', '.join(access.organization_paths)})",
+        )
+    return []
+
+
+def _check_receiver(environment: EnvironmentStack, build: BuildOutputs) -> list[str]:
+    receive = environment.receive_replication
+    receive_key = key("receiveReplication")
+    here = f"account {environment.account_id} in {environment.region}"
+    registry = build.replica_registry(environment.account_id, environment.region)
+    if receive is None:
+        if registry is not None and build.registry_id != environment.account_id:
+            return [
+                f"the build stack {build.stack} replicates to {here}, but this stack does not set "
+                f"{receive_key}: replication fails without a registry policy here, and replicas arrive "
+                "without a pull policy, unless another stack owns both"
+            ]
+        return []
+    if build.registry_id != receive.source_account:
+        raise ConfigError(
+            f"{receive_key}.sourceAccount",
+            receive.source_account,
+            f"is not the account of the build stack {build.stack} ({build.registry_id})",
+        )
+    if registry is None:
+        raise ConfigError(
+            receive_key,
+            build.stack,
+            f"does not replicate to {here}: add this destination to its replication.rules and deploy it "
+            f"first, or remove {receive_key}",
+        )
+    if tuple(sorted(receive.filters)) != registry.filters:
+        raise ConfigError(
+            f"{receive_key}.filters",
+            sorted(receive.filters),
+            f"differ from what the build stack replicates here ({_filters_text(registry.filters)}): the "
+            "registry policy and templates must cover exactly the replicated repositories",
+        )
+    mine = template_prefixes(receive.filters, receive.root_template)
+    if mine != registry.template_prefixes:
+        raise ConfigError(
+            f"{receive_key}.rootTemplate",
+            receive.root_template,
+            f"gives templates {', '.join(mine)}, but the build stack's rules for this destination need "
+            f"{', '.join(registry.template_prefixes)}",
+        )
+    return []
+
+
+def _filters_text(filters: tuple[str, ...]) -> str:
+    return ", ".join(filters) if filters else "every repository"
+
+
+def _replica_registry(environment: EnvironmentStack, build: BuildOutputs) -> ReplicaRegistry:
+    """This account's replica if there is one in this Region, else the build account's."""
+    pull_key = key("pullFrom")
+    registry = build.replica_registry(environment.account_id, environment.region) or build.replica_registry(
+        build.registry_id, environment.region
+    )
+    if registry is None:
+        raise ConfigError(
+            pull_key,
+            "replica",
+            f"finds no replica in {environment.region}: the build stack {build.stack} replicates neither "
+            f"to this account {environment.account_id} nor to its own account there (its output "
+            f'{REPLICATION}). Add a destination to its replication.rules, or pull from "build"',
+        )
+    destination = registry.destination
+    for index, service in enumerate(environment.services):
+        if not registry.covers(service.repository):
+            raise ConfigError(
+                f"{key('services')}[{index}].repository",
+                service.repository,
+                f"is not replicated to {destination.account_id} in {destination.region} "
+                f"(the build stack replicates there: {_filters_text(registry.filters)})",
+            )
+    return registry

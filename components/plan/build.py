@@ -1,0 +1,84 @@
+"""The plan of a build stack: the shared repositories and, when configured, replication."""
+
+from __future__ import annotations
+
+from components.aws.policy import canonical_json
+from components.aws.rules import partition_for
+from components.config.model import BuildStack
+from components.contract.outputs import build_exports
+from components.plan.children import expanded
+from components.plan.model import Resource, StackPlan
+from components.project import BUILD
+from components.replication.documents import replica_registries, template_description
+from components.replication.resources import (
+    REGISTRY_REPLICATION,
+    REPLICA_REPOSITORY_SETTINGS,
+    replica_settings_args,
+    rule_args,
+)
+from components.repositories.documents import repository_pull_policy
+from components.repositories.resources import (
+    SHARED_REPOSITORIES,
+    SHARED_REPOSITORIES_ALIASES,
+    access_args,
+    repository_args,
+)
+
+
+def plan_build_stack(config: BuildStack) -> StackPlan:
+    components = [
+        Resource(
+            SHARED_REPOSITORIES,
+            "shared",
+            {
+                "repositories": [repository_args(spec) for spec in config.repositories],
+                "access": access_args(config.access),
+                "region": config.region,
+            },
+            aliases=SHARED_REPOSITORIES_ALIASES,
+        )
+    ]
+    if config.replication is not None:
+        components += _replication(config)
+    return StackPlan(
+        stack=config.stack,
+        kind=BUILD,
+        account_id=config.account_id,
+        region=config.region,
+        resources=expanded(components),
+        exports=build_exports(config),
+    )
+
+
+def _replication(config: BuildStack) -> list[Resource]:
+    """The replication configuration, after the templates of the build account's own replica Regions:
+    a replica created before its template would keep ECR's default settings for good. Those
+    replicas carry the build stack's grant, so its consumers may pull them in their Region;
+    cross-account destinations own their side (``receiveReplication``)."""
+    assert config.replication is not None
+    grant = canonical_json(repository_pull_policy(config.access, partition_for(config.region)))
+    own_regions = [
+        Resource(
+            REPLICA_REPOSITORY_SETTINGS,
+            f"replicas-{registry.destination.region}",
+            dict(
+                replica_settings_args(
+                    registry.template_prefixes,
+                    registry.filters,
+                    template_description(config.account_id, config.region, pull_granted=True),
+                    config.replication.scan_on_push,
+                    grant,
+                    region=registry.destination.region,
+                )
+            ),
+        )
+        for registry in replica_registries(config.replication.rules)
+        if registry.destination.account_id == config.account_id
+    ]
+    replication = Resource(
+        REGISTRY_REPLICATION,
+        "replication",
+        {"rules": [rule_args(rule) for rule in config.replication.rules]},
+        depends_on=tuple(r.key for r in own_regions),
+    )
+    return [*own_regions, replication]

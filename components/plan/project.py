@@ -1,0 +1,97 @@
+"""Every stack of a project, planned from its stack files exactly as ``pulumi up`` would plan it: the
+build stacks from their config, each environment from its build stack's planned outputs (read back
+through the same boundary checks a StackReference value gets). ``verify`` evaluates these plans and
+the pipeline checks them before it touches any stack; both also check what a single stack cannot
+see: that no two stacks manage one registry singleton."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.config.files import StackFileError, list_stacks, load_stack_config, stack_file
+from components.config.model import BuildStack, EnvironmentStack, StackConfig
+from components.config.stack import parse_stack_config
+from components.contract.outputs import read_build_outputs
+from components.errors import ConfigError
+from components.plan.build import plan_build_stack
+from components.plan.environment import plan_environment_stack
+from components.plan.model import StackPlan
+from components.plan.ownership import check_registry_ownership
+
+
+class ProjectError(Exception):
+    """A stack file that cannot be read, parsed or planned; the message names the file."""
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    """Each stack's raw config (as in its file), validated config and plan."""
+
+    raw: Mapping[str, Mapping[str, Any]]
+    configs: Mapping[str, StackConfig]
+    plans: Mapping[str, StackPlan]
+
+    def builds(self) -> list[BuildStack]:
+        return [c for c in self.configs.values() if isinstance(c, BuildStack)]
+
+    def environments_of(self, build: str) -> list[EnvironmentStack]:
+        return [
+            c
+            for c in self.configs.values()
+            if isinstance(c, EnvironmentStack) and build_stack_name(c) == build
+        ]
+
+
+def build_stack_name(environment: EnvironmentStack) -> str:
+    """The local stack a fully qualified ``organization/project/stack`` reference names."""
+    return environment.build_stack.rsplit("/", 1)[1]
+
+
+def plan_project(project_dir: Path) -> ProjectPlan:
+    """Read, parse and plan every ``Pulumi.<stack>.yaml`` of the project."""
+    try:
+        raw = {name: load_stack_config(project_dir, name) for name in list_stacks(project_dir)}
+    except StackFileError as error:
+        raise ProjectError(str(error)) from None
+    return plan_stacks(raw, lambda name: str(stack_file(project_dir, name)))
+
+
+def plan_stacks(raw: Mapping[str, Mapping[str, Any]], file_of: Any = str) -> ProjectPlan:
+    """Plan stacks from their config maps; ``file_of(stack)`` names a stack's file in errors."""
+    configs: dict[str, StackConfig] = {}
+    for name in sorted(raw):
+        try:
+            configs[name] = parse_stack_config(name, raw[name])
+        except ConfigError as error:
+            raise ProjectError(f"{file_of(name)}: {error}") from None
+    plans: dict[str, StackPlan] = {}
+    for name, config in configs.items():
+        if isinstance(config, BuildStack):
+            plans[name] = plan_build_stack(config)
+    for name, config in configs.items():
+        if not isinstance(config, EnvironmentStack):
+            continue
+        build = build_stack_name(config)
+        if build not in plans:
+            what = (
+                f"does not exist ({file_of(build)} is missing)"
+                if build not in configs
+                else "is an environment stack, not a build stack"
+            )
+            raise ProjectError(
+                f"{file_of(name)}: ecr-share:buildStack {config.build_stack} names stack {build!r}, "
+                f"which {what}"
+            )
+        try:
+            outputs = read_build_outputs(config.build_stack, plans[build].exports)
+            plans[name] = plan_environment_stack(config, outputs)
+        except ConfigError as error:
+            raise ProjectError(f"{file_of(name)}: {error}") from None
+    try:
+        check_registry_ownership(plans)
+    except ConfigError as error:
+        raise ProjectError(str(error)) from None
+    return ProjectPlan(raw, configs, plans)

@@ -1,0 +1,24 @@
+"""Names every part of ecr-share shares: the project, its config namespace, the stack kinds and the
+version of the contract between the build stack and environment stacks. One place for each."""
+
+from __future__ import annotations
+
+# Pulumi.yaml `name:`; also the config namespace (`ecr-share:<key>`) and the component package name.
+PROJECT = "ecr-share"
+NAMESPACE = PROJECT
+
+BUILD = "build"
+ENVIRONMENT = "environment"
+STACK_KINDS = (BUILD, ENVIRONMENT)
+
+# A DIY backend (file://, s3://, ...) accepts only this organization name (Pulumi docs, "Stacks").
+DIY_ORGANIZATION = "organization"
+
+# The shape of the build stack's outputs. Environment stacks refuse a build stack deployed with
+# another contract version: its outputs may mean something else. Raise it when an output changes.
+CONTRACT_VERSION = 2
+
+
+def key(name: str) -> str:
+    """The full config key of an ecr-share setting: ``ecr-share:<name>``."""
+    return f"{NAMESPACE}:{name}"

@@ -1,0 +1,139 @@
+"""Replication as pure functions: which repositories reach which registry, the destination's registry
+policy, its creation-template prefixes and its scanning filters.
+
+Two prefix languages meet here (ECR API reference; aws-facts §4.4):
+- a replication filter (PREFIX_MATCH) is a *string* prefix: ``web-app`` matches ``web-app``,
+  ``web-app-v2`` and ``web-app/api``;
+- a creation-template prefix is a *namespace*: ``team-a`` applies to ``team-a/...`` only, and
+  ``ROOT`` to every repository no other template matches.
+A filter ending in ``/`` (``team-a/``) selects exactly the namespace its template (``team-a``) covers.
+Any other filter can only be covered by ``ROOT``, which the configuration must then say explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from components.aws import rules
+from components.aws.names import account_root_arn
+from components.aws.policy import PolicyDocument, canonical_json, document
+from components.errors import ConfigError
+from components.replication.model import ReplicaRegistry, ReplicationDestination, ReplicationRule
+
+
+def is_namespace(filter_: str) -> bool:
+    """A filter that is a whole namespace: exactly what a creation template can match."""
+    return filter_.endswith("/")
+
+
+def covers(filters: Iterable[str], repository: str) -> bool:
+    """Whether PREFIX_MATCH filters select a repository; no filters select every repository."""
+    filters = tuple(filters)
+    return not filters or any(repository.startswith(f) for f in filters)
+
+
+def template_prefixes(filters: Iterable[str], root_template: bool) -> tuple[str, ...]:
+    """The creation-template prefixes that cover exactly what the filters replicate.
+
+    Call only with filters that passed ``replication.config.check_alignment``.
+    """
+    filters = tuple(filters)
+    if not filters:
+        return (rules.TEMPLATE_ROOT,)
+    prefixes = {f.rstrip("/") for f in filters if is_namespace(f)}
+    if root_template:
+        prefixes.add(rules.TEMPLATE_ROOT)
+    return tuple(sorted(prefixes))
+
+
+def template_for(prefixes: Iterable[str], repository: str) -> str | None:
+    """The creation template ECR applies to a new repository: the longest namespace prefix it is
+    inside, else ROOT if there is one (ECR repository-creation-templates.html)."""
+    prefixes = tuple(prefixes)
+    inside = [p for p in prefixes if p != rules.TEMPLATE_ROOT and repository.startswith(p + "/")]
+    if inside:
+        return max(inside, key=len)
+    return rules.TEMPLATE_ROOT if rules.TEMPLATE_ROOT in prefixes else None
+
+
+def replica_registries(rules_: Iterable[ReplicationRule]) -> tuple[ReplicaRegistry, ...]:
+    """One entry per distinct destination, sorted by account then Region."""
+    filters: dict[ReplicationDestination, set[str] | None] = {}
+    prefixes: dict[ReplicationDestination, set[str]] = {}
+    for rule in rules_:
+        for destination in rule.destinations:
+            known = filters.setdefault(destination, set())
+            # A rule without filters replicates everything: nothing narrower can be added to it.
+            filters[destination] = None if known is None or not rule.filters else known | set(rule.filters)
+            prefixes.setdefault(destination, set()).update(
+                template_prefixes(rule.filters, rule.root_template)
+            )
+    return tuple(
+        ReplicaRegistry(d, tuple(sorted(filters[d] or ())), tuple(sorted(prefixes[d])))
+        for d in sorted(filters, key=lambda d: (d.account_id, d.region))
+    )
+
+
+def registry_policy_resources(destination: ReplicationDestination, filters: Iterable[str]) -> list[str]:
+    """``repository/<filter>*`` per filter; ``repository/*`` only when everything is replicated."""
+    partition = rules.partition_for(destination.region)
+    base = f"arn:{partition}:ecr:{destination.region}:{destination.account_id}:repository/"
+    filters = tuple(filters)
+    return sorted({f"{base}{f}*" for f in filters} if filters else {f"{base}*"})
+
+
+def registry_policy_sid(source_account: str) -> str:
+    return f"ReplicationFrom{source_account}"
+
+
+def replication_registry_policy(
+    source_account: str, destination: ReplicationDestination, filters: Iterable[str]
+) -> PolicyDocument:
+    """The destination account's registry policy: the source account may create and replicate into
+    the replicated repositories, and into nothing else (ECR registry-permissions-examples)."""
+    partition = rules.partition_for(destination.region)
+    return document(
+        {
+            "Sid": registry_policy_sid(source_account),
+            "Effect": "Allow",
+            "Principal": {"AWS": account_root_arn(source_account, partition)},
+            "Action": list(rules.REPLICATION_ACTIONS),
+            "Resource": registry_policy_resources(destination, filters),
+        }
+    )
+
+
+def check_registry_policy(full_key: str, policy: PolicyDocument) -> str:
+    """Render the registry policy, refusing a malformed Resource ARN or an oversized document."""
+    for statement in policy["Statement"]:
+        for resource in statement["Resource"]:
+            if rules.REGISTRY_POLICY_RESOURCE.fullmatch(resource) is None:
+                raise ConfigError(
+                    full_key,
+                    resource,
+                    "is not a repository ARN (arn:<partition>:ecr:<region>:<account>:repository/<prefix>*)",
+                )
+    text = canonical_json(policy)
+    if len(text) > rules.REGISTRY_POLICY_MAX_CHARS:
+        raise ConfigError(
+            full_key,
+            f"{len(text)} characters",
+            f"make a registry policy over ECR's limit of {rules.REGISTRY_POLICY_MAX_CHARS}: "
+            "use fewer, shorter filters (whole namespaces)",
+        )
+    return text
+
+
+def template_description(source_account: str, source_region: str, pull_granted: bool) -> str:
+    policy = "the pull policy of its grant" if pull_granted else "no cross-account pull"
+    text = (
+        f"ecr-share: repositories replicated from {source_account} ({source_region}): "
+        f"{policy}, immutable tags, AES256"
+    )
+    return text[: rules.TEMPLATE_DESCRIPTION_MAX_CHARS]
+
+
+def scanning_filters(filters: Iterable[str]) -> list[str]:
+    """WILDCARD filters for registry scan-on-push that select what the PREFIX_MATCH filters select."""
+    filters = tuple(filters)
+    return sorted({f"{f}*" for f in filters}) if filters else ["*"]

@@ -1,0 +1,50 @@
+"""The build repositories' policy: pull only, for the granted accounts or organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.aws.names import account_root_arn
+from components.aws.policy import PolicyDocument, document, sorted_unique
+from components.aws.rules import PULL_ACTIONS
+from components.repositories.model import Access, AccountsAccess, OrganizationAccess
+
+SID_ACCOUNT_PULL = "AllowCrossAccountPull"
+SID_ORGANIZATION_PULL = "AllowOrganizationPull"
+
+
+def repository_pull_policy(access: Access, partition: str = "aws") -> PolicyDocument:
+    """The seed's step 1 (accounts) or its Organizations variant.
+
+    Repository policies omit ``Resource``: the repository they are attached to is the resource.
+    """
+    if isinstance(access, AccountsAccess):
+        principals = sorted_unique(account_root_arn(a, partition) for a in access.accounts)
+        return document(
+            {
+                "Sid": SID_ACCOUNT_PULL,
+                "Effect": "Allow",
+                "Principal": {"AWS": principals},
+                "Action": list(PULL_ACTIONS),
+            }
+        )
+    return document(
+        {
+            "Sid": SID_ORGANIZATION_PULL,
+            "Effect": "Allow",
+            # "*" is safe only with the organization condition; it is never emitted without it.
+            "Principal": "*",
+            "Action": list(PULL_ACTIONS),
+            "Condition": organization_condition(access),
+        }
+    )
+
+
+def organization_condition(access: OrganizationAccess) -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"aws:PrincipalOrgID": access.organization_id}}
+    if access.organization_paths:
+        # aws:PrincipalOrgPaths is multivalued, hence ForAnyValue; StringLike allows trailing "*".
+        condition["ForAnyValue:StringLike"] = {
+            "aws:PrincipalOrgPaths": sorted_unique(access.organization_paths)
+        }
+    return condition

@@ -1,0 +1,110 @@
+"""What ``SharedRepositories`` registers, as plain data: one protected repository per entry, each with
+the pull-only repository policy as its child."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from components.aws.policy import canonical_json
+from components.aws.rules import partition_for
+from components.plan.model import COMPONENT_PREFIX, Alias, Resource, key
+from components.repositories.documents import repository_pull_policy
+from components.repositories.model import Access, AccountsAccess, OrganizationAccess, RepositorySpec
+
+if TYPE_CHECKING:
+    from components.repositories.component import (
+        PullAccessArgs,
+        RepositoryArgs,
+        SharedRepositoriesArgs,
+    )
+
+SHARED_REPOSITORIES = f"{COMPONENT_PREFIX}SharedRepositories"
+# Its name until 2026-12 (it creates several repositories): kept as an alias so URNs do not change.
+SHARED_REPOSITORIES_ALIASES = (Alias(type=f"{COMPONENT_PREFIX}SharedRepository"),)
+REPOSITORY = "aws:ecr/repository:Repository"
+REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+
+
+def repository_args(spec: RepositorySpec) -> RepositoryArgs:
+    args: RepositoryArgs = {
+        "name": spec.name,
+        "scan_on_push": spec.scan_on_push,
+        "image_tag_mutability": spec.image_tag_mutability,
+        "encryption": spec.encryption_type,
+    }
+    if spec.kms_key is not None:
+        args["kms_key"] = spec.kms_key
+    return args
+
+
+def access_args(access: Access) -> PullAccessArgs:
+    if isinstance(access, AccountsAccess):
+        return {"accounts": list(access.accounts)}
+    args: PullAccessArgs = {"organization_id": access.organization_id}
+    if access.organization_paths:
+        args["organization_paths"] = list(access.organization_paths)
+    return args
+
+
+def access_from_args(args: Mapping[str, Any]) -> Access:
+    if "organization_id" in args:
+        return OrganizationAccess(str(args["organization_id"]), tuple(args.get("organization_paths") or ()))
+    return AccountsAccess(tuple(args.get("accounts") or ()))
+
+
+def _spec(args: Mapping[str, Any]) -> RepositorySpec:
+    return RepositorySpec(
+        name=str(args["name"]),
+        scan_on_push=bool(args.get("scan_on_push", True)),
+        image_tag_mutability=str(args.get("image_tag_mutability", "IMMUTABLE")),
+        encryption_type=str(args.get("encryption", "AES256")),
+        kms_key=args.get("kms_key"),
+    )
+
+
+def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tuple[Resource, ...]:
+    """Each repository is protected and never force-deleted: its images may not be rebuildable."""
+    policy = canonical_json(
+        repository_pull_policy(access_from_args(args["access"]), partition_for(args["region"]))
+    )
+    resources: list[Resource] = []
+    for spec in (_spec(entry) for entry in args["repositories"]):
+        repository = key(REPOSITORY, f"{name}-{spec.name}")
+        encryption: dict[str, Any] = {"encryption_type": spec.encryption_type}
+        if spec.kms_key is not None:
+            encryption["kms_key"] = spec.kms_key
+        resources.append(
+            Resource(
+                REPOSITORY,
+                f"{name}-{spec.name}",
+                {
+                    "name": spec.name,
+                    "image_scanning_configuration": {"scan_on_push": spec.scan_on_push},
+                    "image_tag_mutability": spec.image_tag_mutability,
+                    "encryption_configurations": [encryption],
+                    "force_delete": False,
+                },
+                parent=key(SHARED_REPOSITORIES, name),
+                protect=True,
+            )
+        )
+        resources.append(
+            Resource(
+                REPOSITORY_POLICY,
+                f"{name}-{spec.name}-pull",
+                {"repository": spec.name, "policy": policy},
+                parent=repository,
+                # The name alone is no dependency: the policy must wait for its repository.
+                depends_on=(repository,),
+            )
+        )
+    return tuple(resources)
+
+
+def repository_names(args: SharedRepositoriesArgs) -> list[str]:
+    return [str(entry["name"]) for entry in args["repositories"]]
+
+
+def specs_from_args(entries: Sequence[Mapping[str, Any]]) -> tuple[RepositorySpec, ...]:
+    return tuple(_spec(entry) for entry in entries)

@@ -1,0 +1,129 @@
+"""``python -m components verify``: prove who can pull, offline from the stack files or live."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from components.verify.deployments import Deployment, VerifyError, load_deployments
+from components.verify.intended import intended_state
+from components.verify.matrix import AccessMatrix, build_matrix
+from components.verify.report import EXIT_ERROR, Report, render_json, render_markdown, render_table
+
+if TYPE_CHECKING:
+    from components.verify.live import SessionFor
+
+RENDERERS = {"table": render_table, "json": render_json, "markdown": render_markdown}
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m components", description="ecr-share command line tools.")
+    commands = main.add_subparsers(dest="command", required=True)
+    verify = commands.add_parser(
+        "verify",
+        help="prove which accounts can pull which repositories",
+        description=(
+            "Plan every stack from its stack file, evaluate the repository policies of every registry that "
+            "holds shared images and each execution role's policy, and print who can pull what, with the "
+            "seed's three checks. Exit codes: 0 every intended pull allowed and nothing else; 1 an "
+            "intended pull is denied, an unintended one allowed, or (--live) drift; 2 error (stack "
+            "files, config, credentials); 3 some access cannot be proven."
+        ),
+    )
+    verify.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the project folder holding Pulumi.yaml and Pulumi.<stack>.yaml (default: current folder)",
+    )
+    verify.add_argument(
+        "--stack",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="verify only this stack (repeatable); a build stack brings all its environments",
+    )
+    verify.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format")
+    verify.add_argument(
+        "--live",
+        action="store_true",
+        help="read the deployed repository and role policies with boto3 and report drift from the plan",
+    )
+    verify.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="[STACK=]PROFILE",
+        help="with --live: AWS profile for every stack, or for one stack (repeatable); "
+        "default: each stack's aws:profile",
+    )
+    verify.add_argument(
+        "--default-credentials",
+        action="store_true",
+        help="with --live: ignore aws:profile in the stack files and use the default credential chain",
+    )
+    return main
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    session_for: SessionFor | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = parser().parse_args(argv)
+    try:
+        if (args.profile or args.default_credentials) and not args.live:
+            raise VerifyError("--profile and --default-credentials only apply with --live")
+        deployments = load_deployments(args.stacks_dir, args.stack)
+        if args.live:
+            matrices = _live(deployments, args.profile, args.default_credentials, session_for)
+        else:
+            matrices = tuple(build_matrix(d, intended_state(d)) for d in deployments)
+    except VerifyError as error:
+        err.write(f"ecr-share verify: error: {error}\n")
+        return EXIT_ERROR
+    report = Report(args.live, str(args.stacks_dir), matrices)
+    out.write(RENDERERS[args.format](report))
+    return report.exit_code
+
+
+def _live(
+    deployments: Sequence[Deployment],
+    profile_args: Sequence[str],
+    default_credentials: bool,
+    session_for: SessionFor | None,
+) -> tuple[AccessMatrix, ...]:
+    from components.verify.drift import state_drift
+    from components.verify.live import default_session, read_live_state
+
+    matrices = []
+    for deployment in deployments:
+        profiles = _profiles(deployment, profile_args, default_credentials)
+        intended = intended_state(deployment)
+        live = read_live_state(deployment, session_for or default_session, profiles)
+        matrices.append(build_matrix(deployment, live, state_drift(deployment, intended, live)))
+    return tuple(matrices)
+
+
+def _profiles(
+    deployment: Deployment, profile_args: Sequence[str], default_credentials: bool
+) -> dict[str, str | None]:
+    stacks = [s.stack for s in deployment.reachable]
+    chosen: dict[str, str | None] = {
+        s: None if default_credentials else deployment.profiles.get(s) for s in stacks
+    }
+    for value in profile_args:
+        stack, separator, profile = value.rpartition("=")
+        if not separator:
+            chosen = dict.fromkeys(stacks, profile)
+        elif stack in chosen:
+            chosen[stack] = profile
+    return chosen

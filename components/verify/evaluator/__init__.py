@@ -1,0 +1,28 @@
+"""An offline evaluator of IAM identity policies and ECR resource policies: who may call what,
+following the IAM User Guide's evaluation rules; whatever it cannot decide is unknown, never allowed."""
+
+from components.verify.evaluator.documents import PolicyDocument
+from components.verify.evaluator.evaluator import (
+    Decision,
+    Evaluation,
+    Principal,
+    Request,
+    ServicePrincipal,
+    combine,
+    evaluate,
+)
+from components.verify.evaluator.pull import PullCheck, arn_account, can_pull
+
+__all__ = [
+    "Decision",
+    "Evaluation",
+    "PolicyDocument",
+    "Principal",
+    "PullCheck",
+    "Request",
+    "ServicePrincipal",
+    "arn_account",
+    "can_pull",
+    "combine",
+    "evaluate",
+]

@@ -1,0 +1,68 @@
+"""Can a principal pull from a repository? The seed's troubleshooting list, as one evaluation.
+
+A pull is ``ecr:GetAuthorizationToken`` (an account-level call: its Resource is ``*`` and only an
+identity policy can grant it, ECR user guide "Private repository policies") plus every pull action
+on the repository, each evaluated with the repository policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from components.aws.rules import AUTH_ACTION, PULL_ACTIONS
+from components.verify.evaluator.documents import PolicyDocument
+from components.verify.evaluator.evaluator import (
+    Decision,
+    Evaluation,
+    Principal,
+    Request,
+    combine,
+    evaluate,
+)
+
+
+@dataclass(frozen=True)
+class PullCheck:
+    decision: Decision
+    authorization: Evaluation
+    actions: tuple[tuple[str, Evaluation], ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is Decision.ALLOW
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Reasons of every part that is not allowed, without repeats."""
+        parts = [self.authorization, *(evaluation for _, evaluation in self.actions)]
+        return tuple(dict.fromkeys(r for part in parts if not part.allowed for r in part.reasons))
+
+
+def arn_account(arn: str) -> str:
+    """The account field of an ARN (arn:partition:service:region:account:resource)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or not parts[4]:
+        raise ValueError(f"{arn!r} is not an ARN with an account")
+    return parts[4]
+
+
+def authorization_request(principal: Principal) -> Request:
+    return Request(principal, AUTH_ACTION, "*", principal.account_id)
+
+
+def can_pull(
+    principal: Principal,
+    repository_arn: str,
+    repository_policy: PolicyDocument | None,
+    *,
+    actions: Iterable[str] = PULL_ACTIONS,
+) -> PullCheck:
+    authorization = evaluate(authorization_request(principal))
+    owner = arn_account(repository_arn)
+    per_action = tuple(
+        (action, evaluate(Request(principal, action, repository_arn, owner, repository_policy)))
+        for action in actions
+    )
+    decision = combine([authorization.decision, *(e.decision for _, e in per_action)])
+    return PullCheck(decision, authorization, per_action)

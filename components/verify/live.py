@@ -1,0 +1,171 @@
+"""Read the deployed documents with boto3: the repository policies in every registry that holds
+shared images and the execution roles' policies in each environment account.
+
+Sessions come from an injectable ``SessionFor`` so that tests (moto) and callers with their own
+credential plumbing decide how each stack's account is reached. The default uses the stack's
+``aws:profile`` (or a ``--profile`` override) and otherwise the default credential chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+
+from components.config.model import StackConfig
+from components.verify.deployments import Deployment, VerifyError
+from components.verify.evaluator.documents import PolicyDocument
+from components.verify.intended import DeployedState, RepositoryState, RoleState, intended_state
+
+# (stack, profile or None) -> a boto3 Session whose credentials reach that stack's account.
+SessionFor = Callable[[StackConfig, str | None], Any]
+
+
+def default_session(stack: StackConfig, profile: str | None) -> Any:
+    return boto3.Session(profile_name=profile, region_name=stack.region)
+
+
+def read_live_state(
+    deployment: Deployment,
+    session_for: SessionFor = default_session,
+    profiles: dict[str, str | None] | None = None,
+) -> DeployedState:
+    """The documents in force. ``profiles`` maps a stack to the profile to use (None: default chain).
+
+    Repositories are read wherever they live: the build registry's, and every replica registry's
+    (through the session of a stack deployed to that account, in the replica's Region; a selected
+    one if any, else the environment that receives the replicas).
+    """
+    chosen = profiles if profiles is not None else dict(deployment.profiles)
+    stacks: list[StackConfig] = list(deployment.reachable)
+    sessions: dict[str, Any] = {}
+
+    def session(stack: StackConfig) -> Any:
+        if stack.stack not in sessions:
+            with _aws_errors(stack, chosen.get(stack.stack)):
+                sessions[stack.stack] = _checked_session(stack, chosen.get(stack.stack), session_for)
+        return sessions[stack.stack]
+
+    repositories: dict[str, RepositoryState] = {}
+    for arn, wanted in intended_state(deployment).repositories.items():
+        owner = next((s for s in stacks if s.account_id == wanted.account_id), None)
+        if owner is None:
+            raise VerifyError(
+                f"no stack deploys to account {wanted.account_id}, so {wanted.label} cannot be read"
+            )
+        with _aws_errors(owner, chosen.get(owner.stack)):
+            ecr = session(owner).client("ecr", region_name=wanted.region)
+            repositories[arn] = _repository(ecr, wanted)
+    roles: dict[str, RoleState] = {}
+    intended = intended_state(deployment)
+    for env in deployment.environments:
+        with _aws_errors(env, chosen.get(env.stack)):
+            roles[env.stack] = _role(session(env).client("iam"), intended.roles[env.stack])
+    return DeployedState(repositories, roles)
+
+
+@contextmanager
+def _aws_errors(stack: StackConfig, profile: str | None) -> Iterator[None]:
+    """Turn credential and API failures into one clear sentence (VerifyError, exit code 2)."""
+    where = f"stack {stack.stack} (account {stack.account_id}, " + (
+        f"profile {profile})" if profile else "default credentials)"
+    )
+    try:
+        yield
+    except ProfileNotFound as error:
+        raise VerifyError(
+            f"no AWS credentials for {where}: {error}. Configure that profile, pass --profile, "
+            "or use --default-credentials"
+        ) from None
+    except (NoCredentialsError, PartialCredentialsError):
+        raise VerifyError(
+            f"no AWS credentials for {where}: set up credentials (aws configure, AWS_PROFILE or "
+            "environment variables) or run without --live"
+        ) from None
+    except ClientError as error:
+        raise VerifyError(f"AWS refused a read for {where}: {_error_code(error)}: {error}") from None
+    except BotoCoreError as error:
+        raise VerifyError(f"AWS call failed for {where}: {error}") from None
+
+
+def _checked_session(stack: StackConfig, profile: str | None, session_for: SessionFor) -> Any:
+    """A session whose credentials belong to the account the stack file pins."""
+    session = session_for(stack, profile)
+    account = session.client("sts", region_name=stack.region).get_caller_identity()["Account"]
+    if account != stack.account_id:
+        raise VerifyError(
+            f"the credentials for stack {stack.stack} are for account {account}, but its stack file "
+            f"pins {stack.account_id} (aws:allowedAccountIds)"
+        )
+    return session
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _repository(ecr: Any, wanted: RepositoryState) -> RepositoryState:
+    try:
+        text = ecr.get_repository_policy(registryId=wanted.account_id, repositoryName=wanted.name)[
+            "policyText"
+        ]
+    except ClientError as error:
+        if _error_code(error) == "RepositoryPolicyNotFoundException":
+            return replace(wanted, policy=None)
+        if _error_code(error) == "RepositoryNotFoundException":
+            return replace(wanted, policy=None, exists=False)
+        raise
+    return replace(wanted, policy=_document(text))
+
+
+def _role(iam: Any, wanted: RoleState) -> RoleState:
+    name = wanted.arn.rsplit("/", 1)[1]
+    try:
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    except ClientError as error:
+        if _error_code(error) == "NoSuchEntity":
+            return RoleState(wanted.arn, (), (), exists=False)
+        raise
+    names: list[str] = []
+    documents: list[PolicyDocument] = []
+    for policy_name in _paged(iam, "list_role_policies", "PolicyNames", RoleName=name):
+        document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        names.append(f"inline policy {policy_name}")
+        documents.append(_document(document))
+    for attached in _paged(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name):
+        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
+        names.append(f"managed policy {attached['PolicyArn']}")
+        documents.append(_document(document["PolicyVersion"]["Document"]))
+    return RoleState(arn, tuple(documents), tuple(names))
+
+
+def _paged(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        yield from page[key]
+
+
+def _document(value: Any) -> PolicyDocument:
+    """boto3 decodes IAM documents to dicts; ECR returns JSON text; older SDKs return URL-encoded text."""
+    if isinstance(value, dict):
+        return value
+    text = str(value)
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = json.loads(unquote(text))
+    if not isinstance(parsed, dict):
+        raise VerifyError(f"a deployed policy is not a JSON object: {text[:80]}")
+    return parsed

@@ -1,0 +1,367 @@
+"""The access matrix of one build stack: every principal that matters against every repository of
+every registry that holds its images, with the seed's three troubleshooting checks and the reason for
+each denial.
+
+Principals: each environment's execution role; in each account the grants name (or that runs an
+environment), a role whose own policy allows ``ecr:*`` on ``*`` (the worst case that account's admins
+can create); in organization mode with OU paths, such a role in an account of the organization
+outside those paths; and a stranger, such a role in an account nobody granted, outside any
+organization. A principal that can pull a repository it is not meant to reach is UNINTENDED.
+
+The documents come from a ``DeployedState``: the one the plans deploy (offline) or the one read from
+AWS (``--live``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from components.aws.policy import document
+from components.aws.rules import partition_for
+from components.config.model import BuildStack, EnvironmentStack
+from components.repositories.model import AccountsAccess, OrganizationAccess
+from components.verify.deployments import Deployment
+from components.verify.evaluator.documents import PolicyDocument
+from components.verify.evaluator.evaluator import Decision, Evaluation, Principal
+from components.verify.evaluator.pull import can_pull
+from components.verify.intended import (
+    DeployedState,
+    EvaluatedDocument,
+    Registry,
+    RepositoryState,
+    RoleState,
+    evaluated_documents,
+    grants,
+    registries,
+    role_arn,
+    used_repositories,
+)
+
+# The seed's "Testing Cross-Account Access" troubleshooting list, in its order.
+SEED_CHECKS = (
+    "repository policy grants the account",
+    "role has ecr:GetAuthorizationToken",
+    "role may pull the repository ARN",
+)
+# What the account rows assume: their own admins gave the role every ECR action (worst case).
+ADMIN_IDENTITY: PolicyDocument = document({"Effect": "Allow", "Action": "ecr:*", "Resource": "*"})
+STRANGER = "stranger"
+OUTSIDE_PATHS = "outside granted OUs"
+
+
+class Status(Enum):
+    ALLOWED = "allowed"  # meant to pull, and can
+    DENIED = "denied"  # meant to pull, but cannot: a problem
+    UNKNOWN = "unknown"  # cannot be proven either way
+    NOT_USED = "not used"  # not meant to pull, and cannot
+    UNINTENDED = "unintended"  # not meant to pull, but can: a problem
+
+
+class RowKind(Enum):
+    ROLE = "execution role"
+    ACCOUNT = "account"
+    OUTSIDE_PATHS = "organization account outside the granted OU paths"
+    STRANGER = "stranger"
+
+
+@dataclass(frozen=True)
+class Row:
+    """A principal of the matrix."""
+
+    name: str
+    kind: RowKind
+    account_id: str
+    role_arn: str
+    organization_id: str | None = None
+    organization_path: str | None = None
+    organization_known: bool = True
+    stack: str | None = None
+    uses: tuple[str, ...] = ()
+    """Repository ARNs this principal is meant to pull (an execution role: what its services run)."""
+
+    @property
+    def label(self) -> str:
+        if self.kind is RowKind.ROLE:
+            return f"{self.stack} role ({self.account_id})"
+        if self.kind is RowKind.ACCOUNT:
+            return f"account {self.account_id}" + (f" ({self.stack})" if self.stack else "")
+        if self.kind is RowKind.OUTSIDE_PATHS:
+            return "organization account outside the granted OUs"
+        return "any other account"
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: str
+    registry: str
+    repository: str
+    arn: str
+    intended: bool
+    decision: Decision
+    checks: tuple[Decision | None, Decision, Decision]
+    """The seed's three checks; the first is ``None`` (not needed) within one account."""
+    reasons: tuple[str, ...]
+
+    @property
+    def status(self) -> Status:
+        if self.decision is Decision.UNKNOWN:
+            return Status.UNKNOWN
+        if self.intended:
+            return Status.ALLOWED if self.decision is Decision.ALLOW else Status.DENIED
+        return Status.UNINTENDED if self.decision is Decision.ALLOW else Status.NOT_USED
+
+
+@dataclass(frozen=True)
+class AccessMatrix:
+    build: BuildStack
+    registries: tuple[Registry, ...]
+    rows: tuple[Row, ...]
+    cells: tuple[Cell, ...]
+    documents: tuple[EvaluatedDocument, ...] = ()
+    notes: tuple[str, ...] = ()
+    drift: tuple[str, ...] = ()
+
+    def cell(self, row: str, registry: str, repository: str) -> Cell:
+        return next(c for c in self.cells if (c.row, c.registry, c.repository) == (row, registry, repository))
+
+    def with_status(self, *statuses: Status) -> tuple[Cell, ...]:
+        return tuple(c for c in self.cells if c.status in statuses)
+
+    def row(self, name: str) -> Row:
+        return next(r for r in self.rows if r.name == name)
+
+
+def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[str] = ()) -> AccessMatrix:
+    build = deployment.build
+    found = registries(deployment)
+    rows = _rows(deployment)
+    cells = tuple(
+        _cell(
+            build,
+            row,
+            registry,
+            state.repositories[registry.arn(name)],
+            state.roles[row.name] if row.kind is RowKind.ROLE else None,
+        )
+        for row in rows
+        for registry in found
+        for name in registry.repositories
+    )
+    return AccessMatrix(
+        build,
+        found,
+        rows,
+        cells,
+        tuple(evaluated_documents(deployment)),
+        tuple(_notes(deployment)),
+        tuple(drift),
+    )
+
+
+def _rows(deployment: Deployment) -> tuple[Row, ...]:
+    build = deployment.build
+    partition = partition_for(build.region)
+    roles = [
+        Row(
+            env.stack,
+            RowKind.ROLE,
+            env.account_id,
+            role_arn(deployment.plans[env.stack]),
+            *_membership(env.organization_path),
+            stack=env.stack,
+            uses=tuple(sorted(used_repositories(deployment.plans[env.stack]))),
+        )
+        for env in sorted(deployment.environments, key=lambda e: e.stack)
+    ]
+    accounts: dict[str, EnvironmentStack | None] = {}
+    if isinstance(build.access, AccountsAccess):
+        accounts.update(dict.fromkeys(build.access.accounts))
+    # Every registry is reported whatever is selected, so every grant to its replicas has a row.
+    for env in sorted(deployment.every_environment, key=lambda e: e.stack):
+        receive = env.receive_replication
+        if receive is not None and isinstance(receive.access, AccountsAccess):
+            for account in receive.access.accounts:
+                accounts.setdefault(account, None)
+    for env in sorted(deployment.environments, key=lambda e: e.stack):
+        if accounts.get(env.account_id) is None or env.organization_path is not None:
+            accounts[env.account_id] = env
+    accounts.pop(build.account_id, None)
+    rows = roles + [
+        Row(
+            f"account {account}",
+            RowKind.ACCOUNT,
+            account,
+            f"arn:{partition}:iam::{account}:role/any-role",
+            *_membership(
+                env.organization_path if env else None, known=isinstance(build.access, AccountsAccess)
+            ),
+            stack=env.stack if env else None,
+        )
+        for account, env in sorted(accounts.items())
+    ]
+    used = {build.account_id, *accounts, *(e.account_id for e in deployment.environments)}
+    spare = (f"{n:012d}" for n in range(999_999_999_999, 0, -1))
+    if isinstance(build.access, OrganizationAccess) and (path := _outside_path(build.access)):
+        account = next(a for a in spare if a not in used)
+        used.add(account)
+        rows.append(
+            Row(
+                OUTSIDE_PATHS,
+                RowKind.OUTSIDE_PATHS,
+                account,
+                f"arn:{partition}:iam::{account}:role/any-role",
+                build.access.organization_id,
+                path,
+            )
+        )
+    stranger = next(a for a in spare if a not in used)
+    rows.append(Row(STRANGER, RowKind.STRANGER, stranger, f"arn:{partition}:iam::{stranger}:role/any-role"))
+    return tuple(rows)
+
+
+def _membership(path: str | None, known: bool = False) -> tuple[str | None, str | None, bool]:
+    """(organization ID, OU path, whether membership is known) from ``ecr-share:organizationPath``.
+    Without one (or with a wildcard in it) membership is unknown, unless it cannot matter."""
+    if path is None or "*" in path:
+        return None, None, known
+    return path.split("/", 1)[0], path, True
+
+
+def _outside_path(access: OrganizationAccess) -> str | None:
+    """An OU path in the organization that no granted path covers, if the grant is narrowed."""
+    if not access.organization_paths:
+        return None
+    path = f"{access.organization_id}/r-0000/ou-0000-00000000/"
+    return None if any(fnmatch.fnmatchcase(path, p) for p in access.organization_paths) else path
+
+
+def _principal(row: Row, role: RoleState | None) -> Principal:
+    policies = role.policies if role is not None else (() if row.kind is RowKind.ROLE else (ADMIN_IDENTITY,))
+    return Principal(
+        row.account_id,
+        row.role_arn,
+        organization_id=row.organization_id,
+        organization_paths=(row.organization_path,) if row.organization_path else (),
+        identity_policies=policies,
+        organization_known=row.organization_known,
+    )
+
+
+def _intended(row: Row, registry: Registry, arn: str) -> bool:
+    if row.kind is RowKind.ROLE:
+        return arn in row.uses
+    if row.kind is RowKind.ACCOUNT:
+        return row.account_id == registry.account_id or grants(
+            registry.grant, row.account_id, row.organization_path
+        )
+    return False
+
+
+def _tri(values: Iterable[bool | None]) -> Decision:
+    seen = list(values)
+    if all(v is True for v in seen):
+        return Decision.ALLOW
+    return Decision.DENY if any(v is False for v in seen) else Decision.UNKNOWN
+
+
+def _cell(
+    build: BuildStack, row: Row, registry: Registry, repo: RepositoryState, role: RoleState | None
+) -> Cell:
+    result = can_pull(_principal(row, role), repo.arn, repo.policy if repo.exists else None)
+    # Within one account the identity policy alone may allow: no repository policy is needed.
+    same_account = repo.account_id == row.account_id
+    checks = (
+        None if same_account else _tri(e.resource_allows for _, e in result.actions),
+        result.authorization.decision,
+        _tri(e.identity_allows for _, e in result.actions),
+    )
+    decision = result.decision
+    reasons: list[str] = []
+    if role is not None and not role.exists:
+        reasons.append(f"role {_role_name(row)} does not exist in account {row.account_id}")
+    if not repo.exists:
+        later = (
+            " (replicas appear with the first push after replication is configured)" if repo.replica else ""
+        )
+        reasons.append(f"repository {repo.label} does not exist in account {repo.account_id}{later}")
+        decision = Decision.DENY
+    if decision is Decision.UNKNOWN and not row.organization_known:
+        reasons.append(
+            f"whether account {row.account_id} is in organization "
+            f"{getattr(build.access, 'organization_id', '')} is not known: set ecr-share:organizationPath "
+            f"in its stack"
+        )
+    if decision is not Decision.ALLOW:
+        reasons += _deny_reasons(row, repo, checks, result.reasons, result.actions)
+    return Cell(
+        row.name,
+        registry.key,
+        repo.name,
+        repo.arn,
+        _intended(row, registry, repo.arn),
+        decision,
+        checks,
+        tuple(dict.fromkeys(reasons)),
+    )
+
+
+def _deny_reasons(
+    row: Row,
+    repo: RepositoryState,
+    checks: tuple[Decision | None, Decision, Decision],
+    evaluator_reasons: tuple[str, ...],
+    actions: tuple[tuple[str, Evaluation], ...],
+) -> list[str]:
+    grants_, auth, scoped = checks
+    reasons: list[str] = []
+    if grants_ is Decision.DENY and repo.exists:
+        if repo.policy is None:
+            reasons.append(f"repository {repo.label} has no repository policy")
+        else:
+            reasons.append(f"repository policy of {repo.label} does not grant {_who(row)}")
+        reasons += [r for r in evaluator_reasons if r.startswith("resource policy statement")]
+    if auth is Decision.DENY and row.kind is RowKind.ROLE:
+        reasons.append(f"role {_role_name(row)} lacks ecr:GetAuthorizationToken on *")
+    if scoped is Decision.DENY and row.kind is RowKind.ROLE:
+        missing = [a for a, e in actions if e.identity_allows is False]
+        what = "pull" if len(missing) == len(actions) else ", ".join(missing)
+        reasons.append(f"role {_role_name(row)} may not {what} {repo.arn}")
+    reasons += [
+        r
+        for r in evaluator_reasons
+        if r.startswith(("explicit Deny", "cannot evaluate", "allowed unless", "AWS would"))
+    ]
+    return reasons
+
+
+def _who(row: Row) -> str:
+    if row.kind is RowKind.STRANGER:
+        return "any other account"
+    if row.kind is RowKind.OUTSIDE_PATHS:
+        return f"accounts of organization {row.organization_id} outside the granted OU paths"
+    return f"account {row.account_id}"
+
+
+def _role_name(row: Row) -> str:
+    return row.role_arn.rsplit("/", 1)[1]
+
+
+def _notes(deployment: Deployment) -> list[str]:
+    notes = []
+    if isinstance(deployment.build.access, OrganizationAccess):
+        organization = deployment.build.access.organization_id
+        for env in deployment.environments:
+            if env.organization_path is None:
+                notes.append(
+                    f"{env.stack} sets no ecr-share:organizationPath, so whether account "
+                    f"{env.account_id} is in organization {organization} cannot be proven"
+                )
+            elif "*" in env.organization_path:
+                notes.append(
+                    f"{env.stack}: ecr-share:organizationPath {env.organization_path} has a wildcard; "
+                    "an account has one exact path"
+                )
+    return notes

@@ -1,0 +1,349 @@
+"""The access report: exit code, summary, and the table, JSON and Markdown renderings."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from components.repositories.config import access_output
+from components.repositories.model import Access, AccountsAccess
+from components.verify.evaluator.evaluator import Decision
+from components.verify.intended import Registry
+from components.verify.matrix import SEED_CHECKS, AccessMatrix, Cell, Row, RowKind, Status
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1  # a pull meant to work is denied, one not meant is allowed, or (live) drift
+EXIT_ERROR = 2  # the report could not be made: stack files, config or credentials
+EXIT_UNPROVEN = 3  # nothing wrong found, but some access could not be proven
+NOT_EVALUATED = "SCPs, RCPs, permissions boundaries, session policies and VPC endpoint policies"
+CELL_TEXT = {
+    Status.ALLOWED: "allowed",
+    Status.DENIED: "DENIED",
+    Status.UNKNOWN: "unknown",
+    Status.NOT_USED: "-",
+    Status.UNINTENDED: "UNINTENDED",
+}
+LEGEND = (
+    "allowed: meant to pull and can; DENIED: meant to pull but cannot; -: not meant to and cannot; "
+    "UNINTENDED: can pull without being meant to; unknown: cannot be proven"
+)
+ROWS_NOTE = (
+    "role: the stack's ECS task execution role, meant to pull what its services run; account: a role "
+    "there whose own policy allows ecr:* on *, meant to reach a registry its grant names or that it "
+    "owns; any other account: the same in an account nobody granted, outside any organization"
+)
+PROBLEMS = (Status.DENIED, Status.UNINTENDED, Status.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Report:
+    live: bool
+    source: str
+    matrices: tuple[AccessMatrix, ...]
+
+    def cells(self, *statuses: Status) -> list[Cell]:
+        return [c for m in self.matrices for c in m.with_status(*statuses)]
+
+    @property
+    def drift(self) -> list[str]:
+        return [d for m in self.matrices for d in m.drift]
+
+    @property
+    def exit_code(self) -> int:
+        if self.cells(Status.DENIED, Status.UNINTENDED) or self.drift:
+            return EXIT_PROBLEM
+        return EXIT_UNPROVEN if self.cells(Status.UNKNOWN) else EXIT_OK
+
+    @property
+    def summary(self) -> str:
+        intended = [c for m in self.matrices for c in m.cells if c.intended]
+        problems = []
+        if denied := self.cells(Status.DENIED):
+            problems.append(f"{len(denied)} of {_count(len(intended), 'intended pull')} denied")
+        if unintended := self.cells(Status.UNINTENDED):
+            problems.append(f"{_count(len(unintended), 'pull')} allowed that no grant means")
+        if self.drift:
+            problems.append(f"{_count(len(self.drift), 'drift finding')} in the deployed documents")
+        if unknown := self.cells(Status.UNKNOWN):
+            problems.append(f"{_count(len(unknown), 'pull')} cannot be proven either way")
+        if problems:
+            return "; ".join(problems)
+        tail = "; the deployed policies match the plan" if self.live else ""
+        allowed = len(self.cells(Status.ALLOWED))
+        pulls = "the 1 intended pull is" if allowed == 1 else f"all {allowed} intended pulls are"
+        return f"{pulls} allowed; no other role or account can pull{tail}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _mode_line(report: Report) -> str:
+    if report.live:
+        return f"live: policies read from AWS, compared with the plans of the stack files in {report.source}"
+    return f"offline: the policies the plans of the stack files in {report.source} register"
+
+
+def _grant(access: Access | None) -> str:
+    if access is None:
+        return "grants no other account"
+    if isinstance(access, AccountsAccess):
+        return f"grants accounts {', '.join(access.accounts)}"
+    paths = f" below {', '.join(access.organization_paths)}" if access.organization_paths else ""
+    return f"grants organization {access.organization_id}{paths}"
+
+
+def _heading(matrix: AccessMatrix) -> str:
+    build = matrix.build
+    return f"build stack {build.stack}: account {build.account_id}, {build.region}, {_grant(build.access)}"
+
+
+def _registry_heading(registry: Registry) -> str:
+    return f"{registry.label}: {_grant(registry.grant)}; policies from {registry.source}"
+
+
+def _where(matrix: AccessMatrix, cell: Cell) -> str:
+    registry = next(r for r in matrix.registries if r.key == cell.registry)
+    return f"{cell.repository} ({registry.label})"
+
+
+def _arrow(matrix: AccessMatrix, cell: Cell, arrow: str = "->") -> str:
+    row = matrix.row(cell.row)
+    who = row.stack if row.kind is RowKind.ROLE else row.label
+    return f"{who} {arrow} {_where(matrix, cell)}"
+
+
+def _check_text(decision: Decision | None) -> str:
+    if decision is None:
+        return "n/a"
+    return {Decision.ALLOW: "ok", Decision.DENY: "FAIL", Decision.UNKNOWN: "unknown"}[decision]
+
+
+def _why(cell: Cell) -> str:
+    if cell.status is Status.UNINTENDED:
+        return "can pull, but no grant means it to"
+    return "; ".join(cell.reasons) or "no reason recorded"
+
+
+def _explained(matrix: AccessMatrix) -> list[Cell]:
+    """Problems, and why the principals outside every grant cannot pull."""
+    outsiders = (RowKind.STRANGER, RowKind.OUTSIDE_PATHS)
+    return [
+        c
+        for c in matrix.cells
+        if c.status in PROBLEMS or (matrix.row(c.row).kind in outsiders and c.status is not Status.ALLOWED)
+    ]
+
+
+def _texts(matrix: AccessMatrix, registry: Registry, row: Row) -> list[str]:
+    return [CELL_TEXT[matrix.cell(row.name, registry.key, r).status] for r in registry.repositories]
+
+
+def _intended_role_pulls(matrix: AccessMatrix) -> list[Cell]:
+    return [c for c in matrix.cells if c.intended and matrix.row(c.row).kind is RowKind.ROLE]
+
+
+def render_table(report: Report) -> str:
+    lines = [f"ecr-share verify ({_mode_line(report)})", f"Not evaluated: {NOT_EVALUATED}.", ""]
+    for matrix in report.matrices:
+        lines += [_heading(matrix), ""]
+        for registry in matrix.registries:
+            lines += [_registry_heading(registry), ""]
+            header = ["principal", *registry.repositories]
+            rows = [[row.label, *_texts(matrix, registry, row)] for row in matrix.rows]
+            lines += _aligned([header, *rows], rule_after=1)
+            lines.append("")
+        lines += [LEGEND, ROWS_NOTE, ""]
+        checks = ", ".join(f"{n} {name}" for n, name in enumerate(SEED_CHECKS, 1))
+        lines.append(f"Seed checks for each pull an execution role is meant to make ({checks}):")
+        pulls = _intended_role_pulls(matrix)
+        lines += _aligned(
+            [
+                [f"  {_arrow(matrix, c)}", *(f"{n} {_check_text(d)}" for n, d in enumerate(c.checks, 1))]
+                for c in pulls
+            ]
+        )
+        if explained := _explained(matrix):
+            lines += ["", "Why not:"]
+            lines += [f"  {_arrow(matrix, c)}: {_why(c)}" for c in explained]
+        for title, items in (("Notes:", matrix.notes), ("Drift:", matrix.drift)):
+            if items:
+                lines += ["", title, *(f"  {item}" for item in items)]
+        lines.append("")
+    lines.append(f"Result: {report.summary} (exit code {report.exit_code})")
+    return "\n".join(lines) + "\n"
+
+
+def _aligned(rows: Sequence[Sequence[str]], rule_after: int | None = None) -> list[str]:
+    """Columns padded to their widest cell; with ``rule_after``, a line of dashes after that many rows."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [list(row) for row in rows]
+    if rule_after is not None:
+        lines.insert(rule_after, ["-" * w for w in widths])
+    return ["  ".join(t.ljust(w) for t, w in zip(row, widths, strict=True)).rstrip() for row in lines]
+
+
+def render_json(report: Report) -> str:
+    document: dict[str, Any] = {
+        "mode": "live" if report.live else "offline",
+        "source": report.source,
+        "exitCode": report.exit_code,
+        "summary": report.summary,
+        "notEvaluated": NOT_EVALUATED,
+        "builds": [_matrix_json(m) for m in report.matrices],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _matrix_json(matrix: AccessMatrix) -> dict[str, Any]:
+    build = matrix.build
+    documents: dict[str, list[dict[str, str]]] = {}
+    for d in matrix.documents:
+        documents.setdefault(d.stack, []).append({"resource": d.resource, "input": d.input, "text": d.text})
+    return {
+        "stack": build.stack,
+        "accountId": build.account_id,
+        "region": build.region,
+        "access": access_output(build.access),
+        "registries": [
+            {
+                "registry": r.key,
+                "accountId": r.account_id,
+                "region": r.region,
+                "replica": r.replica,
+                "repositories": list(r.repositories),
+                "grant": None if r.grant is None else access_output(r.grant),
+                "policiesFrom": r.source,
+            }
+            for r in matrix.registries
+        ],
+        "principals": [
+            {
+                "principal": row.name,
+                "kind": row.kind.value,
+                "label": row.label,
+                "accountId": row.account_id,
+                "roleArn": row.role_arn,
+                "stack": row.stack,
+                "organizationPath": row.organization_path,
+                "pulls": list(row.uses),
+            }
+            for row in matrix.rows
+        ],
+        "cells": [
+            {
+                "principal": cell.row,
+                "registry": cell.registry,
+                "repository": cell.repository,
+                "repositoryArn": cell.arn,
+                "intended": cell.intended,
+                "decision": cell.decision.value,
+                "status": cell.status.value,
+                "checks": {
+                    name: "not needed" if d is None else d.value
+                    for name, d in zip(SEED_CHECKS, cell.checks, strict=True)
+                },
+                "reasons": list(cell.reasons),
+            }
+            for cell in matrix.cells
+        ],
+        "documents": documents,
+        "notes": list(matrix.notes),
+        "drift": list(matrix.drift),
+    }
+
+
+def render_markdown(report: Report) -> str:
+    lines = [
+        "# ecr-share access report",
+        "",
+        f"Mode: {_mode_line(report)}.",
+        f"Not evaluated: {NOT_EVALUATED}.",
+        "",
+    ]
+    for matrix in report.matrices:
+        build = matrix.build
+        lines += [
+            f"## Build stack `{build.stack}`",
+            "",
+            f"Account {build.account_id}, {build.region}, {_grant(build.access)}.",
+            "",
+        ]
+        lines += ["```mermaid", *_mermaid(matrix), "```", ""]
+        for registry in matrix.registries:
+            lines += [f"### {registry.label}", "", f"{_registry_heading(registry)}.", ""]
+            lines.append("| principal | " + " | ".join(f"`{r}`" for r in registry.repositories) + " |")
+            lines.append("|---" * (len(registry.repositories) + 1) + "|")
+            for row in matrix.rows:
+                lines.append(f"| {row.label} | " + " | ".join(_texts(matrix, registry, row)) + " |")
+            lines.append("")
+        lines += [
+            LEGEND + ".",
+            "",
+            ROWS_NOTE + ".",
+            "",
+            "### Seed checks for each pull of an execution role",
+            "",
+        ]
+        lines.append("| pull | " + " | ".join(f"{n}. {name}" for n, name in enumerate(SEED_CHECKS, 1)) + " |")
+        lines.append("|---" * (len(SEED_CHECKS) + 1) + "|")
+        for cell in _intended_role_pulls(matrix):
+            lines.append(
+                f"| {_arrow(matrix, cell, '→')} | " + " | ".join(_check_text(d) for d in cell.checks) + " |"
+            )
+        if explained := _explained(matrix):
+            lines += ["", "### Why not", ""]
+            lines += [f"- {_arrow(matrix, c, '→')}: {_why(c)}" for c in explained]
+        for title, items in (("### Notes", matrix.notes), ("### Drift", matrix.drift)):
+            if items:
+                lines += ["", title, "", *(f"- {item}" for item in items)]
+        lines.append("")
+    lines.append(f"**Result:** {report.summary} (exit code {report.exit_code}).")
+    return "\n".join(lines) + "\n"
+
+
+def _node(*parts: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
+
+
+def _mermaid(matrix: AccessMatrix) -> list[str]:
+    """The seed's architecture picture, drawn from the real configuration and the verdicts."""
+    build = matrix.build
+    lines = ["graph TB"]
+    edges: list[str] = []
+    source = matrix.registries[0]
+    for registry in matrix.registries:
+        title = (
+            f"Build account ({build.account_id}) · stack {build.stack}"
+            if not registry.replica
+            else f"Replicas in {registry.account_id}, {registry.region}"
+        )
+        lines.append(f'    subgraph {_node("registry", registry.key)}["{title}"]')
+        lines += [f'        {_node("repo", registry.key, r)}[("ECR {r}")]' for r in registry.repositories]
+        lines.append("    end")
+        if registry.replica:
+            edges += [
+                f"    {_node('repo', source.key, r)} -.->|replicates| {_node('repo', registry.key, r)}"
+                for r in registry.repositories
+            ]
+    for row in (r for r in matrix.rows if r.kind is RowKind.ROLE):
+        role = _node("role", row.name)
+        lines += [
+            f'    subgraph {_node("account", row.name)}["{row.stack} ({row.account_id})"]',
+            f'        {role}["ECS execution role<br/>{row.role_arn.rsplit("/", 1)[1]}"]',
+            "    end",
+        ]
+        for registry in matrix.registries:
+            for repository in registry.repositories:
+                cell = matrix.cell(row.name, registry.key, repository)
+                repo = _node("repo", registry.key, repository)
+                if cell.status is Status.ALLOWED:
+                    edges.append(f"    {repo} -->|pull| {role}")
+                elif cell.status in PROBLEMS:
+                    edges.append(f"    {repo} -.->|{CELL_TEXT[cell.status]}| {role}")
+    return lines + edges

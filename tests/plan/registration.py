@@ -1,0 +1,68 @@
+"""Compare what the program registered under mocks with the stack's plan, resource by resource."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pulumi_harness import ProgramRun, Registered, urn_key
+
+from components.plan.model import OutputRef, StackPlan, engine_inputs, engine_name, output_refs
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+def dependency_keys(plan: StackPlan, keys: tuple[str, ...]) -> set[str]:
+    """What the engine records for ``depends_on``: a provider resource itself, a component as the
+    provider resources that are its children, recursively through nested components (the SDK's
+    expansion of component dependencies)."""
+    found: set[str] = set()
+    for key in keys:
+        resource = plan.resource(key)
+        if not resource.is_component:
+            found.add(key)
+            continue
+        found |= dependency_keys(plan, tuple(child.key for child in plan.children(key)))
+    return found
+
+
+def protected(plan: StackPlan, key: str | None) -> bool:
+    """``protect`` as the engine applies it: set on the resource or inherited from its parents."""
+    while key is not None:
+        resource = plan.resource(key)
+        if resource.protect:
+            return True
+        key = resource.parent
+    return False
+
+
+def assert_registers_exactly(plan: StackPlan, run: ProgramRun) -> None:
+    registered = {r.key: r for r in run.resources if r.typ != STACK_REFERENCE}
+    assert sorted(registered) == sorted(r.key for r in plan.resources)
+    for resource in plan.resources:
+        seen = registered[resource.key]
+        refs = tuple(ref.resource for ref in output_refs(resource.inputs))
+        assert seen.parent_key == resource.parent, resource.key
+        assert seen.custom is not resource.is_component, resource.key
+        dependencies = dependency_keys(plan, (*resource.depends_on, *refs))
+        assert {urn_key(d) for d in seen.dependencies} == dependencies, resource.key
+        assert seen.protect == protected(plan, resource.key), resource.key
+        assert seen.aliases >= len(resource.aliases), resource.key
+        if not resource.is_component:
+            expected = _with_outputs(engine_inputs(resource.inputs), registered)
+            assert seen.inputs == _json(expected), resource.key
+
+
+def _with_outputs(value: Any, registered: dict[str, Registered]) -> Any:
+    """Planned inputs with each output reference replaced by what the mocks answered for it."""
+    if isinstance(value, OutputRef):
+        return registered[value.resource].outputs[engine_name(value.attribute)]
+    if isinstance(value, dict):
+        return {k: _with_outputs(v, registered) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_outputs(v, registered) for v in value]
+    return value
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value))

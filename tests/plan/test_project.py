@@ -1,0 +1,68 @@
+"""Every stack of a project planned from its stack files, as ``verify`` and the pipeline's preflight
+do: the checks a single ``pulumi up`` cannot make, since it sees only its own stack."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pulumi_harness import PROJECT_DIR
+
+from components.config.files import list_stacks, load_stack_config
+from components.plan.project import ProjectError, ProjectPlan, plan_stacks
+
+
+def committed() -> dict[str, dict[str, Any]]:
+    return {name: load_stack_config(PROJECT_DIR, name) for name in list_stacks(PROJECT_DIR)}
+
+
+def test_the_committed_stacks_plan(project: ProjectPlan) -> None:
+    assert sorted(project.plans) == ["build", "dev", "prod", "staging"]
+    assert [e.stack for e in project.environments_of("build")] == ["dev", "prod", "staging"]
+
+
+def test_a_second_stack_for_prods_registry_is_refused() -> None:
+    stacks = committed()
+    stacks["prod-copy"] = copy.deepcopy(stacks["prod"])
+    with pytest.raises(
+        ProjectError,
+        match="the creation template ROOT, the registry policy and the registry scanning configuration "
+        "of this registry, which stack prod manages too",
+    ):
+        plan_stacks(stacks)
+
+
+def test_a_second_build_stack_for_the_same_registry_is_refused() -> None:
+    stacks = committed()
+    stacks["build-copy"] = copy.deepcopy(stacks["build"])
+    with pytest.raises(
+        ProjectError,
+        match="manages the replication configuration, the creation template ROOT and the registry scanning "
+        "configuration of these registries, which stack build manages too",
+    ):
+        plan_stacks(stacks)
+
+
+def test_an_environment_its_build_stack_refuses_is_reported_with_its_file() -> None:
+    stacks = committed()
+    stacks["build"]["ecr-share:access"]["accounts"].remove("333333333333")
+    with pytest.raises(ProjectError, match=r"^Pulumi.staging.yaml: ecr-share:buildStack: .* does not grant"):
+        plan_stacks(stacks, lambda name: f"Pulumi.{name}.yaml")
+
+
+def test_an_environment_naming_a_missing_build_stack_is_refused() -> None:
+    stacks = committed()
+    stacks["dev"]["ecr-share:buildStack"] = "organization/ecr-share/nowhere"
+    with pytest.raises(ProjectError, match="names stack 'nowhere', which does not exist"):
+        plan_stacks(stacks)
+    stacks["dev"]["ecr-share:buildStack"] = "organization/ecr-share/staging"
+    with pytest.raises(ProjectError, match="which is an environment stack, not a build stack"):
+        plan_stacks(stacks)
+
+
+def test_an_invalid_stack_file_is_reported_with_its_file() -> None:
+    stacks = committed()
+    stacks["dev"]["ecr-share:logRetentionDays"] = 31
+    with pytest.raises(ProjectError, match=r"^Pulumi.dev.yaml: ecr-share:logRetentionDays: 31 is not"):
+        plan_stacks(stacks, lambda name: f"Pulumi.{name}.yaml")

@@ -1,0 +1,59 @@
+"""The build repositories' policy: exactly the seed's grant, canonical, pull only."""
+
+from __future__ import annotations
+
+from components.aws.policy import canonical_json
+from components.repositories.documents import repository_pull_policy
+from components.repositories.model import AccountsAccess, OrganizationAccess
+
+SEED_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+
+
+def test_account_list_policy_is_the_seeds_step_1_sorted() -> None:
+    access = AccountsAccess(accounts=("444444444444", "222222222222", "333333333333"))
+    assert canonical_json(repository_pull_policy(access)) == (
+        '{"Version":"2012-10-17","Statement":[{"Sid":"AllowCrossAccountPull","Effect":"Allow",'
+        '"Principal":{"AWS":["arn:aws:iam::222222222222:root","arn:aws:iam::333333333333:root",'
+        '"arn:aws:iam::444444444444:root"]},"Action":["ecr:BatchCheckLayerAvailability",'
+        '"ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}'
+    )
+
+
+def test_organization_policy_never_has_an_unconditioned_star_principal() -> None:
+    document = repository_pull_policy(OrganizationAccess("o-abc123def4"))
+    (statement,) = document["Statement"]
+    assert statement == {
+        "Sid": "AllowOrganizationPull",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": SEED_PULL_ACTIONS,
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}},
+    }
+
+
+def test_organization_paths_narrow_with_for_any_value_string_like() -> None:
+    paths = ("o-abc123def4/r-ab12/ou-ab12-22222222/*", "o-abc123def4/r-ab12/ou-ab12-11111111/")
+    (statement,) = repository_pull_policy(OrganizationAccess("o-abc123def4", paths))["Statement"]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"},
+        "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": sorted(paths)},
+    }
+
+
+def test_policies_grant_pull_only() -> None:
+    for access in (AccountsAccess(("222222222222",)), OrganizationAccess("o-abc123def4")):
+        for statement in repository_pull_policy(access)["Statement"]:
+            assert statement["Effect"] == "Allow"
+            assert statement["Action"] == SEED_PULL_ACTIONS
+            assert "Resource" not in statement  # the repository itself is the resource
+
+
+def test_rendering_is_deterministic_whatever_the_input_order() -> None:
+    one = AccountsAccess(("333333333333", "222222222222"))
+    other = AccountsAccess(("222222222222", "333333333333"))
+    assert canonical_json(repository_pull_policy(one)) == canonical_json(repository_pull_policy(other))
+
+
+def test_partition_follows_the_region() -> None:
+    document = repository_pull_policy(AccountsAccess(("222222222222",)), partition="aws-cn")
+    assert document["Statement"][0]["Principal"] == {"AWS": ["arn:aws-cn:iam::222222222222:root"]}
