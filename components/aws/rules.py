@@ -7,6 +7,7 @@ page it comes from ("aws-facts §n" points into the research notes the project w
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Pull actions, exactly the seed's step 1 set. BatchCheckLayerAvailability is kept because
 # the ECS task execution managed policy and the seed both include it (aws-facts §2.5).
@@ -29,7 +30,8 @@ REPOSITORY_POLICY_MAX_CHARS = 10_240
 # IAM quotas: a role's inline policies together, whitespace not counted.
 ROLE_INLINE_POLICY_MAX_CHARS = 10_240
 
-ACCOUNT_ID = re.compile(r"\d{12}")
+# ASCII digits only: \d also matches other scripts' digits (fullwidth, Arabic-Indic...), which AWS refuses.
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
 # aws:PrincipalOrgPaths entry: org/root/ou.../ with a trailing slash, optionally ending in * or ou-*
 # (IAM condition keys doc; aws-facts §2.3, inferred from the Organizations ID patterns).
@@ -45,8 +47,7 @@ IMAGE_TAG = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
 IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # ECS ContainerDefinition.image: at most 255 characters before any "@digest".
 IMAGE_REFERENCE_MAX_CHARS = 255
-# Terraform's region validator, stricter than ECR's [0-9a-z-]{2,25}.
-REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+# Region names come from the partitions below; ECR's model allows any [0-9a-z-]{2,25}.
 # ECS task definition family: up to 255 letters, numbers, underscores and hyphens.
 TASK_FAMILY = re.compile(r"[A-Za-z0-9_-]{1,255}")
 # IAM role names: 1-64 of [\w+=,.@-].
@@ -70,7 +71,7 @@ REPLICATION_FILTER_TYPE = "PREFIX_MATCH"
 REPLICATION_ACTIONS: tuple[str, ...] = ("ecr:CreateRepository", "ecr:ReplicateImage")
 # A registry policy Resource for replication; an ARN missing "ecr:" was accepted by ECR and then
 # failed with DESTINATION_REGISTRY_ACCESS_DENIED (aws/containers-roadmap#2675; aws-facts §4.2).
-REGISTRY_POLICY_RESOURCE = re.compile(r"arn:aws[a-z-]*:ecr:[a-z]{2}(-[a-z]+)+-\d:\d{12}:repository/\S+")
+REGISTRY_POLICY_RESOURCE = re.compile(r"arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[!-~]+")
 REGISTRY_POLICY_MAX_CHARS = 10_240
 # Repository creation templates (ECR model CreateRepositoryCreationTemplateRequest; aws-facts §4.4).
 # A template prefix is a namespace ("prod" applies to "prod/..."); ROOT catches every repository no
@@ -83,6 +84,16 @@ TEMPLATE_DESCRIPTION_MAX_CHARS = 256
 SCANNING_FILTER = re.compile(r"[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*")
 SCANNING_MAX_FILTERS_PER_RULE = 100
 ENCRYPTION_TYPES = ("AES256", "KMS")
+# ECR EncryptionConfiguration.kmsKey: "the alias, key ID, or full ARN of the KMS key", in the
+# repository's Region. Formats from the KMS developer guide, "Key identifiers (KeyId)": a key ID is a
+# UUID, or "mrk-" and 32 hex digits for a multi-Region key; an alias name is "alias/" then letters,
+# digits, "/", "_" or "-" (KMS CreateAlias AliasName, at most 256 characters in all).
+KMS_KEY_ID = r"(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+KMS_ALIAS_NAME = r"alias/[A-Za-z0-9/_-]{1,250}"
+KMS_KEY = re.compile(rf"{KMS_KEY_ID}|{KMS_ALIAS_NAME}")
+KMS_ARN = re.compile(
+    rf"arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{{12}}):(?:key/{KMS_KEY_ID}|{KMS_ALIAS_NAME})"
+)
 
 # Fargate task sizes (ECS RegisterTaskDefinition memory doc; aws-facts §1.6): cpu -> memory MiB.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
@@ -122,14 +133,51 @@ LOG_RETENTION_DAYS = (
 )
 
 
+@dataclass(frozen=True)
+class Partition:
+    """An AWS partition: its ARN prefix (``arn:<id>:...``), Region names and DNS suffix."""
+
+    id: str
+    regions: re.Pattern[str]
+    dns_suffix: str
+
+
+# Every partition AWS has, with its Region pattern and DNS suffix, from AWS's own endpoint data
+# (botocore 1.44.8, botocore/data/partitions.json, "regionRegex" and "dnsSuffix"; the patterns here are
+# the same with ASCII classes instead of \w, so no other script's letters or digits pass). The
+# patterns do not overlap. ECR registry hosts are <account>.dkr.ecr.<region>.<dns suffix>
+# (ECR user guide, Registry concepts; for the ISO partitions inferred from the same rule).
+PARTITIONS: tuple[Partition, ...] = tuple(
+    Partition(id_, re.compile(pattern, re.ASCII), suffix)
+    for id_, pattern, suffix in (
+        ("aws", r"(us|eu|ap|sa|ca|me|af|il|mx)-[a-z0-9]+-[0-9]+", "amazonaws.com"),
+        ("aws-cn", r"cn-[a-z0-9]+-[0-9]+", "amazonaws.com.cn"),
+        ("aws-us-gov", r"us-gov-[a-z0-9]+-[0-9]+", "amazonaws.com"),
+        ("aws-iso", r"us-iso-[a-z0-9]+-[0-9]+", "c2s.ic.gov"),
+        ("aws-iso-b", r"us-isob-[a-z0-9]+-[0-9]+", "sc2s.sgov.gov"),
+        ("aws-iso-e", r"eu-isoe-[a-z0-9]+-[0-9]+", "cloud.adc-e.uk"),
+        ("aws-iso-f", r"us-isof-[a-z0-9]+-[0-9]+", "csp.hci.ic.gov"),
+        ("aws-eusc", r"eusc-de-[a-z0-9]+-[0-9]+", "amazonaws.eu"),
+    )
+)
+
+
+def partition_of(region: str) -> Partition | None:
+    """The partition a Region name belongs to, or None for a name no partition has."""
+    return next((p for p in PARTITIONS if p.regions.fullmatch(region)), None)
+
+
+def _partition(region: str) -> Partition:
+    partition = partition_of(region)
+    if partition is None:
+        raise ValueError(f"{region!r} is not a Region of any AWS partition")
+    return partition
+
+
 def partition_for(region: str) -> str:
-    """The ARN partition of a Region (aws, aws-cn or aws-us-gov)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+    """The ARN partition of a Region (``aws``, ``aws-cn``, ``aws-us-gov``, ``aws-iso``, ...)."""
+    return _partition(region).id
 
 
 def dns_suffix_for(region: str) -> str:
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return _partition(region).dns_suffix

@@ -3,6 +3,7 @@ stack files only through it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,44 @@ def list_stacks(project_dir: Path) -> list[str]:
     return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
 
 
+class StackFileLoader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI reads a stack file (Go's yaml.v3): a key written twice is an error, not
+    a silent "last one wins" that could add a grant nobody sees; ``yes``/``no``/``on``/``off`` and
+    ``1:20`` stay strings (yaml.v3 reads YAML 1.1 booleans only into typed bools, and has no base-60
+    numbers) and dates stay strings, so ``verify`` and the pipeline see what ``pulumi up`` sees."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            name = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if name in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {name!r} appears twice (first on line {seen[name].start_mark.line + 1}): "
+                    "YAML keeps only the last, so say it once",
+                    key_node.start_mark,
+                )
+            seen[name] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+# Booleans and integers as YAML 1.2 (and yaml.v3) write them; no timestamps: a date stays a string.
+REDEFINED_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp")
+StackFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in REDEFINED_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+StackFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+StackFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0o?[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$"),
+    list("-+0123456789"),
+)
+
+
 def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     """The ``config:`` map of one stack file, keys as written (``ecr-share:access``, ``aws:region``)."""
     path = stack_file(project_dir, stack)
@@ -40,7 +79,13 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
         known = ", ".join(list_stacks(project_dir)) or "none"
         raise StackFileError(f"{path} not found: no stack named {stack!r} (stacks: {known})")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StackFileError(
+            f"{path} is not UTF-8 text (byte {error.start}: {error.reason}): save it as UTF-8"
+        ) from None
+    try:
+        document = yaml.load(text, Loader=StackFileLoader)  # a SafeLoader
     except yaml.YAMLError as error:
         raise StackFileError(f"{path} is not valid YAML: {error}") from None
     if document is None:

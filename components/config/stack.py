@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from components.aws import rules
+from components.aws.names import execution_role_name
 from components.config import values
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.consumers.config import parse_log_retention, parse_services
@@ -113,6 +115,19 @@ def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: st
     )
 
 
+def _check_role_name(stack: str) -> None:
+    """The execution role is named after the stack, and IAM role names have a limit."""
+    role = execution_role_name(stack)
+    if rules.ROLE_NAME.fullmatch(role) is None:
+        longest = 64 - len(execution_role_name(""))
+        raise ConfigError(
+            "stack name",
+            stack,
+            f'makes the execution role name "{role}" ({len(role)} characters), but IAM role names are 1 to '
+            f"64 of A-Z, a-z, 0-9 and +=,.@_-: use a stack name of at most {longest} such characters",
+        )
+
+
 def _parse_environment(stack: str, config: Mapping[str, Any], account: str, region: str) -> EnvironmentStack:
     build_key = key("buildStack")
     build_stack = config.get(build_key)
@@ -122,6 +137,7 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
         )
     if build_stack.rsplit("/", 1)[1] == stack:
         raise ConfigError(build_key, build_stack, "names this stack itself: point it at the build stack")
+    _check_role_name(stack)
     services_key = key("services")
     services = parse_services(services_key, _required(config, services_key, "the services to run"))
     path = config.get(key("organizationPath"))

@@ -54,7 +54,9 @@ def organization_path(key: str, value: Any, organization: str | None = None) -> 
 
 
 def region(key: str, value: Any) -> str:
-    return _matching(rules.REGION, key, value, 'is not an AWS Region name like "us-east-1"')
+    if not isinstance(value, str) or rules.partition_of(value) is None:
+        raise ConfigError(key, value, 'is not an AWS Region name like "us-east-1"')
+    return value
 
 
 def repository_name(key: str, value: Any) -> str:
@@ -112,7 +114,8 @@ def integer(key: str, value: Any) -> int:
         raise ConfigError(key, value, "is not a whole number")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
+    # str.isdigit() also accepts superscripts and other scripts' digits, which int() may refuse.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
         return int(value)
     raise ConfigError(key, value, "is not a whole number")
 
@@ -149,16 +152,23 @@ def port(key: str, value: Any) -> int:
     return number
 
 
-def mapping(key: str, value: Any, known: Sequence[str]) -> dict[str, Any]:
-    """An object whose keys are all known; unknown keys are usually typos, so they fail."""
+def mapping(key: str, value: Any, known: Sequence[str], optional: Sequence[str] = ()) -> dict[str, Any]:
+    """An object whose keys are all known; unknown keys are usually typos, so they fail.
+
+    A key written with no value (``imageTag:`` alone is YAML's null) means its default only where it
+    has one (``optional``, as the README's configuration table says); anywhere else it is refused,
+    so it can never pass as "not set" and fail later far from its key. The result leaves out the
+    optional keys that are null."""
     if not isinstance(value, dict):
         raise ConfigError(key, value, "is not an object")
     for name in value:
-        if name not in known:
+        if not isinstance(name, str) or name not in known:
             raise ConfigError(
                 f"{key}.{name}", value[name], f"is not a known setting (known: {', '.join(known)})"
             )
-    return value
+        if value[name] is None and name not in optional:
+            raise ConfigError(f"{key}.{name}", None, "is empty: give it a value")
+    return {name: setting for name, setting in value.items() if setting is not None}
 
 
 def sequence(key: str, value: Any, *, non_empty: bool = True) -> list[Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import fnmatch
 
 from components.aws.names import image_reference, repository_url
+from components.aws.rules import partition_for
 from components.config import values
 from components.config.model import EnvironmentStack
 from components.consumers.model import ServiceSpec
@@ -23,6 +24,15 @@ def check_environment(
 ) -> tuple[ReplicaRegistry | None, list[str]]:
     """Refuse what the build stack does not serve. Returns the replica registry the environment
     pulls from (``None``: the build registry) and warnings for what cannot be proven here."""
+    partition, build_partition = partition_for(environment.region), partition_for(build.region)
+    if partition != build_partition:
+        # IAM principals and resources never cross partitions: no policy can make this pull work.
+        raise ConfigError(
+            "aws:region",
+            environment.region,
+            f"is in partition {partition}, but the build stack {build.stack} is in {build_partition} "
+            f"({build.region}): an account cannot pull images from another partition",
+        )
     for index, service in enumerate(environment.services):
         if service.repository not in build.repository_arns:
             raise ConfigError(

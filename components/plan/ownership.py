@@ -1,18 +1,21 @@
-"""One owner per registry singleton. ECR keeps one replication configuration, one registry policy and
-one scanning configuration per account and Region, and one creation template per prefix; two stacks
-managing the same one overwrite each other, and destroying either wipes it (aws-facts §6.3,
-hashicorp/terraform-provider-aws#42808, pulumi-aws ``ecr.RegistryPolicy`` docs).
+"""One owner per singleton. Some things exist once per account and Region, whoever creates them: ECR
+keeps one replication configuration, one registry policy and one scanning configuration per
+registry, and one creation template per prefix (aws-facts §6.3, hashicorp/terraform-provider-aws#42808,
+pulumi-aws ``ecr.RegistryPolicy`` docs); CloudWatch Logs one log group per name; ECS one task family per
+name; IAM one role per name in the whole account. Two stacks managing the same one overwrite each
+other, and destroying either deletes it for both.
 
 Checked on the plans of every stack of a project (``verify``, the pipeline's preflight): one stack's
 ``pulumi up`` cannot see the others, and must not depend on which files are in the checkout."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from components.consumers.resources import LOG_GROUP, ROLE, TASK_DEFINITION
 from components.errors import ConfigError
-from components.plan.model import StackPlan
+from components.plan.model import Resource, StackPlan
 from components.project import BUILD, key
 from components.replication.resources import (
     CREATION_TEMPLATE,
@@ -21,16 +24,22 @@ from components.replication.resources import (
     SCANNING_CONFIGURATION,
 )
 
-SINGLETONS = {
-    REPLICATION_CONFIGURATION: "the replication configuration",
-    REGISTRY_POLICY: "the registry policy",
-    SCANNING_CONFIGURATION: "the registry scanning configuration",
+EVERY_REGION = "every Region"
+# Resource type -> what one such resource claims, and whether the claim holds in every Region.
+SINGLETONS: dict[str, tuple[Callable[[Resource], str], bool]] = {
+    REPLICATION_CONFIGURATION: (lambda r: "the replication configuration", False),
+    REGISTRY_POLICY: (lambda r: "the registry policy", False),
+    SCANNING_CONFIGURATION: (lambda r: "the registry scanning configuration", False),
+    CREATION_TEMPLATE: (lambda r: f"the creation template {r.inputs['prefix']}", False),
+    LOG_GROUP: (lambda r: f"the log group {r.inputs['name']}", False),
+    TASK_DEFINITION: (lambda r: f"the task family {r.inputs['family']}", False),
+    ROLE: (lambda r: f"the IAM role {r.inputs['name']}", True),
 }
 
 
 @dataclass(frozen=True, order=True)
 class Claim:
-    """Something a stack manages that exists once per registry (account and Region)."""
+    """Something a stack manages that exists once per account and Region (or once per account)."""
 
     account_id: str
     region: str
@@ -41,17 +50,24 @@ def registry_claims(plan: StackPlan) -> list[Claim]:
     claims = []
     for resource in plan.provider_resources():
         if resource.type in SINGLETONS:
-            what = SINGLETONS[resource.type]
-        elif resource.type == CREATION_TEMPLATE:
-            what = f"the creation template {resource.inputs['prefix']}"
-        else:
-            continue
-        claims.append(Claim(plan.account_id, plan.region_of(resource), what))
+            what, global_ = SINGLETONS[resource.type]
+            region = EVERY_REGION if global_ else plan.region_of(resource)
+            claims.append(Claim(plan.account_id, region, what(resource)))
     return sorted(claims)
 
 
+def _setting(plan: StackPlan, claims: list[Claim]) -> str:
+    """The config key a person changes to resolve the clash."""
+    whats = [c.what for c in claims]
+    if all(w.startswith(("the log group", "the task family")) for w in whats):
+        return key("services")
+    if all(w.startswith("the IAM role") for w in whats):
+        return "stack name"
+    return key("replication" if plan.kind == BUILD else "receiveReplication")
+
+
 def check_registry_ownership(plans: Mapping[str, StackPlan]) -> None:
-    """Refuse two stacks of one project managing the same registry singleton."""
+    """Refuse two stacks of one project managing the same singleton."""
     owners: dict[Claim, str] = {}
     for stack in sorted(plans):
         for claim in registry_claims(plans[stack]):
@@ -59,15 +75,14 @@ def check_registry_ownership(plans: Mapping[str, StackPlan]) -> None:
             if other == stack:
                 continue
             shared = sorted(set(registry_claims(plans[other])) & set(registry_claims(plans[stack])))
-            registries = sorted({f"{c.account_id}/{c.region}" for c in shared})
-            setting = "replication" if plans[stack].kind == BUILD else "receiveReplication"
+            places = sorted({f"{c.account_id}/{c.region}" for c in shared})
             raise ConfigError(
-                key(setting),
-                ", ".join(registries),
+                _setting(plans[stack], shared),
+                ", ".join(places),
                 f"manages {_listed([c.what for c in shared])} of "
-                f"{'this registry' if len(registries) == 1 else 'these registries'}, which stack "
-                f"{other} manages too: ECR keeps only one of each per registry, so two stacks "
-                "would overwrite each other. Keep them in one stack",
+                f"{'this account and Region' if len(places) == 1 else 'these accounts and Regions'}, which "
+                f"stack {other} manages too: there is only one of each there, so two stacks would "
+                "overwrite each other. Keep them in one stack, or rename",
             )
 
 

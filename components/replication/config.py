@@ -38,7 +38,7 @@ def parse_replication(
     full_key: str, value: Any, account: str, region: str, repositories: Sequence[RepositorySpec]
 ) -> Replication:
     """The build stack's ``replication``: rules with destinations and PREFIX_MATCH filters."""
-    settings = values.mapping(full_key, value, REPLICATION_KEYS)
+    settings = values.mapping(full_key, value, REPLICATION_KEYS, ("scanOnPush",))
     rules_key = f"{full_key}.rules"
     entries = values.sequence(rules_key, settings.get("rules"))
     if len(entries) > rules.REPLICATION_MAX_RULES:
@@ -73,7 +73,7 @@ def parse_replication(
 
 
 def parse_rule(full_key: str, value: Any, account: str, region: str) -> ReplicationRule:
-    settings = values.mapping(full_key, value, RULE_KEYS)
+    settings = values.mapping(full_key, value, RULE_KEYS, ("rootTemplate",))
     destinations_key = f"{full_key}.destinations"
     entries = values.sequence(destinations_key, settings.get("destinations"))
     destinations = [
@@ -204,7 +204,7 @@ def _refuse_kms_repositories(
 
 def parse_receive_replication(full_key: str, value: Any, account: str, region: str) -> ReceiveReplication:
     """An environment stack's ``receiveReplication``: it owns its registry's policy and templates."""
-    settings = values.mapping(full_key, value, RECEIVE_KEYS)
+    settings = values.mapping(full_key, value, RECEIVE_KEYS, ("rootTemplate", "scanOnPush", "access"))
     source_key = f"{full_key}.sourceAccount"
     if settings.get("sourceAccount") is None:
         raise ConfigError(source_key, None, "is missing: set the build account that replicates here")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from components.aws import rules
@@ -13,8 +12,8 @@ from components.repositories.documents import repository_pull_policy
 from components.repositories.model import Access, AccountsAccess, OrganizationAccess, RepositorySpec
 
 REPOSITORY_KEYS = ("name", "scanOnPush", "imageTagMutability", "encryption", "kmsKey")
+REPOSITORY_OPTIONAL_KEYS = ("scanOnPush", "imageTagMutability", "encryption", "kmsKey")
 ACCESS_KEYS = ("accounts", "organizationId", "organizationPaths")
-KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[A-Za-z0-9-]+")
 
 
 def parse_repositories(full_key: str, value: Any, region: str) -> tuple[RepositorySpec, ...]:
@@ -27,7 +26,7 @@ def parse_repositories(full_key: str, value: Any, region: str) -> tuple[Reposito
 def parse_repository(full_key: str, value: Any, region: str) -> RepositorySpec:
     if isinstance(value, str):
         return RepositorySpec(name=values.repository_name(full_key, value))
-    settings = values.mapping(full_key, value, REPOSITORY_KEYS)
+    settings = values.mapping(full_key, value, REPOSITORY_KEYS, REPOSITORY_OPTIONAL_KEYS)
     name = values.repository_name(f"{full_key}.name", settings.get("name"))
     encryption = values.one_of(
         f"{full_key}.encryption", settings.get("encryption", "AES256"), rules.ENCRYPTION_TYPES
@@ -51,16 +50,25 @@ def parse_repository(full_key: str, value: Any, region: str) -> RepositorySpec:
 
 
 def _kms_key(full_key: str, value: Any, region: str) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= 2048:
-        raise ConfigError(full_key, value, "is not a KMS key ID, alias or ARN")
-    arn = KMS_KEY_ARN.fullmatch(value)
-    if value.startswith("arn:") and arn is None:
-        raise ConfigError(full_key, value, "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
-    if arn is not None and arn.group(1) != region:
-        # ECR EncryptionConfiguration.kmsKey: the key must be in the repository's Region.
+    """A key ID, an alias name, or the ARN of a key or an alias, in the repositories' Region."""
+    if isinstance(value, str) and rules.KMS_KEY.fullmatch(value):
+        return value
+    arn = rules.KMS_ARN.fullmatch(value) if isinstance(value, str) else None
+    if arn is None:
         raise ConfigError(
-            full_key, value, f"is in Region {arn.group(1)}, but the repositories are in {region}"
+            full_key,
+            value,
+            'is not a KMS key ID ("1234abcd-12ab-34cd-56ef-1234567890ab" or "mrk-..."), an alias '
+            '("alias/ecr-images") or the ARN of a key or an alias (arn:aws:kms:<region>:<account>:key/<id>)',
         )
+    partition, key_region = arn.group(1), arn.group(2)
+    if partition != rules.partition_for(region):
+        raise ConfigError(
+            full_key, value, f"is in partition {partition}, but {region} is in {rules.partition_for(region)}"
+        )
+    if key_region != region:
+        # ECR EncryptionConfiguration.kmsKey: the key must be in the repository's Region.
+        raise ConfigError(full_key, value, f"is in Region {key_region}, but the repositories are in {region}")
     return value
 
 
@@ -84,6 +92,13 @@ def parse_access(full_key: str, value: Any) -> Access:
         return AccountsAccess(accounts=tuple(accounts))
     organization = values.organization_id(f"{full_key}.organizationId", settings["organizationId"])
     paths_key = f"{full_key}.organizationPaths"
+    if settings.get("organizationPaths") == []:
+        # An empty list would narrow nothing: the grant would silently be the whole organization.
+        raise ConfigError(
+            paths_key,
+            [],
+            "is empty: list the OU paths to grant, or leave the key out to grant the whole organization",
+        )
     entries = values.sequence(paths_key, settings.get("organizationPaths", []), non_empty=False)
     paths = [values.organization_path(f"{paths_key}[{i}]", p, organization) for i, p in enumerate(entries)]
     values.unique(paths_key, paths, "organization path")

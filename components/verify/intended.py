@@ -29,8 +29,8 @@ from components.repositories.resources import REPOSITORY, REPOSITORY_POLICY
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
 
-# <account>.dkr.ecr.<region>.<dns suffix>/<repository>, then ":<tag>" or "@<digest>".
-IMAGE = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)[:@].+")
+# <account>.dkr.ecr.<region>.<dns suffix of its partition>/<repository>, then ":<tag>" or "@<digest>".
+IMAGE = re.compile(r"([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.-]+/([^:@]+)[:@].+")
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def test_organization_access() -> None:
                     {
                         "name": "web",
                         "encryption": "KMS",
-                        "kmsKey": "arn:aws:kms:eu-west-1:111111111111:key/abc-1",
+                        "kmsKey": "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                     }
                 ]
             },

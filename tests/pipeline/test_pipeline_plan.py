@@ -224,7 +224,9 @@ def test_preflight_refuses_two_stacks_owning_one_registry_singleton(tmp_path: Pa
     stacks = discover(write_project(tmp_path, files))
     with pytest.raises(
         PipelineError,
-        match="the creation template web-app and the registry policy of this registry, which stack prod manages too",
+        match="the creation template web-app, the log group /ecs/web-app, the log group /ecs/worker, the registry "
+        "policy, the task family web-app and the task family worker of this account and Region, which stack prod "
+        "manages too",
     ):
         planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
 

@@ -27,8 +27,9 @@ def test_a_second_stack_for_prods_registry_is_refused() -> None:
     stacks["prod-copy"] = copy.deepcopy(stacks["prod"])
     with pytest.raises(
         ProjectError,
-        match="the creation template ROOT, the registry policy and the registry scanning configuration "
-        "of this registry, which stack prod manages too",
+        match="the creation template ROOT, the log group /ecs/web-app, the log group /ecs/worker, the registry "
+        "policy, the registry scanning configuration, the task family web-app and the task family worker of "
+        "this account and Region, which stack prod manages too",
     ):
         plan_stacks(stacks)
 
@@ -39,7 +40,7 @@ def test_a_second_build_stack_for_the_same_registry_is_refused() -> None:
     with pytest.raises(
         ProjectError,
         match="manages the replication configuration, the creation template ROOT and the registry scanning "
-        "configuration of these registries, which stack build manages too",
+        "configuration of these accounts and Regions, which stack build manages too",
     ):
         plan_stacks(stacks)
 
@@ -66,3 +67,17 @@ def test_an_invalid_stack_file_is_reported_with_its_file() -> None:
     stacks["dev"]["ecr-share:logRetentionDays"] = 31
     with pytest.raises(ProjectError, match=r"^Pulumi.dev.yaml: ecr-share:logRetentionDays: 31 is not"):
         plan_stacks(stacks, lambda name: f"Pulumi.{name}.yaml")
+
+
+def test_two_environments_in_one_account_and_region_running_the_same_service_are_refused() -> None:
+    """The log group /ecs/<service> and the task family <service> exist once per account and Region."""
+    stacks = committed()
+    stacks["dev-2"] = copy.deepcopy(stacks["dev"])
+    with pytest.raises(
+        ProjectError,
+        match=r'^ecr-share:services: "222222222222/us-east-1" manages the log group /ecs/web-app and the task '
+        "family web-app of this account and Region, which stack dev manages too",
+    ):
+        plan_stacks(stacks)
+    stacks["dev-2"]["ecr-share:services"][0]["name"] = "web-app-2"
+    plan_stacks(stacks)

@@ -248,9 +248,12 @@ def test_registry_claims_are_read_off_the_plans() -> None:
         Claim(SOURCE, "us-west-2", "the registry scanning configuration"),
     ]
     assert registry_claims(receiver("prod")) == [
+        Claim(PROD, "every Region", "the IAM role ecr-share-prod-execution"),
         Claim(PROD, "us-east-1", "the creation template ROOT"),
+        Claim(PROD, "us-east-1", "the log group /ecs/web-app"),
         Claim(PROD, "us-east-1", "the registry policy"),
         Claim(PROD, "us-east-1", "the registry scanning configuration"),
+        Claim(PROD, "us-east-1", "the task family web-app"),
     ]
     assert registry_claims(plan_build_stack(build_stack(None))) == []
 
@@ -259,9 +262,9 @@ def test_two_stacks_claiming_one_registry_policy_are_refused() -> None:
     plans = {"build": plan_build_stack(replicating_build()), "prod": receiver("prod")}
     with pytest.raises(
         ConfigError,
-        match=r'^ecr-share:receiveReplication: "444444444444/us-east-1" manages the creation template ROOT '
-        r"and the registry policy of this registry, which stack prod manages too: ECR keeps only one of "
-        r"each per registry",
+        match=r'^ecr-share:receiveReplication: "444444444444/us-east-1" manages the creation template ROOT, '
+        r"the log group /ecs/web-app, the registry policy and the task family web-app of this account and "
+        r"Region, which stack prod manages too: there is only one of each there",
     ):
         check_registry_ownership({**plans, "prod-dr": receiver("prod-dr", scan=False)})
     # Another account's registry is no conflict.

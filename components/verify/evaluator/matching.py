@@ -14,7 +14,7 @@ from components.aws.rules import ACCOUNT_ID
 from components.verify.evaluator.logic import TRUE, Outcome, unknown
 
 # arn:<partition>:iam::<account>:root, the account principal.
-ACCOUNT_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):root")
+ACCOUNT_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
 
 
 @lru_cache(maxsize=1024)
