@@ -43,7 +43,7 @@ class StackFileLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            name = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            name = self.construct_object(key_node, deep=deep)
             if name in seen:
                 raise yaml.constructor.ConstructorError(
                     None,

@@ -69,7 +69,7 @@ def _kms_key(full_key: str, value: Any, region: str) -> str:
     if key_region != region:
         # ECR EncryptionConfiguration.kmsKey: the key must be in the repository's Region.
         raise ConfigError(full_key, value, f"is in Region {key_region}, but the repositories are in {region}")
-    return value
+    return str(value)
 
 
 def parse_access(full_key: str, value: Any) -> Access:
