@@ -53,3 +53,8 @@ def role_arn(region: str, account_id: str, name: str) -> str:
 
 def execution_role_arn(region: str, account_id: str, stack: str) -> str:
     return role_arn(region, account_id, execution_role_name(stack))
+
+
+def ecs_cluster_arn(region: str, account_id: str, cluster: str) -> str:
+    """An ECS cluster's ARN from its name: the form pulumi-aws's ``Service.cluster`` documents."""
+    return f"arn:{partition_for(region)}:ecs:{region}:{account_id}:cluster/{cluster}"

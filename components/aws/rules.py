@@ -106,6 +106,26 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
+# ECS services on Fargate (ECS API model, botocore ecs/2014-11-13 service-2.json; ECS developer guide,
+# service-quotas.html). CreateCluster clusterName and CreateService serviceName: up to 255 letters,
+# digits, underscores and hyphens (a service is named like its task family: TASK_FAMILY, same rule).
+ECS_CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+# Cluster.clusterArn: arn:<partition>:ecs:<region>:<account>:cluster/<name>. Split into its parts so
+# each can be compared with the stack's own partition, Region and account.
+ECS_CLUSTER_ARN = re.compile(r"arn:([^:]*):ecs:([^:]*):([^:]*):cluster/(.*)")
+# AwsVpcConfiguration: "There's a limit of 16 subnets" and "a limit of 5 security groups"; all from
+# one VPC (not checkable offline).
+AWSVPC_MAX_SUBNETS = 16
+AWSVPC_MAX_SECURITY_GROUPS = 5
+# EC2 resource IDs: the type prefix, a hyphen, then 8 (before 2016) or 17 characters (EC2 user guide,
+# resource-ids.html). Hexadecimal is inferred from every documented ID.
+SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+SECURITY_GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+# ECS service quotas, "Tasks per service": 5,000, the most a desired count can ask for. 0 is a valid
+# desired count (CreateService desiredCount), a service that runs nothing.
+ECS_MAX_TASKS_PER_SERVICE = 5_000
+ECS_LAUNCH_TYPE = "FARGATE"
+
 # CloudWatch Logs PutRetentionPolicy accepted values (days).
 LOG_RETENTION_DAYS = (
     1,

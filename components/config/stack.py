@@ -139,7 +139,9 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
         raise ConfigError(build_key, build_stack, "names this stack itself: point it at the build stack")
     _check_role_name(stack)
     services_key = key("services")
-    services = parse_services(services_key, _required(config, services_key, "the services to run"))
+    services = parse_services(
+        services_key, _required(config, services_key, "the services to run"), account, region
+    )
     path = config.get(key("organizationPath"))
     pull_from = parse_pull_from(key("pullFrom"), config.get(key("pullFrom")))
     receive_value = _structured(config, key("receiveReplication"))

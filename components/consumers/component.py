@@ -3,7 +3,7 @@
 time to build the package schema."""
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 
@@ -52,6 +52,19 @@ class PullExecutionRole(PlannedComponent):
         self.register_outputs({"arn": self.arn, "name": self.name})
 
 
+class EcsServiceArgs(TypedDict):
+    cluster_arn: str
+    """The existing ECS cluster, in the account and Region of the AWS provider."""
+    subnets: Sequence[str]
+    """The subnets the tasks run in (1 to 16, one VPC)."""
+    security_groups: Sequence[str]
+    """The tasks' security groups (at most 5); empty: the VPC's default security group."""
+    desired_count: int
+    """How many tasks to keep running (0 to 5000)."""
+    assign_public_ip: bool
+    """Whether each task's network interface gets a public IP address."""
+
+
 class FargateTaskDefinitionArgs(TypedDict):
     family: str
     """The task family; the log group is /ecs/<family>."""
@@ -69,11 +82,15 @@ class FargateTaskDefinitionArgs(TypedDict):
     """The Region the awslogs driver writes to: the Region of the AWS provider."""
     log_retention_days: int
     """Retention of the log group, a CloudWatch Logs value (1, 3, 5, 7, 14, 30, ...)."""
+    ecs_service: NotRequired[EcsServiceArgs]
+    """An ECS service on Fargate, named like the family, that runs every new revision (rolling update,
+    circuit breaker with rollback, waits for a steady state). Left out: no service."""
 
 
 class FargateTaskDefinition(PlannedComponent):
     """The seed's step 3: a Fargate task definition running one image from the shared registry, plus
-    the log group its awslogs driver writes to."""
+    the log group its awslogs driver writes to; with ``ecs_service``, also the seed's last step, the
+    ECS service that runs each new revision."""
 
     _type_token = FARGATE_TASK_DEFINITION
 

@@ -1,26 +1,42 @@
-"""The environment stack's ``services`` and ``logRetentionDays`` keys."""
+"""The environment stack's ``services`` (with each one's optional ``ecsService``) and
+``logRetentionDays`` keys."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from components.aws import rules
 from components.config import values
-from components.consumers.model import ServiceSpec
+from components.consumers.model import EcsServiceSpec, ServiceSpec
 from components.errors import ConfigError
 
-SERVICE_KEYS = ("name", "repository", "imageTag", "imageDigest", "cpu", "memory", "containerPort")
+SERVICE_KEYS = (
+    "name",
+    "repository",
+    "imageTag",
+    "imageDigest",
+    "cpu",
+    "memory",
+    "containerPort",
+    "ecsService",
+)
+ECS_SERVICE_KEYS = ("cluster", "subnets", "securityGroups", "desiredCount", "assignPublicIp")
 DEFAULT_LOG_RETENTION_DAYS = 30
+DEFAULT_DESIRED_COUNT = 1
 
 
-def parse_services(full_key: str, value: Any) -> tuple[ServiceSpec, ...]:
+def parse_services(full_key: str, value: Any, account_id: str, region: str) -> tuple[ServiceSpec, ...]:
+    """``account_id`` and ``region`` are the stack's own: an ECS service's cluster must be there."""
     entries = values.sequence(full_key, value)
-    services = tuple(parse_service(f"{full_key}[{i}]", entry) for i, entry in enumerate(entries))
+    services = tuple(
+        parse_service(f"{full_key}[{i}]", entry, account_id, region) for i, entry in enumerate(entries)
+    )
     values.unique(full_key, [s.name for s in services], "service name")
     return services
 
 
-def parse_service(full_key: str, value: Any) -> ServiceSpec:
+def parse_service(full_key: str, value: Any, account_id: str, region: str) -> ServiceSpec:
     settings = values.mapping(full_key, value, SERVICE_KEYS)
     name = settings.get("name")
     if not isinstance(name, str) or rules.TASK_FAMILY.fullmatch(name) is None:
@@ -34,6 +50,7 @@ def parse_service(full_key: str, value: Any) -> ServiceSpec:
     values.fargate_size(full_key, cpu, memory)
     tag = settings.get("imageTag")
     digest = settings.get("imageDigest")
+    ecs_service = settings.get("ecsService")
     return ServiceSpec(
         name=name,
         repository=values.repository_name(f"{full_key}.repository", settings.get("repository")),
@@ -42,7 +59,87 @@ def parse_service(full_key: str, value: Any) -> ServiceSpec:
         container_port=values.port(f"{full_key}.containerPort", settings.get("containerPort")),
         image_tag=None if tag is None else values.image_tag(f"{full_key}.imageTag", tag),
         image_digest=None if digest is None else values.image_digest(f"{full_key}.imageDigest", digest),
+        ecs_service=None
+        if ecs_service is None
+        else parse_ecs_service(f"{full_key}.ecsService", ecs_service, account_id, region),
     )
+
+
+def parse_ecs_service(full_key: str, value: Any, account_id: str, region: str) -> EcsServiceSpec:
+    """Checked in the order of ``ECS_SERVICE_KEYS``, so the first mistake is the one reported."""
+    settings = values.mapping(full_key, value, ECS_SERVICE_KEYS)
+    cluster = cluster_name(f"{full_key}.cluster", settings.get("cluster"), account_id, region)
+    if "subnets" not in settings:
+        raise ConfigError(f"{full_key}.subnets", None, "is missing: give the subnet IDs the tasks run in")
+    subnets = _ids(
+        f"{full_key}.subnets", settings["subnets"], "subnet", rules.SUBNET_ID, rules.AWSVPC_MAX_SUBNETS
+    )
+    groups = settings.get("securityGroups")
+    security_groups = (
+        ()
+        if groups is None
+        else _ids(
+            f"{full_key}.securityGroups",
+            groups,
+            "security group",
+            rules.SECURITY_GROUP_ID,
+            rules.AWSVPC_MAX_SECURITY_GROUPS,
+        )
+    )
+    desired = values.integer(f"{full_key}.desiredCount", settings.get("desiredCount", DEFAULT_DESIRED_COUNT))
+    if not 0 <= desired <= rules.ECS_MAX_TASKS_PER_SERVICE:
+        raise ConfigError(
+            f"{full_key}.desiredCount",
+            desired,
+            f"is not a desired count (0 to {rules.ECS_MAX_TASKS_PER_SERVICE}, ECS's tasks-per-service quota)",
+        )
+    return EcsServiceSpec(
+        cluster=cluster,
+        subnets=subnets,
+        security_groups=security_groups,
+        desired_count=desired,
+        assign_public_ip=values.boolean(f"{full_key}.assignPublicIp", settings.get("assignPublicIp", False)),
+    )
+
+
+def cluster_name(key: str, value: Any, account_id: str, region: str) -> str:
+    """An existing cluster of this stack's account and Region, by name or ARN; returns its name."""
+    if value is None:
+        raise ConfigError(key, None, "is missing: give the existing ECS cluster's name or ARN")
+    arn = rules.ECS_CLUSTER_ARN.fullmatch(value) if isinstance(value, str) else None
+    name = arn.group(4) if arn is not None else value
+    if not isinstance(name, str) or rules.ECS_CLUSTER_NAME.fullmatch(name) is None:
+        raise ConfigError(
+            key, value, "is not an ECS cluster name (1 to 255 letters, digits, _ or -) or cluster ARN"
+        )
+    if arn is not None:
+        partition, arn_region, account = arn.group(1, 2, 3)
+        expected = (
+            ("partition", partition, rules.partition_for(region)),
+            ("Region", arn_region, region),
+            ("account", account, account_id),
+        )
+        for what, actual, own in expected:
+            if actual != own:
+                raise ConfigError(
+                    key, value, f"is a cluster in {what} {actual}, not this stack's {what} {own}"
+                )
+    return name
+
+
+def _ids(key: str, value: Any, what: str, pattern: re.Pattern[str], limit: int) -> tuple[str, ...]:
+    """A non-empty list of unique EC2 IDs, at most as many as one awsvpcConfiguration takes."""
+    ids = values.sequence(key, value)
+    if len(ids) > limit:
+        raise ConfigError(key, ids, f"lists {len(ids)} {what}s; an ECS service takes at most {limit}")
+    prefix = pattern.pattern.split("(", 1)[0]  # the literal the pattern starts with: subnet- or sg-
+    for index, item in enumerate(ids):
+        if not isinstance(item, str) or pattern.fullmatch(item) is None:
+            raise ConfigError(
+                f"{key}[{index}]", item, f'is not a {what} ID ("{prefix}" and 8 or 17 hex digits)'
+            )
+    values.unique(key, ids, f"{what} ID")
+    return tuple(ids)
 
 
 def parse_log_retention(full_key: str, value: Any) -> int:

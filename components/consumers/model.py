@@ -6,8 +6,23 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class EcsServiceSpec:
+    """An ECS service on Fargate, in an existing cluster of the stack's own account and Region, that
+    runs the service's task definition."""
+
+    cluster: str
+    """The cluster's name (a cluster ARN in config is checked and reduced to its name)."""
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...] = ()
+    """Empty: ECS uses the VPC's default security group."""
+    desired_count: int = 1
+    assign_public_ip: bool = False
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
-    """One Fargate task definition running one image from the shared registry."""
+    """One Fargate task definition running one image from the shared registry, and optionally the
+    ECS service that runs it."""
 
     name: str
     repository: str
@@ -16,3 +31,4 @@ class ServiceSpec:
     container_port: int
     image_tag: str | None = None
     image_digest: str | None = None
+    ecs_service: EcsServiceSpec | None = None

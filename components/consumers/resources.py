@@ -6,15 +6,20 @@ from typing import TYPE_CHECKING
 
 from components.aws.names import EXECUTION_ROLE_POLICY_NAME, log_group_name
 from components.aws.policy import canonical_json
+from components.aws.rules import ECS_LAUNCH_TYPE
 from components.consumers.documents import (
     container_definitions_json,
     ecs_tasks_trust_policy,
     execution_role_policy,
 )
-from components.plan.model import COMPONENT_PREFIX, Alias, Resource, key
+from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
 
 if TYPE_CHECKING:
-    from components.consumers.component import FargateTaskDefinitionArgs, PullExecutionRoleArgs
+    from components.consumers.component import (
+        EcsServiceArgs,
+        FargateTaskDefinitionArgs,
+        PullExecutionRoleArgs,
+    )
 
 PULL_EXECUTION_ROLE = f"{COMPONENT_PREFIX}PullExecutionRole"
 FARGATE_TASK_DEFINITION = f"{COMPONENT_PREFIX}FargateTaskDefinition"
@@ -24,7 +29,13 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_SERVICE = "aws:ecs/service:Service"
 ROLE_DESCRIPTION = "ecr-share: pulls images from the shared ECR registry for ECS tasks"
+# A rolling update that never runs fewer tasks than asked for: ECS starts the new revision's tasks
+# (up to twice the desired count) before it stops the old ones. These are ECS's defaults for a
+# REPLICA service (DeploymentConfiguration), written out so the plan says what a rollout does.
+MINIMUM_HEALTHY_PERCENT = 100
+MAXIMUM_PERCENT = 200
 
 
 def role_policy_json(args: PullExecutionRoleArgs) -> str:
@@ -84,4 +95,43 @@ def fargate_task_definition_resources(name: str, args: FargateTaskDefinitionArgs
         depends_on=(log_group.key,),
         aliases=(Alias(name=name),),
     )
-    return log_group, task_definition
+    if "ecs_service" not in args:
+        return log_group, task_definition
+    return log_group, task_definition, ecs_service(name, family, args["ecs_service"], task_definition)
+
+
+def ecs_service_key(name: str) -> str:
+    """The planned key of the ECS service a ``FargateTaskDefinition`` named ``name`` registers."""
+    return key(ECS_SERVICE, f"{name}-service")
+
+
+def ecs_service(name: str, family: str, args: EcsServiceArgs, task_definition: Resource) -> Resource:
+    """The ECS service, named like the family, running the task definition's latest revision: its ARN
+    is an output, so every new revision is an update of the service, which ECS rolls out. The circuit
+    breaker stops a rollout whose tasks do not reach a steady state and rolls back to the last
+    deployment that completed; the provider waits for the steady state, so ``pulumi up`` ends only
+    when the rollout (or its rollback) has. No ``iam_role``: with awsvpc, ECS uses its service-linked
+    role (CreateService ``role`` doc)."""
+    network: dict[str, object] = {
+        "subnets": list(args["subnets"]),
+        "assign_public_ip": args["assign_public_ip"],
+    }
+    if args["security_groups"]:
+        network["security_groups"] = list(args["security_groups"])
+    return Resource(
+        ECS_SERVICE,
+        f"{name}-service",
+        {
+            "name": family,
+            "cluster": args["cluster_arn"],
+            "task_definition": OutputRef(task_definition.key, "arn"),
+            "launch_type": ECS_LAUNCH_TYPE,
+            "desired_count": args["desired_count"],
+            "network_configuration": network,
+            "deployment_circuit_breaker": {"enable": True, "rollback": True},
+            "deployment_minimum_healthy_percent": MINIMUM_HEALTHY_PERCENT,
+            "deployment_maximum_percent": MAXIMUM_PERCENT,
+            "wait_for_steady_state": True,
+        },
+        parent=key(FARGATE_TASK_DEFINITION, name),
+    )

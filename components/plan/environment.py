@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.aws import rules
 from components.aws.names import (
+    ecs_cluster_arn,
     execution_role_arn,
     execution_role_name,
     log_group_arn,
@@ -12,11 +13,13 @@ from components.aws.names import (
 from components.aws.policy import canonical_json, iam_policy_length
 from components.config.model import EnvironmentStack
 from components.consumers.documents import execution_role_policy
+from components.consumers.model import EcsServiceSpec
 from components.consumers.resources import (
     FARGATE_TASK_DEFINITION,
     FARGATE_TASK_DEFINITION_ALIASES,
     PULL_EXECUTION_ROLE,
     TASK_DEFINITION,
+    ecs_service_key,
 )
 from components.contract.checks import check_environment, service_image
 from components.contract.outputs import BuildOutputs
@@ -33,7 +36,8 @@ from components.repositories.documents import repository_pull_policy
 EXECUTION_ROLE_ARN = "executionRoleArn"
 TASK_DEFINITION_ARNS = "taskDefinitionArns"
 IMAGES = "images"
-ENVIRONMENT_EXPORTS = (EXECUTION_ROLE_ARN, TASK_DEFINITION_ARNS, IMAGES)
+ECS_SERVICES = "ecsServices"
+ENVIRONMENT_EXPORTS = (EXECUTION_ROLE_ARN, TASK_DEFINITION_ARNS, IMAGES, ECS_SERVICES)
 
 
 def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> StackPlan:
@@ -47,21 +51,27 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
     components.append(role)
     role_arn = execution_role_arn(config.region, config.account_id, config.stack)
     images = {service.name: service_image(service, build, replica) for service in config.services}
+    ecs_services = {
+        s.name: _ecs_service_args(config, s.ecs_service) for s in config.services if s.ecs_service is not None
+    }
     for service in config.services:
+        args: dict[str, object] = {
+            "family": service.name,
+            "image": images[service.name],
+            "cpu": service.cpu,
+            "memory": service.memory,
+            "container_port": service.container_port,
+            "execution_role_arn": role_arn,
+            "region": config.region,
+            "log_retention_days": config.log_retention_days,
+        }
+        if service.name in ecs_services:
+            args["ecs_service"] = ecs_services[service.name]
         components.append(
             Resource(
                 FARGATE_TASK_DEFINITION,
                 service.name,
-                {
-                    "family": service.name,
-                    "image": images[service.name],
-                    "cpu": service.cpu,
-                    "memory": service.memory,
-                    "container_port": service.container_port,
-                    "execution_role_arn": role_arn,
-                    "region": config.region,
-                    "log_retention_days": config.log_retention_days,
-                },
+                args,
                 # A task must not start before its role can pull.
                 depends_on=(role.key,),
                 aliases=FARGATE_TASK_DEFINITION_ALIASES,
@@ -79,9 +89,37 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
                 s.name: OutputRef(key(TASK_DEFINITION, f"{s.name}-task"), "arn") for s in config.services
             },
             IMAGES: images,
+            ECS_SERVICES: _ecs_service_exports(ecs_services),
         },
         warnings=tuple(warnings),
     )
+
+
+def _ecs_service_args(config: EnvironmentStack, ecs: EcsServiceSpec) -> dict[str, object]:
+    """The component's ``ecs_service`` args: the cluster by ARN, in this stack's account and Region."""
+    return {
+        "cluster_arn": ecs_cluster_arn(config.region, config.account_id, ecs.cluster),
+        "subnets": list(ecs.subnets),
+        "security_groups": list(ecs.security_groups),
+        "desired_count": ecs.desired_count,
+        "assign_public_ip": ecs.assign_public_ip,
+    }
+
+
+def _ecs_service_exports(ecs_services: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """What a release needs to find and check each ECS service: its cluster and name, and the task
+    definition it runs as read back after the update. With wait_for_steady_state an update also
+    succeeds when the circuit breaker rolled the service back to the previous revision (pulumi-awsx
+    #1848, terraform-provider-aws #20858), so a release compares ``taskDefinitionArn`` with
+    ``taskDefinitionArns`` rather than trusting the update's result."""
+    return {
+        name: {
+            "cluster": args["cluster_arn"],
+            "serviceName": name,
+            "taskDefinitionArn": OutputRef(ecs_service_key(name), "task_definition"),
+        }
+        for name, args in ecs_services.items()
+    }
 
 
 def pull_sources(

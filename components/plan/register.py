@@ -23,6 +23,7 @@ PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
     "aws:iam/rolePolicy:RolePolicy": aws.iam.RolePolicy,
     "aws:cloudwatch/logGroup:LogGroup": aws.cloudwatch.LogGroup,
     "aws:ecs/taskDefinition:TaskDefinition": aws.ecs.TaskDefinition,
+    "aws:ecs/service:Service": aws.ecs.Service,
 }
 
 
@@ -31,7 +32,8 @@ ComponentClass = Callable[[str, dict[str, Any], pulumi.ResourceOptions], "Planne
 
 class PlannedComponent(pulumi.ComponentResource):
     """An ecr-share component: registers exactly the children its pure plan function computed from
-    its args, with the component's own ``depends_on`` passed on to each of them."""
+    its args, with the component's own ``depends_on`` passed on to each of them. A planned dependency
+    on a component waits for everything it registers (``waits_for``)."""
 
     # Type token -> the class, called as every component is: (name, args, opts).
     _classes: ClassVar[dict[str, ComponentClass]] = {}
@@ -56,7 +58,7 @@ class PlannedComponent(pulumi.ComponentResource):
         for child in children:
             options = pulumi.ResourceOptions(
                 parent=self._registered.get(child.parent or "", self),
-                depends_on=[*outside, *(self._registered[d] for d in child.depends_on)],
+                depends_on=[*outside, *(w for d in child.depends_on for w in waits_for(self._registered[d]))],
                 protect=child.protect or None,
                 aliases=_aliases(child.aliases) or None,
             )
@@ -73,6 +75,16 @@ class PlannedComponent(pulumi.ComponentResource):
         return self._registered[key(type_, name)]
 
 
+def waits_for(resource: pulumi.Resource) -> list[pulumi.Resource]:
+    """What a planned dependency on a resource registers as: the resource itself, or for a planned
+    component every provider resource it registered, at any depth. The SDK expands a component only
+    to its direct children, so a dependency on a PullExecutionRole alone would not wait for the
+    role's policy (the role's child), and an ECS service could start tasks that cannot pull yet."""
+    if isinstance(resource, PlannedComponent):
+        return [r for r in resource._registered.values() if isinstance(r, pulumi.CustomResource)]
+    return [resource]
+
+
 def register_stack(plan: StackPlan) -> dict[str, Any]:
     """Register every top-level component of the plan; return its exports with ``OutputRef`` values
     replaced by the registered resources' outputs."""
@@ -83,7 +95,9 @@ def register_stack(plan: StackPlan) -> dict[str, Any]:
         component = PlannedComponent._classes[resource.type](
             resource.name,
             dict(resource.inputs),
-            pulumi.ResourceOptions(depends_on=[registered[d] for d in resource.depends_on]),
+            pulumi.ResourceOptions(
+                depends_on=[w for d in resource.depends_on for w in waits_for(registered[d])]
+            ),
         )
         registered[resource.key] = component
         registered.update(component._registered)

@@ -10,7 +10,7 @@ import pytest
 from pulumi_harness import PROJECT_DIR
 
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS
-from components.consumers.config import SERVICE_KEYS
+from components.consumers.config import ECS_SERVICE_KEYS, SERVICE_KEYS
 from components.replication.config import RECEIVE_KEYS, REPLICATION_KEYS, RULE_KEYS
 from components.repositories.config import ACCESS_KEYS, REPOSITORY_KEYS
 from components.verify.cli import main as verify_main
@@ -37,6 +37,7 @@ def test_every_top_level_key_is_documented(key: str) -> None:
     [f"repositories[i].{k}" for k in REPOSITORY_KEYS]
     + [f"access.{k}" for k in ACCESS_KEYS]
     + [f"services[i].{k}" for k in SERVICE_KEYS if k not in ("imageDigest", "memory")]
+    + [f"services[i].ecsService.{k}" for k in ECS_SERVICE_KEYS]
     + [f"replication.{k}" for k in REPLICATION_KEYS if k != "rules"]
     + [f"replication.rules[i].{k}" for k in RULE_KEYS]
     + [f"receiveReplication.{k}" for k in RECEIVE_KEYS],

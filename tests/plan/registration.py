@@ -13,17 +13,24 @@ STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 def dependency_keys(plan: StackPlan, keys: tuple[str, ...]) -> set[str]:
-    """What the engine records for ``depends_on``: a provider resource itself, a component as the
-    provider resources that are its children, recursively through nested components (the SDK's
-    expansion of component dependencies)."""
+    """What the engine records for ``depends_on``: a provider resource itself; a component as every
+    provider resource planned under it, at any depth (``components.plan.register.waits_for``; the
+    SDK alone would stop at the component's direct children)."""
     found: set[str] = set()
     for key in keys:
-        resource = plan.resource(key)
-        if not resource.is_component:
+        if not plan.resource(key).is_component:
             found.add(key)
             continue
-        found |= dependency_keys(plan, tuple(child.key for child in plan.children(key)))
+        found |= {r.key for r in plan.provider_resources() if under(plan, r.parent, key)}
     return found
+
+
+def under(plan: StackPlan, parent: str | None, ancestor: str) -> bool:
+    while parent is not None:
+        if parent == ancestor:
+            return True
+        parent = plan.resource(parent).parent
+    return False
 
 
 def protected(plan: StackPlan, key: str | None) -> bool:
@@ -51,6 +58,13 @@ def assert_registers_exactly(plan: StackPlan, run: ProgramRun) -> None:
         if not resource.is_component:
             expected = _with_outputs(engine_inputs(resource.inputs), registered)
             assert seen.inputs == _json(expected), resource.key
+
+
+def assert_exports_exactly(plan: StackPlan, run: ProgramRun) -> None:
+    """The stack's outputs are the plan's exports, each output reference replaced by what the mocks
+    answered for that resource's attribute."""
+    registered = {r.key: r for r in run.resources}
+    assert run.exports == _json(_with_outputs(dict(plan.exports), registered))
 
 
 def _with_outputs(value: Any, registered: dict[str, Registered]) -> Any:

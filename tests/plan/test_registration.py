@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ecs_service_variant import prod_with_ecs_services
 from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program, run_stack_file
-from registration import assert_registers_exactly
+from registration import assert_exports_exactly, assert_registers_exactly
+from test_project import committed
 
 from components.config.files import load_stack_config
 from components.config.stack import parse_stack_config
 from components.plan.build import plan_build_stack
-from components.plan.model import OutputRef
-from components.plan.project import ProjectPlan
+from components.plan.project import ProjectPlan, plan_stacks
 
 
 def test_the_build_stack_registers_exactly_its_plan(build: ProgramRun, project: ProjectPlan) -> None:
@@ -29,12 +30,16 @@ def test_each_environment_registers_exactly_its_plan(
     plan = project.plans[stack]
     assert_registers_exactly(plan, run)
     assert run.stack_references == [BUILD_STACK]
-    # Plain outputs as planned; the ones known only after deploying come from those resources.
-    for name, value in plan.exports.items():
-        if isinstance(value, dict) and all(isinstance(v, OutputRef) for v in value.values()):
-            assert set(run.exports[name]) == set(value)
-        else:
-            assert run.exports[name] == value
+    assert_exports_exactly(plan, run)
+
+
+def test_prod_with_ecs_services_registers_exactly_its_plan(build: ProgramRun) -> None:
+    stacks = committed()
+    stacks["prod"] = prod_with_ecs_services()
+    plan = plan_stacks(stacks).plans["prod"]
+    run = run_program("prod", stacks["prod"], {BUILD_STACK: build.exports})
+    assert_registers_exactly(plan, run)
+    assert_exports_exactly(plan, run)
 
 
 def test_a_variant_in_organization_mode_registers_exactly_its_plan() -> None:
