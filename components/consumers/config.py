@@ -37,7 +37,7 @@ def parse_services(full_key: str, value: Any, account_id: str, region: str) -> t
 
 
 def parse_service(full_key: str, value: Any, account_id: str, region: str) -> ServiceSpec:
-    settings = values.mapping(full_key, value, SERVICE_KEYS)
+    settings = values.mapping(full_key, value, SERVICE_KEYS, ("ecsService",))
     name = settings.get("name")
     if not isinstance(name, str) or rules.TASK_FAMILY.fullmatch(name) is None:
         raise ConfigError(
@@ -67,7 +67,9 @@ def parse_service(full_key: str, value: Any, account_id: str, region: str) -> Se
 
 def parse_ecs_service(full_key: str, value: Any, account_id: str, region: str) -> EcsServiceSpec:
     """Checked in the order of ``ECS_SERVICE_KEYS``, so the first mistake is the one reported."""
-    settings = values.mapping(full_key, value, ECS_SERVICE_KEYS)
+    settings = values.mapping(
+        full_key, value, ECS_SERVICE_KEYS, ("securityGroups", "desiredCount", "assignPublicIp")
+    )
     cluster = cluster_name(f"{full_key}.cluster", settings.get("cluster"), account_id, region)
     if "subnets" not in settings:
         raise ConfigError(f"{full_key}.subnets", None, "is missing: give the subnet IDs the tasks run in")

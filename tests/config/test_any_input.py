@@ -49,7 +49,8 @@ PATHS = sorted(
         for name, value in config.items()
         for path in paths(value, (name,))
     }
-    | {(stack, name) for stack, names in EXTRA_KEYS.items() for name in names},
+    | {(stack, name) for stack, names in EXTRA_KEYS.items() for name in names}
+    | {("prod", "ecr-share:services", 0, "ecsService")},
     key=repr,
 )
 
