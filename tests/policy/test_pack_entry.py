@@ -41,7 +41,8 @@ def test_policy_names_are_unique_and_descriptions_say_what_to_change() -> None:
 
 def test_the_pack_project_file_and_requirements() -> None:
     project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
-    assert project["runtime"] == "python" and project["version"]
+    assert project["runtime"] == {"name": "python", "options": {"virtualenv": "venv"}} and project["version"]
+    assert (PACK_DIR / ".gitignore").read_text() == "venv/\n"
     pack_requirements = (PACK_DIR / "requirements.txt").read_text().splitlines()
     root_requirements = (PACK_DIR.parent / "requirements.txt").read_text().splitlines()
     pinned = [line for line in pack_requirements if line and not line.startswith("#")]
