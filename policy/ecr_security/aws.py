@@ -68,15 +68,15 @@ BROAD_ECR_READ_MANAGED_POLICIES: tuple[str, ...] = (
 # arn:<partition>:iam::aws:policy/<optional path/><name>: an AWS managed policy (IAM ARN reference).
 AWS_MANAGED_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)")
 
-ACCOUNT_ID = re.compile(r"\d{12}")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")  # ASCII digits: \d also takes other scripts' digits
 ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
 IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # A repository ARN, or a prefix of repository names ending in a wildcard, in one Region and account:
 # arn:<partition>:ecr:<region>:<account>:repository/<name or prefix*> (ECR "Resource types"). The name
 # must start with a literal character: "repository/*" names every repository.
-REPOSITORY_ARN = re.compile(r"arn:aws[a-z-]*:ecr:[a-z]{2}(-[a-z]+)+-\d:\d{12}:repository/[a-z0-9][^\s]*")
+REPOSITORY_ARN = re.compile(r"arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9][!-~]*")
 # An ARN's account field: arn:partition:service:region:account:resource.
-ARN_ACCOUNT = re.compile(r"arn:[^:]*:[^:]*:[^:]*:(\d{12}):.+")
+ARN_ACCOUNT = re.compile(r"arn:[^:]*:[^:]*:[^:]*:([0-9]{12}):.+")
 
 # Image tag mutability values (ECR model ImageTagMutability; aws-facts §5).
 IMMUTABLE = "IMMUTABLE"
