@@ -81,7 +81,8 @@ def package_schema() -> dict[str, Any]:
 
 
 def reference(schema: dict[str, Any]) -> str:
-    """Markdown tables of every component's inputs and outputs and of the types they use."""
+    """Markdown tables of every component's inputs and outputs and of the types they use: the
+    README's reference (tests/docs/test_component_reference.py keeps the two equal)."""
     sections = []
     for token, resource in schema["resources"].items():
         name = token.rsplit(":", 1)[-1]
@@ -94,7 +95,7 @@ def reference(schema: dict[str, Any]) -> str:
             (key, _type(prop), prop.get("description", "")) for key, prop in resource["properties"].items()
         ]
         sections.append(
-            f"### {name}\n\n{_summary(resource)}\n\n"
+            f"#### {name}\n\n{_summary(resource)}\n\n"
             + _table(("Input", "Type", "Required", "Description"), inputs)
             + "\n\n"
             + _table(("Output", "Type", "Description"), outputs)
@@ -106,7 +107,7 @@ def reference(schema: dict[str, Any]) -> str:
             for key, prop in type_["properties"].items()
         ]
         sections.append(
-            f"### {token.rsplit(':', 1)[-1]} (type)\n\n{_summary(type_)}\n\n"
+            f"#### {token.rsplit(':', 1)[-1]} (type)\n\n{_summary(type_)}\n\n"
             + _table(("Field", "Type", "Required", "Description"), fields)
         )
     return "\n\n".join(sections) + "\n"

@@ -46,7 +46,7 @@ class PullAccess(TypedDict):
     organization_id: NotRequired[str]
     """Grant pull to every account of this AWS Organization (aws:PrincipalOrgID)."""
     organization_paths: NotRequired[Sequence[str]]
-    """With organization_id: only accounts below these OU paths (aws:PrincipalOrgPaths)."""
+    """With the organization ID: only accounts below these OU paths (aws:PrincipalOrgPaths)."""
 
 
 class SharedRepositoriesArgs(TypedDict):
