@@ -68,7 +68,7 @@ def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDe
             )
     return {
         "family": values.task_family("family", args["family"]),
-        "image": image_reference("image", args["image"]),
+        "image": full_image_reference("image", args["image"]),
         "cpu": cpu,
         "memory": memory,
         "container_port": values.port("containerPort", args["containerPort"]),
@@ -78,7 +78,7 @@ def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDe
     }
 
 
-def image_reference(key: str, value: Any) -> str:
+def full_image_reference(key: str, value: Any) -> str:
     """A full image reference ending in ``:<tag>`` or ``@sha256:<hex>``, as the ``services`` keys
     compose it: the tag or digest checked like ``imageTag``/``imageDigest``, the length as ECS allows."""
     if not isinstance(value, str):

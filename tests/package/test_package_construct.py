@@ -162,15 +162,21 @@ CASES: dict[str, list[Construct]] = {
 }
 
 
+# A component's output is one of its children's: (component type, output) -> that child's output.
+SOURCE_OF_OUTPUT: dict[tuple[str, str], Callable[[str], OutputRef]] = {
+    (PULL_EXECUTION_ROLE, "arn"): lambda name: OutputRef(key(ROLE, f"{name}-role"), "arn"),
+}
+
+
 def planned(constructs: list[Construct]) -> StackPlan:
     """The plan of the same components, their args in Python names; an input passed from another
     component's output is a reference to the resource that output comes from."""
+    types = {c.name: c.type for c in constructs}
     components = []
     for c in constructs:
         args = python_args(c.inputs)
         for arg, (name, output) in c.outputs_from.items():
-            assert (output, c.type) == ("arn", FARGATE_TASK_DEFINITION)
-            args[python_name(arg)] = OutputRef(key(ROLE, f"{name}-role"), "arn")
+            args[python_name(arg)] = SOURCE_OF_OUTPUT[types[name], output](name)
         components.append(Resource(c.type, c.name, args))
     return StackPlan("test", "test", ACCOUNT, REGION, expanded(components), {})
 
@@ -218,6 +224,10 @@ def test_the_provider_returns_each_components_outputs_in_schema_names() -> None:
 
 SHARED = CASES["shared repositories for an organization"][0]
 TASK = CASES["an execution role and a task definition running with its arn"][1]
+ROLE_CONSTRUCT = CASES["an execution role and a task definition running with its arn"][0]
+REPLICATION = CASES["registry replication"][0]
+REPLICAS = CASES["replica repository settings in another Region"][0]
+RECEIVER = CASES["a replication receiver (a nested component)"][0]
 TASK_INPUTS = {**TASK.inputs, "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/payments-execution"}
 # (component, inputs, the property the error names, its reason). Each is the first mistake found.
 BAD_INPUTS = [
@@ -277,6 +287,31 @@ BAD_INPUTS = [
         {**TASK_INPUTS, "executionRoleArn": "payments-execution"},
         "executionRoleArn",
         '"payments-execution" is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)',
+    ),
+    (
+        ROLE_CONSTRUCT,
+        {**ROLE_CONSTRUCT.inputs, "accountId": "22222222222x"},
+        "accountId",
+        '"22222222222x" is not a 12-digit AWS account ID',
+    ),
+    (
+        REPLICATION,
+        {"rules": [{"destinations": [{"region": "us-west-2", "account": ACCOUNT}] * 2}]},
+        "rules[0].destinations[1]",
+        f'"{ACCOUNT}/us-west-2" is a duplicate destination',
+    ),
+    (
+        REPLICAS,
+        {**REPLICAS.inputs, "filters": ["team-a/", "team-b/"]},
+        "templatePrefixes",
+        '["team-a"] cover no repository the filter "team-b/" replicates: add its namespace or ROOT, or its '
+        "replicas keep ECR's defaults (mutable tags, no policy) for good",
+    ),
+    (
+        RECEIVER,
+        {**RECEIVER.inputs, "filters": ["web-app", "web-app"]},
+        "filters[1]",
+        '"web-app" is a duplicate filter',
     ),
 ]
 
