@@ -6,6 +6,9 @@ from __future__ import annotations
 # Pulumi.yaml `name:`; also the config namespace (`ecr-share:<key>`) and the component package name.
 PROJECT = "ecr-share"
 NAMESPACE = PROJECT
+# The version of the package (pyproject.toml reads it from here) and of its provider's schema, which
+# `pulumi package add` gives the SDKs it generates.
+VERSION = "0.1.0"
 
 BUILD = "build"
 ENVIRONMENT = "environment"

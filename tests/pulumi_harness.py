@@ -34,6 +34,13 @@ PROJECT = "ecr-share"
 ORGANIZATION = "organization"
 # The build stack as environment stacks name it in ecr-share:buildStack.
 BUILD_STACK = f"{ORGANIZATION}/{PROJECT}/build"
+# Registry-level ECR resources: AWS answers with the registry (account) they belong to.
+REGISTRY_RESOURCES = (
+    "aws:ecr/registryPolicy:RegistryPolicy",
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+)
 
 
 @dataclass
@@ -124,6 +131,8 @@ class _Mocks(pulumi.runtime.Mocks):
             return {"arn": f"arn:aws:ecs:{region}:{account}:task-definition/{inputs['family']}:1"}
         if typ == "aws:cloudwatch/logGroup:LogGroup":
             return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{inputs['name']}"}
+        if typ in REGISTRY_RESOURCES:
+            return {"registryId": account}
         return {}
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:

@@ -55,6 +55,24 @@ ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 IMAGE_TAG_MUTABILITY = ("IMMUTABLE", "MUTABLE")
 
+# ARNs the components take as args, by the formats of the Service Authorization Reference ("Resource
+# types defined by" ECR, IAM and CloudWatch Logs): partition, Region, account, then the resource.
+# The Region part is checked as a Region name on its own, the name part by its own rule above.
+REPOSITORY_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):ecr:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):repository/(?P<name>[!-~]+)"
+)
+# A role on any path (IAM model pathType: "/" or "/<printable ASCII>/"), its name as ROLE_NAME.
+ROLE_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):iam::(?P<account>[0-9]{12}):role/(?:[!-.0-~]+/)*[\w+=,.@-]{1,64}",
+    re.ASCII,
+)
+# What the awslogs driver's stream actions are authorized on: a log group's streams, ":*" after the
+# group's name (1 to 512 of [.-_/#A-Za-z0-9], CloudWatch Logs CreateLogGroup).
+LOG_GROUP_STREAMS_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):logs:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):"
+    r"log-group:[._/#A-Za-z0-9-]{1,512}:\*"
+)
+
 # Replication (ECR user guide replication.md, quotas page; aws-facts §0, §1.3). The ECR docs allow 10
 # rules per configuration (the botocore model has since allowed 25: keep the documented, stricter
 # limit) and 25 unique destinations across all rules (awsdocs/amazon-ecr-user-guide PR #45).

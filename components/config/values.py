@@ -130,10 +130,10 @@ def fargate_size(key: str, cpu: int, memory: int) -> None:
     allowed = rules.FARGATE_MEMORY_BY_CPU.get(cpu)
     if allowed is None:
         choices = ", ".join(str(c) for c in rules.FARGATE_MEMORY_BY_CPU)
-        raise ConfigError(f"{key}.cpu", cpu, f"is not a Fargate CPU size ({choices})")
+        raise ConfigError(child(key, "cpu"), cpu, f"is not a Fargate CPU size ({choices})")
     if memory not in allowed:
         raise ConfigError(
-            f"{key}.memory",
+            child(key, "memory"),
             memory,
             f"is not a Fargate memory size for cpu {cpu} (allowed: {_ranges(allowed)})",
         )
@@ -185,3 +185,69 @@ def unique(key: str, values: Sequence[str], what: str) -> None:
         if value in seen:
             raise ConfigError(f"{key}[{index}]", value, f"is a duplicate {what}")
         seen.add(value)
+
+
+def child(key: str, name: str) -> str:
+    """The key of a setting inside ``key``; a component's own args have no parent key."""
+    return f"{key}.{name}" if key else name
+
+
+def task_family(key: str, value: Any) -> str:
+    return _matching(
+        rules.TASK_FAMILY, key, value, "is not a task family name (1 to 255 letters, digits, _ or -)"
+    )
+
+
+def role_name(key: str, value: Any) -> str:
+    return _matching(rules.ROLE_NAME, key, value, "is not an IAM role name (1 to 64 of [A-Za-z0-9_+=,.@-])")
+
+
+def repository_arn(key: str, value: Any) -> str:
+    """An ECR repository's ARN: a whole repository name, no wildcard, in a real Region."""
+    match = rules.REPOSITORY_ARN.fullmatch(value) if isinstance(value, str) else None
+    low, high = rules.REPOSITORY_NAME_LENGTH
+    name = match["name"] if match is not None else ""
+    if match is None or not low <= len(name) <= high or rules.REPOSITORY_NAME.fullmatch(name) is None:
+        raise ConfigError(
+            key,
+            value,
+            "is not an ECR repository ARN (arn:<partition>:ecr:<region>:<account>:repository/<name>)",
+        )
+    _arn_region(key, value, match)
+    return str(value)
+
+
+def role_arn(key: str, value: Any) -> str:
+    return _matching(
+        rules.ROLE_ARN, key, value, "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)"
+    )
+
+
+def log_group_streams_arn(key: str, value: Any) -> str:
+    """The ARN stream writes are authorized on: ``arn:...:log-group:<name>:*``. Without the ``:*``
+    the awslogs driver could neither create a stream nor write to one."""
+    match = rules.LOG_GROUP_STREAMS_ARN.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            key,
+            value,
+            "is not the ARN of a log group's streams (arn:<partition>:logs:<region>:<account>:log-group:<name>:*)",
+        )
+    _arn_region(key, value, match)
+    return str(value)
+
+
+def arn_account(arn: str) -> str:
+    """The account field of an ARN (``arn:<partition>:<service>:<region>:<account>:...``)."""
+    return arn.split(":")[4]
+
+
+def _arn_region(key: str, value: str, match: re.Match[str]) -> None:
+    try:
+        name = region(key, match["region"])
+    except ConfigError:
+        raise ConfigError(key, value, f'is in "{match["region"]}", which is not an AWS Region name') from None
+    if match["partition"] != rules.partition_for(name):
+        raise ConfigError(
+            key, value, f"is in partition {match['partition']}, but {name} is in {rules.partition_for(name)}"
+        )

@@ -7,6 +7,8 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
+from components.args import ComponentArgs
+from components.consumers.args import check_fargate_task_definition_args, check_pull_execution_role_args
 from components.consumers.resources import (
     FARGATE_TASK_DEFINITION,
     FARGATE_TASK_DEFINITION_ALIASES,
@@ -28,7 +30,7 @@ class PullExecutionRoleArgs(TypedDict):
     repository_arns: Sequence[str]
     """Exactly the repositories this environment pulls from."""
     log_group_arns: Sequence[str]
-    """The log groups its tasks write to (arn:<partition>:logs:<region>:<account>:log-group:<name>:*)."""
+    """The log groups its tasks write to, in its own account (arn:<partition>:logs:<region>:<account>:log-group:<name>:*); may be empty."""
 
 
 class PullExecutionRole(PlannedComponent):
@@ -36,6 +38,7 @@ class PullExecutionRole(PlannedComponent):
     given repositories and log writes to its own log groups; no AWS managed policy."""
 
     _type_token = PULL_EXECUTION_ROLE
+    _args = ComponentArgs(PullExecutionRoleArgs, check_pull_execution_role_args)
 
     arn: pulumi.Output[str]
     """The role's ARN: the task definitions' execution role."""
@@ -45,6 +48,7 @@ class PullExecutionRole(PlannedComponent):
     def __init__(
         self, name: str, args: PullExecutionRoleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = self._checked_args(name, args)
         super().__init__(name, pull_execution_role_resources(name, args), opts)
         role = self.registered(ROLE, f"{name}-role")
         self.arn = role.arn
@@ -52,7 +56,10 @@ class PullExecutionRole(PlannedComponent):
         self.register_outputs({"arn": self.arn, "name": self.name})
 
 
-class EcsServiceArgs(TypedDict):
+class EcsServiceSettings(TypedDict):
+    """An ECS service on Fargate that runs each new revision of the task definition, rolls back a
+    failing deployment (circuit breaker) and is waited for until steady."""
+
     cluster_arn: str
     """The existing ECS cluster, in the account and Region of the AWS provider."""
     subnets: Sequence[str]
@@ -82,7 +89,7 @@ class FargateTaskDefinitionArgs(TypedDict):
     """The Region the awslogs driver writes to: the Region of the AWS provider."""
     log_retention_days: int
     """Retention of the log group, a CloudWatch Logs value (1, 3, 5, 7, 14, 30, ...)."""
-    ecs_service: NotRequired[EcsServiceArgs]
+    ecs_service: NotRequired[EcsServiceSettings]
     """An ECS service on Fargate, named like the family, that runs every new revision (rolling update,
     circuit breaker with rollback, waits for a steady state). Left out: no service."""
 
@@ -93,21 +100,41 @@ class FargateTaskDefinition(PlannedComponent):
     ECS service that runs each new revision."""
 
     _type_token = FARGATE_TASK_DEFINITION
+    _args = ComponentArgs(
+        FargateTaskDefinitionArgs, check_fargate_task_definition_args, outputs=("execution_role_arn",)
+    )
 
     arn: pulumi.Output[str]
-    """The task definition's ARN, with its revision."""
+    """The task definition's ARN, with its revision: what an ECS service runs."""
+    family: pulumi.Output[str]
+    """The task family."""
     image: pulumi.Output[str]
     """The image reference the container runs."""
     log_group_name: pulumi.Output[str]
     """The log group's name."""
+    log_group_arn: pulumi.Output[str]
+    """The log group's ARN."""
 
     def __init__(
         self, name: str, args: FargateTaskDefinitionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = self._checked_args(name, args)
         super().__init__(
             name, fargate_task_definition_resources(name, args), opts, FARGATE_TASK_DEFINITION_ALIASES
         )
-        self.arn = self.registered(TASK_DEFINITION, f"{name}-task").arn
+        task_definition = self.registered(TASK_DEFINITION, f"{name}-task")
+        log_group = self.registered(LOG_GROUP, f"{name}-logs")
+        self.arn = task_definition.arn
+        self.family = task_definition.family
         self.image = pulumi.Output.from_input(args["image"])
-        self.log_group_name = self.registered(LOG_GROUP, f"{name}-logs").name
-        self.register_outputs({"arn": self.arn, "image": self.image, "logGroupName": self.log_group_name})
+        self.log_group_name = log_group.name
+        self.log_group_arn = log_group.arn
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "family": self.family,
+                "image": self.image,
+                "logGroupName": self.log_group_name,
+                "logGroupArn": self.log_group_arn,
+            }
+        )

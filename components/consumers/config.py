@@ -38,11 +38,7 @@ def parse_services(full_key: str, value: Any, account_id: str, region: str) -> t
 
 def parse_service(full_key: str, value: Any, account_id: str, region: str) -> ServiceSpec:
     settings = values.mapping(full_key, value, SERVICE_KEYS, ("ecsService",))
-    name = settings.get("name")
-    if not isinstance(name, str) or rules.TASK_FAMILY.fullmatch(name) is None:
-        raise ConfigError(
-            f"{full_key}.name", name, "is not a task family name (1 to 255 letters, digits, _ or -)"
-        )
+    name = values.task_family(f"{full_key}.name", settings.get("name"))
     if ("imageTag" in settings) == ("imageDigest" in settings):
         raise ConfigError(full_key, value, "must set exactly one of imageTag or imageDigest")
     cpu = values.integer(f"{full_key}.cpu", settings.get("cpu"))

@@ -16,7 +16,7 @@ from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, 
 
 if TYPE_CHECKING:
     from components.consumers.component import (
-        EcsServiceArgs,
+        EcsServiceSettings,
         FargateTaskDefinitionArgs,
         PullExecutionRoleArgs,
     )
@@ -105,7 +105,7 @@ def ecs_service_key(name: str) -> str:
     return key(ECS_SERVICE, f"{name}-service")
 
 
-def ecs_service(name: str, family: str, args: EcsServiceArgs, task_definition: Resource) -> Resource:
+def ecs_service(name: str, family: str, args: EcsServiceSettings, task_definition: Resource) -> Resource:
     """The ECS service, named like the family, running the task definition's latest revision: its ARN
     is an output, so every new revision is an update of the service, which ECS rolls out. The circuit
     breaker stops a rollout whose tasks do not reach a steady state and rolls back to the last

@@ -4,12 +4,15 @@ resources. Nothing is decided here; every name, input and dependency comes from 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from components.plan.model import Alias, OutputRef, Resource, StackPlan, key
+
+if TYPE_CHECKING:
+    from components.args import ComponentArgs
 
 # Every pulumi-aws resource type a plan may hold, and the class that registers it.
 PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
@@ -38,6 +41,8 @@ class PlannedComponent(pulumi.ComponentResource):
     # Type token -> the class, called as every component is: (name, args, opts).
     _classes: ClassVar[dict[str, ComponentClass]] = {}
     _type_token: ClassVar[str] = ""
+    # How the component checks its args before planning (components.args); None: not checked.
+    _args: ClassVar[ComponentArgs | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -69,6 +74,11 @@ class PlannedComponent(pulumi.ComponentResource):
             else:
                 inputs = _resolve(dict(child.inputs), self._registered)
                 self._registered[child.key] = PROVIDER_CLASSES[child.type](child.name, opts=options, **inputs)
+
+    @classmethod
+    def _checked_args(cls, name: str, args: Any) -> Any:
+        """The args as the component plans from them: checked, normalized; else an ``ArgsError``."""
+        return args if cls._args is None else cls._args.checked(f'{cls.__name__} "{name}"', args)
 
     def registered(self, type_: str, name: str) -> Any:
         """A child (or grandchild) this component registered, by its planned type and name."""

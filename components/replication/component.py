@@ -6,8 +6,16 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
+from components.args import ComponentArgs
 from components.plan.register import PlannedComponent
+from components.replication.args import (
+    check_registry_replication_args,
+    check_replica_repository_settings_args,
+    check_replication_receiver_args,
+)
 from components.replication.resources import (
+    CREATION_TEMPLATE,
+    REGISTRY_POLICY,
     REGISTRY_REPLICATION,
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_CONFIGURATION,
@@ -18,22 +26,26 @@ from components.replication.resources import (
 )
 
 
-class ReplicationDestinationArgs(TypedDict):
+class DestinationRegistry(TypedDict):
+    """A registry replicas land in: one account in one Region."""
+
     region: str
     """The destination Region."""
     account: str
     """The destination account (its registry ID); the source account itself for cross-Region."""
 
 
-class ReplicationRuleArgs(TypedDict):
-    destinations: Sequence[ReplicationDestinationArgs]
+class ReplicationRuleSettings(TypedDict):
+    """One rule of a registry's replication configuration."""
+
+    destinations: Sequence[DestinationRegistry]
     """Where the rule replicates to."""
     filters: NotRequired[Sequence[str]]
     """PREFIX_MATCH filters (string prefixes of repository names); none: every repository."""
 
 
 class RegistryReplicationArgs(TypedDict):
-    rules: Sequence[ReplicationRuleArgs]
+    rules: Sequence[ReplicationRuleSettings]
     """The rules of the registry's replication configuration (at most 10)."""
 
 
@@ -42,6 +54,7 @@ class RegistryReplication(PlannedComponent):
     stack may own it; deleting it empties replication for the whole Region."""
 
     _type_token = REGISTRY_REPLICATION
+    _args = ComponentArgs(RegistryReplicationArgs, check_registry_replication_args)
 
     registry_id: pulumi.Output[str]
     """The source registry (account ID)."""
@@ -49,6 +62,7 @@ class RegistryReplication(PlannedComponent):
     def __init__(
         self, name: str, args: RegistryReplicationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = self._checked_args(name, args)
         super().__init__(name, registry_replication_resources(name, args), opts)
         self.registry_id = self.registered(REPLICATION_CONFIGURATION, f"{name}-configuration").registry_id
         self.register_outputs({"registryId": self.registry_id})
@@ -76,16 +90,22 @@ class ReplicaRepositorySettings(PlannedComponent):
     before the first replicated push."""
 
     _type_token = REPLICA_REPOSITORY_SETTINGS
+    _args = ComponentArgs(ReplicaRepositorySettingsArgs, check_replica_repository_settings_args)
 
     template_prefixes: pulumi.Output[list[str]]
     """The prefixes of the templates created."""
+    registry_id: pulumi.Output[str]
+    """The registry (account ID) the templates are created in."""
 
     def __init__(
         self, name: str, args: ReplicaRepositorySettingsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = self._checked_args(name, args)
         super().__init__(name, replica_repository_settings_resources(name, args), opts)
-        self.template_prefixes = pulumi.Output.from_input(list(args["template_prefixes"]))
-        self.register_outputs({"templatePrefixes": self.template_prefixes})
+        prefixes = list(args["template_prefixes"])
+        self.template_prefixes = pulumi.Output.from_input(prefixes)
+        self.registry_id = self.registered(CREATION_TEMPLATE, f"{name}-{prefixes[0]}").registry_id
+        self.register_outputs({"templatePrefixes": self.template_prefixes, "registryId": self.registry_id})
 
 
 class ReplicationReceiverArgs(TypedDict):
@@ -112,18 +132,31 @@ class ReplicationReceiver(PlannedComponent):
     source account replicate (only into the replicated prefixes) and the replicas' settings."""
 
     _type_token = REPLICATION_RECEIVER
+    _args = ComponentArgs(ReplicationReceiverArgs, check_replication_receiver_args)
 
     registry_policy: pulumi.Output[str]
     """The registry policy text."""
+    registry_id: pulumi.Output[str]
+    """The receiving registry (account ID)."""
+    template_prefixes: pulumi.Output[list[str]]
+    """The prefixes of the replicas' creation templates."""
 
     def __init__(
         self, name: str, args: ReplicationReceiverArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = self._checked_args(name, args)
         super().__init__(name, replication_receiver_resources(name, args), opts)
-        self.registry_policy = self.registered(
-            "aws:ecr/registryPolicy:RegistryPolicy", f"{name}-registry-policy"
-        ).policy
-        self.register_outputs({"registryPolicy": self.registry_policy})
+        registry_policy = self.registered(REGISTRY_POLICY, f"{name}-registry-policy")
+        self.registry_policy = registry_policy.policy
+        self.registry_id = registry_policy.registry_id
+        self.template_prefixes = pulumi.Output.from_input(list(args["template_prefixes"]))
+        self.register_outputs(
+            {
+                "registryPolicy": self.registry_policy,
+                "registryId": self.registry_id,
+                "templatePrefixes": self.template_prefixes,
+            }
+        )
 
 
 __all__ = [

@@ -41,22 +41,9 @@ def parse_replication(
     settings = values.mapping(full_key, value, REPLICATION_KEYS, ("scanOnPush",))
     rules_key = f"{full_key}.rules"
     entries = values.sequence(rules_key, settings.get("rules"))
-    if len(entries) > rules.REPLICATION_MAX_RULES:
-        raise ConfigError(
-            rules_key,
-            f"{len(entries)} rules",
-            f"are more than ECR's {rules.REPLICATION_MAX_RULES} rules per registry and Region: "
-            "merge rules that have the same filters",
-        )
+    check_rule_count(rules_key, entries)
     parsed = tuple(parse_rule(f"{rules_key}[{i}]", entry, account, region) for i, entry in enumerate(entries))
-    distinct = {d for rule in parsed for d in rule.destinations}
-    if len(distinct) > rules.REPLICATION_MAX_DESTINATIONS:
-        raise ConfigError(
-            rules_key,
-            f"{len(distinct)} destinations",
-            f"are more than ECR's {rules.REPLICATION_MAX_DESTINATIONS} distinct destinations "
-            "across all rules",
-        )
+    check_destination_count(rules_key, parsed)
     for index, rule in enumerate(parsed):
         _refuse_kms_repositories(f"{rules_key}[{index}].filters", rule, repositories)
     scan = values.boolean(f"{full_key}.scanOnPush", settings.get("scanOnPush", False))
@@ -87,10 +74,39 @@ def parse_rule(full_key: str, value: Any, account: str, region: str) -> Replicat
     return ReplicationRule(tuple(destinations), filters, root_template)
 
 
-def parse_destination(full_key: str, value: Any, account: str, region: str) -> ReplicationDestination:
+def check_rule_count(full_key: str, entries: Sequence[Any]) -> None:
+    if len(entries) > rules.REPLICATION_MAX_RULES:
+        raise ConfigError(
+            full_key,
+            f"{len(entries)} rules",
+            f"are more than ECR's {rules.REPLICATION_MAX_RULES} rules per registry and Region: "
+            "merge rules that have the same filters",
+        )
+
+
+def check_destination_count(full_key: str, rules_: Sequence[ReplicationRule]) -> None:
+    distinct = {d for rule in rules_ for d in rule.destinations}
+    if len(distinct) > rules.REPLICATION_MAX_DESTINATIONS:
+        raise ConfigError(
+            full_key,
+            f"{len(distinct)} destinations",
+            f"are more than ECR's {rules.REPLICATION_MAX_DESTINATIONS} distinct destinations "
+            "across all rules",
+        )
+
+
+def parse_destination_registry(full_key: str, value: Any) -> ReplicationDestination:
+    """A destination's ``region`` and ``account``, each checked on its own."""
     settings = values.mapping(full_key, value, DESTINATION_KEYS)
-    destination_region = values.region(f"{full_key}.region", settings.get("region"))
-    destination_account = values.account_id(f"{full_key}.account", settings.get("account"))
+    return ReplicationDestination(
+        values.region(f"{full_key}.region", settings.get("region")),
+        values.account_id(f"{full_key}.account", settings.get("account")),
+    )
+
+
+def parse_destination(full_key: str, value: Any, account: str, region: str) -> ReplicationDestination:
+    destination = parse_destination_registry(full_key, value)
+    destination_region, destination_account = destination.region, destination.account_id
     if (destination_region, destination_account) == (region, account):
         raise ConfigError(
             full_key,
@@ -106,7 +122,7 @@ def parse_destination(full_key: str, value: Any, account: str, region: str) -> R
             destination_region,
             f"is outside the {source_partition} partition of {region}: replication does not cross partitions",
         )
-    return ReplicationDestination(destination_region, destination_account)
+    return destination
 
 
 def parse_filters(full_key: str, value: Any) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
         RegistryReplicationArgs,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
-        ReplicationRuleArgs,
+        ReplicationRuleSettings,
     )
 
 REGISTRY_REPLICATION = f"{COMPONENT_PREFIX}RegistryReplication"
@@ -31,8 +31,8 @@ SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanning
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 
 
-def rule_args(rule: ReplicationRule) -> ReplicationRuleArgs:
-    args: ReplicationRuleArgs = {
+def rule_args(rule: ReplicationRule) -> ReplicationRuleSettings:
+    args: ReplicationRuleSettings = {
         "destinations": [{"region": d.region, "account": d.account_id} for d in rule.destinations]
     }
     if rule.filters:

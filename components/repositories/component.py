@@ -6,7 +6,13 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
+from components.args import ArgsError, ComponentArgs
+from components.aws.names import image_reference
+from components.errors import ConfigError
 from components.plan.register import PlannedComponent
+from components.repositories.args import check_shared_repositories_args
+from components.repositories.images import ANY_REGISTRY_ID
+from components.repositories.images import image_uri as _image_uri
 from components.repositories.resources import (
     REPOSITORY,
     SHARED_REPOSITORIES,
@@ -16,7 +22,9 @@ from components.repositories.resources import (
 )
 
 
-class RepositoryArgs(TypedDict):
+class RepositorySettings(TypedDict):
+    """One repository to create, and its settings."""
+
     name: str
     """The ECR repository name (lowercase, 2 to 256 characters, "/" between namespaces)."""
     scan_on_push: NotRequired[bool]
@@ -29,19 +37,22 @@ class RepositoryArgs(TypedDict):
     """With encryption KMS: the key ID, alias or ARN, in the repositories' Region (default: the AWS managed key)."""
 
 
-class PullAccessArgs(TypedDict):
+class PullAccess(TypedDict):
+    """Who may pull: a list of accounts, or an organization (optionally only some of its OUs). Set
+    exactly one of the accounts and the organization ID."""
+
     accounts: NotRequired[Sequence[str]]
-    """Account IDs granted pull. Set exactly one of accounts and organization_id."""
+    """Account IDs granted pull (each account's root: the account's own policies decide who)."""
     organization_id: NotRequired[str]
     """Grant pull to every account of this AWS Organization (aws:PrincipalOrgID)."""
     organization_paths: NotRequired[Sequence[str]]
-    """With organization_id: only accounts below these OU paths (aws:PrincipalOrgPaths)."""
+    """With the organization ID: only accounts below these OU paths (aws:PrincipalOrgPaths)."""
 
 
 class SharedRepositoriesArgs(TypedDict):
-    repositories: Sequence[RepositoryArgs]
+    repositories: Sequence[RepositorySettings]
     """The repositories to create; each gets the same pull-only repository policy."""
-    access: PullAccessArgs
+    access: PullAccess
     """Who may pull: a list of accounts or an organization."""
     region: str
     """The Region of the AWS provider the repositories are created with (it decides the ARN partition)."""
@@ -55,6 +66,7 @@ class SharedRepositories(PlannedComponent):
     """
 
     _type_token = SHARED_REPOSITORIES
+    _args = ComponentArgs(SharedRepositoriesArgs, check_shared_repositories_args)
 
     repository_arns: pulumi.Output[dict[str, str]]
     """Repository name to ARN."""
@@ -66,9 +78,13 @@ class SharedRepositories(PlannedComponent):
     def __init__(
         self, name: str, args: SharedRepositoriesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = self._checked_args(name, args)
         super().__init__(name, shared_repositories_resources(name, args), opts, SHARED_REPOSITORIES_ALIASES)
         names = repository_names(args)
-        repositories = [self.registered(REPOSITORY, f"{name}-{repository}") for repository in names]
+        self._where = f'SharedRepositories "{name}"'
+        self._region = args["region"]
+        self._repositories = {n: self.registered(REPOSITORY, f"{name}-{n}") for n in names}
+        repositories = list(self._repositories.values())
         self.repository_arns = pulumi.Output.all(*[r.arn for r in repositories]).apply(
             lambda arns: dict(zip(names, arns, strict=True))
         )
@@ -83,3 +99,33 @@ class SharedRepositories(PlannedComponent):
                 "registryId": self.registry_id,
             }
         )
+
+    def image_uri(
+        self, repository: str, *, tag: str | None = None, digest: str | None = None
+    ) -> pulumi.Output[str]:
+        """``<registry>/<repository>:<tag>`` or ``...@sha256:<hex>`` for one of these repositories.
+        The repository, the tag or digest and the reference's length are checked now, before deploying."""
+        try:
+            if repository not in self._repositories:
+                raise ConfigError(
+                    "repository",
+                    repository,
+                    f"is not one of these repositories ({', '.join(self._repositories)})",
+                )
+            _image_uri(ANY_REGISTRY_ID, self._region, repository, tag=tag, digest=digest)
+        except ConfigError as error:
+            raise ArgsError(f"{self._where}.image_uri", error) from None
+        url: pulumi.Output[str] = self._repositories[repository].repository_url
+        return url.apply(lambda u: image_reference(u, tag=tag, digest=digest))
+
+
+def image_uri(
+    registry_id: str, region: str, repository: str, *, tag: str | None = None, digest: str | None = None
+) -> str:
+    """The image reference of a repository of the registry ``registry_id`` (an account ID) in
+    ``region``, with exactly one of ``tag`` and ``digest``: ``FargateTaskDefinition``'s ``image``.
+    Checked like the ``services`` config keys; a plain string, known before deploying."""
+    try:
+        return _image_uri(registry_id, region, repository, tag=tag, digest=digest)
+    except ConfigError as error:
+        raise ArgsError("image_uri", error) from None

@@ -14,8 +14,8 @@ from components.repositories.model import Access, AccountsAccess, OrganizationAc
 
 if TYPE_CHECKING:
     from components.repositories.component import (
-        PullAccessArgs,
-        RepositoryArgs,
+        PullAccess,
+        RepositorySettings,
         SharedRepositoriesArgs,
     )
 
@@ -26,8 +26,8 @@ REPOSITORY = "aws:ecr/repository:Repository"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 
 
-def repository_args(spec: RepositorySpec) -> RepositoryArgs:
-    args: RepositoryArgs = {
+def repository_args(spec: RepositorySpec) -> RepositorySettings:
+    args: RepositorySettings = {
         "name": spec.name,
         "scan_on_push": spec.scan_on_push,
         "image_tag_mutability": spec.image_tag_mutability,
@@ -38,10 +38,10 @@ def repository_args(spec: RepositorySpec) -> RepositoryArgs:
     return args
 
 
-def access_args(access: Access) -> PullAccessArgs:
+def access_args(access: Access) -> PullAccess:
     if isinstance(access, AccountsAccess):
         return {"accounts": list(access.accounts)}
-    args: PullAccessArgs = {"organization_id": access.organization_id}
+    args: PullAccess = {"organization_id": access.organization_id}
     if access.organization_paths:
         args["organization_paths"] = list(access.organization_paths)
     return args

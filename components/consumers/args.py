@@ -1,0 +1,151 @@
+"""The ``PullExecutionRole`` and ``FargateTaskDefinition`` args, checked with the checks of the
+environment stack's ``services`` and ``logRetentionDays`` keys; keys are the args' schema names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from components.aws import rules
+from components.aws.policy import iam_policy_length
+from components.config import values
+from components.consumers.config import cluster_name, parse_ecs_service, parse_log_retention
+from components.consumers.documents import execution_role_policy
+from components.errors import ConfigError
+
+if TYPE_CHECKING:
+    from components.consumers.component import (
+        EcsServiceSettings,
+        FargateTaskDefinitionArgs,
+        PullExecutionRoleArgs,
+    )
+
+ECS_SERVICE_ARG_KEYS = ("clusterArn", "subnets", "securityGroups", "desiredCount", "assignPublicIp")
+
+
+def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRoleArgs:
+    """The role may pull exactly the listed repositories and write only to its own account's log
+    groups; its one inline policy must fit IAM's limit."""
+    account = values.account_id("accountId", args["accountId"])
+    repositories = _arns("repositoryArns", args["repositoryArns"], values.repository_arn, "repository ARN")
+    # No log group: tasks that do not log through awslogs; the role then writes no logs at all.
+    log_groups = _arns(
+        "logGroupArns", args["logGroupArns"], values.log_group_streams_arn, "log group ARN", non_empty=False
+    )
+    for index, arn in enumerate(log_groups):
+        if values.arn_account(arn) != account:
+            raise ConfigError(
+                f"logGroupArns[{index}]",
+                arn,
+                f"is in account {values.arn_account(arn)}, not {account}: the awslogs driver writes to "
+                "log groups of the task's own account",
+            )
+    size = iam_policy_length(execution_role_policy(repositories, log_groups))
+    if size > rules.ROLE_INLINE_POLICY_MAX_CHARS:
+        raise ConfigError(
+            "repositoryArns",
+            f"{len(repositories)} repositories and {len(log_groups)} log groups",
+            f"make an execution role policy of {size} characters, over IAM's "
+            f"{rules.ROLE_INLINE_POLICY_MAX_CHARS}-character limit: split them over more roles",
+        )
+    return {
+        "role_name": values.role_name("roleName", args["roleName"]),
+        "account_id": account,
+        "repository_arns": repositories,
+        "log_group_arns": log_groups,
+    }
+
+
+def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDefinitionArgs:
+    region = values.region("region", args["region"])
+    cpu = values.integer("cpu", args["cpu"])
+    memory = values.integer("memory", args["memory"])
+    values.fargate_size("", cpu, memory)
+    role = args["executionRoleArn"]
+    # An Output (a PullExecutionRole's arn) is known only once deployed; a plain value is checked.
+    if not hasattr(role, "apply"):
+        role = values.role_arn("executionRoleArn", role)
+        partition = role.split(":")[1]
+        if partition != rules.partition_for(region):
+            raise ConfigError(
+                "executionRoleArn",
+                role,
+                f"is in partition {partition}, but {region} is in {rules.partition_for(region)}",
+            )
+    checked: FargateTaskDefinitionArgs = {
+        "family": values.task_family("family", args["family"]),
+        "image": full_image_reference("image", args["image"]),
+        "cpu": cpu,
+        "memory": memory,
+        "container_port": values.port("containerPort", args["containerPort"]),
+        "execution_role_arn": role,
+        "region": region,
+        "log_retention_days": parse_log_retention("logRetentionDays", args["logRetentionDays"]),
+    }
+    if args.get("ecsService") is not None:
+        checked["ecs_service"] = check_ecs_service_args(args["ecsService"], region)
+    return checked
+
+
+def check_ecs_service_args(value: Any, region: str) -> EcsServiceSettings:
+    """The ``ecsService`` arg, with the checks of ``services[i].ecsService``: the cluster by ARN, in
+    the component's Region and partition."""
+    settings = values.mapping("ecsService", value, ECS_SERVICE_ARG_KEYS, ("securityGroups",))
+    cluster_arn = settings.get("clusterArn")
+    arn = rules.ECS_CLUSTER_ARN.fullmatch(cluster_arn) if isinstance(cluster_arn, str) else None
+    if arn is None:
+        raise ConfigError(
+            "ecsService.clusterArn",
+            cluster_arn,
+            "is not an ECS cluster ARN (arn:<partition>:ecs:<region>:<account>:cluster/<name>)",
+        )
+    # The cluster's account is the provider's, which the component does not know: take the ARN's.
+    cluster_name("ecsService.clusterArn", cluster_arn, arn.group(3), region)
+    spec = parse_ecs_service(
+        "ecsService",
+        {
+            "cluster": cluster_arn,
+            "subnets": settings.get("subnets"),
+            "securityGroups": settings.get("securityGroups") or None,
+            "desiredCount": settings.get("desiredCount"),
+            "assignPublicIp": settings.get("assignPublicIp"),
+        },
+        arn.group(3),
+        region,
+    )
+    return {
+        "cluster_arn": str(cluster_arn),
+        "subnets": list(spec.subnets),
+        "security_groups": list(spec.security_groups),
+        "desired_count": spec.desired_count,
+        "assign_public_ip": spec.assign_public_ip,
+    }
+
+
+def full_image_reference(key: str, value: Any) -> str:
+    """A full image reference ending in ``:<tag>`` or ``@sha256:<hex>``, as the ``services`` keys
+    compose it: the tag or digest checked like ``imageTag``/``imageDigest``, the length as ECS allows."""
+    if not isinstance(value, str):
+        raise ConfigError(key, value, "is not an image reference (a string)")
+    name, at, digest = value.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    if at:
+        values.image_digest(key, digest)
+    elif ":" in last:
+        values.image_tag(key, last.rsplit(":", 1)[1])
+    else:
+        raise ConfigError(
+            key, value, "has neither a tag nor a digest (<registry>/<repository>:<tag> or @sha256:<hex>)"
+        )
+    if not name or name.startswith(("/", ":")) or last.startswith(":"):
+        raise ConfigError(key, value, "names no repository (<registry>/<repository>:<tag> or @sha256:<hex>)")
+    return values.image_reference(key, value)
+
+
+def _arns(
+    key: str, value: Any, check: Callable[[str, Any], str], what: str, *, non_empty: bool = True
+) -> list[str]:
+    entries = values.sequence(key, value, non_empty=non_empty)
+    arns = [check(f"{key}[{index}]", arn) for index, arn in enumerate(entries)]
+    values.unique(key, arns, what)
+    return arns

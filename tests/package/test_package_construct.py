@@ -1,0 +1,363 @@
+"""The construct path another language takes: the provider gets plain inputs in schema (camelCase)
+names, maps them, checks them and constructs the component, under the mock engine. Each component
+must register exactly what its plan says; bad inputs must come back as input property errors keyed by
+the property, with the config checks' own message, and register nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi_harness import ProgramRun, run_program
+from registration import assert_registers_exactly
+
+from components.args import python_name
+from components.config.stack import parse_stack_config
+from components.consumers.resources import FARGATE_TASK_DEFINITION, PULL_EXECUTION_ROLE, ROLE
+from components.errors import ConfigError
+from components.plan.children import expanded
+from components.plan.model import OutputRef, Resource, StackPlan, key
+from components.provider import EcrShareProvider
+from components.replication.resources import (
+    REGISTRY_REPLICATION,
+    REPLICA_REPOSITORY_SETTINGS,
+    REPLICATION_RECEIVER,
+)
+from components.repositories.resources import SHARED_REPOSITORIES
+
+ACCOUNT = "111111111111"
+REGION = "eu-west-1"
+CONFIG = {"aws:allowedAccountIds": [ACCOUNT], "aws:region": REGION}
+POLICY = '{"Version":"2012-10-17","Statement":[]}'
+
+
+def python_args(value: Any) -> Any:
+    """Schema-named inputs as the component gets them once the provider has mapped them."""
+    if isinstance(value, dict):
+        return {python_name(k): python_args(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [python_args(v) for v in value]
+    return value
+
+
+@dataclass
+class Construct:
+    """One component constructed through the provider: its type, name and schema-named inputs."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs_from: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Input -> (earlier construct's name, output): how another language passes an Output along."""
+
+
+def construct_all(constructs: list[Construct]) -> Callable[[], None]:
+    def program() -> None:
+        provider = EcrShareProvider()
+        states: dict[str, dict[str, Any]] = {}
+        for c in constructs:
+            inputs = {**c.inputs, **{i: states[n][o] for i, (n, o) in c.outputs_from.items()}}
+            states[c.name] = dict(provider.construct(c.name, c.type, inputs).state)
+            pulumi.export(c.name, states[c.name])
+
+    return program
+
+
+CASES: dict[str, list[Construct]] = {
+    "shared repositories for an organization": [
+        Construct(
+            SHARED_REPOSITORIES,
+            "shared",
+            {
+                "repositories": [
+                    {"name": "web-app"},
+                    {
+                        "name": "team-a/api",
+                        "imageTagMutability": "MUTABLE",
+                        "encryption": "KMS",
+                        "kmsKey": "alias/ecr",
+                    },
+                ],
+                "access": {
+                    "organizationId": "o-abc123def4",
+                    "organizationPaths": ["o-abc123def4/r-ab12/*"],
+                },
+                "region": REGION,
+            },
+        )
+    ],
+    "an execution role and a task definition running with its arn": [
+        Construct(
+            PULL_EXECUTION_ROLE,
+            "execution",
+            {
+                "roleName": "payments-execution",
+                "accountId": ACCOUNT,
+                "repositoryArns": [f"arn:aws:ecr:{REGION}:222222222222:repository/web-app"],
+                "logGroupArns": [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/payments:*"],
+            },
+        ),
+        Construct(
+            FARGATE_TASK_DEFINITION,
+            "payments",
+            {
+                "family": "payments",
+                "image": f"222222222222.dkr.ecr.{REGION}.amazonaws.com/web-app:v1.2.3",
+                "cpu": 512,
+                "memory": 1024,
+                "containerPort": 8080,
+                "region": REGION,
+                "logRetentionDays": 30,
+            },
+            outputs_from={"executionRoleArn": ("execution", "arn")},
+        ),
+    ],
+    "registry replication": [
+        Construct(
+            REGISTRY_REPLICATION,
+            "replication",
+            {
+                "rules": [
+                    {
+                        "destinations": [{"region": "us-west-2", "account": ACCOUNT}],
+                        "filters": ["team-a/"],
+                    },
+                    {"destinations": [{"region": REGION, "account": "444444444444"}]},
+                ]
+            },
+        )
+    ],
+    "replica repository settings in another Region": [
+        Construct(
+            REPLICA_REPOSITORY_SETTINGS,
+            "replicas",
+            {
+                "templatePrefixes": ["team-a"],
+                "filters": ["team-a/"],
+                "description": "replicas of team-a",
+                "scanOnPush": True,
+                "repositoryPolicy": POLICY,
+                "region": "us-west-2",
+            },
+        )
+    ],
+    "a replication receiver (a nested component)": [
+        Construct(
+            REPLICATION_RECEIVER,
+            "receiver",
+            {
+                "sourceAccount": "444444444444",
+                "accountId": ACCOUNT,
+                "region": REGION,
+                "filters": ["web-app"],
+                "templatePrefixes": ["ROOT"],
+                "description": "replicas from 444444444444",
+                "scanOnPush": False,
+            },
+        )
+    ],
+}
+
+
+# A component's output is one of its children's: (component type, output) -> that child's output.
+SOURCE_OF_OUTPUT: dict[tuple[str, str], Callable[[str], OutputRef]] = {
+    (PULL_EXECUTION_ROLE, "arn"): lambda name: OutputRef(key(ROLE, f"{name}-role"), "arn"),
+}
+
+
+def planned(constructs: list[Construct]) -> StackPlan:
+    """The plan of the same components, their args in Python names; an input passed from another
+    component's output is a reference to the resource that output comes from."""
+    types = {c.name: c.type for c in constructs}
+    components = []
+    for c in constructs:
+        args = python_args(c.inputs)
+        for arg, (name, output) in c.outputs_from.items():
+            args[python_name(arg)] = SOURCE_OF_OUTPUT[types[name], output](name)
+        components.append(Resource(c.type, c.name, args))
+    return StackPlan("test", "test", ACCOUNT, REGION, expanded(components), {})
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_component_constructed_from_plain_inputs_registers_its_plan(case: str) -> None:
+    constructs = CASES[case]
+    run = run_program("test", CONFIG, program=construct_all(constructs))
+    assert_registers_exactly(planned(constructs), run)
+
+
+def test_the_provider_returns_each_components_outputs_in_schema_names() -> None:
+    constructs = [
+        c
+        for case in (
+            "shared repositories for an organization",
+            "an execution role and a task definition running with its arn",
+        )
+        for c in CASES[case]
+    ]
+    exports = run_program("test", CONFIG, program=construct_all(constructs)).exports
+    assert exports["shared"] == {
+        "registryId": ACCOUNT,
+        "repositoryArns": {
+            "web-app": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web-app",
+            "team-a/api": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team-a/api",
+        },
+        "repositoryUrls": {
+            "web-app": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web-app",
+            "team-a/api": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/team-a/api",
+        },
+    }
+    assert exports["execution"] == {
+        "arn": f"arn:aws:iam::{ACCOUNT}:role/payments-execution",
+        "name": "payments-execution",
+    }
+    assert exports["payments"] == {
+        "arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/payments:1",
+        "family": "payments",
+        "image": f"222222222222.dkr.ecr.{REGION}.amazonaws.com/web-app:v1.2.3",
+        "logGroupName": "/ecs/payments",
+        "logGroupArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/payments",
+    }
+
+
+SHARED = CASES["shared repositories for an organization"][0]
+TASK = CASES["an execution role and a task definition running with its arn"][1]
+ROLE_CONSTRUCT = CASES["an execution role and a task definition running with its arn"][0]
+REPLICATION = CASES["registry replication"][0]
+REPLICAS = CASES["replica repository settings in another Region"][0]
+RECEIVER = CASES["a replication receiver (a nested component)"][0]
+TASK_INPUTS = {**TASK.inputs, "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/payments-execution"}
+# (component, inputs, the property the error names, its reason). Each is the first mistake found.
+BAD_INPUTS = [
+    (
+        SHARED,
+        {**SHARED.inputs, "repositories": [{"name": "web-app", "imageTagMutability": "mutable"}]},
+        "repositories[0].imageTagMutability",
+        '"mutable" is not one of IMMUTABLE, MUTABLE',
+    ),
+    (
+        SHARED,
+        {**SHARED.inputs, "access": {"accounts": ["222222222222"], "organizationId": "o-abc123def4"}},
+        "access",
+        '{"accounts": ["222222222222"], "organizationId": "o-abc123def4"} must set exactly one of accounts '
+        "(a list of account IDs) or organizationId",
+    ),
+    (
+        SHARED,
+        {**SHARED.inputs, "access": {}},
+        "access",
+        "{} must set exactly one of accounts (a list of account IDs) or organizationId",
+    ),
+    (
+        SHARED,
+        {**SHARED.inputs, "access": {"accounts": ["222222222222", "12345"]}},
+        "access.accounts[1]",
+        '"12345" is not a 12-digit AWS account ID',
+    ),
+    (
+        SHARED,
+        {**SHARED.inputs, "repositories": [{"name": "web-app", "kmsKey": "alias/ecr"}]},
+        "repositories[0].kmsKey",
+        '"alias/ecr" needs encryption: "KMS"',
+    ),
+    (
+        SHARED,
+        {**SHARED.inputs, "region": pulumi.Output.from_input(REGION)},
+        "region",
+        '"<Output>" is an Output, known only once deployed: the component renders its policies and names '
+        "before deploying, so pass the value itself",
+    ),
+    (
+        TASK,
+        {**TASK_INPUTS, "memory": 8192},
+        "memory",
+        "8192 is not a Fargate memory size for cpu 512 (allowed: 1024, 2048, 3072, 4096)",
+    ),
+    (
+        TASK,
+        {**TASK_INPUTS, "image": f"222222222222.dkr.ecr.{REGION}.amazonaws.com/web-app"},
+        "image",
+        f'"222222222222.dkr.ecr.{REGION}.amazonaws.com/web-app" has neither a tag nor a digest '
+        "(<registry>/<repository>:<tag> or @sha256:<hex>)",
+    ),
+    (
+        TASK,
+        {**TASK_INPUTS, "executionRoleArn": "payments-execution"},
+        "executionRoleArn",
+        '"payments-execution" is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)',
+    ),
+    (
+        ROLE_CONSTRUCT,
+        {**ROLE_CONSTRUCT.inputs, "accountId": "22222222222x"},
+        "accountId",
+        '"22222222222x" is not a 12-digit AWS account ID',
+    ),
+    (
+        REPLICATION,
+        {"rules": [{"destinations": [{"region": "us-west-2", "account": ACCOUNT}] * 2}]},
+        "rules[0].destinations[1]",
+        f'"{ACCOUNT}/us-west-2" is a duplicate destination',
+    ),
+    (
+        REPLICAS,
+        {**REPLICAS.inputs, "filters": ["team-a/", "team-b/"]},
+        "templatePrefixes",
+        '["team-a"] cover no repository the filter "team-b/" replicates: add its namespace or ROOT, or its '
+        "replicas keep ECR's defaults (mutable tags, no policy) for good",
+    ),
+    (
+        RECEIVER,
+        {**RECEIVER.inputs, "filters": ["web-app", "web-app"]},
+        "filters[1]",
+        '"web-app" is a duplicate filter',
+    ),
+]
+
+
+@pytest.mark.parametrize(("component", "inputs", "path", "reason"), BAD_INPUTS)
+def test_bad_inputs_are_input_property_errors_and_register_nothing(
+    component: Construct, inputs: dict[str, Any], path: str, reason: str
+) -> None:
+    run = ProgramRun()
+    with pytest.raises(pulumi.InputPropertiesError) as refused:
+        run_program(
+            "test", CONFIG, run=run, program=construct_all([Construct(component.type, "bad", inputs)])
+        )
+    assert refused.value.errors == [{"property_path": path, "reason": reason}]
+    assert refused.value.message == f'{component.type.rsplit(":", 1)[1]} "bad": {path}: {reason}'
+    assert run.resources == []
+
+
+def test_a_missing_required_input_is_the_hosts_property_error() -> None:
+    run = ProgramRun()
+    inputs = {k: v for k, v in SHARED.inputs.items() if k != "region"}
+    with pytest.raises(pulumi.InputPropertyError) as refused:
+        run_program(
+            "test", CONFIG, run=run, program=construct_all([Construct(SHARED_REPOSITORIES, "bad", inputs)])
+        )
+    assert refused.value.property_path == "region"
+    assert run.resources == []
+
+
+BUILD = {
+    "aws:region": REGION,
+    "aws:allowedAccountIds": [ACCOUNT],
+    "ecr-share:stackKind": "build",
+    "ecr-share:repositories": ["web-app"],
+    "ecr-share:access": {"accounts": ["222222222222"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("component", "inputs", "path", "reason"), [b for b in BAD_INPUTS if b[0] is SHARED and b[2] != "region"]
+)
+def test_shared_repositories_refuse_what_the_build_stack_config_refuses_with_its_message(
+    component: Construct, inputs: dict[str, Any], path: str, reason: str
+) -> None:
+    """The component's inputs are the build stack's keys: the same mistake, the same message."""
+    top = path.split(".")[0].split("[")[0]
+    with pytest.raises(ConfigError) as refused:
+        parse_stack_config("build", {**BUILD, f"ecr-share:{top}": inputs[top]})
+    assert str(refused.value) == f"ecr-share:{path}: {reason}"
