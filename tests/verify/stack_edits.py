@@ -13,7 +13,7 @@ BUILD_ACCOUNTS = (
     '      - "444444444444"   # prod\n'
 )
 ENVIRONMENT_KIND = "  ecr-share:stackKind: environment\n"
-PROD_SCAN_ON_PUSH = "    scanOnPush: true          # owns this registry's scanning configuration"
+PROD_SCANNING = "    registryScanning:\n"
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -40,6 +40,6 @@ def grant_prod_replicas(project: Path, *accounts: str) -> None:
     """prod's ``receiveReplication.access``: other accounts that may pull its replicas."""
     edit(
         project / "Pulumi.prod.yaml",
-        PROD_SCAN_ON_PUSH,
-        f"    access:\n      accounts: {json.dumps(list(accounts))}\n{PROD_SCAN_ON_PUSH}",
+        PROD_SCANNING,
+        f"    access:\n      accounts: {json.dumps(list(accounts))}\n{PROD_SCANNING}",
     )
