@@ -14,6 +14,10 @@ BUILD_ACCOUNTS = (
 )
 ENVIRONMENT_KIND = "  ecr-share:stackKind: environment\n"
 PROD_SCANNING = "    registryScanning:\n"
+PROD_SCANNING_BLOCK = (
+    "    registryScanning:\n      scanType: BASIC\n      rules:\n        - scanFrequency: SCAN_ON_PUSH  # filters "
+    "left out: the received repositories (web-app*, worker*)\n"
+)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -42,4 +46,19 @@ def grant_prod_replicas(project: Path, *accounts: str) -> None:
         project / "Pulumi.prod.yaml",
         PROD_SCANNING,
         f"    access:\n      accounts: {json.dumps(list(accounts))}\n{PROD_SCANNING}",
+    )
+
+
+def leave_prod_scanning_alone(project: Path) -> None:
+    """prod without ``receiveReplication.registryScanning``: it does not own its scanning."""
+    edit(project / "Pulumi.prod.yaml", PROD_SCANNING_BLOCK, "")
+
+
+def add_prod_source(project: Path, account: str, *filters: str) -> None:
+    """prod's ``receiveReplication.otherSources``: another registry that replicates there."""
+    edit(
+        project / "Pulumi.prod.yaml",
+        PROD_SCANNING,
+        f'    otherSources:\n      - account: "{account}"\n        filters: {json.dumps(list(filters))}\n'
+        f"{PROD_SCANNING}",
     )
