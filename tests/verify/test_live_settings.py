@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from deployed import account_session, deploy, session_for
 from stack_edits import add_prod_source, leave_prod_scanning_alone
 
 from components.verify.cli import main
 
+ROOT = Path(__file__).resolve().parents[2]
 BUILD, DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333", "444444444444"
 OTHER_TOOL = {
     "Sid": "ReplicationFrom555555555555",
@@ -245,3 +247,27 @@ def test_only_the_selected_stacks_and_their_build_stack_are_compared(aws: None, 
     client("logs", STAGING).put_retention_policy(logGroupName="/ecs/web-app", retentionInDays=1)
     assert drift(project, "--stack", "dev") == (0, [])
     assert drift(project, "--stack", "staging")[0] == 1
+
+
+def test_the_documented_settings_drift_is_real_output(
+    aws: None, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/verify.md, "Drift on everything the plans deploy": a security team turned on Inspector in
+    prod's registry and added its own statement to prod's registry policy, someone made worker's tags
+    mutable, and a hand-registered revision runs another image in dev."""
+    deploy(project)
+    client("ecr", PROD).put_registry_scanning_configuration(
+        scanType="ENHANCED",
+        rules=[{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}],
+    )
+    ecr = client("ecr", PROD)
+    policy = json.loads(ecr.get_registry_policy()["policyText"])
+    ecr.put_registry_policy(policyText=json.dumps({**policy, "Statement": [*policy["Statement"], OTHER_TOOL]}))
+    client("ecr", BUILD).put_image_tag_mutability(repositoryName="worker", imageTagMutability="MUTABLE")
+    register_revision(DEV, "web-app", "111111111111.dkr.ecr.us-east-1.amazonaws.com/web-app:debug")
+    monkeypatch.chdir(project)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["verify", "--live"], session_for=session_for, out=out, err=err) == 1
+    shown = "Drift:\n" + out.getvalue().split("\nDrift:\n", 1)[1]
+    doc = (ROOT / "docs" / "verify.md").read_text()
+    assert f"```text\n{shown}```\n" in doc, shown
