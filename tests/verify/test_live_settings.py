@@ -258,11 +258,18 @@ def test_the_documented_settings_drift_is_real_output(
     deploy(project)
     client("ecr", PROD).put_registry_scanning_configuration(
         scanType="ENHANCED",
-        rules=[{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}],
+        rules=[
+            {
+                "scanFrequency": "CONTINUOUS_SCAN",
+                "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}],
+            }
+        ],
     )
     ecr = client("ecr", PROD)
     policy = json.loads(ecr.get_registry_policy()["policyText"])
-    ecr.put_registry_policy(policyText=json.dumps({**policy, "Statement": [*policy["Statement"], OTHER_TOOL]}))
+    ecr.put_registry_policy(
+        policyText=json.dumps({**policy, "Statement": [*policy["Statement"], OTHER_TOOL]})
+    )
     client("ecr", BUILD).put_image_tag_mutability(repositoryName="worker", imageTagMutability="MUTABLE")
     register_revision(DEV, "web-app", "111111111111.dkr.ecr.us-east-1.amazonaws.com/web-app:debug")
     monkeypatch.chdir(project)
