@@ -97,10 +97,46 @@ REGISTRY_POLICY_MAX_CHARS = 10_240
 TEMPLATE_ROOT = "ROOT"
 TEMPLATE_APPLIED_FOR_REPLICATION = "REPLICATION"
 TEMPLATE_DESCRIPTION_MAX_CHARS = 256
-# Registry scanning (ECR model ScanningRepositoryFilterValue, RegistryScanningRuleList): WILDCARD
-# filters of this pattern, at most 100 per rule.
+# Registry scanning (botocore 1.44.8 ecr/2015-09-21 service-2.json, PutRegistryScanningConfiguration:
+# ScanType, RegistryScanningRuleList max 2, ScanFrequency, ScanningRepositoryFilterList max 100,
+# ScanningRepositoryFilterValue 1-255 characters of this pattern, ScanningRepositoryFilterType
+# WILDCARD). RegistryScanningRule.scanFrequency doc: "When the ENHANCED scan type is specified, the
+# supported scan frequencies are CONTINUOUS_SCAN and SCAN_ON_PUSH. When the BASIC scan type is
+# specified, the SCAN_ON_PUSH scan frequency is supported. If scan on push is not specified, then the
+# MANUAL scan frequency is set by default." MANUAL as an explicit BASIC rule is inferred from the enum.
+SCAN_TYPES = ("BASIC", "ENHANCED")
+SCAN_FREQUENCIES: dict[str, tuple[str, ...]] = {
+    "BASIC": ("SCAN_ON_PUSH", "MANUAL"),
+    "ENHANCED": ("SCAN_ON_PUSH", "CONTINUOUS_SCAN"),
+}
+SCANNING_MAX_RULES = 2
 SCANNING_FILTER = re.compile(r"[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*")
+SCANNING_FILTER_LENGTH = (1, 255)
 SCANNING_MAX_FILTERS_PER_RULE = 100
+SCANNING_FILTER_TYPE = "WILDCARD"
+# Registry policy statements beyond replication's: the registry permissions ECR enforces under
+# registry policy scope V1, so valid under V1 and V2 ("Amazon ECR only enforces the following
+# permissions at the private registry level: ecr:ReplicateImage, ecr:BatchImportUpstreamImage,
+# ecr:CreateRepository", ECR registry-permissions.html; aws-facts §4.2, §4.3). Replication and
+# pull-through cache need nothing else there; repository access belongs in repository policies.
+REGISTRY_POLICY_ACTIONS: tuple[str, ...] = (
+    "ecr:BatchImportUpstreamImage",
+    "ecr:CreateRepository",
+    "ecr:ReplicateImage",
+)
+# IAM policy elements, Sid: "supports ASCII uppercase letters (A-Z), lowercase letters (a-z), and
+# numbers (0-9)" (IAM reference_policies_elements_sid.html).
+STATEMENT_SID = re.compile(r"[A-Za-z0-9]{1,128}")
+# An IAM principal a registry policy may name: an account's root, a role or a user, by ARN (IAM
+# reference_policies_elements_principal.html; role and user names per the IAM model's patterns).
+IAM_PRINCIPAL_ARN = re.compile(
+    r"arn:(aws[a-z-]*):iam::([0-9]{12}):(root|(?:role|user)/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64})",
+    re.ASCII,
+)
+# A condition operator (StringEquals, ForAnyValue:StringLike, ...IfExists) and a condition key
+# (aws:SourceArn, ecr:ResourceTag/team): IAM reference_policies_elements_condition_operators.html.
+CONDITION_OPERATOR = re.compile(r"(?:(?:ForAnyValue|ForAllValues):)?[A-Za-z]{2,40}")
+CONDITION_KEY = re.compile(r"[A-Za-z0-9]{2,20}:[\x21-\x7e]{1,200}")
 ENCRYPTION_TYPES = ("AES256", "KMS")
 # ECR EncryptionConfiguration.kmsKey: "the alias, key ID, or full ARN of the KMS key", in the
 # repository's Region. Formats from the KMS developer guide, "Key identifiers (KeyId)": a key ID is a

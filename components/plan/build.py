@@ -66,7 +66,7 @@ def _replication(config: BuildStack) -> list[Resource]:
                     registry.template_prefixes,
                     registry.filters,
                     template_description(config.account_id, config.region, pull_granted=True),
-                    config.replication.scan_on_push,
+                    config.replication.registry_scanning,
                     grant,
                     region=registry.destination.region,
                 )

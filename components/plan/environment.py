@@ -28,9 +28,9 @@ from components.plan.children import expanded
 from components.plan.model import OutputRef, Resource, StackPlan, key
 from components.project import ENVIRONMENT
 from components.project import key as config_key
-from components.replication.documents import template_description, template_prefixes
+from components.replication.documents import merged_filters, template_description, template_prefixes
 from components.replication.model import ReplicaRegistry
-from components.replication.resources import REPLICATION_RECEIVER
+from components.replication.resources import REPLICATION_RECEIVER, registry_scanning_args
 from components.repositories.documents import repository_pull_policy
 
 EXECUTION_ROLE_ARN = "executionRoleArn"
@@ -167,8 +167,17 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
         "description": template_description(
             receive.source_account, build.region, pull_granted=receive.access is not None
         ),
-        "scan_on_push": receive.scan_on_push,
     }
+    if receive.other_sources:
+        args["other_sources"] = [
+            {"account": s.account_id, **({"filters": list(s.filters)} if s.filters else {})}
+            for s in receive.other_sources
+        ]
+    if receive.registry_policy_statements:
+        args["registry_policy_statements"] = list(receive.registry_policy_statements)
+    if receive.registry_scanning is not None:
+        received = merged_filters([receive.filters, *(s.filters for s in receive.other_sources)])
+        args["registry_scanning"] = registry_scanning_args(receive.registry_scanning, received)
     if receive.access is not None:
         args["repository_policy"] = canonical_json(
             repository_pull_policy(receive.access, rules.partition_for(config.region))

@@ -13,20 +13,28 @@ from components.errors import ConfigError
 from components.replication.config import (
     check_destination_count,
     check_rule_count,
-    check_scanning_filters,
     parse_destination_registry,
     parse_filters,
+    parse_other_sources,
     replication_filter,
 )
-from components.replication.documents import check_registry_policy, replication_registry_policy
+from components.replication.documents import (
+    check_registry_policy,
+    receiver_registry_policy,
+    registry_policy_sid,
+)
 from components.replication.model import ReplicationDestination, ReplicationRule
 from components.replication.resources import replica_settings_args, rule_args
+from components.replication.scanning import parse_registry_scanning
+from components.replication.statements import parse_statements
 
 if TYPE_CHECKING:
     from components.replication.component import (
         RegistryReplicationArgs,
+        RegistryScanningSettings,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
+        ReplicationSourceSettings,
     )
 
 RULE_ARGS = ("destinations", "filters")
@@ -54,23 +62,25 @@ def _rule(key: str, value: Any) -> ReplicationRule:
 
 def check_replica_repository_settings_args(args: Mapping[str, Any]) -> ReplicaRepositorySettingsArgs:
     filters = _filters("filters", args["filters"])
-    scan = values.boolean("scanOnPush", args["scanOnPush"])
-    if scan:
-        check_scanning_filters("scanOnPush", filters)
-    return replica_settings_args(
+    checked = replica_settings_args(
         _template_prefixes("templatePrefixes", args["templatePrefixes"], filters),
         filters,
         _description("description", args["description"]),
-        scan,
+        None,
         None
         if args.get("repositoryPolicy") is None
         else _policy("repositoryPolicy", args["repositoryPolicy"]),
         None if args.get("region") is None else values.region("region", args["region"]),
     )
+    scanning = _scanning("registryScanning", args.get("registryScanning"))
+    if scanning is not None:
+        checked["registry_scanning"] = scanning
+    return checked
 
 
 def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationReceiverArgs:
-    """The registry policy lets ``sourceAccount`` replicate into exactly the filtered repositories."""
+    """The registry policy lets ``sourceAccount`` (and each of ``otherSources``) replicate into
+    exactly its filtered repositories, then holds the further statements, checked like config."""
     account = values.account_id("accountId", args["accountId"])
     source = values.account_id("sourceAccount", args["sourceAccount"])
     if source == account:
@@ -82,11 +92,26 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         )
     region = values.region("region", args["region"])
     filters = _filters("filters", args["filters"])
-    scan = values.boolean("scanOnPush", args["scanOnPush"])
-    if scan:
-        check_scanning_filters("scanOnPush", filters)
+    others = (
+        ()
+        if args.get("otherSources") is None
+        else parse_other_sources("otherSources", args["otherSources"], source, account)
+    )
+    statements = (
+        ()
+        if args.get("registryPolicyStatements") is None
+        else parse_statements(
+            "registryPolicyStatements",
+            [_json("registryPolicyStatements", i, t) for i, t in enumerate(args["registryPolicyStatements"])],
+            account,
+            region,
+            [registry_policy_sid(a) for a in (source, *(o.account_id for o in others))],
+        )
+    )
+    sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
     check_registry_policy(
-        "filters", replication_registry_policy(source, ReplicationDestination(region, account), filters)
+        "registryPolicyStatements" if statements else "filters",
+        receiver_registry_policy(sources, ReplicationDestination(region, account), statements),
     )
     checked: ReplicationReceiverArgs = {
         "source_account": source,
@@ -95,11 +120,51 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         "filters": filters,
         "template_prefixes": _template_prefixes("templatePrefixes", args["templatePrefixes"], filters),
         "description": _description("description", args["description"]),
-        "scan_on_push": scan,
     }
+    scanning = _scanning("registryScanning", args.get("registryScanning"))
+    if scanning is not None:
+        checked["registry_scanning"] = scanning
     if args.get("repositoryPolicy") is not None:
         checked["repository_policy"] = _policy("repositoryPolicy", args["repositoryPolicy"])
+    if others:
+        checked["other_sources"] = [_source(o.account_id, o.filters) for o in others]
+    if statements:
+        checked["registry_policy_statements"] = list(statements)
     return checked
+
+
+def _source(account: str, filters: Sequence[str]) -> ReplicationSourceSettings:
+    source: ReplicationSourceSettings = {"account": account}
+    if filters:
+        source["filters"] = list(filters)
+    return source
+
+
+def _scanning(key: str, value: Any) -> RegistryScanningSettings | None:
+    """A whole scanning configuration, each rule with its WILDCARD filters (the component scans
+    exactly what they say: there are no replicated filters to fall back on here)."""
+    if value is None:
+        return None
+    scanning = parse_registry_scanning(key, value)
+    for index, rule in enumerate(scanning.rules):
+        if not rule.filters:
+            raise ConfigError(
+                f"{key}.rules[{index}].filters", [], "is empty: give the WILDCARD filters the rule scans"
+            )
+    return {
+        "scan_type": scanning.scan_type,
+        "rules": [
+            {"scan_frequency": r.scan_frequency, "filters": list(r.filters or ())} for r in scanning.rules
+        ],
+    }
+
+
+def _json(key: str, index: int, text: Any) -> Any:
+    """A statement given as JSON text; anything else is refused by the statement check, by key."""
+    try:
+        return json.loads(text) if isinstance(text, str) else None
+    except json.JSONDecodeError:
+        return None
 
 
 def _filters(key: str, value: Any) -> list[str]:

@@ -68,6 +68,24 @@ class RegistryReplication(PlannedComponent):
         self.register_outputs({"registryId": self.registry_id})
 
 
+class ScanningRuleSettings(TypedDict):
+    """One rule of a registry scanning configuration: how often it scans which repositories."""
+
+    scan_frequency: str
+    """SCAN_ON_PUSH or MANUAL (BASIC); SCAN_ON_PUSH or CONTINUOUS_SCAN (ENHANCED)."""
+    filters: Sequence[str]
+    """WILDCARD filters of the repositories the rule scans."""
+
+
+class RegistryScanningSettings(TypedDict):
+    """A whole registry scanning configuration: it replaces whatever the registry had."""
+
+    scan_type: str
+    """BASIC, or ENHANCED (Amazon Inspector)."""
+    rules: Sequence[ScanningRuleSettings]
+    """At most 2 rules, one per scan frequency."""
+
+
 class ReplicaRepositorySettingsArgs(TypedDict):
     template_prefixes: Sequence[str]
     """Creation-template prefixes: namespaces, or ROOT for every repository no other template matches."""
@@ -75,8 +93,8 @@ class ReplicaRepositorySettingsArgs(TypedDict):
     """The replication filters these templates answer for; empty means every repository."""
     description: str
     """The templates' description."""
-    scan_on_push: bool
-    """Also own the registry scanning configuration: scan on push for the replicated repositories."""
+    registry_scanning: NotRequired[RegistryScanningSettings]
+    """Also own the registry scanning configuration (all of it, for the whole registry)."""
     repository_policy: NotRequired[str]
     """The repository policy every replica starts with; none: replicas get no repository policy."""
     region: NotRequired[str]
@@ -108,6 +126,15 @@ class ReplicaRepositorySettings(PlannedComponent):
         self.register_outputs({"templatePrefixes": self.template_prefixes, "registryId": self.registry_id})
 
 
+class ReplicationSourceSettings(TypedDict):
+    """Another registry that replicates into this one, into its own prefixes."""
+
+    account: str
+    """Another account that replicates into this registry."""
+    filters: NotRequired[Sequence[str]]
+    """Its PREFIX_MATCH filters; none: every repository."""
+
+
 class ReplicationReceiverArgs(TypedDict):
     source_account: str
     """The account that replicates into this registry."""
@@ -121,15 +148,20 @@ class ReplicationReceiverArgs(TypedDict):
     """Creation-template prefixes covering exactly the replicated repositories."""
     description: str
     """The templates' description."""
-    scan_on_push: bool
-    """Also own this registry's scanning configuration: scan on push for the replicas."""
+    registry_scanning: NotRequired[RegistryScanningSettings]
+    """Also own this registry's scanning configuration (all of it)."""
     repository_policy: NotRequired[str]
     """A repository policy for the replicas, for other accounts that pull them; none by default."""
+    other_sources: NotRequired[Sequence[ReplicationSourceSettings]]
+    """Other accounts that may replicate here, each into its own prefixes."""
+    registry_policy_statements: NotRequired[Sequence[str]]
+    """Further registry policy statements, each as JSON text, after the replication statements."""
 
 
 class ReplicationReceiver(PlannedComponent):
-    """A destination account's side of cross-account replication: the registry policy that lets the
-    source account replicate (only into the replicated prefixes) and the replicas' settings."""
+    """A destination account's side of cross-account replication: the registry policy (this account's
+    only one) that lets each source account replicate (only into its replicated prefixes) and holds
+    the further statements given, and the replicas' settings."""
 
     _type_token = REPLICATION_RECEIVER
     _args = ComponentArgs(ReplicationReceiverArgs, check_replication_receiver_args)

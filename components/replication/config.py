@@ -14,23 +14,42 @@ from components.replication.documents import (
     check_registry_policy,
     covers,
     is_namespace,
+    merged_filters,
+    receiver_registry_policy,
+    registry_policy_sid,
     replica_registries,
     replication_registry_policy,
-    scanning_filters,
 )
 from components.replication.model import (
     ReceiveReplication,
     Replication,
     ReplicationDestination,
     ReplicationRule,
+    ReplicationSource,
 )
+from components.replication.scanning import (
+    parse_registry_scanning,
+    refuse_retired_scan_on_push,
+    resolved_rules,
+)
+from components.replication.statements import parse_statements
 from components.repositories.config import check_not_granting_owner, parse_access
 from components.repositories.model import RepositorySpec
 
-REPLICATION_KEYS = ("rules", "scanOnPush")
+REPLICATION_KEYS = ("rules", "registryScanning")
 RULE_KEYS = ("destinations", "filters", "rootTemplate")
 DESTINATION_KEYS = ("region", "account")
-RECEIVE_KEYS = ("sourceAccount", "filters", "rootTemplate", "scanOnPush", "access")
+RECEIVE_KEYS = (
+    "sourceAccount",
+    "filters",
+    "rootTemplate",
+    "registryScanning",
+    "access",
+    "otherSources",
+    "registryPolicyStatements",
+)
+RECEIVE_OPTIONAL_KEYS = RECEIVE_KEYS[2:]
+SOURCE_KEYS = ("account", "filters")
 PULL_FROM = ("build", "replica")
 
 
@@ -38,7 +57,8 @@ def parse_replication(
     full_key: str, value: Any, account: str, region: str, repositories: Sequence[RepositorySpec]
 ) -> Replication:
     """The build stack's ``replication``: rules with destinations and PREFIX_MATCH filters."""
-    settings = values.mapping(full_key, value, REPLICATION_KEYS, ("scanOnPush",))
+    refuse_retired_scan_on_push(full_key, value)
+    settings = values.mapping(full_key, value, REPLICATION_KEYS, ("registryScanning",))
     rules_key = f"{full_key}.rules"
     entries = values.sequence(rules_key, settings.get("rules"))
     check_rule_count(rules_key, entries)
@@ -46,17 +66,30 @@ def parse_replication(
     check_destination_count(rules_key, parsed)
     for index, rule in enumerate(parsed):
         _refuse_kms_repositories(f"{rules_key}[{index}].filters", rule, repositories)
-    scan = values.boolean(f"{full_key}.scanOnPush", settings.get("scanOnPush", False))
+    scanning_key = f"{full_key}.registryScanning"
+    scanning = None
+    if "registryScanning" in settings:
+        scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
+    own_regions = 0
     for registry in replica_registries(parsed):
         if registry.destination.account_id == account:
-            if scan:
-                check_scanning_filters(f"{full_key}.scanOnPush", registry.filters)
+            own_regions += 1
+            if scanning is not None:
+                resolved_rules(scanning_key, scanning, registry.filters)
         else:
             # The receiving stack renders this policy; refuse here too, so the owner of the rule sees it.
             check_registry_policy(
                 rules_key, replication_registry_policy(account, registry.destination, registry.filters)
             )
-    return Replication(rules=parsed, scan_on_push=scan)
+    if scanning is not None and not own_regions:
+        raise ConfigError(
+            scanning_key,
+            settings["registryScanning"],
+            f"is the scanning configuration of this account's replica Regions, and no rule replicates "
+            f"to another Region of {account}: a destination account's stack owns its own "
+            "(receiveReplication.registryScanning)",
+        )
+    return Replication(rules=parsed, registry_scanning=scanning)
 
 
 def parse_rule(full_key: str, value: Any, account: str, region: str) -> ReplicationRule:
@@ -186,24 +219,6 @@ def check_alignment(full_key: str, filters: Sequence[str], root_template: bool) 
         )
 
 
-def check_scanning_filters(full_key: str, filters: Sequence[str]) -> None:
-    wildcards = scanning_filters(filters)
-    if len(wildcards) > rules.SCANNING_MAX_FILTERS_PER_RULE:
-        raise ConfigError(
-            full_key,
-            f"{len(wildcards)} filters",
-            f"need more than ECR's {rules.SCANNING_MAX_FILTERS_PER_RULE} scanning filters per rule",
-        )
-    for wildcard in wildcards:
-        if rules.SCANNING_FILTER.fullmatch(wildcard) is None:
-            raise ConfigError(
-                full_key,
-                wildcard,
-                "is not a registry scanning filter ECR accepts: use filters that end in a letter, "
-                'digit or "/"',
-            )
-
-
 def _refuse_kms_repositories(
     full_key: str, rule: ReplicationRule, repositories: Sequence[RepositorySpec]
 ) -> None:
@@ -220,7 +235,8 @@ def _refuse_kms_repositories(
 
 def parse_receive_replication(full_key: str, value: Any, account: str, region: str) -> ReceiveReplication:
     """An environment stack's ``receiveReplication``: it owns its registry's policy and templates."""
-    settings = values.mapping(full_key, value, RECEIVE_KEYS, ("rootTemplate", "scanOnPush", "access"))
+    refuse_retired_scan_on_push(full_key, value)
+    settings = values.mapping(full_key, value, RECEIVE_KEYS, RECEIVE_OPTIONAL_KEYS)
     source_key = f"{full_key}.sourceAccount"
     if settings.get("sourceAccount") is None:
         raise ConfigError(source_key, None, "is missing: set the build account that replicates here")
@@ -235,17 +251,59 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
     filters = parse_filters(f"{full_key}.filters", settings.get("filters"))
     root_template = values.boolean(f"{full_key}.rootTemplate", settings.get("rootTemplate", False))
     check_alignment(full_key, filters, root_template)
-    scan = values.boolean(f"{full_key}.scanOnPush", settings.get("scanOnPush", False))
-    if scan:
-        check_scanning_filters(f"{full_key}.scanOnPush", filters)
+    others: tuple[ReplicationSource, ...] = ()
+    if "otherSources" in settings:
+        others = parse_other_sources(f"{full_key}.otherSources", settings["otherSources"], source, account)
+    statements: tuple[str, ...] = ()
+    if "registryPolicyStatements" in settings:
+        statements = parse_statements(
+            f"{full_key}.registryPolicyStatements",
+            settings["registryPolicyStatements"],
+            account,
+            region,
+            [registry_policy_sid(a) for a in (source, *(o.account_id for o in others))],
+        )
+    sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
     check_registry_policy(
-        full_key, replication_registry_policy(source, ReplicationDestination(region, account), filters)
+        full_key, receiver_registry_policy(sources, ReplicationDestination(region, account), statements)
     )
+    scanning = None
+    if "registryScanning" in settings:
+        scanning_key = f"{full_key}.registryScanning"
+        scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
+        resolved_rules(scanning_key, scanning, merged_filters(f for _, f in sources))
     access = None
-    if settings.get("access") is not None:
+    if "access" in settings:
         access = parse_access(f"{full_key}.access", settings["access"])
         check_not_granting_owner(f"{full_key}.access", access, account, "receiving")
-    return ReceiveReplication(source, filters, root_template, scan, access)
+    return ReceiveReplication(source, filters, root_template, scanning, access, others, statements)
+
+
+def parse_other_sources(
+    full_key: str, value: Any, build_account: str, account: str
+) -> tuple[ReplicationSource, ...]:
+    """Registries outside this project that replicate here. No stack output describes them, so
+    their account and filters are trusted as written; only their shape is checked."""
+    entries = values.sequence(full_key, value)
+    sources = []
+    for index, entry in enumerate(entries):
+        entry_key = f"{full_key}[{index}]"
+        settings = values.mapping(entry_key, entry, SOURCE_KEYS, ("filters",))
+        if "account" not in settings:
+            raise ConfigError(
+                f"{entry_key}.account", None, "is missing: set the account that replicates here"
+            )
+        other = values.account_id(f"{entry_key}.account", settings["account"])
+        if other in (build_account, account):
+            which = (
+                "the build account (sourceAccount)" if other == build_account else "this stack's own account"
+            )
+            raise ConfigError(f"{entry_key}.account", other, f"is {which}: list only other source accounts")
+        sources.append(
+            ReplicationSource(other, parse_filters(f"{entry_key}.filters", settings.get("filters")))
+        )
+    values.unique(full_key, [s.account_id for s in sources], "source account")
+    return tuple(sources)
 
 
 def parse_pull_from(full_key: str, value: Any) -> str:

@@ -12,6 +12,7 @@ Any other filter can only be covered by ``ROOT``, which the configuration must t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from components.aws import rules
@@ -103,6 +104,32 @@ def replication_registry_policy(
     )
 
 
+def receiver_registry_policy(
+    sources: Iterable[tuple[str, Iterable[str]]],
+    destination: ReplicationDestination,
+    statements: Iterable[str] = (),
+) -> PolicyDocument:
+    """A receiving registry's whole policy: one replication statement per source account (sorted by
+    account), each scoped to that source's filters, then the configured statements as written."""
+    replication = [
+        replication_registry_policy(account, destination, filters)["Statement"][0]
+        for account, filters in sorted(sources, key=lambda source: source[0])
+    ]
+    return document(*replication, *(json.loads(text) for text in statements))
+
+
+def merged_filters(filter_sets: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    """The PREFIX_MATCH filters that select what several sources replicate: empty (everything) as
+    soon as one of them replicates every repository."""
+    merged: set[str] = set()
+    for filters in filter_sets:
+        filters = tuple(filters)
+        if not filters:
+            return ()
+        merged.update(filters)
+    return tuple(sorted(merged))
+
+
 def check_registry_policy(full_key: str, policy: PolicyDocument) -> str:
     """Render the registry policy, refusing a malformed Resource ARN or an oversized document."""
     for statement in policy["Statement"]:
@@ -119,7 +146,7 @@ def check_registry_policy(full_key: str, policy: PolicyDocument) -> str:
             full_key,
             f"{len(text)} characters",
             f"make a registry policy over ECR's limit of {rules.REGISTRY_POLICY_MAX_CHARS}: "
-            "use fewer, shorter filters (whole namespaces)",
+            "use fewer, shorter filters (whole namespaces) or fewer statements",
         )
     return text
 

@@ -27,12 +27,40 @@ class ReplicationRule:
 
 
 @dataclass(frozen=True)
+class ScanningRule:
+    """One rule of a registry scanning configuration."""
+
+    scan_frequency: str
+    filters: tuple[str, ...] | None = None
+    """WILDCARD filters; ``None``: the repositories the stack replicates or receives there."""
+
+
+@dataclass(frozen=True)
+class RegistryScanning:
+    """A whole registry scanning configuration (one per account and Region). A stack that has one
+    owns that setting: each deploy replaces whatever scan type and rules the registry had."""
+
+    scan_type: str
+    rules: tuple[ScanningRule, ...]
+
+
+@dataclass(frozen=True)
 class Replication:
     """The build registry's replication configuration (one per account and Region)."""
 
     rules: tuple[ReplicationRule, ...]
-    scan_on_push: bool = False
-    """Own the registry scanning configuration of the build account's replica Regions."""
+    registry_scanning: RegistryScanning | None = None
+    """The scanning configuration to own in each of the build account's replica Regions."""
+
+
+@dataclass(frozen=True)
+class ReplicationSource:
+    """A registry other than the build stack's that replicates into a receiving registry. Nothing
+    can check it against another stack: its account and filters are trusted as written."""
+
+    account_id: str
+    filters: tuple[str, ...] = ()
+    """PREFIX_MATCH filters it replicates with; empty: every repository."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +71,15 @@ class ReceiveReplication:
     source_account: str
     filters: tuple[str, ...] = ()
     root_template: bool = False
-    scan_on_push: bool = False
+    registry_scanning: RegistryScanning | None = None
     access: Access | None = None
     """Other accounts that may pull the replicas; none by default (this account's own roles need no
     repository policy to pull its own replicas)."""
+    other_sources: tuple[ReplicationSource, ...] = ()
+    """Other registries allowed to replicate here, each into its own prefixes."""
+    registry_policy_statements: tuple[str, ...] = ()
+    """Further registry policy statements (canonical JSON text each), validated, after the
+    replication statements: one registry policy holds everything the account needs."""
 
 
 @dataclass(frozen=True)

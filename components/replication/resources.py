@@ -7,16 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from components.aws import rules
 from components.plan.model import COMPONENT_PREFIX, Alias, Resource, key
-from components.replication.documents import (
-    check_registry_policy,
-    replication_registry_policy,
-    scanning_filters,
-)
-from components.replication.model import ReplicationDestination, ReplicationRule
+from components.replication.documents import check_registry_policy, receiver_registry_policy
+from components.replication.model import RegistryScanning, ReplicationDestination, ReplicationRule
+from components.replication.scanning import resolved_rules
 
 if TYPE_CHECKING:
     from components.replication.component import (
         RegistryReplicationArgs,
+        RegistryScanningSettings,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
         ReplicationRuleSettings,
@@ -66,11 +64,23 @@ def registry_replication_resources(name: str, args: RegistryReplicationArgs) -> 
     )
 
 
+def registry_scanning_args(scanning: RegistryScanning, replicated: Sequence[str]) -> RegistryScanningSettings:
+    """The component args of a scanning configuration: rules whose left-out filters select the
+    replicated repositories (``replicated``: their PREFIX_MATCH filters)."""
+    return {
+        "scan_type": scanning.scan_type,
+        "rules": [
+            {"scan_frequency": r.scan_frequency, "filters": list(r.filters or ())}
+            for r in resolved_rules("registryScanning", scanning, replicated)
+        ],
+    }
+
+
 def replica_repository_settings_resources(
     name: str, args: ReplicaRepositorySettingsArgs
 ) -> tuple[Resource, ...]:
-    """One creation template (applied for REPLICATION) per prefix, and, when asked for, the registry
-    scanning configuration: templates cannot carry scan on push."""
+    """One creation template (applied for REPLICATION) per prefix, and, when the config owns it, the
+    registry scanning configuration: templates cannot carry scanning settings."""
     parent = key(REPLICA_REPOSITORY_SETTINGS, name)
     where: dict[str, Any] = {"region": args["region"]} if args.get("region") else {}
     policy: dict[str, Any] = (
@@ -94,21 +104,23 @@ def replica_repository_settings_resources(
         )
         for prefix in args["template_prefixes"]
     ]
-    if args["scan_on_push"]:
+    scanning = args.get("registry_scanning")
+    if scanning is not None:
         resources.append(
             Resource(
                 SCANNING_CONFIGURATION,
                 f"{name}-scanning",
                 {
-                    "scan_type": "BASIC",
+                    "scan_type": scanning["scan_type"],
                     "rules": [
                         {
-                            "scan_frequency": "SCAN_ON_PUSH",
+                            "scan_frequency": rule["scan_frequency"],
                             "repository_filters": [
-                                {"filter": f, "filter_type": "WILDCARD"}
-                                for f in scanning_filters(args["filters"])
+                                {"filter": f, "filter_type": rules.SCANNING_FILTER_TYPE}
+                                for f in rule["filters"]
                             ],
                         }
+                        for rule in scanning["rules"]
                     ],
                     **where,
                 },
@@ -122,7 +134,7 @@ def replica_settings_args(
     prefixes: Sequence[str],
     filters: Sequence[str],
     description: str,
-    scan_on_push: bool,
+    scanning: RegistryScanning | None,
     repository_policy: str | None,
     region: str | None = None,
 ) -> ReplicaRepositorySettingsArgs:
@@ -130,8 +142,9 @@ def replica_settings_args(
         "template_prefixes": list(prefixes),
         "filters": list(filters),
         "description": description,
-        "scan_on_push": scan_on_push,
     }
+    if scanning is not None:
+        args["registry_scanning"] = registry_scanning_args(scanning, filters)
     if repository_policy is not None:
         args["repository_policy"] = repository_policy
     if region is not None:
@@ -143,21 +156,27 @@ def replication_receiver_resources(name: str, args: ReplicationReceiverArgs) -> 
     """The replicas' settings first, then the registry policy: replication can start once the policy
     exists, and a replica created before its template keeps ECR's defaults for good."""
     destination = ReplicationDestination(args["region"], args["account_id"])
+    sources = [
+        (args["source_account"], args["filters"]),
+        *((s["account"], s.get("filters", ())) for s in args.get("other_sources", ())),
+    ]
     policy = check_registry_policy(
-        "registry policy", replication_registry_policy(args["source_account"], destination, args["filters"])
+        "registry policy",
+        receiver_registry_policy(sources, destination, args.get("registry_policy_statements", ())),
     )
+    replicas_args: dict[str, Any] = {
+        "template_prefixes": list(args["template_prefixes"]),
+        "filters": list(args["filters"]),
+        "description": args["description"],
+    }
+    if "registry_scanning" in args:
+        replicas_args["registry_scanning"] = args["registry_scanning"]
+    if "repository_policy" in args:
+        replicas_args["repository_policy"] = args["repository_policy"]
     replicas = Resource(
         REPLICA_REPOSITORY_SETTINGS,
         f"{name}-replicas",
-        dict(
-            replica_settings_args(
-                args["template_prefixes"],
-                args["filters"],
-                args["description"],
-                args["scan_on_push"],
-                args.get("repository_policy"),
-            )
-        ),
+        replicas_args,
         parent=key(REPLICATION_RECEIVER, name),
     )
     registry_policy = Resource(

@@ -51,7 +51,8 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--live",
         action="store_true",
-        help="read the deployed repository and role policies with boto3 and report drift from the plan",
+        help="read what is deployed with boto3 (policies, repository and registry settings, templates, "
+        "roles, task definitions) and report drift from the plans",
     )
     verify.add_argument(
         "--profile",
@@ -102,14 +103,18 @@ def _live(
     session_for: SessionFor | None,
 ) -> tuple[AccessMatrix, ...]:
     from components.verify.drift import state_drift
-    from components.verify.live import default_session, read_live_state
+    from components.verify.live import Sessions, default_session, read_live_documents
+    from components.verify.live_settings import live_settings_drift
 
     matrices = []
     for deployment in deployments:
-        profiles = _profiles(deployment, profile_args, default_credentials)
-        intended = intended_state(deployment)
-        live = read_live_state(deployment, session_for or default_session, profiles)
-        matrices.append(build_matrix(deployment, live, state_drift(deployment, intended, live)))
+        sessions = Sessions(
+            session_for or default_session, _profiles(deployment, profile_args, default_credentials)
+        )
+        live = read_live_documents(deployment, sessions)
+        drift = [*state_drift(deployment, intended_state(deployment), live)]
+        drift += live_settings_drift(deployment, sessions)
+        matrices.append(build_matrix(deployment, live, drift))
     return tuple(matrices)
 
 

@@ -9,8 +9,8 @@ credential plumbing decide how each stack's account is reached. The default uses
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
@@ -42,22 +42,41 @@ def read_live_state(
     session_for: SessionFor = default_session,
     profiles: dict[str, str | None] | None = None,
 ) -> DeployedState:
-    """The documents in force. ``profiles`` maps a stack to the profile to use (None: default chain).
+    """The documents in force. ``profiles`` maps a stack to the profile to use (None: default chain)."""
+    sessions = Sessions(session_for, profiles if profiles is not None else dict(deployment.profiles))
+    return read_live_documents(deployment, sessions)
+
+
+class Sessions:
+    """One checked session per stack, made on first use: each stack's credentials are asked for
+    (and their account checked) once per run, whatever reads through them."""
+
+    def __init__(self, session_for: SessionFor, profiles: Mapping[str, str | None]) -> None:
+        self._session_for = session_for
+        self._profiles = dict(profiles)
+        self._sessions: dict[str, Any] = {}
+
+    def __call__(self, stack: StackConfig) -> Any:
+        if stack.stack not in self._sessions:
+            with self.errors(stack):
+                self._sessions[stack.stack] = _checked_session(stack, self.profile(stack), self._session_for)
+        return self._sessions[stack.stack]
+
+    def profile(self, stack: StackConfig) -> str | None:
+        return self._profiles.get(stack.stack)
+
+    def errors(self, stack: StackConfig) -> AbstractContextManager[None]:
+        return _aws_errors(stack, self.profile(stack))
+
+
+def read_live_documents(deployment: Deployment, session: Sessions) -> DeployedState:
+    """The repository policies in every registry and each execution role's permission policies.
 
     Repositories are read wherever they live: the build registry's, and every replica registry's
     (through the session of a stack deployed to that account, in the replica's Region; a selected
     one if any, else the environment that receives the replicas).
     """
-    chosen = profiles if profiles is not None else dict(deployment.profiles)
     stacks: list[StackConfig] = list(deployment.reachable)
-    sessions: dict[str, Any] = {}
-
-    def session(stack: StackConfig) -> Any:
-        if stack.stack not in sessions:
-            with _aws_errors(stack, chosen.get(stack.stack)):
-                sessions[stack.stack] = _checked_session(stack, chosen.get(stack.stack), session_for)
-        return sessions[stack.stack]
-
     repositories: dict[str, RepositoryState] = {}
     for arn, wanted in intended_state(deployment).repositories.items():
         owner = next((s for s in stacks if s.account_id == wanted.account_id), None)
@@ -65,13 +84,13 @@ def read_live_state(
             raise VerifyError(
                 f"no stack deploys to account {wanted.account_id}, so {wanted.label} cannot be read"
             )
-        with _aws_errors(owner, chosen.get(owner.stack)):
+        with session.errors(owner):
             ecr = session(owner).client("ecr", region_name=wanted.region)
             repositories[arn] = _repository(ecr, wanted)
     roles: dict[str, RoleState] = {}
     intended = intended_state(deployment)
     for env in deployment.environments:
-        with _aws_errors(env, chosen.get(env.stack)):
+        with session.errors(env):
             roles[env.stack] = _role(session(env).client("iam"), intended.roles[env.stack])
     return DeployedState(repositories, roles)
 
@@ -95,7 +114,7 @@ def _aws_errors(stack: StackConfig, profile: str | None) -> Iterator[None]:
             "environment variables) or run without --live"
         ) from None
     except ClientError as error:
-        raise VerifyError(f"AWS refused a read for {where}: {_error_code(error)}: {error}") from None
+        raise VerifyError(f"AWS refused a read for {where}: {error_code(error)}: {error}") from None
     except BotoCoreError as error:
         raise VerifyError(f"AWS call failed for {where}: {error}") from None
 
@@ -112,7 +131,7 @@ def _checked_session(stack: StackConfig, profile: str | None, session_for: Sessi
     return session
 
 
-def _error_code(error: ClientError) -> str:
+def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
@@ -122,12 +141,12 @@ def _repository(ecr: Any, wanted: RepositoryState) -> RepositoryState:
             "policyText"
         ]
     except ClientError as error:
-        if _error_code(error) == "RepositoryPolicyNotFoundException":
+        if error_code(error) == "RepositoryPolicyNotFoundException":
             return replace(wanted, policy=None)
-        if _error_code(error) == "RepositoryNotFoundException":
+        if error_code(error) == "RepositoryNotFoundException":
             return replace(wanted, policy=None, exists=False)
         raise
-    return replace(wanted, policy=_document(text))
+    return replace(wanted, policy=policy_document(text))
 
 
 def _role(iam: Any, wanted: RoleState) -> RoleState:
@@ -135,7 +154,7 @@ def _role(iam: Any, wanted: RoleState) -> RoleState:
     try:
         arn = iam.get_role(RoleName=name)["Role"]["Arn"]
     except ClientError as error:
-        if _error_code(error) == "NoSuchEntity":
+        if error_code(error) == "NoSuchEntity":
             return RoleState(wanted.arn, (), (), exists=False)
         raise
     names: list[str] = []
@@ -143,12 +162,12 @@ def _role(iam: Any, wanted: RoleState) -> RoleState:
     for policy_name in _paged(iam, "list_role_policies", "PolicyNames", RoleName=name):
         document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
         names.append(f"inline policy {policy_name}")
-        documents.append(_document(document))
+        documents.append(policy_document(document))
     for attached in _paged(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name):
         version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
         document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
         names.append(f"managed policy {attached['PolicyArn']}")
-        documents.append(_document(document["PolicyVersion"]["Document"]))
+        documents.append(policy_document(document["PolicyVersion"]["Document"]))
     return RoleState(arn, tuple(documents), tuple(names))
 
 
@@ -157,7 +176,7 @@ def _paged(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any
         yield from page[key]
 
 
-def _document(value: Any) -> PolicyDocument:
+def policy_document(value: Any) -> PolicyDocument:
     """boto3 decodes IAM documents to dicts; ECR returns JSON text; older SDKs return URL-encoded text."""
     if isinstance(value, dict):
         return value

@@ -50,7 +50,11 @@ PATHS = sorted(
         for path in paths(value, (name,))
     }
     | {(stack, name) for stack, names in EXTRA_KEYS.items() for name in names}
-    | {("prod", "ecr-share:services", 0, "ecsService")},
+    | {("prod", "ecr-share:services", 0, "ecsService")}
+    | {
+        ("prod", "ecr-share:receiveReplication", name)
+        for name in ("otherSources", "registryPolicyStatements")
+    },
     key=repr,
 )
 

@@ -11,7 +11,8 @@ from pulumi_harness import PROJECT_DIR
 
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS
 from components.consumers.config import ECS_SERVICE_KEYS, SERVICE_KEYS
-from components.replication.config import RECEIVE_KEYS, REPLICATION_KEYS, RULE_KEYS
+from components.replication.config import RECEIVE_KEYS, REPLICATION_KEYS, RULE_KEYS, SOURCE_KEYS
+from components.replication.scanning import SCANNING_KEYS, SCANNING_RULE_KEYS
 from components.repositories.config import ACCESS_KEYS, REPOSITORY_KEYS
 from components.verify.cli import main as verify_main
 
@@ -40,7 +41,10 @@ def test_every_top_level_key_is_documented(key: str) -> None:
     + [f"services[i].ecsService.{k}" for k in ECS_SERVICE_KEYS]
     + [f"replication.{k}" for k in REPLICATION_KEYS if k != "rules"]
     + [f"replication.rules[i].{k}" for k in RULE_KEYS]
-    + [f"receiveReplication.{k}" for k in RECEIVE_KEYS],
+    + [f"receiveReplication.{k}" for k in RECEIVE_KEYS]
+    + [f"registryScanning.{k}" for k in SCANNING_KEYS if k != "rules"]
+    + [f"registryScanning.rules[i].{k}" for k in SCANNING_RULE_KEYS]
+    + [f"receiveReplication.otherSources[i].{k}" for k in SOURCE_KEYS],
 )
 def test_every_nested_key_is_documented(key: str) -> None:
     assert key in table_keys()

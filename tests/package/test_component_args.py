@@ -59,7 +59,6 @@ RECEIVER = {
     "filters": ["team-a/"],
     "template_prefixes": ["team-a"],
     "description": "replicas",
-    "scan_on_push": False,
 }
 
 
@@ -198,7 +197,7 @@ REFUSED = [
     ),
     (
         ReplicaRepositorySettings,
-        {"template_prefixes": ["team-a"], "filters": [], "description": "d", "scan_on_push": False},
+        {"template_prefixes": ["team-a"], "filters": [], "description": "d"},
         'ReplicaRepositorySettings "bad": template_prefixes: ["team-a"] do not include ROOT, but filters is empty: '
         "every repository is replicated, so only ROOT covers them all",
     ),
@@ -214,6 +213,29 @@ REFUSED = [
         {**RECEIVER, "source_account": "444444444444"},
         'ReplicationReceiver "bad": source_account: "444444444444" is account_id itself: replication within one '
         "account needs no registry policy (ReplicaRepositorySettings gives its replicas their settings)",
+    ),
+    (
+        ReplicationReceiver,
+        {
+            **RECEIVER,
+            "registry_scanning": {
+                "scan_type": "BASIC",
+                "rules": [{"scan_frequency": "CONTINUOUS_SCAN", "filters": ["*"]}],
+            },
+        },
+        'ReplicationReceiver "bad": registry_scanning.rules[0].scan_frequency: "CONTINUOUS_SCAN" is not one of '
+        "SCAN_ON_PUSH, MANUAL",
+    ),
+    (
+        ReplicationReceiver,
+        {
+            **RECEIVER,
+            "registry_policy_statements": [
+                '{"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": ["ecr:ReplicateImage"], "Resource": ["*"]}'
+            ],
+        },
+        'ReplicationReceiver "bad": registry_policy_statements[0].Principal: "*" is not {"AWS": <account IDs or '
+        "IAM ARNs>}: a registry policy names AWS principals only",
     ),
     (
         ReplicationReceiver,

@@ -138,7 +138,10 @@ CASES: dict[str, list[Construct]] = {
                 "templatePrefixes": ["team-a"],
                 "filters": ["team-a/"],
                 "description": "replicas of team-a",
-                "scanOnPush": True,
+                "registryScanning": {
+                    "scanType": "BASIC",
+                    "rules": [{"scanFrequency": "SCAN_ON_PUSH", "filters": ["team-a/*"]}],
+                },
                 "repositoryPolicy": POLICY,
                 "region": "us-west-2",
             },
@@ -155,7 +158,7 @@ CASES: dict[str, list[Construct]] = {
                 "filters": ["web-app"],
                 "templatePrefixes": ["ROOT"],
                 "description": "replicas from 444444444444",
-                "scanOnPush": False,
+                "otherSources": [{"account": "555555555555", "filters": ["shared/"]}],
             },
         )
     ],

@@ -48,7 +48,7 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "templatePrefixes": ("list<string>", True),
         "filters": ("list<string>", True),
         "description": ("string", True),
-        "scanOnPush": ("boolean", True),
+        "registryScanning": ("RegistryScanningSettings", False),
         "repositoryPolicy": ("string", False),
         "region": ("string", False),
     },
@@ -59,8 +59,10 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "filters": ("list<string>", True),
         "templatePrefixes": ("list<string>", True),
         "description": ("string", True),
-        "scanOnPush": ("boolean", True),
+        "registryScanning": ("RegistryScanningSettings", False),
         "repositoryPolicy": ("string", False),
+        "otherSources": ("list<ReplicationSourceSettings>", False),
+        "registryPolicyStatements": ("list<string>", False),
     },
 }
 OUTPUTS: dict[str, dict[str, str]] = {
@@ -103,6 +105,12 @@ TYPES: dict[str, dict[str, tuple[str, bool]]] = {
         "filters": ("list<string>", False),
     },
     "DestinationRegistry": {"region": ("string", True), "account": ("string", True)},
+    "RegistryScanningSettings": {
+        "scanType": ("string", True),
+        "rules": ("list<ScanningRuleSettings>", True),
+    },
+    "ScanningRuleSettings": {"scanFrequency": ("string", True), "filters": ("list<string>", True)},
+    "ReplicationSourceSettings": {"account": ("string", True), "filters": ("list<string>", False)},
     "EcsServiceSettings": {
         "clusterArn": ("string", True),
         "subnets": ("list<string>", True),

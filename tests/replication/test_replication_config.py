@@ -14,9 +14,11 @@ from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.replication.model import (
     ReceiveReplication,
+    RegistryScanning,
     Replication,
     ReplicationDestination,
     ReplicationRule,
+    ScanningRule,
 )
 
 BUILD_ACCOUNT = "111111111111"
@@ -85,7 +87,7 @@ def test_no_replication_key_means_no_replication() -> None:
 def test_rules_destinations_filters_and_defaults() -> None:
     build = parsed_build(
         {
-            "scanOnPush": True,
+            "registryScanning": {"scanType": "BASIC", "rules": [{"scanFrequency": "SCAN_ON_PUSH"}]},
             "rules": [
                 {"destinations": [WEST], "filters": ["web-app"], "rootTemplate": True},
                 {"destinations": [TO_PROD, WEST], "filters": ["team-a/"]},
@@ -106,7 +108,7 @@ def test_rules_destinations_filters_and_defaults() -> None:
             ),
             ReplicationRule((ReplicationDestination("eu-west-1", "555555555555"),), (), False),
         ),
-        scan_on_push=True,
+        registry_scanning=RegistryScanning("BASIC", (ScanningRule("SCAN_ON_PUSH"),)),
     )
 
 
@@ -242,16 +244,16 @@ def test_ten_rules_and_twenty_five_destinations_are_the_limits() -> None:
             "is not a boolean",
         ),
         (
-            {"rules": [{"destinations": [WEST]}], "scanOnPush": "always"},
+            {"rules": [{"destinations": [WEST]}], "scanOnPush": True},
             "ecr-share:replication.scanOnPush",
-            "is not a boolean",
+            "is no longer a setting: it replaced the registry's whole scanning configuration",
         ),
         (
             {
                 "rules": [{"destinations": [WEST], "filters": ["web.-"], "rootTemplate": True}],
-                "scanOnPush": True,
+                "registryScanning": {"scanType": "BASIC", "rules": [{"scanFrequency": "SCAN_ON_PUSH"}]},
             },
-            "ecr-share:replication.scanOnPush",
+            "ecr-share:replication.registryScanning",
             '"web.-\\*" is not a registry scanning filter ECR accepts',
         ),
     ],
@@ -295,12 +297,18 @@ def test_receive_replication_and_pull_from() -> None:
     environment = parse_stack_config(
         "prod",
         env_with(
-            receiveReplication={"sourceAccount": BUILD_ACCOUNT, "filters": ["team-a/"], "scanOnPush": True},
+            receiveReplication={
+                "sourceAccount": BUILD_ACCOUNT,
+                "filters": ["team-a/"],
+                "registryScanning": {"scanType": "ENHANCED", "rules": [{"scanFrequency": "CONTINUOUS_SCAN"}]},
+            },
             pullFrom="replica",
         ),
     )
     assert isinstance(environment, EnvironmentStack)
-    assert environment.receive_replication == ReceiveReplication(BUILD_ACCOUNT, ("team-a/",), False, True)
+    assert environment.receive_replication == ReceiveReplication(
+        BUILD_ACCOUNT, ("team-a/",), False, RegistryScanning("ENHANCED", (ScanningRule("CONTINUOUS_SCAN"),))
+    )
     assert environment.pull_from == "replica"
 
 

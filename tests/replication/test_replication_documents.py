@@ -29,10 +29,12 @@ from components.replication.documents import (
 )
 from components.replication.model import (
     ReceiveReplication,
+    RegistryScanning,
     ReplicaRegistry,
     Replication,
     ReplicationDestination,
     ReplicationRule,
+    ScanningRule,
 )
 from components.repositories.model import AccountsAccess, RepositorySpec
 
@@ -217,7 +219,10 @@ STAGING = "333333333333"
 TO_STAGING = ReplicationDestination("us-east-1", STAGING)
 
 
-def replicating_build(scan: bool = True) -> BuildStack:
+SCAN_ON_PUSH = RegistryScanning("BASIC", (ScanningRule("SCAN_ON_PUSH"),))
+
+
+def replicating_build(scan: RegistryScanning | None = SCAN_ON_PUSH) -> BuildStack:
     return BuildStack(
         stack="build",
         account_id=SOURCE,
@@ -228,7 +233,7 @@ def replicating_build(scan: bool = True) -> BuildStack:
     )
 
 
-def receiver(stack: str, scan: bool = True, account: str = PROD) -> StackPlan:
+def receiver(stack: str, scan: RegistryScanning | None = SCAN_ON_PUSH, account: str = PROD) -> StackPlan:
     environment = EnvironmentStack(
         stack=stack,
         account_id=account,
@@ -266,6 +271,6 @@ def test_two_stacks_claiming_one_registry_policy_are_refused() -> None:
         r"the log group /ecs/web-app, the registry policy and the task family web-app of this account and "
         r"Region, which stack prod manages too: there is only one of each there",
     ):
-        check_registry_ownership({**plans, "prod-dr": receiver("prod-dr", scan=False)})
+        check_registry_ownership({**plans, "prod-dr": receiver("prod-dr", scan=None)})
     # Another account's registry is no conflict.
     check_registry_ownership({**plans, "staging": receiver("staging", account=STAGING)})

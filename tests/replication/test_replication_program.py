@@ -13,6 +13,7 @@ from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program
 
 from components.config.files import load_stack_config
 from components.config.stack import parse_stack_config
+from components.errors import ConfigError
 from components.plan.build import plan_build_stack
 
 PROD = "444444444444"
@@ -55,6 +56,10 @@ def test_invalid_replication_config_registers_nothing() -> None:
 def test_a_build_stack_replicating_only_across_accounts_plans_no_template() -> None:
     config = load_stack_config(PROJECT_DIR, "build")
     del config["ecr-share:replication"]["rules"][0]
+    # Its scanning configuration is for the replica Regions of its own account: refused without one.
+    with pytest.raises(ConfigError, match=r"no rule replicates to another Region of 111111111111"):
+        parse_stack_config("build", config)
+    del config["ecr-share:replication"]["registryScanning"]
     plan = plan_build_stack(parse_stack_config("build", config))
     assert not plan.of_type(TEMPLATE)
     assert not plan.of_type(SCANNING)

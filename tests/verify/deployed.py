@@ -1,25 +1,111 @@
 """What ``pulumi up`` of every stack (and, for replicas, the first replicated push) leaves in AWS,
 created in moto from the plans: one moto account per AWS account, reached by assuming a role there
-(moto keeps accounts apart by the credentials' account)."""
+(moto keeps accounts apart by the credentials' account).
+
+Every planned resource that ``verify --live`` reads is created from its planned inputs: repositories
+with their settings and policies, the registry policy, creation templates, the replication and
+scanning configurations, execution roles with their trust and inline policies, log groups and task
+definitions. Two things moto 5.2.5 cannot hold are supplied around it, and only for the calls it lacks:
+
+- repository creation templates: moto has no such API. ``CreationTemplates`` answers
+  Create/Update/Describe/DeleteRepositoryCreationTemplate through botocore's ``before-call`` event,
+  the hook botocore's ``Stubber`` answers through, and checks each request and each response against
+  the ECR model as ``Stubber`` does (``botocore.validate.validate_parameters``);
+- a replication configuration of more than one rule: moto's PutReplicationConfiguration refuses it
+  ("This feature is disabled"), so the plan's configuration is written into moto's registry state and
+  read back through the real DescribeRegistry call.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.loaders
 import botocore.session
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+from botocore.validate import validate_parameters
+from moto.ecr.models import ecr_backends
 
 from components.aws.policy import canonical_json
 from components.config.model import StackConfig
-from components.consumers.resources import ROLE, ROLE_POLICY
+from components.consumers.resources import LOG_GROUP, ROLE, ROLE_POLICY, TASK_DEFINITION
+from components.plan.model import StackPlan
+from components.replication.resources import (
+    CREATION_TEMPLATE,
+    REGISTRY_POLICY,
+    REPLICATION_CONFIGURATION,
+    SCANNING_CONFIGURATION,
+)
+from components.repositories.resources import REPOSITORY
 from components.verify.deployments import Deployment, load_deployments
 from components.verify.intended import evaluated_documents, intended_state
 
 # Every session reads the AWS service models through one loader: parsing them again for each
 # session would take most of a live test's time.
 _MODELS = botocore.loaders.create_loader()
+
+
+class CreationTemplates:
+    """Repository creation templates by (account, Region) and prefix, for the ECR calls moto lacks."""
+
+    OPERATIONS = (
+        "CreateRepositoryCreationTemplate",
+        "UpdateRepositoryCreationTemplate",
+        "DescribeRepositoryCreationTemplates",
+        "DeleteRepositoryCreationTemplate",
+    )
+
+    def __init__(self) -> None:
+        self.registries: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def install(self, core: botocore.session.Session, account_id: str) -> None:
+        for operation in self.OPERATIONS:
+            core.register(f"before-call.ecr.{operation}", self._handler(account_id))
+
+    def _handler(self, account_id: str) -> Any:
+        def answer(model: Any, params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
+            # ECR speaks JSON: the request body is the call's parameters.
+            params = json.loads(params["body"] or b"{}")
+            validate_parameters(params, model.input_shape)
+            templates = self.registries.setdefault((account_id, request_signer.region_name), {})
+            response = self._answer(model.name, params, templates, account_id)
+            validate_parameters(response, model.output_shape)
+            return AWSResponse("", 200, {}, None), response
+
+        return answer
+
+    def _answer(
+        self, operation: str, params: dict[str, Any], templates: dict[str, dict[str, Any]], account_id: str
+    ) -> dict[str, Any]:
+        prefix = params.get("prefix", "")
+        if operation == "DescribeRepositoryCreationTemplates":
+            wanted = params.get("prefixes") or sorted(templates)
+            found = [templates[p] for p in wanted if p in templates]
+            return {"registryId": account_id, "repositoryCreationTemplates": found}
+        if operation != "CreateRepositoryCreationTemplate" and prefix not in templates:
+            raise _error(operation, "TemplateNotFoundException", f"template {prefix} not found")
+        if operation == "CreateRepositoryCreationTemplate":
+            if prefix in templates:
+                raise _error(operation, "TemplateAlreadyExistsException", f"template {prefix} exists")
+            templates[prefix] = dict(params)
+        elif operation == "UpdateRepositoryCreationTemplate":
+            templates[prefix] = {**templates[prefix], **params}
+        else:
+            template = templates.pop(prefix)
+            return {"registryId": account_id, "repositoryCreationTemplate": template}
+        return {"registryId": account_id, "repositoryCreationTemplate": templates[prefix]}
+
+
+def _error(operation: str, code: str, message: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+TEMPLATES = CreationTemplates()
 
 
 def account_session(account_id: str, region: str) -> Any:
@@ -33,6 +119,7 @@ def account_session(account_id: str, region: str) -> Any:
     core.set_credentials(
         credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
     )
+    TEMPLATES.install(core, account_id)
     return boto3.Session(botocore_session=core, region_name=region)
 
 
@@ -41,34 +128,158 @@ def session_for(stack: StackConfig, profile: str | None) -> Any:
     return account_session(stack.account_id, stack.region)
 
 
+class Clients:
+    """One client per account, Region and service while deploying: making sessions and clients is
+    most of a deploy's time."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._sessions: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, service: str, account_id: str, region: str) -> Any:
+        if (account_id, region, service) not in self._clients:
+            if (account_id, region) not in self._sessions:
+                self._sessions[account_id, region] = account_session(account_id, region)
+            self._clients[account_id, region, service] = self._sessions[account_id, region].client(service)
+        return self._clients[account_id, region, service]
+
+
 def deploy(project: Path) -> Deployment:
-    """Create every repository of every registry the plans fill, in its account and Region, with
-    the policy its plan gives it (replicas included: a destination account's replicas get none
-    unless its plan grants other accounts), and each environment's execution role with its inline
-    policy, all as the plans' resources hold them."""
+    """Create everything the plans deploy that ``verify --live`` reads, each in its account and
+    Region: the repositories of every registry the plans fill, with the policy their plan gives them
+    (replicas included: a destination account's replicas get none unless its plan grants other
+    accounts), and every planned registry setting, role, log group and task definition."""
+    TEMPLATES.registries.clear()
+    client = Clients()
     (deployment,) = load_deployments(project)
     planned_texts = {d.text for d in evaluated_documents(deployment)}
+    settings = {
+        r.inputs["name"]: r.inputs for plan in deployment.plans.values() for r in plan.of_type(REPOSITORY)
+    }
     for repository in intended_state(deployment).repositories.values():
-        ecr = account_session(repository.account_id, repository.region).client("ecr")
-        ecr.create_repository(repositoryName=repository.name)
+        ecr = client("ecr", repository.account_id, repository.region)
+        ecr.create_repository(
+            repositoryName=repository.name,
+            **({} if repository.replica else _repository_settings(settings[repository.name])),
+        )
         if repository.policy is not None:
             # The state holds the planned text parsed; the plan rendered it canonically.
             text = canonical_json(repository.policy)
             assert text in planned_texts, f"{repository.label}: {text} is not a planned document"
             ecr.set_repository_policy(repositoryName=repository.name, policyText=text)
+    for plan in deployment.plans.values():
+        _deploy_registry_settings(plan, client)
     for env in deployment.environments:
-        plan = deployment.plans[env.stack]
-        iam = account_session(plan.account_id, plan.region).client("iam")
-        for role in plan.of_type(ROLE):
-            iam.create_role(
-                RoleName=role.inputs["name"],
-                AssumeRolePolicyDocument=role.inputs["assume_role_policy"],
-                Description=role.inputs["description"],
-            )
-        for policy in plan.of_type(ROLE_POLICY):
-            iam.put_role_policy(
-                RoleName=policy.inputs["role"],
-                PolicyName=policy.inputs["name"],
-                PolicyDocument=policy.inputs["policy"],
-            )
+        _deploy_consumers(deployment.plans[env.stack], client)
     return deployment
+
+
+def _repository_settings(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    (encryption,) = inputs["encryption_configurations"]
+    return {
+        "imageTagMutability": inputs["image_tag_mutability"],
+        "imageScanningConfiguration": {"scanOnPush": inputs["image_scanning_configuration"]["scan_on_push"]},
+        "encryptionConfiguration": {
+            "encryptionType": encryption["encryption_type"],
+            **({"kmsKey": encryption["kms_key"]} if "kms_key" in encryption else {}),
+        },
+    }
+
+
+def _deploy_registry_settings(plan: StackPlan, client: Clients) -> None:
+    for resource in plan.provider_resources():
+        region = plan.region_of(resource)
+        ecr = client("ecr", plan.account_id, region)
+        inputs = resource.inputs
+        if resource.type == REGISTRY_POLICY:
+            ecr.put_registry_policy(policyText=inputs["policy"])
+        elif resource.type == CREATION_TEMPLATE:
+            ecr.create_repository_creation_template(**creation_template(inputs))
+        elif resource.type == SCANNING_CONFIGURATION:
+            ecr.put_registry_scanning_configuration(
+                scanType=inputs["scan_type"],
+                rules=[
+                    {
+                        "scanFrequency": rule["scan_frequency"],
+                        "repositoryFilters": [
+                            {"filter": f["filter"], "filterType": f["filter_type"]}
+                            for f in rule["repository_filters"]
+                        ],
+                    }
+                    for rule in inputs["rules"]
+                ],
+            )
+        elif resource.type == REPLICATION_CONFIGURATION:
+            write_replication_rules(plan.account_id, region, replication_rules(inputs))
+
+
+def creation_template(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """CreateRepositoryCreationTemplate's parameters for a planned template."""
+    (encryption,) = inputs["encryption_configurations"]
+    params: dict[str, Any] = {
+        "prefix": inputs["prefix"],
+        "description": inputs["description"],
+        "appliedFor": list(inputs["applied_fors"]),
+        "imageTagMutability": inputs["image_tag_mutability"],
+        "encryptionConfiguration": {"encryptionType": encryption["encryption_type"]},
+    }
+    if "repository_policy" in inputs:
+        params["repositoryPolicy"] = inputs["repository_policy"]
+    return params
+
+
+def replication_rules(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rules = []
+    for rule in inputs["replication_configuration"]["rules"]:
+        entry: dict[str, Any] = {
+            "destinations": [
+                {"region": d["region"], "registryId": d["registry_id"]} for d in rule["destinations"]
+            ]
+        }
+        if rule.get("repository_filters"):
+            entry["repositoryFilters"] = [
+                {"filter": f["filter"], "filterType": f["filter_type"]} for f in rule["repository_filters"]
+            ]
+        rules.append(entry)
+    return rules
+
+
+def write_replication_rules(account_id: str, region: str, rules: list[dict[str, Any]]) -> None:
+    """Into moto's registry state: its PutReplicationConfiguration takes at most one rule."""
+    ecr_backends[account_id][region].replication_config = {"rules": rules}
+
+
+def _deploy_consumers(plan: StackPlan, client: Clients) -> None:
+    iam, logs, ecs = (client(service, plan.account_id, plan.region) for service in ("iam", "logs", "ecs"))
+    for role in plan.of_type(ROLE):
+        iam.create_role(
+            RoleName=role.inputs["name"],
+            AssumeRolePolicyDocument=role.inputs["assume_role_policy"],
+            Description=role.inputs["description"],
+        )
+    for policy in plan.of_type(ROLE_POLICY):
+        iam.put_role_policy(
+            RoleName=policy.inputs["role"],
+            PolicyName=policy.inputs["name"],
+            PolicyDocument=policy.inputs["policy"],
+        )
+    for group in plan.of_type(LOG_GROUP):
+        logs.create_log_group(logGroupName=group.inputs["name"])
+        logs.put_retention_policy(
+            logGroupName=group.inputs["name"], retentionInDays=group.inputs["retention_in_days"]
+        )
+    for task in plan.of_type(TASK_DEFINITION):
+        ecs.register_task_definition(**task_definition(task.inputs))
+
+
+def task_definition(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """RegisterTaskDefinition's parameters for a planned task definition."""
+    return {
+        "family": inputs["family"],
+        "networkMode": inputs["network_mode"],
+        "requiresCompatibilities": list(inputs["requires_compatibilities"]),
+        "cpu": inputs["cpu"],
+        "memory": inputs["memory"],
+        "executionRoleArn": inputs["execution_role_arn"],
+        "containerDefinitions": json.loads(inputs["container_definitions"]),
+    }

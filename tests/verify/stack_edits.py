@@ -13,7 +13,11 @@ BUILD_ACCOUNTS = (
     '      - "444444444444"   # prod\n'
 )
 ENVIRONMENT_KIND = "  ecr-share:stackKind: environment\n"
-PROD_SCAN_ON_PUSH = "    scanOnPush: true          # owns this registry's scanning configuration"
+PROD_SCANNING = "    registryScanning:\n"
+PROD_SCANNING_BLOCK = (
+    "    registryScanning:\n      scanType: BASIC\n      rules:\n        - scanFrequency: SCAN_ON_PUSH  # filters "
+    "left out: the received repositories (web-app*, worker*)\n"
+)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -40,6 +44,21 @@ def grant_prod_replicas(project: Path, *accounts: str) -> None:
     """prod's ``receiveReplication.access``: other accounts that may pull its replicas."""
     edit(
         project / "Pulumi.prod.yaml",
-        PROD_SCAN_ON_PUSH,
-        f"    access:\n      accounts: {json.dumps(list(accounts))}\n{PROD_SCAN_ON_PUSH}",
+        PROD_SCANNING,
+        f"    access:\n      accounts: {json.dumps(list(accounts))}\n{PROD_SCANNING}",
+    )
+
+
+def leave_prod_scanning_alone(project: Path) -> None:
+    """prod without ``receiveReplication.registryScanning``: it does not own its scanning."""
+    edit(project / "Pulumi.prod.yaml", PROD_SCANNING_BLOCK, "")
+
+
+def add_prod_source(project: Path, account: str, *filters: str) -> None:
+    """prod's ``receiveReplication.otherSources``: another registry that replicates there."""
+    edit(
+        project / "Pulumi.prod.yaml",
+        PROD_SCANNING,
+        f'    otherSources:\n      - account: "{account}"\n        filters: {json.dumps(list(filters))}\n'
+        f"{PROD_SCANNING}",
     )

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import NoCredentialsError
 from deployed import account_session, deploy, session_for
-from moto import mock_aws
 from stack_edits import grant_prod_replicas
 from verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, json_cells, registry_table
 
@@ -26,17 +24,6 @@ from components.verify.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 BUILD, DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333", "444444444444"
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
 
 
 def verify_live(project: Path, *args: str, sessions: Any = session_for) -> tuple[int, str, str]:
