@@ -29,13 +29,24 @@ class RepositoryArgs(TypedDict):
     """With encryption KMS: the key ID, alias or ARN, in the repositories' Region (default: the AWS managed key)."""
 
 
+class LambdaAccountArgs(TypedDict):
+    account: str
+    """The account whose container-image Lambda functions may pull."""
+    region: NotRequired[str]
+    """Only its functions in this Region; left out: in the repositories' Region."""
+
+
 class PullAccessArgs(TypedDict):
     accounts: NotRequired[Sequence[str]]
-    """Account IDs granted pull. Set exactly one of accounts and organization_id."""
+    """Account IDs granted pull. Set at most one of accounts and organization_id."""
     organization_id: NotRequired[str]
     """Grant pull to every account of this AWS Organization (aws:PrincipalOrgID)."""
     organization_paths: NotRequired[Sequence[str]]
     """With organization_id: only accounts below these OU paths (aws:PrincipalOrgPaths)."""
+    roles: NotRequired[Sequence[str]]
+    """IAM role ARNs of other accounts granted pull (their account root, narrowed by aws:PrincipalArn)."""
+    lambda_accounts: NotRequired[Sequence[LambdaAccountArgs]]
+    """Accounts whose Lambda functions may pull (the Lambda service principal, aws:sourceARN)."""
 
 
 class SharedRepositoriesArgs(TypedDict):
@@ -45,6 +56,8 @@ class SharedRepositoriesArgs(TypedDict):
     """Who may pull: a list of accounts or an organization."""
     region: str
     """The Region of the AWS provider the repositories are created with (it decides the ARN partition)."""
+    account_id: str
+    """The account of that provider: its own Lambda functions need no account statement."""
 
 
 class SharedRepositories(PlannedComponent):
