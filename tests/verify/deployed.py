@@ -13,7 +13,7 @@ import botocore.session
 
 from components.aws.policy import canonical_json
 from components.config.model import StackConfig
-from components.consumers.resources import ROLE, ROLE_POLICY
+from components.consumers.resources import POLICY, ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT
 from components.verify.deployments import Deployment, load_deployments
 from components.verify.intended import evaluated_documents, intended_state
 
@@ -44,8 +44,9 @@ def session_for(stack: StackConfig, profile: str | None) -> Any:
 def deploy(project: Path) -> Deployment:
     """Create every repository of every registry the plans fill, in its account and Region, with
     the policy its plan gives it (replicas included: a destination account's replicas get none
-    unless its plan grants other accounts), and each environment's execution role with its inline
-    policy, all as the plans' resources hold them."""
+    unless its plan grants other accounts), each environment's execution role with its inline
+    policy, and the managed pull policy attached to each existing role it names (the roles
+    themselves created first, as their owners would have), all as the plans' resources hold them."""
     (deployment,) = load_deployments(project)
     planned_texts = {d.text for d in evaluated_documents(deployment)}
     for repository in intended_state(deployment).repositories.values():
@@ -71,4 +72,30 @@ def deploy(project: Path) -> Deployment:
                 PolicyName=policy.inputs["name"],
                 PolicyDocument=policy.inputs["policy"],
             )
+        for existing in env.pull_roles:
+            create_existing_role(iam, existing.arn)
+        arns = {
+            policy.key: iam.create_policy(
+                PolicyName=policy.inputs["name"],
+                PolicyDocument=policy.inputs["policy"],
+                Description=policy.inputs["description"],
+            )["Policy"]["Arn"]
+            for policy in plan.of_type(POLICY)
+        }
+        for attachment in plan.of_type(ROLE_POLICY_ATTACHMENT):
+            iam.attach_role_policy(
+                RoleName=attachment.inputs["role"], PolicyArn=arns[attachment.inputs["policy_arn"].resource]
+            )
     return deployment
+
+
+def create_existing_role(iam: Any, arn: str) -> None:
+    """A role ecr-share does not create (an EKS node role, a CodeBuild role), on its path."""
+    path, name = arn.split(":role", 1)[1].rsplit("/", 1)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.create_role(RoleName=name, Path=f"{path}/", AssumeRolePolicyDocument=canonical_json(trust))
