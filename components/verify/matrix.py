@@ -417,11 +417,8 @@ def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: Reposito
             f"in its stack"
         )
     if decision is not Decision.ALLOW and repo.exists:
-        who = (
-            "functions of any other account"
-            if row.kind is RowKind.LAMBDA_STRANGER
-            else (f"functions of account {row.account_id}")
-        )
+        stranger = row.kind is RowKind.LAMBDA_STRANGER
+        who = "functions of any other account" if stranger else f"functions of account {row.account_id}"
         if repo.policy is None:
             reasons.append(f"repository {repo.label} has no repository policy")
         else:
@@ -432,8 +429,8 @@ def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: Reposito
                 )
             if any(e.decision is Decision.DENY for _, e in result.deployer):
                 reasons.append(
-                    f"repository policy of {repo.label} does not let account {row.account_id} create "
-                    "functions from its images"
+                    f"repository policy of {repo.label} does not let the roles of account {row.account_id} "
+                    "get its images, which creating a function from them needs"
                 )
         reasons += [
             r

@@ -68,7 +68,8 @@ def test_the_examples_verify_clean(examples: Path) -> None:
         "  Lambda functions of any other account -> web-app (replicas 111111111111 us-west-2): repository "
         "policy of web-app (replica in 111111111111, us-west-2) does not let the Lambda service pull for "
         "functions of any other account in us-west-2; repository policy of web-app (replica in "
-        "111111111111, us-west-2) does not let account 999999999999 create functions from its images; " in out
+        "111111111111, us-west-2) does not let the roles of account 999999999999 get its images, which "
+        "creating a function from them needs; " in out
     )
     assert (
         "  Lambda functions of 666666666666: so that roles there can create and update functions from the "
