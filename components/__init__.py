@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from components.args import ArgsError
     from components.consumers.component import (
+        AttachedPullPolicy,
+        AttachedPullPolicyArgs,
+        EcsServiceSettings,
         FargateTaskDefinition,
         FargateTaskDefinitionArgs,
         PullExecutionRole,
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
         ReplicationRuleSettings,
     )
     from components.repositories.component import (
+        LambdaAccountGrant,
         PullAccess,
         RepositorySettings,
         SharedRepositories,
@@ -55,9 +59,13 @@ _PUBLIC = {
         "SharedRepositoriesArgs",
         "RepositorySettings",
         "PullAccess",
+        "LambdaAccountGrant",
         "image_uri",
     ),
     "components.consumers.component": (
+        "AttachedPullPolicy",
+        "AttachedPullPolicyArgs",
+        "EcsServiceSettings",
         "PullExecutionRole",
         "PullExecutionRoleArgs",
         "FargateTaskDefinition",
@@ -78,9 +86,13 @@ _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in name
 
 __all__ = [
     "ArgsError",
+    "AttachedPullPolicy",
+    "AttachedPullPolicyArgs",
     "DestinationRegistry",
+    "EcsServiceSettings",
     "FargateTaskDefinition",
     "FargateTaskDefinitionArgs",
+    "LambdaAccountGrant",
     "PullAccess",
     "PullExecutionRole",
     "PullExecutionRoleArgs",

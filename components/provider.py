@@ -23,7 +23,7 @@ from pulumi import InputPropertiesError, Inputs, ResourceOptions
 from pulumi.provider import ConstructResult, main
 from pulumi.provider.experimental.component import ComponentProvider
 
-from components.consumers.component import FargateTaskDefinition, PullExecutionRole
+from components.consumers.component import AttachedPullPolicy, FargateTaskDefinition, PullExecutionRole
 from components.errors import ConfigError
 from components.plan.register import PlannedComponent
 from components.project import PROJECT, VERSION
@@ -37,6 +37,7 @@ from components.repositories.component import SharedRepositories
 COMPONENTS: tuple[type[PlannedComponent], ...] = (
     SharedRepositories,
     PullExecutionRole,
+    AttachedPullPolicy,
     FargateTaskDefinition,
     RegistryReplication,
     ReplicaRepositorySettings,

@@ -46,9 +46,24 @@ def execution_role_name(stack: str) -> str:
     return f"ecr-share-{stack}-execution"
 
 
-def role_arn(region: str, account_id: str, name: str) -> str:
-    """The ARN of an IAM role on IAM's default path ``/``."""
-    return f"arn:{partition_for(region)}:iam::{account_id}:role/{name}"
+def role_arn(region: str, account_id: str, name: str, path: str = "/") -> str:
+    """The ARN of an IAM role, on IAM's default path ``/`` unless another is given."""
+    return f"arn:{partition_for(region)}:iam::{account_id}:role{path}{name}"
+
+
+def arn_account(arn: str) -> str:
+    """The account field of an ARN (``arn:<partition>:<service>:<region>:<account>:...``)."""
+    return arn.split(":", 5)[4]
+
+
+def lambda_functions_arn(region: str, account_id: str) -> str:
+    """Every Lambda function of an account in one Region, as an ``aws:sourceARN`` pattern."""
+    return f"arn:{partition_for(region)}:lambda:{region}:{account_id}:function:*"
+
+
+def pull_policy_name(stack: str) -> str:
+    """The customer managed policy an environment stack attaches to the existing roles it names."""
+    return f"ecr-share-{stack}-pull"
 
 
 def execution_role_arn(region: str, account_id: str, stack: str) -> str:

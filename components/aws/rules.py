@@ -23,6 +23,14 @@ AUTH_ACTION = "ecr:GetAuthorizationToken"
 LOG_WRITE_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
+# A container-image Lambda function's image is pulled by the Lambda service principal, with these two
+# actions only, and only from a repository in the function's own Region (AWS Lambda developer guide,
+# configuration-images.html "Amazon ECR permissions" and "Amazon ECR cross-account permissions";
+# lambda-images.html: "The Amazon ECR repository must be in the same AWS Region as the Lambda
+# function"). The identities that create or update a function from another account's image need the
+# same two actions on the repository (same page: the CrossAccountPermission statement).
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+LAMBDA_PULL_ACTIONS: tuple[str, ...] = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 POLICY_VERSION = "2012-10-17"
 
 # ECR model RepositoryPolicyText / RegistryPolicyText: at most 10,240 characters.
@@ -52,6 +60,19 @@ IMAGE_REFERENCE_MAX_CHARS = 255
 TASK_FAMILY = re.compile(r"[A-Za-z0-9_-]{1,255}")
 # IAM role names: 1-64 of [\w+=,.@-].
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+# An IAM role ARN, split into partition, account, path and name: arn:<partition>:iam::<account>:role
+# <path><name> (IAM identifiers page, "IAM ARNs"). The path is "/" or "/" + printable ASCII + "/", at
+# most 512 characters (IAM model pathType).
+ROLE_ARN = re.compile(r"arn:([^:]*):iam::([^:]*):role(/(?:.*/)?)([^/]*)")
+ROLE_PATH = re.compile(r"/(?:[!-~]+/)?")
+ROLE_PATH_MAX_CHARS = 512
+# Service-linked roles live on this path; IAM does not let anyone change their permissions (IAM user
+# guide, using-service-linked-roles.html), so a policy cannot be attached to one.
+SERVICE_LINKED_ROLE_PATH = "/aws-service-role/"
+# IAM customer managed policies: names 1-128 of [\w+=,.@-] (IAM model policyNameType), documents at most
+# 6,144 characters, whitespace not counted (IAM quotas; aws-facts §0).
+POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
+MANAGED_POLICY_MAX_CHARS = 6_144
 
 IMAGE_TAG_MUTABILITY = ("IMMUTABLE", "MUTABLE")
 
@@ -60,11 +81,6 @@ IMAGE_TAG_MUTABILITY = ("IMMUTABLE", "MUTABLE")
 # The Region part is checked as a Region name on its own, the name part by its own rule above.
 REPOSITORY_ARN = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):ecr:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):repository/(?P<name>[!-~]+)"
-)
-# A role on any path (IAM model pathType: "/" or "/<printable ASCII>/"), its name as ROLE_NAME.
-ROLE_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):iam::(?P<account>[0-9]{12}):role/(?:[!-.0-~]+/)*[\w+=,.@-]{1,64}",
-    re.ASCII,
 )
 # What the awslogs driver's stream actions are authorized on: a log group's streams, ":*" after the
 # group's name (1 to 512 of [.-_/#A-Za-z0-9], CloudWatch Logs CreateLogGroup).

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from components.consumers.model import ServiceSpec
+from components.consumers.model import ExistingRole, ServiceSpec
 from components.project import BUILD, ENVIRONMENT
+from components.replication.documents import own_replica_regions
 from components.replication.model import ReceiveReplication, Replication
 from components.repositories.model import Access, RepositorySpec
 
@@ -27,6 +28,13 @@ class BuildStack:
     def kind(self) -> str:
         return BUILD
 
+    @property
+    def grant_regions(self) -> tuple[str, ...]:
+        """The Regions whose registry of this account carries ``access``: this stack's, then the
+        Regions the account replicates into itself."""
+        own = own_replica_regions(self.replication.rules, self.account_id) if self.replication else ()
+        return (self.region, *own)
+
 
 @dataclass(frozen=True)
 class EnvironmentStack:
@@ -40,6 +48,8 @@ class EnvironmentStack:
     pull_from: str = "build"
     """``build`` (the build account's repositories) or ``replica`` (the replicas in this Region)."""
     receive_replication: ReceiveReplication | None = None
+    pull_roles: tuple[ExistingRole, ...] = ()
+    """Existing roles of this account that get the pull policy too."""
     repositories: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -16,7 +16,7 @@ from components.aws import rules
 from components.aws.names import execution_role_name
 from components.config import values
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
-from components.consumers.config import parse_log_retention, parse_services
+from components.consumers.config import parse_log_retention, parse_pull_roles, parse_services
 from components.errors import ConfigError
 from components.project import BUILD, NAMESPACE, STACK_KINDS, key
 from components.replication.config import (
@@ -25,8 +25,11 @@ from components.replication.config import (
     parse_receive_replication,
     parse_replication,
 )
+from components.replication.documents import own_replica_regions
 from components.repositories.config import (
+    check_narrow_grants,
     check_not_granting_owner,
+    check_repository_policies_size,
     check_repository_policy_size,
     parse_access,
     parse_repositories,
@@ -41,6 +44,7 @@ ENVIRONMENT_KEYS = (
     "logRetentionDays",
     "pullFrom",
     "receiveReplication",
+    "pullRoles",
 )
 # Fully qualified stack name, required by StackReference: <organization>/<project>/<stack>.
 QUALIFIED_STACK = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -102,16 +106,21 @@ def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: st
     access = parse_access(key("access"), _required(config, key("access"), "accounts or organizationId"))
     check_not_granting_owner(key("access"), access, account, "build")
     check_repository_policy_size(key("access"), access, region)
-    replication = _structured(config, key("replication"))
+    value = _structured(config, key("replication"))
+    replication = (
+        None if value is None else parse_replication(key("replication"), value, account, region, repositories)
+    )
+    # Every registry that carries this grant: the build Region's, and the build account's replicas.
+    regions = (region, *(own_replica_regions(replication.rules, account) if replication else ()))
+    check_narrow_grants(key("access"), access, account, region, regions)
+    check_repository_policies_size(key("access"), access, account, regions)
     return BuildStack(
         stack=stack,
         account_id=account,
         region=region,
         repositories=repositories,
         access=access,
-        replication=None
-        if replication is None
-        else parse_replication(key("replication"), replication, account, region, repositories),
+        replication=replication,
     )
 
 
@@ -152,6 +161,12 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
     )
     if pull_from == "replica" and receive is not None:
         check_services_replicated(services_key, services, receive)
+    roles_value = _structured(config, key("pullRoles"))
+    pull_roles = (
+        ()
+        if roles_value is None
+        else parse_pull_roles(key("pullRoles"), roles_value, account, region, execution_role_name(stack))
+    )
     return EnvironmentStack(
         stack=stack,
         account_id=account,
@@ -162,4 +177,5 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
         log_retention_days=parse_log_retention(key("logRetentionDays"), config.get(key("logRetentionDays"))),
         pull_from=pull_from,
         receive_replication=receive,
+        pull_roles=pull_roles,
     )

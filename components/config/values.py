@@ -53,6 +53,35 @@ def organization_path(key: str, value: Any, organization: str | None = None) -> 
     return path
 
 
+def role_arn(key: str, value: Any) -> str:
+    """An IAM role's ARN, exactly (no wildcards): ``arn:<partition>:iam::<account>:role/<path><name>``."""
+    match = rules.ROLE_ARN.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            key, value, "is not an IAM role ARN (arn:aws:iam::<account>:role/<name>, or role/<path>/<name>)"
+        )
+    partition, account, path, name = match.groups()
+    if all(p.id != partition for p in rules.PARTITIONS):
+        raise ConfigError(key, value, f'names partition "{partition}", which AWS does not have')
+    if rules.ACCOUNT_ID.fullmatch(account) is None:
+        raise ConfigError(key, value, f'names account "{account}", which is not a 12-digit AWS account ID')
+    if rules.ROLE_NAME.fullmatch(name) is None:
+        raise ConfigError(key, value, "ends in no IAM role name (1 to 64 of A-Z, a-z, 0-9 and +=,.@_-)")
+    if (
+        rules.ROLE_PATH.fullmatch(path) is None
+        or len(path) > rules.ROLE_PATH_MAX_CHARS
+        or "*" in path
+        or "?" in path
+    ):
+        raise ConfigError(
+            key,
+            value,
+            f'has no valid IAM role path ("/", or "/" and up to {rules.ROLE_PATH_MAX_CHARS} printable '
+            'characters ending in "/", no wildcards)',
+        )
+    return str(value)
+
+
 def region(key: str, value: Any) -> str:
     if not isinstance(value, str) or rules.partition_of(value) is None:
         raise ConfigError(key, value, 'is not an AWS Region name like "us-east-1"')
@@ -215,12 +244,6 @@ def repository_arn(key: str, value: Any) -> str:
         )
     _arn_region(key, value, match)
     return str(value)
-
-
-def role_arn(key: str, value: Any) -> str:
-    return _matching(
-        rules.ROLE_ARN, key, value, "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)"
-    )
 
 
 def log_group_streams_arn(key: str, value: Any) -> str:

@@ -15,6 +15,7 @@ from components.errors import ConfigError
 
 if TYPE_CHECKING:
     from components.consumers.component import (
+        AttachedPullPolicyArgs,
         EcsServiceSettings,
         FargateTaskDefinitionArgs,
         PullExecutionRoleArgs,
@@ -54,6 +55,29 @@ def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRole
         "repository_arns": repositories,
         "log_group_arns": log_groups,
     }
+
+
+def check_attached_pull_policy_args(args: Mapping[str, Any]) -> AttachedPullPolicyArgs:
+    """The pull statements as one managed policy, within IAM's managed-policy limit, attached to
+    existing roles named exactly (names, not ARNs: the policy is attached in the provider's account)."""
+    repositories = _arns("repositoryArns", args["repositoryArns"], values.repository_arn, "repository ARN")
+    roles = [
+        values.role_name(f"roleNames[{i}]", r)
+        for i, r in enumerate(values.sequence("roleNames", args["roleNames"]))
+    ]
+    values.unique("roleNames", [r.lower() for r in roles], "role (IAM role names ignore case)")
+    size = iam_policy_length(execution_role_policy(repositories))
+    if size > rules.MANAGED_POLICY_MAX_CHARS:
+        raise ConfigError(
+            "repositoryArns",
+            f"{len(repositories)} repositories",
+            f"make a pull policy of {size} characters, over IAM's {rules.MANAGED_POLICY_MAX_CHARS}-character "
+            "limit for a managed policy",
+        )
+    name = args["policyName"]
+    if not isinstance(name, str) or rules.POLICY_NAME.fullmatch(name) is None:
+        raise ConfigError("policyName", name, "is not an IAM policy name (1 to 128 of [A-Za-z0-9_+=,.@-])")
+    return {"policy_name": name, "repository_arns": repositories, "role_names": roles}
 
 
 def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDefinitionArgs:

@@ -1,4 +1,5 @@
-"""Environment accounts: the ``PullExecutionRole`` and ``FargateTaskDefinition`` components. No
+"""Environment accounts: the ``PullExecutionRole``, ``AttachedPullPolicy`` and ``FargateTaskDefinition``
+components. No
 ``from __future__ import annotations`` here: Pulumi's component host reads these annotations at run
 time to build the package schema."""
 
@@ -8,14 +9,21 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from components.args import ComponentArgs
-from components.consumers.args import check_fargate_task_definition_args, check_pull_execution_role_args
+from components.consumers.args import (
+    check_attached_pull_policy_args,
+    check_fargate_task_definition_args,
+    check_pull_execution_role_args,
+)
 from components.consumers.resources import (
+    ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
     FARGATE_TASK_DEFINITION_ALIASES,
     LOG_GROUP,
+    POLICY,
     PULL_EXECUTION_ROLE,
     ROLE,
     TASK_DEFINITION,
+    attached_pull_policy_resources,
     fargate_task_definition_resources,
     pull_execution_role_resources,
 )
@@ -54,6 +62,36 @@ class PullExecutionRole(PlannedComponent):
         self.arn = role.arn
         self.name = role.name
         self.register_outputs({"arn": self.arn, "name": self.name})
+
+
+class AttachedPullPolicyArgs(TypedDict):
+    policy_name: str
+    """The customer managed policy's name, 1 to 128 of [A-Za-z0-9_+=,.@-], unique in the account."""
+    repository_arns: Sequence[str]
+    """Exactly the repositories the roles may pull from."""
+    role_names: Sequence[str]
+    """Existing roles of the AWS provider's account (names, not ARNs) to attach the policy to."""
+
+
+class AttachedPullPolicy(PlannedComponent):
+    """The execution role's pull permissions (ecr:GetAuthorizationToken on *, the pull actions on
+    exactly the given repositories) as one customer managed policy, attached to roles this stack
+    does not create: an EKS node role, a CodeBuild role. The roles themselves are never changed
+    otherwise."""
+
+    _type_token = ATTACHED_PULL_POLICY
+    _args = ComponentArgs(AttachedPullPolicyArgs, check_attached_pull_policy_args)
+
+    policy_arn: pulumi.Output[str]
+    """The managed policy's ARN."""
+
+    def __init__(
+        self, name: str, args: AttachedPullPolicyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        args = self._checked_args(name, args)
+        super().__init__(name, attached_pull_policy_resources(name, args), opts)
+        self.policy_arn = self.registered(POLICY, f"{name}-policy").arn
+        self.register_outputs({"policyArn": self.policy_arn})
 
 
 class EcsServiceSettings(TypedDict):

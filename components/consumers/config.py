@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from components.aws import rules
+from components.aws.names import role_arn
 from components.config import values
-from components.consumers.model import EcsServiceSpec, ServiceSpec
+from components.consumers.model import EcsServiceSpec, ExistingRole, ServiceSpec
 from components.errors import ConfigError
 
 SERVICE_KEYS = (
@@ -149,3 +150,61 @@ def parse_log_retention(full_key: str, value: Any) -> int:
             f"is not a CloudWatch Logs retention ({', '.join(map(str, rules.LOG_RETENTION_DAYS))})",
         )
     return retention
+
+
+def parse_pull_roles(
+    full_key: str, value: Any, account_id: str, region: str, own_role: str
+) -> tuple[ExistingRole, ...]:
+    """Existing roles of this stack's account, by name (on the path ``/``) or ARN (any path).
+    ``own_role`` is the execution role's name: it has the pull policy already."""
+    entries = values.sequence(full_key, value)
+    roles = tuple(
+        _existing_role(f"{full_key}[{i}]", entry, account_id, region) for i, entry in enumerate(entries)
+    )
+    # IAM role names are unique in an account whatever their path and case (IAM user guide,
+    # reference_iam-quotas.html, "Names of IAM entities"): each names one role.
+    names = [r.name.lower() for r in roles]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise ConfigError(
+                f"{full_key}[{index}]",
+                entries[index],
+                f"names the role of entry {names.index(name)} again (IAM role names are unique in an "
+                "account, whatever their path and case)",
+            )
+    if own_role.lower() in names:
+        index = names.index(own_role.lower())
+        raise ConfigError(
+            f"{full_key}[{index}]",
+            entries[index],
+            "is this stack's own execution role, which has the pull policy already",
+        )
+    return roles
+
+
+def _existing_role(key: str, value: Any, account_id: str, region: str) -> ExistingRole:
+    if isinstance(value, str) and value.startswith("arn:"):
+        arn = values.role_arn(key, value)
+        match = rules.ROLE_ARN.fullmatch(arn)
+        assert match is not None
+        partition, account, path, name = match.groups()
+        expected = (("partition", partition, rules.partition_for(region)), ("account", account, account_id))
+        for what, actual, own in expected:
+            if actual != own:
+                raise ConfigError(key, value, f"is a role in {what} {actual}, not this stack's {what} {own}")
+        if path.startswith(rules.SERVICE_LINKED_ROLE_PATH):
+            raise ConfigError(
+                key,
+                value,
+                "is a service-linked role: IAM lets no one attach a policy to it; name the role the "
+                "service's workloads use instead (an EKS node role, a CodeBuild service role)",
+            )
+        return ExistingRole(name, arn)
+    if not isinstance(value, str) or rules.ROLE_NAME.fullmatch(value) is None:
+        raise ConfigError(
+            key,
+            value,
+            "is not an IAM role name (1 to 64 of A-Z, a-z, 0-9 and +=,.@_-) or role ARN "
+            "(arn:aws:iam::<account>:role/<path><name>, for a role on another path than /)",
+        )
+    return ExistingRole(value, role_arn(region, account_id, value))

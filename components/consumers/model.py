@@ -32,3 +32,12 @@ class ServiceSpec:
     image_tag: str | None = None
     image_digest: str | None = None
     ecs_service: EcsServiceSpec | None = None
+
+
+@dataclass(frozen=True)
+class ExistingRole:
+    """An IAM role of the environment's account that the stack does not create (an EKS node role, a
+    CodeBuild role) and attaches the pull policy to."""
+
+    name: str
+    arn: str

@@ -1,4 +1,5 @@
-"""What ``PullExecutionRole`` and ``FargateTaskDefinition`` register, as plain data."""
+"""What ``PullExecutionRole``, ``AttachedPullPolicy`` and ``FargateTaskDefinition`` register, as plain
+data."""
 
 from __future__ import annotations
 
@@ -16,21 +17,26 @@ from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, 
 
 if TYPE_CHECKING:
     from components.consumers.component import (
+        AttachedPullPolicyArgs,
         EcsServiceSettings,
         FargateTaskDefinitionArgs,
         PullExecutionRoleArgs,
     )
 
 PULL_EXECUTION_ROLE = f"{COMPONENT_PREFIX}PullExecutionRole"
+ATTACHED_PULL_POLICY = f"{COMPONENT_PREFIX}AttachedPullPolicy"
 FARGATE_TASK_DEFINITION = f"{COMPONENT_PREFIX}FargateTaskDefinition"
 # Its name until 2026-12; the image may be in the same account (a replica), so "cross-account" misled.
 FARGATE_TASK_DEFINITION_ALIASES = (Alias(type=f"{COMPONENT_PREFIX}CrossAccountTaskDefinition"),)
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:iam/policy:Policy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_SERVICE = "aws:ecs/service:Service"
 ROLE_DESCRIPTION = "ecr-share: pulls images from the shared ECR registry for ECS tasks"
+ATTACHED_POLICY_DESCRIPTION = "ecr-share: pull the shared ECR images this stack's services run"
 # A rolling update that never runs fewer tasks than asked for: ECS starts the new revision's tasks
 # (up to twice the desired count) before it stops the old ones. These are ECS's defaults for a
 # REPLICA service (DeploymentConfiguration), written out so the plan says what a rollout does.
@@ -65,6 +71,39 @@ def pull_execution_role_resources(name: str, args: PullExecutionRoleArgs) -> tup
         depends_on=(role.key,),
     )
     return role, policy
+
+
+def attached_policy_json(args: AttachedPullPolicyArgs) -> str:
+    """The execution role's pull statements (no log writes: those are the execution role's own)."""
+    return canonical_json(execution_role_policy(args["repository_arns"]))
+
+
+def attached_pull_policy_resources(name: str, args: AttachedPullPolicyArgs) -> tuple[Resource, ...]:
+    """One customer managed policy, attached to each existing role. Managed rather than inline: its
+    size limit is its own (6,144 characters, checked before deploying), where an inline policy
+    shares the role's 10,240 with inline policies this stack cannot see; and attaching changes
+    nothing else of a role this stack does not own. Destroying the stack detaches and deletes it."""
+    policy = Resource(
+        POLICY,
+        f"{name}-policy",
+        {
+            "name": args["policy_name"],
+            "policy": attached_policy_json(args),
+            "description": ATTACHED_POLICY_DESCRIPTION,
+        },
+        parent=key(ATTACHED_PULL_POLICY, name),
+    )
+    attachments = tuple(
+        Resource(
+            ROLE_POLICY_ATTACHMENT,
+            f"{name}-{role}",
+            # The policy's ARN, an output, makes each attachment wait for the policy.
+            {"role": role, "policy_arn": OutputRef(policy.key, "arn")},
+            parent=key(ATTACHED_PULL_POLICY, name),
+        )
+        for role in args["role_names"]
+    )
+    return policy, *attachments
 
 
 def fargate_task_definition_resources(name: str, args: FargateTaskDefinitionArgs) -> tuple[Resource, ...]:

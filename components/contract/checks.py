@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from components.aws.names import image_reference, repository_url
+from components.aws.names import execution_role_arn, image_reference, repository_url
 from components.aws.rules import partition_for
 from components.config import values
 from components.config.model import EnvironmentStack
@@ -64,16 +64,36 @@ def _check_grant(environment: EnvironmentStack, build: BuildOutputs) -> list[str
     account = environment.account_id
     if account == build.registry_id:
         return []  # the build account's own roles need no grant
-    if isinstance(access, AccountsAccess):
-        if account not in access.accounts:
-            raise ConfigError(
-                key("buildStack"),
-                build.stack,
-                f"does not grant this stack's account {account} pull access (it grants "
-                f'{", ".join(access.accounts)}): add "{account}" to {key("access")}.accounts of the '
-                "build stack and deploy it first",
-            )
+    if isinstance(access, AccountsAccess) and account in access.accounts:
         return []
+    consumers = consumer_roles(environment)
+    if all(arn in access.roles for _, arn in consumers):
+        return []
+    if isinstance(access, AccountsAccess):
+        if account in access.role_accounts:
+            where, arn = next((w, a) for w, a in consumers if a not in access.roles)
+            listed = ", ".join(r for r in access.roles if r.split(":", 5)[4] == account)
+            fix = f"add its ARN to {key('access')}.roles of the build stack and deploy it first"
+            if where == key("buildStack"):
+                raise ConfigError(
+                    where,
+                    build.stack,
+                    f"grants only some roles of this stack's account {account} ({listed}), not its "
+                    f"execution role {arn}: {fix}",
+                )
+            raise ConfigError(
+                where,
+                arn,
+                f"is not granted by the build stack, which grants only {listed} in account {account}: {fix}",
+            )
+        granted = ", ".join(access.accounts) or "no account whole"
+        roles = f", or the ARNs of this stack's roles to {key('access')}.roles," if access.roles else ""
+        raise ConfigError(
+            key("buildStack"),
+            build.stack,
+            f"does not grant this stack's account {account} pull access (it grants {granted}): add "
+            f'"{account}" to {key("access")}.accounts of the build stack{roles} and deploy it first',
+        )
     path = environment.organization_path
     if path is None:
         return [
@@ -169,3 +189,13 @@ def _replica_registry(environment: EnvironmentStack, build: BuildOutputs) -> Rep
                 f"(the build stack replicates there: {_filters_text(registry.filters)})",
             )
     return registry
+
+
+def consumer_roles(environment: EnvironmentStack) -> list[tuple[str, str]]:
+    """(config key, ARN) of every role of the stack that pulls: its execution role, then the
+    existing roles it attaches the pull policy to."""
+    own = (
+        key("buildStack"),
+        execution_role_arn(environment.region, environment.account_id, environment.stack),
+    )
+    return [own, *((f"{key('pullRoles')}[{i}]", r.arn) for i, r in enumerate(environment.pull_roles))]

@@ -19,7 +19,7 @@ from components.replication.config import replication_filter
 from components.replication.documents import replica_registries, template_prefixes
 from components.replication.model import ReplicaRegistry, ReplicationDestination
 from components.repositories.config import access_output
-from components.repositories.model import Access, AccountsAccess, OrganizationAccess
+from components.repositories.model import Access, AccountsAccess, LambdaAccount, OrganizationAccess
 
 CONTRACT = "contractVersion"
 REGISTRY_ID = "registryId"
@@ -29,6 +29,7 @@ REPOSITORY_URLS = "repositoryUrls"
 ACCESS = "access"
 REPLICATION = "replication"
 BUILD_OUTPUT_NAMES = (CONTRACT, REGISTRY_ID, REGION, REPOSITORY_ARNS, REPOSITORY_URLS, ACCESS, REPLICATION)
+NARROW_OUTPUTS = ("roles", "lambdaAccounts")
 REDEPLOY = "deploy the build stack with this version of ecr-share first (pulumi up -s <build stack>)"
 
 T = TypeVar("T")
@@ -173,23 +174,28 @@ def read_build_outputs(stack: str, outputs: Any) -> BuildOutputs:
         region=region,
         repository_arns=dict(arns),
         repository_urls=dict(urls),
-        access=_access(reader, reader.output(ACCESS)),
+        access=_access(reader, reader.output(ACCESS), region),
         replicas=_replicas(reader, reader.output(REPLICATION), registry, region),
     )
 
 
-def _access(reader: _Reader, value: Any) -> Access:
+def _access(reader: _Reader, value: Any, region: str) -> Access:
     mode = value.get("mode") if isinstance(value, Mapping) else None
     if mode == "accounts":
-        settings = reader.mapping(ACCESS, value, ("mode", "accounts"))
+        settings = reader.mapping(ACCESS, value, ("mode", "accounts", *NARROW_OUTPUTS))
         accounts = reader.strings(f"{ACCESS}.accounts", settings["accounts"])
-        if not accounts or len(set(accounts)) != len(accounts):
+        if len(set(accounts)) != len(accounts):
             reader.fail(f"{ACCESS}.accounts", accounts, "is not a list of distinct account IDs")
         for index, account in enumerate(accounts):
             reader.check(f"{ACCESS}.accounts[{index}]", account, values.account_id)
-        return AccountsAccess(tuple(accounts))
+        narrow = _narrow(reader, settings, region)
+        if not accounts and not narrow["roles"] and not narrow["lambda_accounts"]:
+            reader.fail(ACCESS, value, "grants nobody")
+        return AccountsAccess(tuple(accounts), **narrow)
     if mode == "organization":
-        settings = reader.mapping(ACCESS, value, ("mode", "organizationId", "organizationPaths"))
+        settings = reader.mapping(
+            ACCESS, value, ("mode", "organizationId", "organizationPaths", *NARROW_OUTPUTS)
+        )
         organization = reader.check(
             f"{ACCESS}.organizationId", settings["organizationId"], values.organization_id
         )
@@ -200,8 +206,37 @@ def _access(reader: _Reader, value: Any) -> Access:
                 path,
                 lambda k, v: values.organization_path(k, v, organization),
             )
-        return OrganizationAccess(organization, tuple(paths))
+        return OrganizationAccess(organization, tuple(paths), **_narrow(reader, settings, region))
     reader.fail(ACCESS, value, 'is not {"mode": "accounts", ...} or {"mode": "organization", ...}')
+
+
+def _narrow(reader: _Reader, settings: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """``roles`` (role ARNs of the registry's partition) and ``lambdaAccounts`` (``{account}`` or
+    ``{account, region}``), as ``access_output`` writes them."""
+    roles = reader.strings(f"{ACCESS}.roles", settings["roles"])
+    if roles != sorted(set(roles)):
+        reader.fail(f"{ACCESS}.roles", roles, "is not a sorted list of distinct role ARNs")
+    for index, role in enumerate(roles):
+        path = f"{ACCESS}.roles[{index}]"
+        reader.check(path, role, values.role_arn)
+        if role.split(":", 5)[1] != rules.partition_for(region):
+            reader.fail(path, role, f"is not a role of the partition of {region}")
+    entries = settings["lambdaAccounts"]
+    if not isinstance(entries, list):
+        reader.fail(f"{ACCESS}.lambdaAccounts", entries, "is not a list")
+    grants: list[LambdaAccount] = []
+    for index, entry in enumerate(entries):
+        path = f"{ACCESS}.lambdaAccounts[{index}]"
+        keys = ("account", "region") if isinstance(entry, Mapping) and "region" in entry else ("account",)
+        item = reader.mapping(path, entry, keys)
+        account = reader.check(f"{path}.account", item["account"], values.account_id)
+        where = (
+            None if "region" not in item else reader.check(f"{path}.region", item["region"], values.region)
+        )
+        grants.append(LambdaAccount(account, where))
+    if len(set(grants)) != len(grants):
+        reader.fail(f"{ACCESS}.lambdaAccounts", entries, "lists an account twice")
+    return {"roles": tuple(roles), "lambda_accounts": tuple(grants)}
 
 
 def _replicas(reader: _Reader, value: Any, registry: str, region: str) -> tuple[ReplicaRegistry, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from components.aws.policy import canonical_json
-from components.aws.rules import partition_for
 from components.config.model import BuildStack
 from components.contract.outputs import build_exports
 from components.plan.children import expanded
@@ -16,7 +15,7 @@ from components.replication.resources import (
     replica_settings_args,
     rule_args,
 )
-from components.repositories.documents import repository_pull_policy
+from components.repositories.documents import repository_policy
 from components.repositories.resources import (
     SHARED_REPOSITORIES,
     SHARED_REPOSITORIES_ALIASES,
@@ -34,6 +33,7 @@ def plan_build_stack(config: BuildStack) -> StackPlan:
                 "repositories": [repository_args(spec) for spec in config.repositories],
                 "access": access_args(config.access),
                 "region": config.region,
+                "account_id": config.account_id,
             },
             aliases=SHARED_REPOSITORIES_ALIASES,
         )
@@ -53,10 +53,10 @@ def plan_build_stack(config: BuildStack) -> StackPlan:
 def _replication(config: BuildStack) -> list[Resource]:
     """The replication configuration, after the templates of the build account's own replica Regions:
     a replica created before its template would keep ECR's default settings for good. Those
-    replicas carry the build stack's grant, so its consumers may pull them in their Region;
+    replicas carry the build stack's grant, so its consumers may pull them in their Region (its
+    Lambda statement names the functions of that Region, the only ones Lambda pulls for there);
     cross-account destinations own their side (``receiveReplication``)."""
     assert config.replication is not None
-    grant = canonical_json(repository_pull_policy(config.access, partition_for(config.region)))
     own_regions = [
         Resource(
             REPLICA_REPOSITORY_SETTINGS,
@@ -67,7 +67,9 @@ def _replication(config: BuildStack) -> list[Resource]:
                     registry.filters,
                     template_description(config.account_id, config.region, pull_granted=True),
                     config.replication.registry_scanning,
-                    grant,
+                    canonical_json(
+                        repository_policy(config.access, registry.destination.region, config.account_id)
+                    ),
                     region=registry.destination.region,
                 )
             ),

@@ -8,8 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from components.consumers.resources import (
+    ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
     PULL_EXECUTION_ROLE,
+    attached_pull_policy_resources,
     fargate_task_definition_resources,
     pull_execution_role_resources,
 )
@@ -27,6 +29,7 @@ from components.repositories.resources import SHARED_REPOSITORIES, shared_reposi
 CHILDREN: dict[str, Callable[[str, Any], tuple[Resource, ...]]] = {
     SHARED_REPOSITORIES: shared_repositories_resources,
     PULL_EXECUTION_ROLE: pull_execution_role_resources,
+    ATTACHED_PULL_POLICY: attached_pull_policy_resources,
     FARGATE_TASK_DEFINITION: fargate_task_definition_resources,
     REGISTRY_REPLICATION: registry_replication_resources,
     REPLICA_REPOSITORY_SETTINGS: replica_repository_settings_resources,

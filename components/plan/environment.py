@@ -8,6 +8,7 @@ from components.aws.names import (
     execution_role_arn,
     execution_role_name,
     log_group_arn,
+    pull_policy_name,
     repository_arn,
 )
 from components.aws.policy import canonical_json, iam_policy_length
@@ -15,6 +16,7 @@ from components.config.model import EnvironmentStack
 from components.consumers.documents import execution_role_policy
 from components.consumers.model import EcsServiceSpec
 from components.consumers.resources import (
+    ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
     FARGATE_TASK_DEFINITION_ALIASES,
     PULL_EXECUTION_ROLE,
@@ -37,6 +39,8 @@ EXECUTION_ROLE_ARN = "executionRoleArn"
 TASK_DEFINITION_ARNS = "taskDefinitionArns"
 IMAGES = "images"
 ECS_SERVICES = "ecsServices"
+# The logical name of the AttachedPullPolicy component, when the stack names pullRoles.
+PULL_ROLES = "pull-roles"
 ENVIRONMENT_EXPORTS = (EXECUTION_ROLE_ARN, TASK_DEFINITION_ARNS, IMAGES, ECS_SERVICES)
 
 
@@ -49,6 +53,8 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
     sources = pull_sources(config, build, replica)
     role = Resource(PULL_EXECUTION_ROLE, "execution", _role_args(config, sources))
     components.append(role)
+    if config.pull_roles:
+        components.append(Resource(ATTACHED_PULL_POLICY, PULL_ROLES, _attached_args(config, sources)))
     role_arn = execution_role_arn(config.region, config.account_id, config.stack)
     images = {service.name: service_image(service, build, replica) for service in config.services}
     ecs_services = {
@@ -150,6 +156,23 @@ def _role_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, o
         "account_id": config.account_id,
         "repository_arns": sorted(sources.values()),
         "log_group_arns": log_groups,
+    }
+
+
+def _attached_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:
+    """The existing roles pull exactly what the execution role pulls, from the same registries."""
+    size = iam_policy_length(execution_role_policy(sources.values()))
+    if size > rules.MANAGED_POLICY_MAX_CHARS:
+        raise ConfigError(
+            config_key("pullRoles"),
+            f"{len(sources)} repositories",
+            f"make a pull policy of {size} characters, over IAM's {rules.MANAGED_POLICY_MAX_CHARS}-character "
+            "limit for a managed policy: split the services over more stacks",
+        )
+    return {
+        "policy_name": pull_policy_name(config.stack),
+        "repository_arns": sorted(sources.values()),
+        "role_names": [r.name for r in config.pull_roles],
     }
 
 

@@ -2,7 +2,7 @@
 keeps one replication configuration, one registry policy and one scanning configuration per
 registry, and one creation template per prefix (aws-facts §6.3, hashicorp/terraform-provider-aws#42808,
 pulumi-aws ``ecr.RegistryPolicy`` docs); CloudWatch Logs one log group per name; ECS one task family per
-name; IAM one role per name in the whole account. Two stacks managing the same one overwrite each
+name; IAM one role and one customer managed policy per name in the whole account. Two stacks managing the same one overwrite each
 other, and destroying either deletes it for both.
 
 Checked on the plans of every stack of a project (``verify``, the pipeline's preflight): one stack's
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from components.consumers.resources import LOG_GROUP, ROLE, TASK_DEFINITION
+from components.consumers.resources import LOG_GROUP, POLICY, ROLE, TASK_DEFINITION
 from components.errors import ConfigError
 from components.plan.model import Resource, StackPlan
 from components.project import BUILD, key
@@ -34,6 +34,7 @@ SINGLETONS: dict[str, tuple[Callable[[Resource], str], bool]] = {
     LOG_GROUP: (lambda r: f"the log group {r.inputs['name']}", False),
     TASK_DEFINITION: (lambda r: f"the task family {r.inputs['family']}", False),
     ROLE: (lambda r: f"the IAM role {r.inputs['name']}", True),
+    POLICY: (lambda r: f"the IAM policy {r.inputs['name']}", True),
 }
 
 
@@ -61,7 +62,7 @@ def _setting(plan: StackPlan, claims: list[Claim]) -> str:
     whats = [c.what for c in claims]
     if all(w.startswith(("the log group", "the task family")) for w in whats):
         return key("services")
-    if all(w.startswith("the IAM role") for w in whats):
+    if all(w.startswith(("the IAM role", "the IAM policy")) for w in whats):
         return "stack name"
     return key("replication" if plan.kind == BUILD else "receiveReplication")
 

@@ -274,7 +274,8 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
         resolved_rules(scanning_key, scanning, merged_filters(f for _, f in sources))
     access = None
     if "access" in settings:
-        access = parse_access(f"{full_key}.access", settings["access"])
+        # Roles and Lambda functions are granted by the build stack, for the registries it owns.
+        access = parse_access(f"{full_key}.access", settings["access"], narrow=False)
         check_not_granting_owner(f"{full_key}.access", access, account, "receiving")
     return ReceiveReplication(source, filters, root_template, scanning, access, others, statements)
 

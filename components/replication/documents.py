@@ -75,6 +75,20 @@ def replica_registries(rules_: Iterable[ReplicationRule]) -> tuple[ReplicaRegist
     )
 
 
+def own_replica_regions(rules_: Iterable[ReplicationRule], account_id: str) -> tuple[str, ...]:
+    """The Regions the account replicates into its own registries, sorted: their replicas carry the
+    build stack's grant (``plan.build``)."""
+    return tuple(
+        sorted(
+            {
+                r.destination.region
+                for r in replica_registries(rules_)
+                if r.destination.account_id == account_id
+            }
+        )
+    )
+
+
 def registry_policy_resources(destination: ReplicationDestination, filters: Iterable[str]) -> list[str]:
     """``repository/<filter>*`` per filter; ``repository/*`` only when everything is replicated."""
     partition = rules.partition_for(destination.region)

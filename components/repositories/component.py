@@ -37,9 +37,18 @@ class RepositorySettings(TypedDict):
     """With encryption KMS: the key ID, alias or ARN, in the repositories' Region (default: the AWS managed key)."""
 
 
+class LambdaAccountGrant(TypedDict):
+    """An account whose container-image Lambda functions may pull, in one Region."""
+
+    account: str
+    """The account whose container-image Lambda functions may pull."""
+    region: NotRequired[str]
+    """Only its functions in this Region; left out: in the repositories' Region."""
+
+
 class PullAccess(TypedDict):
-    """Who may pull: a list of accounts, or an organization (optionally only some of its OUs). Set
-    exactly one of the accounts and the organization ID."""
+    """Who may pull: accounts, role ARNs, or an organization (optionally only some of its OUs), and
+    accounts whose Lambda functions may pull. Set at most one of the accounts and the organization ID."""
 
     accounts: NotRequired[Sequence[str]]
     """Account IDs granted pull (each account's root: the account's own policies decide who)."""
@@ -47,6 +56,10 @@ class PullAccess(TypedDict):
     """Grant pull to every account of this AWS Organization (aws:PrincipalOrgID)."""
     organization_paths: NotRequired[Sequence[str]]
     """With the organization ID: only accounts below these OU paths (aws:PrincipalOrgPaths)."""
+    roles: NotRequired[Sequence[str]]
+    """IAM role ARNs of other accounts granted pull (their account root, narrowed by aws:PrincipalArn)."""
+    lambda_accounts: NotRequired[Sequence[LambdaAccountGrant]]
+    """Accounts whose Lambda functions may pull (the Lambda service principal, aws:sourceARN)."""
 
 
 class SharedRepositoriesArgs(TypedDict):
@@ -56,6 +69,8 @@ class SharedRepositoriesArgs(TypedDict):
     """Who may pull: a list of accounts or an organization."""
     region: str
     """The Region of the AWS provider the repositories are created with (it decides the ARN partition)."""
+    account_id: NotRequired[str]
+    """The account of that provider: its own Lambda functions then get no account statement."""
 
 
 class SharedRepositories(PlannedComponent):

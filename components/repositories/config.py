@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from components.aws import rules
+from components.aws.names import arn_account
 from components.aws.policy import canonical_json
 from components.config import values
 from components.errors import ConfigError
-from components.repositories.documents import repository_pull_policy
-from components.repositories.model import Access, AccountsAccess, OrganizationAccess, RepositorySpec
+from components.repositories.documents import repository_policy, repository_pull_policy
+from components.repositories.model import (
+    Access,
+    AccountsAccess,
+    LambdaAccount,
+    OrganizationAccess,
+    RepositorySpec,
+)
 
 REPOSITORY_KEYS = ("name", "scanOnPush", "imageTagMutability", "encryption", "kmsKey")
 REPOSITORY_OPTIONAL_KEYS = ("scanOnPush", "imageTagMutability", "encryption", "kmsKey")
-ACCESS_KEYS = ("accounts", "organizationId", "organizationPaths")
+# Whole accounts or an organization; then the narrower grants only a build stack's ``access`` takes.
+WHOLE_ACCOUNT_KEYS = ("accounts", "organizationId", "organizationPaths")
+NARROW_KEYS = ("roles", "lambdaAccounts")
+ACCESS_KEYS = (*WHOLE_ACCOUNT_KEYS, *NARROW_KEYS)
+LAMBDA_ACCOUNT_KEYS = ("account", "region")
 
 
 def parse_repositories(full_key: str, value: Any, region: str) -> tuple[RepositorySpec, ...]:
@@ -72,24 +84,41 @@ def _kms_key(full_key: str, value: Any, region: str) -> str:
     return str(value)
 
 
-def parse_access(full_key: str, value: Any) -> Access:
-    """Exactly one of ``accounts`` or ``organizationId`` (optionally narrowed by ``organizationPaths``)."""
-    settings = values.mapping(full_key, value, ACCESS_KEYS)
+def parse_access(full_key: str, value: Any, *, narrow: bool = True) -> Access:
+    """At most one of ``accounts`` or ``organizationId`` (optionally narrowed by
+    ``organizationPaths``), and, with ``narrow``, ``roles`` and ``lambdaAccounts``; at least one grant.
+    Without ``narrow`` (a receiving registry's ``access``) exactly one of the first two."""
+    settings = values.mapping(full_key, value, ACCESS_KEYS if narrow else WHOLE_ACCOUNT_KEYS)
     has_accounts = "accounts" in settings
     has_organization = "organizationId" in settings
-    if has_accounts == has_organization:
+    if not narrow and has_accounts == has_organization:
         raise ConfigError(
             full_key, value, "must set exactly one of accounts (a list of account IDs) or organizationId"
         )
-    if has_accounts:
+    if has_accounts and has_organization:
+        raise ConfigError(
+            full_key, value, "must set at most one of accounts (a list of account IDs) or organizationId"
+        )
+    if not (has_accounts or has_organization or any(k in settings for k in NARROW_KEYS)):
+        raise ConfigError(
+            full_key,
+            value,
+            "grants nobody: set accounts (a list of account IDs) or organizationId, and/or roles "
+            "(role ARNs) or lambdaAccounts",
+        )
+    roles = _roles(f"{full_key}.roles", settings.get("roles"))
+    lambda_accounts = _lambda_accounts(f"{full_key}.lambdaAccounts", settings.get("lambdaAccounts"))
+    if not has_organization:
         if "organizationPaths" in settings:
             raise ConfigError(
                 f"{full_key}.organizationPaths", settings["organizationPaths"], "needs organizationId"
             )
-        entries = values.sequence(f"{full_key}.accounts", settings["accounts"])
-        accounts = [values.account_id(f"{full_key}.accounts[{i}]", a) for i, a in enumerate(entries)]
-        values.unique(f"{full_key}.accounts", accounts, "account")
-        return AccountsAccess(accounts=tuple(accounts))
+        accounts: list[str] = []
+        if has_accounts:
+            entries = values.sequence(f"{full_key}.accounts", settings["accounts"])
+            accounts = [values.account_id(f"{full_key}.accounts[{i}]", a) for i, a in enumerate(entries)]
+            values.unique(f"{full_key}.accounts", accounts, "account")
+        return AccountsAccess(accounts=tuple(accounts), roles=roles, lambda_accounts=lambda_accounts)
     organization = values.organization_id(f"{full_key}.organizationId", settings["organizationId"])
     paths_key = f"{full_key}.organizationPaths"
     if settings.get("organizationPaths") == []:
@@ -102,7 +131,113 @@ def parse_access(full_key: str, value: Any) -> Access:
     entries = values.sequence(paths_key, settings.get("organizationPaths", []), non_empty=False)
     paths = [values.organization_path(f"{paths_key}[{i}]", p, organization) for i, p in enumerate(entries)]
     values.unique(paths_key, paths, "organization path")
-    return OrganizationAccess(organization_id=organization, organization_paths=tuple(paths))
+    return OrganizationAccess(
+        organization_id=organization,
+        organization_paths=tuple(paths),
+        roles=roles,
+        lambda_accounts=lambda_accounts,
+    )
+
+
+def _roles(full_key: str, value: Any) -> tuple[str, ...]:
+    """IAM role ARNs, exactly as the roles' ``aws:PrincipalArn`` will be."""
+    if value is None:
+        return ()
+    entries = values.sequence(full_key, value)
+    roles = [values.role_arn(f"{full_key}[{i}]", r) for i, r in enumerate(entries)]
+    values.unique(full_key, roles, "role ARN")
+    return tuple(roles)
+
+
+def _lambda_accounts(full_key: str, value: Any) -> tuple[LambdaAccount, ...]:
+    """Account IDs (their functions in every Region the images are in) or ``{account, region}``."""
+    if value is None:
+        return ()
+    entries = values.sequence(full_key, value)
+    grants = tuple(_lambda_account(f"{full_key}[{i}]", entry) for i, entry in enumerate(entries))
+    for index, grant in enumerate(grants):
+        for other in grants[:index]:
+            if other.account_id == grant.account_id and (
+                None in (other.region, grant.region) or other == grant
+            ):
+                raise ConfigError(
+                    f"{full_key}[{index}]",
+                    entries[index],
+                    f"grants the functions of account {grant.account_id} again (entry {grants.index(other)} "
+                    "already does): list each account once, or once per Region",
+                )
+    return grants
+
+
+def _lambda_account(full_key: str, value: Any) -> LambdaAccount:
+    if not isinstance(value, dict):
+        return LambdaAccount(values.account_id(full_key, value))
+    settings = values.mapping(full_key, value, LAMBDA_ACCOUNT_KEYS)
+    if "account" not in settings:
+        raise ConfigError(f"{full_key}.account", None, "is missing: give the functions' account ID")
+    return LambdaAccount(
+        values.account_id(f"{full_key}.account", settings["account"]),
+        None if "region" not in settings else values.region(f"{full_key}.region", settings["region"]),
+    )
+
+
+def check_narrow_grants(
+    full_key: str, access: Access, owner: str | None, region: str, regions: Sequence[str]
+) -> None:
+    """The role and Lambda grants against the build stack: roles of other accounts of its partition
+    that are not granted whole already, and Lambda functions only in a Region that holds the images
+    (``regions``: the build Region, then the build account's replica Regions)."""
+    partition = rules.partition_for(region)
+    whole = set(access.accounts) if isinstance(access, AccountsAccess) else set()
+    for index, role in enumerate(access.roles):
+        where = f"{full_key}.roles[{index}]"
+        role_partition, account = role.split(":", 5)[1], arn_account(role)
+        if role_partition != partition:
+            raise ConfigError(
+                where, role, f"is in partition {role_partition}, but {region} is in {partition}"
+            )
+        if account == owner:
+            raise ConfigError(
+                where,
+                role,
+                "is a role of the build account itself: its own policies decide, it needs no grant",
+            )
+        if account in whole:
+            raise ConfigError(
+                where,
+                role,
+                f"is in account {account}, which {full_key}.accounts grants whole already: remove the "
+                "account to grant only its listed roles, or remove the role",
+            )
+    for index, grant in enumerate(access.lambda_accounts):
+        if grant.region is None:
+            continue
+        where = f"{full_key}.lambdaAccounts[{index}].region"
+        if rules.partition_for(grant.region) != partition or grant.region not in regions:
+            replicas = f" and replicas in {', '.join(regions[1:])}" if len(regions) > 1 else ""
+            raise ConfigError(
+                where,
+                grant.region,
+                f"holds none of this stack's images (repositories in {region}{replicas}): Lambda pulls a "
+                "function's image only from a repository in the function's own Region, never across Regions",
+            )
+
+
+def check_repository_policies_size(
+    full_key: str, access: Access, owner: str | None, regions: Sequence[str]
+) -> None:
+    """Each registry's whole policy (``repository_policy``) within ECR's limit, in every Region that
+    carries the grant: their Lambda statements differ by Region."""
+    for where in regions:
+        size = len(canonical_json(repository_policy(access, where, owner)))
+        if size > rules.REPOSITORY_POLICY_MAX_CHARS:
+            raise ConfigError(
+                full_key,
+                f"{len(access.roles)} roles, {len(access.lambda_accounts)} Lambda accounts",
+                f"make a repository policy of {size} characters in {where}, over ECR's limit of "
+                f"{rules.REPOSITORY_POLICY_MAX_CHARS}: grant whole accounts or the organization instead of "
+                "single roles",
+            )
 
 
 def check_not_granting_owner(full_key: str, access: Access, owner: str, what: str) -> None:
@@ -129,22 +264,36 @@ def check_repository_policy_size(full_key: str, access: Access, region: str) -> 
 
 
 def access_output(access: Access) -> dict[str, Any]:
-    """The grant as plain data: the build stack's ``access`` output and the components' ``access`` arg."""
+    """The grant as plain data: the build stack's ``access`` output and ``verify``'s report of it."""
+    narrow = {"roles": sorted(access.roles), "lambdaAccounts": lambda_accounts_output(access)}
     if isinstance(access, AccountsAccess):
-        return {"mode": "accounts", "accounts": sorted(access.accounts)}
+        return {"mode": "accounts", "accounts": sorted(access.accounts), **narrow}
     return {
         "mode": "organization",
         "organizationId": access.organization_id,
         "organizationPaths": sorted(access.organization_paths),
+        **narrow,
     }
+
+
+def lambda_accounts_output(access: Access) -> list[dict[str, str]]:
+    """``{account}`` (every Region the images are in) or ``{account, region}``, sorted."""
+    found = [
+        {"account": g.account_id} if g.region is None else {"account": g.account_id, "region": g.region}
+        for g in access.lambda_accounts
+    ]
+    return sorted(found, key=lambda g: (g["account"], g.get("region", "")))
 
 
 __all__ = [
     "ACCESS_KEYS",
+    "LAMBDA_ACCOUNT_KEYS",
     "REPOSITORY_KEYS",
     "OrganizationAccess",
     "access_output",
+    "check_narrow_grants",
     "check_not_granting_owner",
+    "check_repository_policies_size",
     "check_repository_policy_size",
     "parse_access",
     "parse_repositories",

@@ -1,16 +1,22 @@
-"""The build repositories' policy: pull only, for the granted accounts or organization."""
+"""The build repositories' policy: pull only, for the granted accounts or organization, roles and
+Lambda functions. Each kind of grant is its own statement, built by its own function;
+``repository_policy`` puts them together for one registry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from components.aws.names import account_root_arn
-from components.aws.policy import PolicyDocument, document, sorted_unique
-from components.aws.rules import PULL_ACTIONS
+from components.aws.names import account_root_arn, arn_account, lambda_functions_arn
+from components.aws.policy import PolicyDocument, Statement, document, sorted_unique
+from components.aws.rules import LAMBDA_PULL_ACTIONS, LAMBDA_SERVICE, PULL_ACTIONS, partition_for
 from components.repositories.model import Access, AccountsAccess, OrganizationAccess
 
 SID_ACCOUNT_PULL = "AllowCrossAccountPull"
 SID_ORGANIZATION_PULL = "AllowOrganizationPull"
+SID_ROLE_PULL = "AllowRolePull"
+SID_LAMBDA_PULL = "AllowLambdaPull"
+SID_LAMBDA_ACCOUNT_PULL = "AllowLambdaAccountPull"
 
 
 def repository_pull_policy(access: Access, partition: str = "aws") -> PolicyDocument:
@@ -48,3 +54,90 @@ def organization_condition(access: OrganizationAccess) -> dict[str, Any]:
             "aws:PrincipalOrgPaths": sorted_unique(access.organization_paths)
         }
     return condition
+
+
+def repository_policy(access: Access, region: str, owner: str | None) -> PolicyDocument:
+    """The repository policy of a registry of account ``owner`` in ``region``: the whole-account or
+    organization grant, the role grant, and the Lambda grant for functions in ``region``, each
+    statement only when it grants someone. ``owner`` unknown (None): the owner's own Lambda functions
+    are named like any other account's, which grants it nothing it does not have."""
+    partition = partition_for(region)
+    return document(
+        *whole_account_statements(access, partition),
+        *role_pull_statements(access.roles, partition),
+        *lambda_pull_statements(access, region, owner),
+    )
+
+
+def whole_account_statements(access: Access, partition: str) -> list[Statement]:
+    """``repository_pull_policy``'s statements; none when no account is granted whole."""
+    if isinstance(access, AccountsAccess) and not access.accounts:
+        return []
+    return list(repository_pull_policy(access, partition)["Statement"])
+
+
+def role_pull_statements(roles: Iterable[str], partition: str) -> list[Statement]:
+    """Pull for exactly these roles: each role's account root as the principal, narrowed by
+    ``aws:PrincipalArn``.
+
+    Not the role ARNs as principals: ECR refuses a policy that names a role which does not exist yet
+    ("invalid repository policy provided"), and the build stack deploys before the environments
+    create their roles; and a principal ARN is stored as the role's unique ID, so a role deleted and
+    created again under the same name would lose its access. A condition keeps the ARN as written,
+    so neither happens (IAM reference_policies_elements_principal.html, "IAM role principals";
+    aws-facts §2.2). The account root alone would let every role the account allows pull; the
+    condition lets only the listed ones (aws:PrincipalArn is in every request an IAM role makes,
+    reference_policies_condition-keys.html)."""
+    listed = sorted_unique(roles)
+    if not listed:
+        return []
+    return [
+        {
+            "Sid": SID_ROLE_PULL,
+            "Effect": "Allow",
+            "Principal": {"AWS": sorted_unique(account_root_arn(arn_account(r), partition) for r in listed)},
+            "Action": list(PULL_ACTIONS),
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": listed}},
+        }
+    ]
+
+
+def lambda_pull_statements(access: Access, region: str, owner: str | None) -> list[Statement]:
+    """What AWS documents for container-image Lambda functions of these accounts, in this Region
+    (Lambda developer guide, configuration-images.html, "Amazon ECR permissions" and "Amazon ECR
+    cross-account permissions"):
+
+    - the Lambda service principal may get the image, only on behalf of the accounts' functions in
+      this registry's own Region (``aws:sourceARN``), the only Region Lambda pulls from;
+    - each other account may too (its root: "allows account ... to create and update Lambda
+      functions that use images from this ECR repository"), unless it is granted whole already
+      (its statement has both actions). The registry's own account needs no such statement: its
+      identity policies decide for it.
+    """
+    accounts = access.lambda_accounts_in(region)
+    if not accounts:
+        return []
+    statements: list[Statement] = [
+        {
+            "Sid": SID_LAMBDA_PULL,
+            "Effect": "Allow",
+            "Principal": {"Service": LAMBDA_SERVICE},
+            "Action": list(LAMBDA_PULL_ACTIONS),
+            "Condition": {
+                "StringLike": {"aws:sourceARN": [lambda_functions_arn(region, a) for a in accounts]}
+            },
+        }
+    ]
+    whole = set(access.accounts) if isinstance(access, AccountsAccess) else set()
+    deployers = [a for a in accounts if a != owner and a not in whole]
+    if deployers:
+        partition = partition_for(region)
+        statements.append(
+            {
+                "Sid": SID_LAMBDA_ACCOUNT_PULL,
+                "Effect": "Allow",
+                "Principal": {"AWS": [account_root_arn(a, partition) for a in deployers]},
+                "Action": list(LAMBDA_PULL_ACTIONS),
+            }
+        )
+    return statements

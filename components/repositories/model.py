@@ -4,10 +4,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.aws.names import arn_account
+
 
 @dataclass(frozen=True)
-class AccountsAccess:
-    """Pull granted to each listed account's root, i.e. to principals the account allows."""
+class LambdaAccount:
+    """An account whose container-image Lambda functions may pull: in one Region, or (``region``
+    None) in every Region the registry's account holds the images in."""
+
+    account_id: str
+    region: str | None = None
+
+    def covers(self, region: str) -> bool:
+        return self.region is None or self.region == region
+
+
+@dataclass(frozen=True, kw_only=True)
+class NarrowGrants:
+    """Pull for less than whole accounts: specific IAM roles of other accounts, and the Lambda
+    functions of some accounts. Either kind of grant may hold these besides its accounts or
+    organization."""
+
+    roles: tuple[str, ...] = ()
+    """Role ARNs granted pull, each through its account root narrowed by ``aws:PrincipalArn``."""
+    lambda_accounts: tuple[LambdaAccount, ...] = ()
+
+    def lambda_accounts_in(self, region: str) -> tuple[str, ...]:
+        """The accounts whose Lambda functions in ``region`` may pull, sorted."""
+        return tuple(sorted({g.account_id for g in self.lambda_accounts if g.covers(region)}))
+
+    @property
+    def role_accounts(self) -> tuple[str, ...]:
+        return tuple(sorted({arn_account(r) for r in self.roles}))
+
+
+@dataclass(frozen=True)
+class AccountsAccess(NarrowGrants):
+    """Pull granted to each listed account's root, i.e. to principals the account allows. The list
+    is empty when only roles or Lambda functions are granted."""
 
     accounts: tuple[str, ...]
 
@@ -17,7 +51,7 @@ class AccountsAccess:
 
 
 @dataclass(frozen=True)
-class OrganizationAccess:
+class OrganizationAccess(NarrowGrants):
     """Pull granted to every principal of an AWS Organization, optionally only below OU paths."""
 
     organization_id: str

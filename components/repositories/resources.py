@@ -7,10 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from components.aws.policy import canonical_json
-from components.aws.rules import partition_for
 from components.plan.model import COMPONENT_PREFIX, Alias, Resource, key
-from components.repositories.documents import repository_pull_policy
-from components.repositories.model import Access, AccountsAccess, OrganizationAccess, RepositorySpec
+from components.repositories.documents import repository_policy
+from components.repositories.model import (
+    Access,
+    AccountsAccess,
+    LambdaAccount,
+    OrganizationAccess,
+    RepositorySpec,
+)
 
 if TYPE_CHECKING:
     from components.repositories.component import (
@@ -39,18 +44,35 @@ def repository_args(spec: RepositorySpec) -> RepositorySettings:
 
 
 def access_args(access: Access) -> PullAccess:
+    args: PullAccess
     if isinstance(access, AccountsAccess):
-        return {"accounts": list(access.accounts)}
-    args: PullAccess = {"organization_id": access.organization_id}
-    if access.organization_paths:
-        args["organization_paths"] = list(access.organization_paths)
+        args = {"accounts": list(access.accounts)}
+    else:
+        args = {"organization_id": access.organization_id}
+        if access.organization_paths:
+            args["organization_paths"] = list(access.organization_paths)
+    if access.roles:
+        args["roles"] = list(access.roles)
+    if access.lambda_accounts:
+        args["lambda_accounts"] = [
+            {"account": g.account_id} if g.region is None else {"account": g.account_id, "region": g.region}
+            for g in access.lambda_accounts
+        ]
     return args
 
 
 def access_from_args(args: Mapping[str, Any]) -> Access:
+    narrow: dict[str, Any] = {
+        "roles": tuple(args.get("roles") or ()),
+        "lambda_accounts": tuple(
+            LambdaAccount(str(g["account"]), g.get("region")) for g in args.get("lambda_accounts") or ()
+        ),
+    }
     if "organization_id" in args:
-        return OrganizationAccess(str(args["organization_id"]), tuple(args.get("organization_paths") or ()))
-    return AccountsAccess(tuple(args.get("accounts") or ()))
+        return OrganizationAccess(
+            str(args["organization_id"]), tuple(args.get("organization_paths") or ()), **narrow
+        )
+    return AccountsAccess(tuple(args.get("accounts") or ()), **narrow)
 
 
 def _spec(args: Mapping[str, Any]) -> RepositorySpec:
@@ -66,7 +88,7 @@ def _spec(args: Mapping[str, Any]) -> RepositorySpec:
 def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tuple[Resource, ...]:
     """Each repository is protected and never force-deleted: its images may not be rebuildable."""
     policy = canonical_json(
-        repository_pull_policy(access_from_args(args["access"]), partition_for(args["region"]))
+        repository_policy(access_from_args(args["access"]), args["region"], args.get("account_id"))
     )
     resources: list[Resource] = []
     for spec in (_spec(entry) for entry in args["repositories"]):

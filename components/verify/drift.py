@@ -11,10 +11,11 @@ import json
 from typing import Any
 
 from components.aws.rules import ACCOUNT_ID
+from components.config.model import EnvironmentStack
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.matching import as_list
-from components.verify.intended import DeployedState
+from components.verify.intended import DeployedState, attached_role_key
 
 _LISTS = ("Action", "NotAction", "Resource", "NotResource")
 
@@ -108,4 +109,23 @@ def state_drift(deployment: Deployment, intended: DeployedState, live: DeployedS
             for label, policy in zip(have_role.policy_names, deployed, strict=True)
             if policy not in wanted
         ]
+        found += _attached_role_drift(env, intended, live)
     return tuple(found)
+
+
+def _attached_role_drift(env: EnvironmentStack, intended: DeployedState, live: DeployedState) -> list[str]:
+    """An existing role must exist and hold the policy the stack attaches; its other policies are its
+    owner's, not drift (the matrix shows what they let it pull)."""
+    found: list[str] = []
+    for role in env.pull_roles:
+        name = attached_role_key(env.stack, role.name)
+        want, have = intended.roles[name], live.roles[name]
+        if not have.exists:
+            found.append(
+                f"existing role {role.name} of {env.stack} does not exist in account {env.account_id}"
+            )
+        elif any(normalize(p) not in [normalize(h) for h in have.policies] for p in want.policies):
+            found.append(
+                f"existing role {role.name} of {env.stack} lacks the pull policy ecr-share attaches to it"
+            )
+    return found

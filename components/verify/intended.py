@@ -1,7 +1,8 @@
 """What a deployment's plans put in AWS that decides who can pull: every registry that holds a shared
 image (the build registry, the build account's replicas in other Regions, each destination account's
-replicas), each repository's policy there, and each environment's execution role. Read only from the
-plans, so ``verify`` evaluates exactly the documents ``pulumi up`` registers.
+replicas), each repository's policy there, each environment's execution role and the existing roles
+it attaches the pull policy to. Read only from the plans, so ``verify`` evaluates exactly the
+documents ``pulumi up`` registers.
 
 Who is *meant* to reach a registry comes from the config, not from those documents: the build
 registry and the build account's own replicas serve the build stack's grant (``access``); a
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from components.aws import names
 from components.aws.names import repository_arn
 from components.config.model import EnvironmentStack
-from components.consumers.resources import ROLE, ROLE_POLICY
-from components.plan.environment import IMAGES
+from components.consumers.resources import POLICY, ROLE, ROLE_POLICY
+from components.plan.environment import IMAGES, PULL_ROLES
 from components.plan.model import Resource, StackPlan
 from components.replication.documents import replica_registries, template_for
 from components.replication.resources import CREATION_TEMPLATE
@@ -92,7 +93,8 @@ class RoleState:
 
 @dataclass(frozen=True)
 class DeployedState:
-    """Repositories (in every registry) by ARN; execution roles by environment stack."""
+    """Repositories (in every registry) by ARN; execution roles by environment stack, and the
+    existing roles an environment attaches the pull policy to by ``attached_role_key``."""
 
     repositories: dict[str, RepositoryState]
     roles: dict[str, RoleState]
@@ -176,7 +178,26 @@ def intended_state(deployment: Deployment) -> DeployedState:
         policy = None if document is None else json.loads(document.text)
         repositories[arn] = RepositoryState(name, arn, policy, replica=registry.replica)
     roles = {env.stack: role_state(deployment.plans[env.stack]) for env in deployment.environments}
+    for env in deployment.environments:
+        for role in env.pull_roles:
+            roles[attached_role_key(env.stack, role.name)] = attached_role_state(
+                deployment.plans[env.stack], role.arn
+            )
     return DeployedState(repositories, roles)
+
+
+def attached_role_key(stack: str, role: str) -> str:
+    """How ``DeployedState.roles`` and the access matrix name an existing role of an environment."""
+    return f"{stack}/{role}"
+
+
+def attached_role_state(plan: StackPlan, arn: str) -> RoleState:
+    """An existing role as the plan leaves it: with the managed pull policy the stack attaches.
+    Its other policies are the role owner's: only ``--live`` reads them."""
+    policy = plan.named(POLICY, f"{PULL_ROLES}-policy")
+    return RoleState(
+        arn, (json.loads(policy.inputs["policy"]),), (f"managed policy {policy.inputs['name']}",)
+    )
 
 
 def _repository_documents(
@@ -216,7 +237,7 @@ def evaluated_documents(deployment: Deployment) -> list[EvaluatedDocument]:
         plan = deployment.plans[env.stack]
         documents += [
             EvaluatedDocument(env.stack, r.key, "policy", r.inputs["policy"])
-            for r in plan.of_type(ROLE_POLICY)
+            for r in (*plan.of_type(ROLE_POLICY), *plan.of_type(POLICY))
         ]
     return list({(d.stack, d.resource, d.input): d for d in documents}.values())
 
@@ -244,6 +265,16 @@ def used_repositories(plan: StackPlan) -> dict[str, str]:
         account, region, name = match.groups()
         used[repository_arn(region, account, name)] = name
     return used
+
+
+def grants_role(access: Access | None, arn: str) -> bool:
+    """Whether a grant names this role ARN (``access.roles``)."""
+    return access is not None and arn in access.roles
+
+
+def grants_lambda(access: Access | None, account: str, region: str) -> bool:
+    """Whether a grant lets the Lambda functions of an account in a Region pull."""
+    return access is not None and account in access.lambda_accounts_in(region)
 
 
 def grants(access: Access | None, account: str, organization_path: str | None) -> bool:

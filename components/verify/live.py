@@ -1,5 +1,7 @@
 """Read the deployed documents with boto3: the repository policies in every registry that holds
-shared images and the execution roles' policies in each environment account.
+shared images, and in each environment account the policies of the execution role and of the
+existing roles the stack attaches the pull policy to (all of their policies: their owners may have
+given them more).
 
 Sessions come from an injectable ``SessionFor`` so that tests (moto) and callers with their own
 credential plumbing decide how each stack's account is reached. The default uses the stack's
@@ -27,7 +29,13 @@ from botocore.exceptions import (
 from components.config.model import StackConfig
 from components.verify.deployments import Deployment, VerifyError
 from components.verify.evaluator.documents import PolicyDocument
-from components.verify.intended import DeployedState, RepositoryState, RoleState, intended_state
+from components.verify.intended import (
+    DeployedState,
+    RepositoryState,
+    RoleState,
+    attached_role_key,
+    intended_state,
+)
 
 # (stack, profile or None) -> a boto3 Session whose credentials reach that stack's account.
 SessionFor = Callable[[StackConfig, str | None], Any]
@@ -91,7 +99,9 @@ def read_live_documents(deployment: Deployment, session: Sessions) -> DeployedSt
     intended = intended_state(deployment)
     for env in deployment.environments:
         with session.errors(env):
-            roles[env.stack] = _role(session(env).client("iam"), intended.roles[env.stack])
+            iam = session(env).client("iam")
+            for name in (env.stack, *(attached_role_key(env.stack, r.name) for r in env.pull_roles)):
+                roles[name] = _role(iam, intended.roles[name])
     return DeployedState(repositories, roles)
 
 

@@ -2,9 +2,11 @@
 every registry that holds its images, with the seed's three troubleshooting checks and the reason for
 each denial.
 
-Principals: each environment's execution role; in each account the grants name (or that runs an
-environment), a role whose own policy allows ``ecr:*`` on ``*`` (the worst case that account's admins
-can create); in organization mode with OU paths, such a role in an account of the organization
+Principals: each environment's execution role, and the existing roles it attaches the pull policy to;
+in each account the grants name (or that runs an environment), a role whose own policy allows
+``ecr:*`` on ``*`` (the worst case that account's admins can create); each role the build stack grants
+by ARN, with such a policy; the Lambda functions of each account granted Lambda pulls, and of any
+other account; in organization mode with OU paths, such a role in an account of the organization
 outside those paths; and a stranger, such a role in an account nobody granted, outside any
 organization. A principal that can pull a repository it is not meant to reach is UNINTENDED.
 
@@ -19,22 +21,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
+from components.aws.names import arn_account
 from components.aws.policy import document
-from components.aws.rules import partition_for
+from components.aws.rules import LAMBDA_PULL_ACTIONS, partition_for
 from components.config.model import BuildStack, EnvironmentStack
 from components.repositories.model import AccountsAccess, OrganizationAccess
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import Decision, Evaluation, Principal
-from components.verify.evaluator.pull import can_pull
+from components.verify.evaluator.pull import can_lambda_pull, can_pull
 from components.verify.intended import (
     DeployedState,
     EvaluatedDocument,
     Registry,
     RepositoryState,
     RoleState,
+    attached_role_key,
     evaluated_documents,
     grants,
+    grants_lambda,
+    grants_role,
     registries,
     role_arn,
     used_repositories,
@@ -49,6 +55,7 @@ SEED_CHECKS = (
 # What the account rows assume: their own admins gave the role every ECR action (worst case).
 ADMIN_IDENTITY: PolicyDocument = document({"Effect": "Allow", "Action": "ecr:*", "Resource": "*"})
 STRANGER = "stranger"
+LAMBDA_STRANGER = "lambda stranger"
 OUTSIDE_PATHS = "outside granted OUs"
 
 
@@ -62,9 +69,19 @@ class Status(Enum):
 
 class RowKind(Enum):
     ROLE = "execution role"
+    ATTACHED_ROLE = "existing role"
     ACCOUNT = "account"
+    GRANTED_ROLE = "granted role"
+    LAMBDA = "lambda functions"
     OUTSIDE_PATHS = "organization account outside the granted OU paths"
+    LAMBDA_STRANGER = "lambda functions of a stranger"
     STRANGER = "stranger"
+
+
+# Rows whose own identity policies come from the plans (or, live, from IAM); the others are assumed
+# to hold ADMIN_IDENTITY.
+OWN_POLICY_ROWS = (RowKind.ROLE, RowKind.ATTACHED_ROLE)
+LAMBDA_ROWS = (RowKind.LAMBDA, RowKind.LAMBDA_STRANGER)
 
 
 @dataclass(frozen=True)
@@ -86,11 +103,23 @@ class Row:
     def label(self) -> str:
         if self.kind is RowKind.ROLE:
             return f"{self.stack} role ({self.account_id})"
+        if self.kind is RowKind.ATTACHED_ROLE:
+            return f"{self.stack} role {self.role_name} ({self.account_id})"
         if self.kind is RowKind.ACCOUNT:
             return f"account {self.account_id}" + (f" ({self.stack})" if self.stack else "")
+        if self.kind is RowKind.GRANTED_ROLE:
+            return f"role {self.role_name} ({self.account_id})"
+        if self.kind is RowKind.LAMBDA:
+            return f"Lambda functions of {self.account_id}" + (f" ({self.stack})" if self.stack else "")
+        if self.kind is RowKind.LAMBDA_STRANGER:
+            return "Lambda functions of any other account"
         if self.kind is RowKind.OUTSIDE_PATHS:
             return "organization account outside the granted OUs"
         return "any other account"
+
+    @property
+    def role_name(self) -> str:
+        return self.role_arn.rsplit("/", 1)[1]
 
 
 @dataclass(frozen=True)
@@ -101,8 +130,9 @@ class Cell:
     arn: str
     intended: bool
     decision: Decision
-    checks: tuple[Decision | None, Decision, Decision]
-    """The seed's three checks; the first is ``None`` (not needed) within one account."""
+    checks: tuple[Decision | None, Decision | None, Decision | None]
+    """The seed's three checks; the first is ``None`` (not needed) within one account. For Lambda
+    functions only the first applies: the Lambda service has no identity policy."""
     reasons: tuple[str, ...]
 
     @property
@@ -144,7 +174,7 @@ def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[s
             row,
             registry,
             state.repositories[registry.arn(name)],
-            state.roles[row.name] if row.kind is RowKind.ROLE else None,
+            state.roles[row.name] if row.kind in OWN_POLICY_ROWS else None,
         )
         for row in rows
         for registry in found
@@ -164,45 +194,90 @@ def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[s
 def _rows(deployment: Deployment) -> tuple[Row, ...]:
     build = deployment.build
     partition = partition_for(build.region)
-    roles = [
-        Row(
-            env.stack,
-            RowKind.ROLE,
-            env.account_id,
-            role_arn(deployment.plans[env.stack]),
-            *_membership(env.organization_path),
-            stack=env.stack,
-            uses=tuple(sorted(used_repositories(deployment.plans[env.stack]))),
+    environments = sorted(deployment.environments, key=lambda e: e.stack)
+    roles: list[Row] = []
+    for env in environments:
+        plan = deployment.plans[env.stack]
+        membership = _membership(env.organization_path)
+        uses = tuple(sorted(used_repositories(plan)))
+        roles.append(
+            Row(
+                env.stack,
+                RowKind.ROLE,
+                env.account_id,
+                role_arn(plan),
+                *membership,
+                stack=env.stack,
+                uses=uses,
+            )
         )
-        for env in sorted(deployment.environments, key=lambda e: e.stack)
-    ]
+        roles += [
+            Row(
+                attached_role_key(env.stack, r.name),
+                RowKind.ATTACHED_ROLE,
+                env.account_id,
+                r.arn,
+                *membership,
+                stack=env.stack,
+                uses=uses,  # the same policy documents as the execution role
+            )
+            for r in env.pull_roles
+        ]
     accounts: dict[str, EnvironmentStack | None] = {}
     if isinstance(build.access, AccountsAccess):
         accounts.update(dict.fromkeys(build.access.accounts))
+    # A role grant's account gets a row too: its other roles must not pull.
+    for account in build.access.role_accounts:
+        accounts.setdefault(account, None)
     # Every registry is reported whatever is selected, so every grant to its replicas has a row.
     for env in sorted(deployment.every_environment, key=lambda e: e.stack):
         receive = env.receive_replication
         if receive is not None and isinstance(receive.access, AccountsAccess):
             for account in receive.access.accounts:
                 accounts.setdefault(account, None)
-    for env in sorted(deployment.environments, key=lambda e: e.stack):
+    for env in environments:
         if accounts.get(env.account_id) is None or env.organization_path is not None:
             accounts[env.account_id] = env
     accounts.pop(build.account_id, None)
+    known = isinstance(build.access, AccountsAccess)
     rows = roles + [
         Row(
             f"account {account}",
             RowKind.ACCOUNT,
             account,
             f"arn:{partition}:iam::{account}:role/any-role",
-            *_membership(
-                env.organization_path if env else None, known=isinstance(build.access, AccountsAccess)
-            ),
+            *_membership(env.organization_path if env else None, known=known),
             stack=env.stack if env else None,
         )
         for account, env in sorted(accounts.items())
     ]
-    used = {build.account_id, *accounts, *(e.account_id for e in deployment.environments)}
+    # Granted roles that are no row already (an execution role or existing role of a selected stack).
+    listed = {r.role_arn for r in roles}
+    rows += [
+        Row(f"role {arn}", RowKind.GRANTED_ROLE, arn_account(arn), arn, *_membership(None, known=known))
+        for arn in sorted(set(build.access.roles) - listed)
+    ]
+    lambda_accounts = sorted({g.account_id for g in build.access.lambda_accounts})
+    by_account = {e.account_id: e for e in environments}
+    rows += [
+        Row(
+            f"lambda {account}",
+            RowKind.LAMBDA,
+            account,
+            f"arn:{partition}:iam::{account}:role/any-role",
+            *_membership(
+                by_account[account].organization_path if account in by_account else None, known=known
+            ),
+            stack=by_account[account].stack if account in by_account else None,
+        )
+        for account in lambda_accounts
+    ]
+    used = {
+        build.account_id,
+        *accounts,
+        *lambda_accounts,
+        *(e.account_id for e in deployment.environments),
+    }
     spare = (f"{n:012d}" for n in range(999_999_999_999, 0, -1))
     if isinstance(build.access, OrganizationAccess) and (path := _outside_path(build.access)):
         account = next(a for a in spare if a not in used)
@@ -218,7 +293,11 @@ def _rows(deployment: Deployment) -> tuple[Row, ...]:
             )
         )
     stranger = next(a for a in spare if a not in used)
-    rows.append(Row(STRANGER, RowKind.STRANGER, stranger, f"arn:{partition}:iam::{stranger}:role/any-role"))
+    stranger_role = f"arn:{partition}:iam::{stranger}:role/any-role"
+    if lambda_accounts:
+        # Only where functions may pull at all: then no function of another account may.
+        rows.append(Row(LAMBDA_STRANGER, RowKind.LAMBDA_STRANGER, stranger, stranger_role))
+    rows.append(Row(STRANGER, RowKind.STRANGER, stranger, stranger_role))
     return tuple(rows)
 
 
@@ -239,7 +318,9 @@ def _outside_path(access: OrganizationAccess) -> str | None:
 
 
 def _principal(row: Row, role: RoleState | None) -> Principal:
-    policies = role.policies if role is not None else (() if row.kind is RowKind.ROLE else (ADMIN_IDENTITY,))
+    policies = (
+        role.policies if role is not None else (() if row.kind in OWN_POLICY_ROWS else (ADMIN_IDENTITY,))
+    )
     return Principal(
         row.account_id,
         row.role_arn,
@@ -251,11 +332,16 @@ def _principal(row: Row, role: RoleState | None) -> Principal:
 
 
 def _intended(row: Row, registry: Registry, arn: str) -> bool:
-    if row.kind is RowKind.ROLE:
+    if row.kind in OWN_POLICY_ROWS:
         return arn in row.uses
-    if row.kind is RowKind.ACCOUNT:
-        return row.account_id == registry.account_id or grants(
-            registry.grant, row.account_id, row.organization_path
+    if row.kind is RowKind.LAMBDA:
+        return grants_lambda(registry.grant, row.account_id, registry.region)
+    if row.kind in (RowKind.ACCOUNT, RowKind.GRANTED_ROLE):
+        # A role of the registry's own account may pull whatever its own policies allow.
+        return (
+            row.account_id == registry.account_id
+            or grants(registry.grant, row.account_id, row.organization_path)
+            or (row.kind is RowKind.GRANTED_ROLE and grants_role(registry.grant, row.role_arn))
         )
     return False
 
@@ -270,6 +356,8 @@ def _tri(values: Iterable[bool | None]) -> Decision:
 def _cell(
     build: BuildStack, row: Row, registry: Registry, repo: RepositoryState, role: RoleState | None
 ) -> Cell:
+    if row.kind in LAMBDA_ROWS:
+        return _lambda_cell(build, row, registry, repo)
     result = can_pull(_principal(row, role), repo.arn, repo.policy if repo.exists else None)
     # Within one account the identity policy alone may allow: no repository policy is needed.
     same_account = repo.account_id == row.account_id
@@ -304,6 +392,67 @@ def _cell(
         _intended(row, registry, repo.arn),
         decision,
         checks,
+        tuple(dict.fromkeys(reasons)),
+    )
+
+
+def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: RepositoryState) -> Cell:
+    """The account's functions in the registry's Region (the only ones Lambda pulls for there),
+    created by a role of that account whose own policy allows ``ecr:*`` on ``*``."""
+    partition = partition_for(registry.region)
+    function = f"arn:{partition}:lambda:{registry.region}:{row.account_id}:function:any-function"
+    result = can_lambda_pull(function, _principal(row, None), repo.arn, repo.policy if repo.exists else None)
+    # The service needs the repository policy always; the deployer only from another account.
+    needed = result.service if repo.account_id == row.account_id else (*result.deployer, *result.service)
+    grants_side = _tri(e.resource_allows for _, e in needed)
+    decision = result.decision
+    reasons: list[str] = []
+    if not repo.exists:
+        reasons.append(f"repository {repo.label} does not exist in account {repo.account_id}")
+        decision = Decision.DENY
+    if decision is Decision.UNKNOWN and not row.organization_known:
+        reasons.append(
+            f"whether account {row.account_id} is in organization "
+            f"{getattr(build.access, 'organization_id', '')} is not known: set ecr-share:organizationPath "
+            f"in its stack"
+        )
+    if decision is not Decision.ALLOW and repo.exists:
+        stranger = row.kind is RowKind.LAMBDA_STRANGER
+        who = "functions of any other account" if stranger else f"functions of account {row.account_id}"
+        if repo.policy is None:
+            reasons.append(f"repository {repo.label} has no repository policy")
+        else:
+            if any(e.resource_allows is False for _, e in result.service):
+                reasons.append(
+                    f"repository policy of {repo.label} does not let the Lambda service pull for {who} "
+                    f"in {registry.region}"
+                )
+            if any(e.decision is Decision.DENY for _, e in result.deployer):
+                reasons.append(
+                    f"repository policy of {repo.label} does not let the roles of account {row.account_id} "
+                    "get its images, which creating a function from them needs"
+                )
+        reasons += [
+            r
+            for r in result.reasons
+            if r.startswith(
+                (
+                    "resource policy statement",
+                    "explicit Deny",
+                    "cannot evaluate",
+                    "allowed unless",
+                    "AWS would",
+                )
+            )
+        ]
+    return Cell(
+        row.name,
+        registry.key,
+        repo.name,
+        repo.arn,
+        _intended(row, registry, repo.arn),
+        decision,
+        (grants_side, None, None),
         tuple(dict.fromkeys(reasons)),
     )
 
@@ -364,4 +513,13 @@ def _notes(deployment: Deployment) -> list[str]:
                     f"{env.stack}: ecr-share:organizationPath {env.organization_path} has a wildcard; "
                     "an account has one exact path"
                 )
+    build = deployment.build
+    whole = set(build.access.accounts) if isinstance(build.access, AccountsAccess) else set()
+    for account in sorted({g.account_id for g in build.access.lambda_accounts} - whole - {build.account_id}):
+        notes.append(
+            f"Lambda functions of {account}: so that roles there can create and update functions from "
+            f"the images, any role account {account} allows may call {' and '.join(LAMBDA_PULL_ACTIONS)} "
+            "on them (AWS's cross-account statement for Lambda), which is enough for a client that pulls "
+            "without ecr:BatchCheckLayerAvailability"
+        )
     return notes

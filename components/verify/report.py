@@ -12,7 +12,15 @@ from components.repositories.config import access_output
 from components.repositories.model import Access, AccountsAccess
 from components.verify.evaluator.evaluator import Decision
 from components.verify.intended import Registry
-from components.verify.matrix import SEED_CHECKS, AccessMatrix, Cell, Row, RowKind, Status
+from components.verify.matrix import (
+    OWN_POLICY_ROWS,
+    SEED_CHECKS,
+    AccessMatrix,
+    Cell,
+    Row,
+    RowKind,
+    Status,
+)
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1  # a pull meant to work is denied, one not meant is allowed, or (live) drift
@@ -35,6 +43,17 @@ ROWS_NOTE = (
     "there whose own policy allows ecr:* on *, meant to reach a registry its grant names or that it "
     "owns; any other account: the same in an account nobody granted, outside any organization"
 )
+# What the rows of the other kinds are, said only when a report has such rows.
+MORE_ROWS_NOTES = {
+    RowKind.ATTACHED_ROLE: "<stack> role <name>: an existing role the stack attaches the pull policy to, "
+    "meant to pull what the stack's services run (offline: with only that policy; --live reads its others)",
+    RowKind.GRANTED_ROLE: "role <name> (<account>): a role the build stack grants by ARN, whose own policy "
+    "allows ecr:* on *",
+    RowKind.LAMBDA: "Lambda functions of <account>: its container-image functions in the registry's Region, "
+    "created by a role there whose own policy allows ecr:* on *; both the Lambda service and that role "
+    "must be let in",
+    RowKind.LAMBDA_STRANGER: "Lambda functions of any other account: the same in an account nobody granted",
+}
 PROBLEMS = (Status.DENIED, Status.UNINTENDED, Status.UNKNOWN)
 
 
@@ -90,10 +109,27 @@ def _mode_line(report: Report) -> str:
 def _grant(access: Access | None) -> str:
     if access is None:
         return "grants no other account"
+    parts: list[str] = []
     if isinstance(access, AccountsAccess):
-        return f"grants accounts {', '.join(access.accounts)}"
-    paths = f" below {', '.join(access.organization_paths)}" if access.organization_paths else ""
-    return f"grants organization {access.organization_id}{paths}"
+        if access.accounts:
+            parts.append(f"accounts {', '.join(access.accounts)}")
+    else:
+        paths = f" below {', '.join(access.organization_paths)}" if access.organization_paths else ""
+        parts.append(f"organization {access.organization_id}{paths}")
+    if access.roles:
+        parts.append(f"roles {', '.join(access.roles)}")
+    if access.lambda_accounts:
+        functions = ", ".join(
+            g.account_id + (f" (in {g.region})" if g.region else "")
+            for g in sorted(access.lambda_accounts, key=lambda g: (g.account_id, g.region or ""))
+        )
+        parts.append(f"the Lambda functions of {functions}")
+    return "grants " + "; ".join(parts)
+
+
+def _rows_note(matrix: AccessMatrix) -> str:
+    kinds = {row.kind for row in matrix.rows}
+    return "; ".join([ROWS_NOTE, *(note for kind, note in MORE_ROWS_NOTES.items() if kind in kinds)])
 
 
 def _heading(matrix: AccessMatrix) -> str:
@@ -130,7 +166,7 @@ def _why(cell: Cell) -> str:
 
 def _explained(matrix: AccessMatrix) -> list[Cell]:
     """Problems, and why the principals outside every grant cannot pull."""
-    outsiders = (RowKind.STRANGER, RowKind.OUTSIDE_PATHS)
+    outsiders = (RowKind.STRANGER, RowKind.OUTSIDE_PATHS, RowKind.LAMBDA_STRANGER)
     return [
         c
         for c in matrix.cells
@@ -143,7 +179,7 @@ def _texts(matrix: AccessMatrix, registry: Registry, row: Row) -> list[str]:
 
 
 def _intended_role_pulls(matrix: AccessMatrix) -> list[Cell]:
-    return [c for c in matrix.cells if c.intended and matrix.row(c.row).kind is RowKind.ROLE]
+    return [c for c in matrix.cells if c.intended and matrix.row(c.row).kind in OWN_POLICY_ROWS]
 
 
 def render_table(report: Report) -> str:
@@ -156,7 +192,7 @@ def render_table(report: Report) -> str:
             rows = [[row.label, *_texts(matrix, registry, row)] for row in matrix.rows]
             lines += _aligned([header, *rows], rule_after=1)
             lines.append("")
-        lines += [LEGEND, ROWS_NOTE, ""]
+        lines += [LEGEND, _rows_note(matrix), ""]
         checks = ", ".join(f"{n} {name}" for n, name in enumerate(SEED_CHECKS, 1))
         lines.append(f"Seed checks for each pull an execution role is meant to make ({checks}):")
         pulls = _intended_role_pulls(matrix)
@@ -285,7 +321,7 @@ def render_markdown(report: Report) -> str:
         lines += [
             LEGEND + ".",
             "",
-            ROWS_NOTE + ".",
+            _rows_note(matrix) + ".",
             "",
             "### Seed checks for each pull of an execution role",
             "",
@@ -331,11 +367,12 @@ def _mermaid(matrix: AccessMatrix) -> list[str]:
                 f"    {_node('repo', source.key, r)} -.->|replicates| {_node('repo', registry.key, r)}"
                 for r in registry.repositories
             ]
-    for row in (r for r in matrix.rows if r.kind is RowKind.ROLE):
+    for row in (r for r in matrix.rows if r.kind in OWN_POLICY_ROWS):
         role = _node("role", row.name)
+        what = "ECS execution role" if row.kind is RowKind.ROLE else "existing role"
         lines += [
             f'    subgraph {_node("account", row.name)}["{row.stack} ({row.account_id})"]',
-            f'        {role}["ECS execution role<br/>{row.role_arn.rsplit("/", 1)[1]}"]',
+            f'        {role}["{what}<br/>{row.role_name}"]',
             "    end",
         ]
         for registry in matrix.registries:

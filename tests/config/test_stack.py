@@ -157,11 +157,11 @@ def test_organization_access() -> None:
             "is in Region eu-west-1, but the repositories are in us-east-1",
         ),
         ({"ecr-share:access": None}, "ecr-share:access", "is missing"),
-        ({"ecr-share:access": {}}, "ecr-share:access", "exactly one of accounts"),
+        ({"ecr-share:access": {}}, "ecr-share:access", "grants nobody: set accounts"),
         (
             {"ecr-share:access": {"accounts": ["222222222222"], "organizationId": "o-abc123def4"}},
             "ecr-share:access",
-            "exactly one of accounts",
+            "at most one of accounts",
         ),
         ({"ecr-share:access": {"accounts": ["2222"]}}, "ecr-share:access.accounts[0]", "12-digit"),
         (

@@ -50,6 +50,8 @@ def test_organization_access_reads_back() -> None:
         "mode": "organization",
         "organizationId": "o-abc123def4",
         "organizationPaths": ["o-abc123def4/r-ab12/ou-ab12-11111111/*"],
+        "roles": [],
+        "lambdaAccounts": [],
     }
     assert read_build_outputs(STACK, outputs).access == OrganizationAccess(
         "o-abc123def4", ("o-abc123def4/r-ab12/ou-ab12-11111111/*",)
@@ -99,9 +101,9 @@ CASES = [
         change(("contractVersion",), 1),
         "contractVersion",
         "1",
-        "is not 2, the contract this version of ecr-share reads",
+        "is not 3, the contract this version of ecr-share reads",
     ),
-    (change(("contractVersion",), "2"), "contractVersion", '"2"', "is not 2"),
+    (change(("contractVersion",), "3"), "contractVersion", '"3"', "is not 3"),
     # Types and shapes.
     (change(("registryId",), 111111111111), "registryId", "111111111111", "is not a string"),
     (change(("registryId",), "*"), "registryId", '"\\*"', "is not a 12-digit AWS account ID"),
@@ -148,10 +150,11 @@ CASES = [
         'is not {"mode": "accounts", ...}',
     ),
     (change(("access", "mode"), "everyone"), "access", ".*", 'is not {"mode": "accounts", ...}'),
+    (change(("access", "accounts"), []), "access", ".*", "grants nobody"),
     (
-        change(("access", "accounts"), []),
+        change(("access", "accounts"), ["222222222222", "222222222222"]),
         "access.accounts",
-        "\\[\\]",
+        ".*",
         "is not a list of distinct account IDs",
     ),
     (
@@ -160,7 +163,12 @@ CASES = [
         '"2222"',
         "is not a 12-digit AWS account ID",
     ),
-    (change(("access", "extra"), True), "access", ".*", "does not have exactly the keys mode, accounts"),
+    (
+        change(("access", "extra"), True),
+        "access",
+        ".*",
+        "does not have exactly the keys mode, accounts, roles, lambdaAccounts",
+    ),
     # The replication description.
     (
         change(("replication", "sourceAccount"), "666666666666"),

@@ -28,6 +28,7 @@ REPOSITORIES = {
     "repositories": [{"name": "web-app"}],
     "access": {"accounts": ["222222222222"]},
     "region": "us-east-1",
+    "account_id": "111111111111",
 }
 ROLE = {
     "role_name": "payments-execution",
@@ -79,7 +80,7 @@ REFUSED = [
         SharedRepositories,
         {**REPOSITORIES, "access": {"accounts": ["222222222222"], "organization_id": "o-abc123def4"}},
         'SharedRepositories "bad": access: {"accounts": ["222222222222"], "organization_id": "o-abc123def4"} '
-        "must set exactly one of accounts (a list of account IDs) or organization_id",
+        "must set at most one of accounts (a list of account IDs) or organization_id",
     ),
     (
         SharedRepositories,
@@ -100,7 +101,7 @@ REFUSED = [
     (
         SharedRepositories,
         {**REPOSITORIES, "regoin": "us-east-1"},
-        'SharedRepositories "bad": regoin: "us-east-1" is not an arg (repositories, access, region)',
+        'SharedRepositories "bad": regoin: "us-east-1" is not an arg (repositories, access, region, account_id)',
     ),
     (
         SharedRepositories,
@@ -281,6 +282,7 @@ def test_optional_args_set_to_none_are_unset_and_defaults_are_filled_in() -> Non
         "repositories": ({"name": "web-app", "kms_key": None},),
         "access": {"accounts": None, "organization_id": "o-abc123def4"},
         "region": "us-east-1",
+        "account_id": "111111111111",
     }
     assert SharedRepositories._args is not None
     assert SharedRepositories._args.checked("shared", args) == {
@@ -294,6 +296,7 @@ def test_optional_args_set_to_none_are_unset_and_defaults_are_filled_in() -> Non
         ],
         "access": {"organization_id": "o-abc123def4"},
         "region": "us-east-1",
+        "account_id": "111111111111",
     }
 
 

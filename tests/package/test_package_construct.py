@@ -16,7 +16,12 @@ from registration import assert_registers_exactly
 
 from components.args import python_name
 from components.config.stack import parse_stack_config
-from components.consumers.resources import FARGATE_TASK_DEFINITION, PULL_EXECUTION_ROLE, ROLE
+from components.consumers.resources import (
+    ATTACHED_PULL_POLICY,
+    FARGATE_TASK_DEFINITION,
+    PULL_EXECUTION_ROLE,
+    ROLE,
+)
 from components.errors import ConfigError
 from components.plan.children import expanded
 from components.plan.model import OutputRef, Resource, StackPlan, key
@@ -67,6 +72,17 @@ def construct_all(constructs: list[Construct]) -> Callable[[], None]:
 
 
 CASES: dict[str, list[Construct]] = {
+    "a pull policy attached to existing roles": [
+        Construct(
+            ATTACHED_PULL_POLICY,
+            "node-pull",
+            {
+                "policyName": "eks-nodes-pull",
+                "repositoryArns": [f"arn:aws:ecr:{REGION}:222222222222:repository/web-app"],
+                "roleNames": ["eks-node-role", "codebuild-role"],
+            },
+        )
+    ],
     "shared repositories for an organization": [
         Construct(
             SHARED_REPOSITORIES,
@@ -235,6 +251,12 @@ TASK_INPUTS = {**TASK.inputs, "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/
 # (component, inputs, the property the error names, its reason). Each is the first mistake found.
 BAD_INPUTS = [
     (
+        CASES["a pull policy attached to existing roles"][0],
+        {**CASES["a pull policy attached to existing roles"][0].inputs, "roleNames": ["eks node"]},
+        "roleNames[0]",
+        '"eks node" is not an IAM role name (1 to 64 of [A-Za-z0-9_+=,.@-])',
+    ),
+    (
         SHARED,
         {**SHARED.inputs, "repositories": [{"name": "web-app", "imageTagMutability": "mutable"}]},
         "repositories[0].imageTagMutability",
@@ -244,14 +266,15 @@ BAD_INPUTS = [
         SHARED,
         {**SHARED.inputs, "access": {"accounts": ["222222222222"], "organizationId": "o-abc123def4"}},
         "access",
-        '{"accounts": ["222222222222"], "organizationId": "o-abc123def4"} must set exactly one of accounts '
+        '{"accounts": ["222222222222"], "organizationId": "o-abc123def4"} must set at most one of accounts '
         "(a list of account IDs) or organizationId",
     ),
     (
         SHARED,
         {**SHARED.inputs, "access": {}},
         "access",
-        "{} must set exactly one of accounts (a list of account IDs) or organizationId",
+        "{} grants nobody: set accounts (a list of account IDs) or organizationId, and/or roles (role ARNs) or "
+        "lambdaAccounts",
     ),
     (
         SHARED,
@@ -289,7 +312,7 @@ BAD_INPUTS = [
         TASK,
         {**TASK_INPUTS, "executionRoleArn": "payments-execution"},
         "executionRoleArn",
-        '"payments-execution" is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)',
+        '"payments-execution" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>, or role/<path>/<name>)',
     ),
     (
         ROLE_CONSTRUCT,

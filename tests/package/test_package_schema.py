@@ -25,6 +25,12 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "repositories": ("list<RepositorySettings>", True),
         "access": ("PullAccess", True),
         "region": ("string", True),
+        "accountId": ("string", False),
+    },
+    "AttachedPullPolicy": {
+        "policyName": ("string", True),
+        "repositoryArns": ("list<string>", True),
+        "roleNames": ("list<string>", True),
     },
     "PullExecutionRole": {
         "roleName": ("string", True),
@@ -72,6 +78,7 @@ OUTPUTS: dict[str, dict[str, str]] = {
         "registryId": "string",
     },
     "PullExecutionRole": {"arn": "string", "name": "string"},
+    "AttachedPullPolicy": {"policyArn": "string"},
     "FargateTaskDefinition": {
         "arn": "string",
         "family": "string",
@@ -99,7 +106,10 @@ TYPES: dict[str, dict[str, tuple[str, bool]]] = {
         "accounts": ("list<string>", False),
         "organizationId": ("string", False),
         "organizationPaths": ("list<string>", False),
+        "roles": ("list<string>", False),
+        "lambdaAccounts": ("list<LambdaAccountGrant>", False),
     },
+    "LambdaAccountGrant": {"account": ("string", True), "region": ("string", False)},
     "ReplicationRuleSettings": {
         "destinations": ("list<DestinationRegistry>", True),
         "filters": ("list<string>", False),

@@ -164,7 +164,7 @@ def test_nothing_lands_in_another_account_or_region(project: ProjectPlan) -> Non
 
 def test_outputs_are_known_before_deploying(project: ProjectPlan) -> None:
     assert plan_of(project).exports == {
-        "contractVersion": 2,
+        "contractVersion": 3,
         "registryId": SOURCE,
         "region": "us-east-1",
         "repositoryArns": {
@@ -172,7 +172,12 @@ def test_outputs_are_known_before_deploying(project: ProjectPlan) -> None:
             "worker": f"arn:aws:ecr:us-east-1:{SOURCE}:repository/worker",
         },
         "repositoryUrls": {"web-app": f"{REGISTRY}/web-app", "worker": f"{REGISTRY}/worker"},
-        "access": {"mode": "accounts", "accounts": ["222222222222", "333333333333", PROD]},
+        "access": {
+            "mode": "accounts",
+            "accounts": ["222222222222", "333333333333", PROD],
+            "roles": [],
+            "lambdaAccounts": [],
+        },
         "replication": {
             "sourceAccount": SOURCE,
             "sourceRegion": "us-east-1",

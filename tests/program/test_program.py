@@ -179,6 +179,8 @@ def test_organization_mode_checks_the_environments_ou_path() -> None:
         "mode": "organization",
         "organizationId": "o-abc123def4",
         "organizationPaths": ["o-abc123def4/r-ab12/ou-ab12-11111111/*"],
+        "roles": [],
+        "lambdaAccounts": [],
     }
     config = load_stack_config(PROJECT_DIR, "prod")
     config["ecr-share:organizationPath"] = "o-abc123def4/r-ab12/ou-ab12-11111111/ou-ab12-22222222/"

@@ -33,7 +33,14 @@ from moto.ecr.models import ecr_backends
 
 from components.aws.policy import canonical_json
 from components.config.model import StackConfig
-from components.consumers.resources import LOG_GROUP, ROLE, ROLE_POLICY, TASK_DEFINITION
+from components.consumers.resources import (
+    LOG_GROUP,
+    POLICY,
+    ROLE,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+    TASK_DEFINITION,
+)
 from components.plan.model import StackPlan
 from components.replication.resources import (
     CREATION_TEMPLATE,
@@ -148,7 +155,9 @@ def deploy(project: Path) -> Deployment:
     """Create everything the plans deploy that ``verify --live`` reads, each in its account and
     Region: the repositories of every registry the plans fill, with the policy their plan gives them
     (replicas included: a destination account's replicas get none unless its plan grants other
-    accounts), and every planned registry setting, role, log group and task definition."""
+    accounts), every planned registry setting, role, log group and task definition, and the managed
+    pull policy attached to each existing role an environment names (the roles themselves created
+    first, as their owners would have)."""
     TEMPLATES.registries.clear()
     client = Clients()
     (deployment,) = load_deployments(project)
@@ -170,7 +179,7 @@ def deploy(project: Path) -> Deployment:
     for plan in deployment.plans.values():
         _deploy_registry_settings(plan, client)
     for env in deployment.environments:
-        _deploy_consumers(deployment.plans[env.stack], client)
+        _deploy_consumers(deployment.plans[env.stack], client, env.pull_roles)
     return deployment
 
 
@@ -249,7 +258,7 @@ def write_replication_rules(account_id: str, region: str, rules: list[dict[str, 
     ecr_backends[account_id][region].replication_config = {"rules": rules}
 
 
-def _deploy_consumers(plan: StackPlan, client: Clients) -> None:
+def _deploy_consumers(plan: StackPlan, client: Clients, pull_roles: Any = ()) -> None:
     iam, logs, ecs = (client(service, plan.account_id, plan.region) for service in ("iam", "logs", "ecs"))
     for role in plan.of_type(ROLE):
         iam.create_role(
@@ -262,6 +271,20 @@ def _deploy_consumers(plan: StackPlan, client: Clients) -> None:
             RoleName=policy.inputs["role"],
             PolicyName=policy.inputs["name"],
             PolicyDocument=policy.inputs["policy"],
+        )
+    for existing in pull_roles:
+        create_existing_role(iam, existing.arn)
+    arns = {
+        policy.key: iam.create_policy(
+            PolicyName=policy.inputs["name"],
+            PolicyDocument=policy.inputs["policy"],
+            Description=policy.inputs["description"],
+        )["Policy"]["Arn"]
+        for policy in plan.of_type(POLICY)
+    }
+    for attachment in plan.of_type(ROLE_POLICY_ATTACHMENT):
+        iam.attach_role_policy(
+            RoleName=attachment.inputs["role"], PolicyArn=arns[attachment.inputs["policy_arn"].resource]
         )
     for group in plan.of_type(LOG_GROUP):
         logs.create_log_group(logGroupName=group.inputs["name"])
@@ -283,3 +306,15 @@ def task_definition(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "executionRoleArn": inputs["execution_role_arn"],
         "containerDefinitions": json.loads(inputs["container_definitions"]),
     }
+
+
+def create_existing_role(iam: Any, arn: str) -> None:
+    """A role ecr-share does not create (an EKS node role, a CodeBuild role), on its path."""
+    path, name = arn.split(":role", 1)[1].rsplit("/", 1)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.create_role(RoleName=name, Path=f"{path}/", AssumeRolePolicyDocument=canonical_json(trust))

@@ -42,6 +42,8 @@ def test_json_format_lists_every_cell_with_the_seed_checks() -> None:
     assert build["access"] == {
         "mode": "accounts",
         "accounts": ["222222222222", "333333333333", "444444444444"],
+        "roles": [],
+        "lambdaAccounts": [],
     }
     cells = json_cells(build)
     # 3 roles, 3 accounts and any other account, against 2 + 1 + 2 repositories in three registries.

@@ -11,17 +11,25 @@ from components.verify.evaluator.evaluator import (
     combine,
     evaluate,
 )
-from components.verify.evaluator.pull import PullCheck, arn_account, can_pull
+from components.verify.evaluator.pull import (
+    LambdaPullCheck,
+    PullCheck,
+    arn_account,
+    can_lambda_pull,
+    can_pull,
+)
 
 __all__ = [
     "Decision",
     "Evaluation",
+    "LambdaPullCheck",
     "PolicyDocument",
     "Principal",
     "PullCheck",
     "Request",
     "ServicePrincipal",
     "arn_account",
+    "can_lambda_pull",
     "can_pull",
     "combine",
     "evaluate",

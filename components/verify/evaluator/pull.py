@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from components.aws.rules import AUTH_ACTION, PULL_ACTIONS
+from components.aws.rules import AUTH_ACTION, LAMBDA_PULL_ACTIONS, LAMBDA_SERVICE, PULL_ACTIONS
 from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import (
     Decision,
     Evaluation,
     Principal,
     Request,
+    ServicePrincipal,
     combine,
     evaluate,
 )
@@ -66,3 +67,44 @@ def can_pull(
     )
     decision = combine([authorization.decision, *(e.decision for _, e in per_action)])
     return PullCheck(decision, authorization, per_action)
+
+
+@dataclass(frozen=True)
+class LambdaPullCheck:
+    """A container-image Lambda function's two pulls (Lambda developer guide, configuration-images.html,
+    "Amazon ECR cross-account permissions"): the identity that creates or updates the function must
+    be allowed the image (``deployer``), and so must the Lambda service, which gets it again on the
+    function's behalf later (``service``)."""
+
+    decision: Decision
+    deployer: tuple[tuple[str, Evaluation], ...]
+    service: tuple[tuple[str, Evaluation], ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is Decision.ALLOW
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        parts = [e for _, e in (*self.deployer, *self.service)]
+        return tuple(dict.fromkeys(r for part in parts if not part.allowed for r in part.reasons))
+
+
+def can_lambda_pull(
+    function_arn: str, deployer: Principal, repository_arn: str, repository_policy: PolicyDocument | None
+) -> LambdaPullCheck:
+    """Whether a function (its ARN: the request's aws:SourceArn; its account: aws:SourceAccount)
+    created by ``deployer`` can run an image of the repository."""
+    owner = arn_account(repository_arn)
+    service = ServicePrincipal(LAMBDA_SERVICE)
+    context = {"aws:SourceArn": function_arn, "aws:SourceAccount": arn_account(function_arn)}
+    deploys = tuple(
+        (action, evaluate(Request(deployer, action, repository_arn, owner, repository_policy)))
+        for action in LAMBDA_PULL_ACTIONS
+    )
+    retrievals = tuple(
+        (action, evaluate(Request(service, action, repository_arn, owner, repository_policy, context)))
+        for action in LAMBDA_PULL_ACTIONS
+    )
+    decision = combine(e.decision for _, e in (*deploys, *retrievals))
+    return LambdaPullCheck(decision, deploys, retrievals)
