@@ -30,8 +30,8 @@ from components.project import ENVIRONMENT
 from components.project import key as config_key
 from components.replication.documents import template_description, template_prefixes
 from components.replication.model import ReplicaRegistry
-from components.replication.resources import REPLICATION_RECEIVER
-from components.repositories.documents import repository_pull_policy
+from components.replication.resources import REPLICATION_RECEIVER, replica_key_args
+from components.repositories.documents import lifecycle_policy_text, repository_pull_policy
 
 EXECUTION_ROLE_ARN = "executionRoleArn"
 TASK_DEFINITION_ARNS = "taskDefinitionArns"
@@ -158,6 +158,9 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
     when ``receiveReplication.access`` grants other accounts: this account's roles need none."""
     receive = config.receive_replication
     assert receive is not None
+    registry = build.replica_registry(config.account_id, config.region)
+    assert registry is not None  # check_environment refused a receiver the build does not replicate to
+    settings = registry.settings
     args: dict[str, object] = {
         "source_account": receive.source_account,
         "account_id": config.account_id,
@@ -165,10 +168,22 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
         "filters": list(receive.filters),
         "template_prefixes": list(template_prefixes(receive.filters, receive.root_template)),
         "description": template_description(
-            receive.source_account, build.region, pull_granted=receive.access is not None
+            receive.source_account,
+            build.region,
+            pull_granted=receive.access is not None,
+            settings=settings,
+            kms=receive.kms_keys is not None,
         ),
         "scan_on_push": receive.scan_on_push,
+        "image_tag_mutability": settings.image_tag_mutability,
     }
+    if settings.exclusion_filters:
+        args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
+    if settings.lifecycle is not None:
+        args["lifecycle_policy"] = lifecycle_policy_text(settings.lifecycle)
+    kms = replica_key_args(config.stack, registry, receive.kms_keys)
+    if kms is not None:
+        args["kms"] = kms
     if receive.access is not None:
         args["repository_policy"] = canonical_json(
             repository_pull_policy(receive.access, rules.partition_for(config.region))

@@ -54,6 +54,19 @@ class RegistryReplication(PlannedComponent):
         self.register_outputs({"registryId": self.registry_id})
 
 
+class ReplicaKeyArgs(TypedDict):
+    account_id: str
+    """The registry's account: it owns the key and the templates' role."""
+    role_name: str
+    """The IAM role ECR assumes to create KMS-encrypted replicas (created here)."""
+    repository_arns: Sequence[str]
+    """The replicated repositories' ARNs (prefix wildcards) the role may create and replicate into."""
+    key_arn: NotRequired[str]
+    """A key you manage, in the templates' Region; none: a key is created here."""
+    deletion_window_days: NotRequired[int]
+    """For a created key: days (7 to 30) between its deletion and its destruction (default 30)."""
+
+
 class ReplicaRepositorySettingsArgs(TypedDict):
     template_prefixes: Sequence[str]
     """Creation-template prefixes: namespaces, or ROOT for every repository no other template matches."""
@@ -67,13 +80,22 @@ class ReplicaRepositorySettingsArgs(TypedDict):
     """The repository policy every replica starts with; none: replicas get no repository policy."""
     region: NotRequired[str]
     """The destination Region when it differs from the AWS provider's."""
+    image_tag_mutability: NotRequired[str]
+    """The replicas' tag mutability (default IMMUTABLE): the replicated repositories'."""
+    image_tag_mutability_exclusion_filters: NotRequired[Sequence[str]]
+    """With *_WITH_EXCLUSION: the replicated repositories' exclusion filters."""
+    lifecycle_policy: NotRequired[str]
+    """The lifecycle policy every replica starts with; none: no lifecycle policy."""
+    kms: NotRequired[ReplicaKeyArgs]
+    """Encrypt the replicas with a customer managed key (default: AES256)."""
 
 
 class ReplicaRepositorySettings(PlannedComponent):
-    """Creation templates (applied for REPLICATION) that give each replica, when ECR creates it,
-    immutable tags, AES256 encryption and the given repository policy; without them it gets mutable
-    tags and no policy (ECR replication.md). Templates act only at creation, so they must exist
-    before the first replicated push."""
+    """Creation templates (applied for REPLICATION) that give each replica, when ECR creates it, the
+    source repositories' tag mutability and lifecycle policy, AES256 or a customer managed key, and
+    the given repository policy; without them it gets mutable tags and no policy (ECR
+    replication.md). Templates act only at creation, so they must exist before the first replicated
+    push."""
 
     _type_token = REPLICA_REPOSITORY_SETTINGS
 
@@ -105,6 +127,14 @@ class ReplicationReceiverArgs(TypedDict):
     """Also own this registry's scanning configuration: scan on push for the replicas."""
     repository_policy: NotRequired[str]
     """A repository policy for the replicas, for other accounts that pull them; none by default."""
+    image_tag_mutability: NotRequired[str]
+    """The replicas' tag mutability (default IMMUTABLE): the replicated repositories'."""
+    image_tag_mutability_exclusion_filters: NotRequired[Sequence[str]]
+    """With *_WITH_EXCLUSION: the replicated repositories' exclusion filters."""
+    lifecycle_policy: NotRequired[str]
+    """The lifecycle policy every replica starts with; none: no lifecycle policy."""
+    kms: NotRequired[ReplicaKeyArgs]
+    """Encrypt the replicas with a customer managed key (default: AES256)."""
 
 
 class ReplicationReceiver(PlannedComponent):

@@ -9,6 +9,8 @@ from typing import Any
 from components.aws import rules
 from components.config import values
 from components.consumers.model import ServiceSpec
+from components.encryption.config import check_key_regions, parse_kms_keys
+from components.encryption.model import KmsKeys
 from components.errors import ConfigError
 from components.replication.documents import (
     check_registry_policy,
@@ -20,6 +22,7 @@ from components.replication.documents import (
 )
 from components.replication.model import (
     ReceiveReplication,
+    ReplicaRegistry,
     Replication,
     ReplicationDestination,
     ReplicationRule,
@@ -30,7 +33,7 @@ from components.repositories.model import RepositorySpec
 REPLICATION_KEYS = ("rules", "scanOnPush")
 RULE_KEYS = ("destinations", "filters", "rootTemplate")
 DESTINATION_KEYS = ("region", "account")
-RECEIVE_KEYS = ("sourceAccount", "filters", "rootTemplate", "scanOnPush", "access")
+RECEIVE_KEYS = ("sourceAccount", "filters", "rootTemplate", "scanOnPush", "access", "kmsKeys")
 PULL_FROM = ("build", "replica")
 
 
@@ -57,10 +60,9 @@ def parse_replication(
             f"are more than ECR's {rules.REPLICATION_MAX_DESTINATIONS} distinct destinations "
             "across all rules",
         )
-    for index, rule in enumerate(parsed):
-        _refuse_kms_repositories(f"{rules_key}[{index}].filters", rule, repositories)
     scan = values.boolean(f"{full_key}.scanOnPush", settings.get("scanOnPush", False))
-    for registry in replica_registries(parsed):
+    for registry in replica_registries(parsed, repositories):
+        check_replica_settings(rules_key, registry, repositories)
         if registry.destination.account_id == account:
             if scan:
                 check_scanning_filters(f"{full_key}.scanOnPush", registry.filters)
@@ -188,23 +190,50 @@ def check_scanning_filters(full_key: str, filters: Sequence[str]) -> None:
             )
 
 
-def _refuse_kms_repositories(
-    full_key: str, rule: ReplicationRule, repositories: Sequence[RepositorySpec]
+def check_replica_settings(
+    full_key: str, registry: ReplicaRegistry, repositories: Sequence[RepositorySpec]
 ) -> None:
-    for spec in repositories:
-        if spec.encryption_type == "KMS" and covers(rule.filters, spec.name):
+    """The repositories replicated to one registry must agree on what their replicas get: its
+    creation templates give every replica the same tag mutability and lifecycle policy."""
+    replicated = [r for r in repositories if registry.covers(r.name)]
+    destination = registry.destination
+    for what, value_of in (
+        ("tag mutability", lambda r: (r.image_tag_mutability, r.exclusion_filters)),
+        ("lifecycle", lambda r: r.lifecycle),
+    ):
+        differing = [r for r in replicated if value_of(r) != value_of(replicated[0])]
+        if differing:
             raise ConfigError(
                 full_key,
-                list(rule.filters),
-                f'replicate "{spec.name}", which is KMS-encrypted: ecr-share\'s creation templates '
-                "encrypt replicas with AES256 (a KMS template needs a custom IAM role and a key in "
-                "every destination Region), so narrow the filters or encrypt it with AES256",
+                [replicated[0].name, differing[0].name],
+                f"are both replicated to {destination.account_id} in {destination.region} with a different "
+                f"{what}: the creation templates there give every replica one {what}. Give them the same "
+                f"{what}, or do not replicate them to the same destination",
+            )
+
+
+def check_own_replica_keys(
+    full_key: str, registries: Sequence[ReplicaRegistry], account: str, keys: KmsKeys | None
+) -> None:
+    """A KMS-encrypted repository replicated within the build account needs a key in the replica's
+    Region: a creation template names one key, by full ARN, in its own Region (aws-facts §4.4)."""
+    for registry in registries:
+        destination = registry.destination
+        if destination.account_id == account and registry.settings.encryption == "KMS" and keys is None:
+            raise ConfigError(
+                full_key,
+                None,
+                f"is not set, but this stack replicates KMS-encrypted repositories to {destination.region}: "
+                "set kmsKeys (create: true, or a key ARN in each Region) so the creation template there "
+                "encrypts the replicas with a key of that Region",
             )
 
 
 def parse_receive_replication(full_key: str, value: Any, account: str, region: str) -> ReceiveReplication:
     """An environment stack's ``receiveReplication``: it owns its registry's policy and templates."""
-    settings = values.mapping(full_key, value, RECEIVE_KEYS, ("rootTemplate", "scanOnPush", "access"))
+    settings = values.mapping(
+        full_key, value, RECEIVE_KEYS, ("rootTemplate", "scanOnPush", "access", "kmsKeys")
+    )
     source_key = f"{full_key}.sourceAccount"
     if settings.get("sourceAccount") is None:
         raise ConfigError(source_key, None, "is missing: set the build account that replicates here")
@@ -229,7 +258,11 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
     if settings.get("access") is not None:
         access = parse_access(f"{full_key}.access", settings["access"])
         check_not_granting_owner(f"{full_key}.access", access, account, "receiving")
-    return ReceiveReplication(source, filters, root_template, scan, access)
+    keys = None
+    if settings.get("kmsKeys") is not None:
+        keys = parse_kms_keys(f"{full_key}.kmsKeys", settings["kmsKeys"], account, region)
+        check_key_regions(f"{full_key}.kmsKeys", keys, [region])
+    return ReceiveReplication(source, filters, root_template, scan, access, keys)
 
 
 def parse_pull_from(full_key: str, value: Any) -> str:

@@ -12,13 +12,19 @@ Any other filter can only be covered by ``ROOT``, which the configuration must t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from components.aws import rules
 from components.aws.names import account_root_arn
 from components.aws.policy import PolicyDocument, canonical_json, document
 from components.errors import ConfigError
-from components.replication.model import ReplicaRegistry, ReplicationDestination, ReplicationRule
+from components.replication.model import (
+    ReplicaRegistry,
+    ReplicaSettings,
+    ReplicationDestination,
+    ReplicationRule,
+)
+from components.repositories.model import RepositorySpec
 
 
 def is_namespace(filter_: str) -> bool:
@@ -56,8 +62,26 @@ def template_for(prefixes: Iterable[str], repository: str) -> str | None:
     return rules.TEMPLATE_ROOT if rules.TEMPLATE_ROOT in prefixes else None
 
 
-def replica_registries(rules_: Iterable[ReplicationRule]) -> tuple[ReplicaRegistry, ...]:
-    """One entry per distinct destination, sorted by account then Region."""
+def replica_settings(repositories: Sequence[RepositorySpec], filters: Iterable[str]) -> ReplicaSettings:
+    """The settings of the replicated repositories, for their replicas' templates. Call only with
+    repositories that agree on them (``replication.config.check_replica_settings``); KMS wins."""
+    replicated = [r for r in repositories if covers(filters, r.name)]
+    if not replicated:
+        return ReplicaSettings()
+    first = replicated[0]
+    return ReplicaSettings(
+        image_tag_mutability=first.image_tag_mutability,
+        exclusion_filters=first.exclusion_filters,
+        encryption="KMS" if any(r.encryption_type == "KMS" for r in replicated) else "AES256",
+        lifecycle=first.lifecycle,
+    )
+
+
+def replica_registries(
+    rules_: Iterable[ReplicationRule], repositories: Sequence[RepositorySpec] = ()
+) -> tuple[ReplicaRegistry, ...]:
+    """One entry per distinct destination, sorted by account then Region; with the build stack's
+    repositories, each with the settings its replicas get."""
     filters: dict[ReplicationDestination, set[str] | None] = {}
     prefixes: dict[ReplicationDestination, set[str]] = {}
     for rule in rules_:
@@ -69,7 +93,12 @@ def replica_registries(rules_: Iterable[ReplicationRule]) -> tuple[ReplicaRegist
                 template_prefixes(rule.filters, rule.root_template)
             )
     return tuple(
-        ReplicaRegistry(d, tuple(sorted(filters[d] or ())), tuple(sorted(prefixes[d])))
+        ReplicaRegistry(
+            d,
+            tuple(sorted(filters[d] or ())),
+            tuple(sorted(prefixes[d])),
+            replica_settings(repositories, filters[d] or ()),
+        )
         for d in sorted(filters, key=lambda d: (d.account_id, d.region))
     )
 
@@ -124,11 +153,22 @@ def check_registry_policy(full_key: str, policy: PolicyDocument) -> str:
     return text
 
 
-def template_description(source_account: str, source_region: str, pull_granted: bool) -> str:
+def template_description(
+    source_account: str, source_region: str, pull_granted: bool, settings: ReplicaSettings, kms: bool = False
+) -> str:
     policy = "the pull policy of its grant" if pull_granted else "no cross-account pull"
+    tags = {
+        "IMMUTABLE": "immutable tags",
+        "MUTABLE": "mutable tags",
+        "IMMUTABLE_WITH_EXCLUSION": "immutable tags except",
+        "MUTABLE_WITH_EXCLUSION": "mutable tags except",
+    }[settings.image_tag_mutability]
+    if settings.exclusion_filters:
+        tags += " " + " ".join(settings.exclusion_filters)
+    lifecycle = ", a lifecycle policy" if settings.lifecycle is not None else ""
     text = (
         f"ecr-share: repositories replicated from {source_account} ({source_region}): "
-        f"{policy}, immutable tags, AES256"
+        f"{policy}, {tags}, {'KMS' if kms else 'AES256'}{lifecycle}"
     )
     return text[: rules.TEMPLATE_DESCRIPTION_MAX_CHARS]
 

@@ -22,6 +22,7 @@ from enum import Enum
 from components.aws.policy import document
 from components.aws.rules import partition_for
 from components.config.model import BuildStack, EnvironmentStack
+from components.plan.pins import unproven_notes
 from components.repositories.model import AccountsAccess, OrganizationAccess
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
@@ -39,6 +40,7 @@ from components.verify.intended import (
     role_arn,
     used_repositories,
 )
+from components.verify.keys import Outsider, key_notes
 
 # The seed's "Testing Cross-Account Access" troubleshooting list, in its order.
 SEED_CHECKS = (
@@ -156,7 +158,13 @@ def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[s
         rows,
         cells,
         tuple(evaluated_documents(deployment)),
-        tuple(_notes(deployment)),
+        tuple(
+            [
+                *_notes(deployment),
+                *key_notes(deployment, (Outsider(r.label, r.account_id, r.role_arn) for r in rows)),
+                *unproven_notes(deployment.plans, {e.stack for e in deployment.environments}),
+            ]
+        ),
         tuple(drift),
     )
 
