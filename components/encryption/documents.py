@@ -73,8 +73,17 @@ def key_policy(account_id: str, region: str, template_role_arn: str | None = Non
 
 
 def template_role_trust_policy() -> PolicyDocument:
-    """ECR assumes the role for the templates (repository-creation-templates-create-iam.html)."""
-    return document({"Effect": "Allow", "Principal": {"Service": ECR_SERVICE}, "Action": "sts:AssumeRole"})
+    """ECR assumes the role for the templates: the trust policy of repository-creation-templates-create-
+    iam.html, as documented. It names no aws:SourceAccount condition; whether ECR sends one when it
+    assumes the role is unconfirmed, and with the condition it might not assume it."""
+    return document(
+        {
+            "Sid": "EcrAssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": ECR_SERVICE},
+            "Action": ["sts:AssumeRole"],
+        }
+    )
 
 
 def template_role_policy(repository_arns: Iterable[str], key_arns: Iterable[str] = ()) -> PolicyDocument:

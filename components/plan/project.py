@@ -97,5 +97,8 @@ def plan_stacks(raw: Mapping[str, Mapping[str, Any]], file_of: Any = str) -> Pro
     except ConfigError as error:
         raise ProjectError(str(error)) from None
     for finding in refusals(plans):
-        raise ProjectError(f"{file_of(finding.policy.stack)}: {finding.text}")
+        # The rules come from the build stack's config, wherever ECR applies them.
+        environment = configs[finding.pin.stack]
+        assert isinstance(environment, EnvironmentStack)
+        raise ProjectError(f"{file_of(build_stack_name(environment))}: {finding.text}")
     return ProjectPlan(raw, configs, plans)

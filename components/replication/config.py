@@ -16,6 +16,7 @@ from components.replication.documents import (
     check_registry_policy,
     covers,
     is_namespace,
+    replica_mutability,
     replica_registries,
     replication_registry_policy,
     scanning_filters,
@@ -194,22 +195,29 @@ def check_replica_settings(
     full_key: str, registry: ReplicaRegistry, repositories: Sequence[RepositorySpec]
 ) -> None:
     """The repositories replicated to one registry must agree on what their replicas get: its
-    creation templates give every replica the same tag mutability and lifecycle policy."""
+    creation templates give every replica one tag mutability and one lifecycle policy."""
     replicated = [r for r in repositories if registry.covers(r.name)]
     destination = registry.destination
-    for what, value_of in (
-        ("tag mutability", lambda r: (r.image_tag_mutability, r.exclusion_filters)),
-        ("lifecycle", lambda r: r.lifecycle),
-    ):
-        differing = [r for r in replicated if value_of(r) != value_of(replicated[0])]
-        if differing:
-            raise ConfigError(
-                full_key,
-                [replicated[0].name, differing[0].name],
-                f"are both replicated to {destination.account_id} in {destination.region} with a different "
-                f"{what}: the creation templates there give every replica one {what}. Give them the same "
-                f"{what}, or do not replicate them to the same destination",
-            )
+    here = f"{destination.account_id} in {destination.region}"
+    if replica_mutability(replicated) is None:
+        shown = sorted({f"{r.name} {r.image_tag_mutability}" for r in replicated})
+        raise ConfigError(
+            full_key,
+            shown,
+            f"are replicated to {here}, whose creation templates give every replica one tag mutability: "
+            "no setting lets every tag move that moves in its source without weakening the others "
+            f"(immutable repositories with up to {rules.EXCLUSION_FILTERS_MAX} exclusion filters in all "
+            "can share one). Give them the same tag mutability, or replicate them to different places",
+        )
+    differing = [r for r in replicated if r.lifecycle != replicated[0].lifecycle]
+    if differing:
+        raise ConfigError(
+            full_key,
+            [replicated[0].name, differing[0].name],
+            f"are both replicated to {here} with a different lifecycle: the creation templates there give "
+            "every replica one lifecycle policy. Give them the same lifecycle, or replicate them to "
+            "different places",
+        )
 
 
 def check_own_replica_keys(

@@ -62,18 +62,39 @@ def template_for(prefixes: Iterable[str], repository: str) -> str | None:
     return rules.TEMPLATE_ROOT if rules.TEMPLATE_ROOT in prefixes else None
 
 
+def replica_mutability(repositories: Sequence[RepositorySpec]) -> tuple[str, tuple[str, ...]] | None:
+    """One tag mutability for the replicas of these repositories, or ``None`` if there is none.
+
+    A replica must let move every tag that moves in its source: ECR drops a replicated tag that the
+    destination holds immutable, leaving the new image untagged (replication.md). Immutable sources,
+    some with exclusions, therefore share IMMUTABLE_WITH_EXCLUSION with the union of the filters
+    (a tag an IMMUTABLE source never moves is never pushed twice, so its exclusion changes nothing).
+    Any other mix has no setting that is both safe and no weaker than its sources."""
+    kinds = {r.image_tag_mutability for r in repositories}
+    if not kinds:
+        return ("IMMUTABLE", ())
+    if len({(r.image_tag_mutability, r.exclusion_filters) for r in repositories}) == 1:
+        return (repositories[0].image_tag_mutability, repositories[0].exclusion_filters)
+    if kinds <= {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}:
+        union = tuple(dict.fromkeys(f for r in repositories for f in r.exclusion_filters))
+        if len(union) <= rules.EXCLUSION_FILTERS_MAX:
+            return ("IMMUTABLE_WITH_EXCLUSION", union)
+    return None
+
+
 def replica_settings(repositories: Sequence[RepositorySpec], filters: Iterable[str]) -> ReplicaSettings:
     """The settings of the replicated repositories, for their replicas' templates. Call only with
     repositories that agree on them (``replication.config.check_replica_settings``); KMS wins."""
+    filters = tuple(filters)
     replicated = [r for r in repositories if covers(filters, r.name)]
     if not replicated:
         return ReplicaSettings()
-    first = replicated[0]
+    mutability, exclusions = replica_mutability(replicated) or ("IMMUTABLE", ())
     return ReplicaSettings(
-        image_tag_mutability=first.image_tag_mutability,
-        exclusion_filters=first.exclusion_filters,
+        image_tag_mutability=mutability,
+        exclusion_filters=exclusions,
         encryption="KMS" if any(r.encryption_type == "KMS" for r in replicated) else "AES256",
-        lifecycle=first.lifecycle,
+        lifecycle=replicated[0].lifecycle,
     )
 
 

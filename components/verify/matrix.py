@@ -161,7 +161,10 @@ def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[s
         tuple(
             [
                 *_notes(deployment),
-                *key_notes(deployment, (Outsider(r.label, r.account_id, r.role_arn) for r in rows)),
+                *key_notes(
+                    deployment,
+                    (Outsider(r.label, r.account_id, r.role_arn) for r in rows if r.kind is not RowKind.ROLE),
+                ),
                 *unproven_notes(deployment.plans, {e.stack for e in deployment.environments}),
             ]
         ),

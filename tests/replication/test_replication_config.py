@@ -12,8 +12,10 @@ import pytest
 from components.config.model import BuildStack, EnvironmentStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
+from components.replication.documents import replica_registries
 from components.replication.model import (
     ReceiveReplication,
+    ReplicaSettings,
     Replication,
     ReplicationDestination,
     ReplicationRule,
@@ -295,32 +297,61 @@ def test_a_kms_repository_replicated_within_the_build_account_needs_the_stacks_k
     assert parse_stack_config("build", config)
 
 
-@pytest.mark.parametrize(
-    ("second", "what"),
-    [
-        (
-            {
-                "name": "team-a/web",
-                "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
-                "imageTagMutabilityExclusionFilters": ["latest"],
-            },
-            "tag mutability",
-        ),
-        ({"name": "team-a/web", "lifecycle": {"expireUntaggedAfterDays": 3}}, "lifecycle"),
-    ],
-)
-def test_repositories_replicated_to_one_registry_must_agree_on_their_replicas_settings(
-    second: dict[str, Any], what: str
-) -> None:
+def test_immutable_repositories_share_the_union_of_their_exclusions_in_the_replicas() -> None:
+    """A tag that may move in a source must be able to move in its replica; the IMMUTABLE source
+    never pushes a tag twice, so the other's exclusion changes nothing for it."""
     config = build_with(
         {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
-        **{"ecr-share:repositories": ["team-a/api", second]},
+        **{
+            "ecr-share:repositories": [
+                "team-a/api",
+                {
+                    "name": "team-a/web",
+                    "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                    "imageTagMutabilityExclusionFilters": ["latest", "dev-*"],
+                },
+                {
+                    "name": "team-a/jobs",
+                    "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                    "imageTagMutabilityExclusionFilters": ["latest", "nightly"],
+                },
+            ]
+        },
+    )
+    build = parse_stack_config("build", config)
+    assert isinstance(build, BuildStack) and build.replication is not None
+    (registry,) = replica_registries(build.replication.rules, build.repositories)
+    assert registry.settings == ReplicaSettings("IMMUTABLE_WITH_EXCLUSION", ("latest", "dev-*", "nightly"))
+
+
+def test_repositories_whose_replicas_can_share_no_tag_mutability_are_refused() -> None:
+    config = build_with(
+        {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
+        **{"ecr-share:repositories": ["team-a/api", {"name": "team-a/web", "imageTagMutability": "MUTABLE"}]},
     )
     rejected(
         config,
         "ecr-share:replication.rules",
-        rf'\["team-a/api", "team-a/web"\] are both replicated to 444444444444 in us-east-1 with a different '
-        rf"{what}: the creation templates there give every replica one {what}",
+        r'\["team-a/api IMMUTABLE", "team-a/web MUTABLE"\] are replicated to 444444444444 in us-east-1, whose '
+        "creation templates give every replica one tag mutability",
+    )
+
+
+def test_repositories_replicated_to_one_registry_must_share_their_lifecycle() -> None:
+    config = build_with(
+        {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
+        **{
+            "ecr-share:repositories": [
+                "team-a/api",
+                {"name": "team-a/web", "lifecycle": {"expireUntaggedAfterDays": 3}},
+            ]
+        },
+    )
+    rejected(
+        config,
+        "ecr-share:replication.rules",
+        r'\["team-a/api", "team-a/web"\] are both replicated to 444444444444 in us-east-1 with a different '
+        "lifecycle: the creation templates there give every replica one lifecycle policy",
     )
 
 
