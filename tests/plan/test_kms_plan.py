@@ -246,3 +246,22 @@ def test_the_tag_exclusions_variant_registers_exactly_its_plan() -> None:
     ]
     prod = run_program("prod", stacks["prod"], {BUILD_STACK: build.exports})
     assert_registers_exactly(plans["prod"], prod)
+
+
+def test_a_receiver_with_a_key_it_manages_grants_its_template_role_that_key() -> None:
+    key_arn = f"arn:aws:kms:us-east-1:{PROD}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stacks = with_kms_keys()
+    stacks["prod"]["ecr-share:receiveReplication"]["kmsKeys"] = {"arns": [key_arn]}
+    prod = plan_stacks(stacks).plans["prod"]
+    assert not prod.of_type(KEY)
+    template = prod.named(TEMPLATE, "replication-replicas-ROOT")
+    assert template.inputs["encryption_configurations"] == [{"encryption_type": "KMS", "kms_key": key_arn}]
+    statements = json.loads(prod.named(ROLE_POLICY, "replication-replicas-role-policy").inputs["policy"])[
+        "Statement"
+    ]
+    assert statements[1] == {
+        "Sid": "EncryptReplicas",
+        "Effect": "Allow",
+        "Action": GRANTS,
+        "Resource": [key_arn],
+    }

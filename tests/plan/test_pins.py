@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 import pytest
+from pulumi_harness import PROJECT_DIR
 from test_project import committed
 
 from components.plan.pins import lifecycle_findings, unproven_notes
@@ -26,6 +27,8 @@ def test_a_count_rule_selecting_a_pinned_tag_is_refused_naming_both_stacks() -> 
     stacks = with_lifecycle({"expireUntaggedAfterDays": 14, "keepTagged": [{"prefix": "v", "count": 20}]})
     with pytest.raises(ProjectError) as caught:
         plan_stacks(stacks, lambda name: f"Pulumi.{name}.yaml")
+    # The README's example, exactly.
+    assert f"\nerror: {caught.value}\n" in (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     assert str(caught.value) == (
         "Pulumi.build.yaml: rule 2 (keep only the newest 20 images tagged v*) of the lifecycle policy of "
         "web-app (stack build) can expire web-app:v1.2.3, which stack dev runs (service web-app): once 20 "
