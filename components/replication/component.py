@@ -57,6 +57,8 @@ class RegistryReplication(PlannedComponent):
 class ReplicaKeyArgs(TypedDict):
     account_id: str
     """The registry's account: it owns the key and the templates' role."""
+    region: str
+    """The registry's Region: the key's (a template's key must be in its Region)."""
     role_name: str
     """The IAM role ECR assumes to create KMS-encrypted replicas (created here)."""
     repository_arns: Sequence[str]

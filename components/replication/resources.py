@@ -158,7 +158,7 @@ def _replica_key(
 ) -> tuple[list[Resource], dict[str, Any], dict[str, Any]]:
     """The templates' role (ECR requires a custom role for KMS in a template: aws-facts §4.4) and, for
     a created key, the key naming that role; the templates' encryption and ``custom_role_arn``."""
-    key_region = region or kms["repository_arns"][0].split(":")[3]
+    key_region = kms["region"]
     given = kms.get("key_arn")
     role, role_policy = template_role_resources(
         f"{name}-role",
@@ -230,6 +230,7 @@ def replica_key_args(stack: str, registry: ReplicaRegistry, keys: KmsKeys | None
     destination = registry.destination
     args: ReplicaKeyArgs = {
         "account_id": destination.account_id,
+        "region": destination.region,
         "role_name": template_role_name(stack, destination.region),
         "repository_arns": registry_policy_resources(destination, registry.filters),
     }

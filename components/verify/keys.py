@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.aws.policy import document
-from components.aws.rules import ecr_service_endpoint
+from components.aws.rules import ecr_service_endpoint, partition_for
 from components.encryption.resources import KMS_KEY
 from components.plan.model import OutputRef, Resource, StackPlan
 from components.replication.documents import template_for
@@ -83,59 +83,53 @@ def key_notes(deployment: Deployment, outsiders: Iterable[Outsider]) -> list[str
 
 
 def _allowed(use: KeyUse, policy: PolicyDocument, others: Iterable[Outsider]) -> list[str]:
-    key_arn = f"arn:aws:kms:{use.registry.region}:{use.registry.account_id}:key/planned"
+    region, account = use.registry.region, use.registry.account_id
+    key_arn = f"arn:{partition_for(region)}:kms:{region}:{account}:key/planned"
     found = []
     for other in others:
         principal = Principal(other.account_id, other.role_arn, identity_policies=(KMS_ADMIN_IDENTITY,))
         for action in CHECKED_ACTIONS:
-            for through in (None, ecr_service_endpoint(use.registry.region)):
+            for through in (None, ecr_service_endpoint(region)):
                 context = {"kms:CallerAccount": other.account_id}
                 if through is not None:
                     context["kms:ViaService"] = through
-                decision = evaluate(
-                    Request(principal, action, key_arn, use.registry.account_id, policy, context)
-                ).decision
+                decision = evaluate(Request(principal, action, key_arn, account, policy, context)).decision
                 if decision is not Decision.DENY:
                     found.append(f"{other.label} {action} ({decision.value})")
     return sorted(set(found))
 
 
 def _key_uses(deployment: Deployment) -> list[KeyUse]:
-    plans = deployment.plans
-    uses: dict[tuple[str, str, str | None], list[str]] = {}
-    policies: dict[tuple[str, str, str | None], str | None] = {}
+    """Per registry, each key and the repositories it encrypts there, in the report's order."""
     found = []
     for registry in registries(deployment):
-        uses.clear()
-        policies.clear()
+        by_key: dict[tuple[str, str | None, str | None], list[str]] = {}
         for name in registry.repositories:
-            encryption, plan = _encryption(plans, registry, name)
-            if encryption is None or encryption.get("encryption_type") != "KMS" or plan is None:
+            planned = _encryption(deployment.plans, registry, name)
+            if planned is None or planned[0].get("encryption_type") != "KMS":
                 continue
-            ident, created_by, policy = _key_of(plan, encryption.get("kms_key"))
-            uses.setdefault((ident, registry.key, created_by), []).append(name)
-            policies[(ident, registry.key, created_by)] = policy
-        for (ident, _, created_by), names in uses.items():
-            found.append(
-                KeyUse(registry, tuple(names), ident, created_by, policies[(ident, registry.key, created_by)])
-            )
+            encryption, plan = planned
+            by_key.setdefault(_key_of(plan, encryption.get("kms_key")), []).append(name)
+        found += [
+            KeyUse(registry, tuple(names), ident, created_by, policy)
+            for (ident, created_by, policy), names in by_key.items()
+        ]
     return found
 
 
 def _encryption(
     plans: Mapping[str, StackPlan], registry: Registry, name: str
-) -> tuple[Mapping[str, Any] | None, StackPlan | None]:
-    """The encryption configuration a repository gets: its own, or its replica's template's."""
-    for plan in plans.values():
-        if registry.replica:
-            continue
-        if (plan.account_id, plan.region) != (registry.account_id, registry.region):
-            continue
-        for repository in plan.of_type(REPOSITORY):
-            if repository.inputs["name"] == name:
-                return repository.inputs["encryption_configurations"][0], plan
+) -> tuple[Mapping[str, Any], StackPlan] | None:
+    """The encryption configuration a repository gets there: its own in the build registry, else the
+    one of the creation template ECR applies to its replica."""
     if not registry.replica:
-        return None, None
+        for plan in plans.values():
+            if (plan.account_id, plan.region) != (registry.account_id, registry.region):
+                continue
+            for repository in plan.of_type(REPOSITORY):
+                if repository.inputs["name"] == name:
+                    return repository.inputs["encryption_configurations"][0], plan
+        return None
     templates: dict[str, tuple[StackPlan, Resource]] = {
         r.inputs["prefix"]: (plan, r)
         for plan in plans.values()
@@ -145,7 +139,7 @@ def _encryption(
     }
     prefix = template_for(templates, name)
     if prefix is None:
-        return None, None
+        return None
     plan, template = templates[prefix]
     return template.inputs["encryption_configurations"][0], plan
 
