@@ -87,11 +87,18 @@ def parse_repository(
         encryption_type=encryption,
         kms_key=kms_key,
         exclusion_filters=exclusions,
-        lifecycle=lifecycle
-        if settings.get("lifecycle") is None
-        else parse_lifecycle(f"{full_key}.lifecycle", settings["lifecycle"]),
+        lifecycle=_own_lifecycle(f"{full_key}.lifecycle", settings.get("lifecycle"), lifecycle),
         stack_key=encryption == "KMS" and kms_key is None and kms_keys is not None and kms_keys.create,
     )
+
+
+def _own_lifecycle(full_key: str, value: Any, default: Lifecycle | None) -> Lifecycle | None:
+    """A repository's ``lifecycle``: its own rules, ``false`` for none at all, or (left out) the default."""
+    if value is None:
+        return default
+    if value is False or value == "false":
+        return None
+    return parse_lifecycle(full_key, value)
 
 
 def parse_tag_mutability(full_key: str, settings: dict[str, Any]) -> tuple[str, tuple[str, ...]]:

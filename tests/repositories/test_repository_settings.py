@@ -149,6 +149,8 @@ def test_the_stack_default_applies_to_every_repository_without_its_own() -> None
     assert web.lifecycle == Lifecycle(14, (KeepTagged("v", 50),))
     assert worker.lifecycle == Lifecycle(None, (KeepTagged("dev-", 5),))
     assert parsed(build()).repositories[0].lifecycle is None
+    opted_out = build(lifecycle={"expireUntaggedAfterDays": 14}, **repository(lifecycle=False))
+    assert parsed(opted_out).repositories[0].lifecycle is None
 
 
 def test_the_policy_text_is_ecrs_lifecycle_json_with_unique_increasing_priorities() -> None:
