@@ -16,6 +16,7 @@ import gc
 import json
 import runpy
 import threading
+import uuid
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -115,10 +116,14 @@ class _Mocks(pulumi.runtime.Mocks):
             if target not in self.stack_outputs:
                 raise Exception(f"unknown stack {target!r}")
             return target, {"name": target, "outputs": dict(self.stack_outputs[target])}
-        return f"{args.name}-id", {**args.inputs, **self._outputs(args.typ, args.inputs)}
+        return f"{args.name}-id", {**args.inputs, **self._outputs(args.typ, args.name, args.inputs)}
 
-    def _outputs(self, typ: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _outputs(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         account, region = self.account, self.region
+        if typ == "aws:kms/key:Key":
+            # A key's ID is random in AWS: a stable one per name here.
+            key_id = uuid.uuid5(uuid.NAMESPACE_URL, name)
+            return {"arn": f"arn:aws:kms:{inputs.get('region', region)}:{account}:key/{key_id}"}
         if typ == "aws:ecr/repository:Repository":
             return {
                 "arn": repository_arn(region, account, inputs["name"]),

@@ -74,7 +74,27 @@ SERVICE_LINKED_ROLE_PATH = "/aws-service-role/"
 POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 MANAGED_POLICY_MAX_CHARS = 6_144
 
-IMAGE_TAG_MUTABILITY = ("IMMUTABLE", "MUTABLE")
+# ECR model ImageTagMutability. The two *_WITH_EXCLUSION values need 1 to 5 exclusion filters
+# (ImageTagMutabilityExclusionFilters); the other two take none (aws-facts §5).
+IMAGE_TAG_MUTABILITY = ("IMMUTABLE", "MUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
+WITH_EXCLUSION = ("IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
+# ECR model ImageTagMutabilityExclusionFilterValue: WILDCARD filters of this pattern, 1 to 5 of them;
+# pulumi-aws 7.51.1 docs (ecr/_inputs.py): "can contain a maximum of 2 wildcards (*)".
+EXCLUSION_FILTER = re.compile(r"[0-9a-zA-Z._*-]{1,128}")
+EXCLUSION_FILTERS_MAX = 5
+EXCLUSION_FILTER_MAX_WILDCARDS = 2
+EXCLUSION_FILTER_TYPE = "WILDCARD"
+
+# Lifecycle policies (ECR model LifecyclePolicyText; ECR user guide lifecycle_policy_parameters.html):
+# 100 to 30,720 characters; each rule has a unique rulePriority >= 1 (lowest applied first);
+# "tagged" rules need a tagPrefixList, "untagged" rules must have none; countNumber is a positive
+# integer; sinceImagePushed counts in days. Tag prefixes follow the Docker tag grammar.
+LIFECYCLE_POLICY_LENGTH = (100, 30_720)
+LIFECYCLE_TAG_PREFIX = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
+# countNumber is an integer of at least 1 (ECR model LifecyclePolicy rule, lifecycle docs). The upper
+# bounds are ecr-share's, not AWS's: they catch a typo (1000000 days) before it becomes a policy.
+LIFECYCLE_MAX_DAYS = 3_650
+LIFECYCLE_MAX_IMAGES = 10_000
 
 # ARNs the components take as args, by the formats of the Service Authorization Reference ("Resource
 # types defined by" ECR, IAM and CloudWatch Logs): partition, Region, account, then the resource.
@@ -164,6 +184,47 @@ KMS_KEY = re.compile(rf"{KMS_KEY_ID}|{KMS_ALIAS_NAME}")
 KMS_ARN = re.compile(
     rf"arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{{12}}):(?:key/{KMS_KEY_ID}|{KMS_ALIAS_NAME})"
 )
+# ECR model KmsKeyForRepositoryCreationTemplate: a creation template needs a full key ARN (no alias,
+# no bare key ID): arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-z0-9-]+ (aws-facts §4.4).
+KMS_KEY_ARN = re.compile(rf"arn:(aws[a-z0-9-]*):kms:([a-z0-9-]+):([0-9]{{12}}):key/{KMS_KEY_ID}")
+# KMS ScheduleKeyDeletion PendingWindowInDays: 7 to 30 (pulumi-aws kms.Key deletion_window_in_days).
+KMS_DELETION_WINDOW_DAYS = (7, 30)
+# What ECR does with a customer managed key when it creates or deletes a repository: DescribeKey,
+# then CreateGrant (twice) so ECR can encrypt and decrypt the repository's layers; RetireGrant when the
+# repository is deleted. "kms:RetireGrant must be added to the IAM policy of the user or role creating
+# the repository" (ECR user guide encryption-at-rest.html; aws-facts §3). Pushes and pulls use the
+# grants, not the key policy.
+ECR_KMS_ACTIONS: tuple[str, ...] = ("kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant")
+# Managing a key, not using it (KMS developer guide key-policy-default.html, "Allows key
+# administrators to administer the KMS key"), without kms:Create* (it would include CreateGrant,
+# which lets an administrator grant itself decryption), kms:Revoke* ("the grants that Amazon ECR
+# creates on your behalf should not be revoked") and kms:Delete* (key material, aliases).
+KMS_ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:CancelKeyDeletion",
+    "kms:Describe*",
+    "kms:Disable*",
+    "kms:Enable*",
+    "kms:Get*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:Update*",
+)
+# A creation template that encrypts with KMS needs a custom role that ECR assumes (ECR user guide,
+# repository-creation-templates-create-iam.html: trust ecr.amazonaws.com); its documented policy
+# (repository-creation-templates-custom.html) is ecr:CreateRepository, ecr:ReplicateImage,
+# ecr:TagResource and the three grant actions on "*". ecr-share sets no resource tags, so it grants no
+# TagResource, and scopes the rest to the templates' repositories and keys.
+ECR_SERVICE = "ecr.amazonaws.com"
+TEMPLATE_ROLE_ECR_ACTIONS: tuple[str, ...] = ("ecr:CreateRepository", "ecr:ReplicateImage")
+
+
+def ecr_service_endpoint(region: str) -> str:
+    """The kms:ViaService value for ECR in a Region (ECR user guide encryption-at-rest.html)."""
+    return f"ecr.{region}.{dns_suffix_for(region)}"
+
 
 # Fargate task sizes (ECS RegisterTaskDefinition memory doc; aws-facts §1.6): cpu -> memory MiB.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from components.consumers.model import ExistingRole, ServiceSpec
+from components.encryption.model import KmsKeys
 from components.project import BUILD, ENVIRONMENT
 from components.replication.documents import own_replica_regions
 from components.replication.model import ReceiveReplication, Replication
-from components.repositories.model import Access, RepositorySpec
+from components.repositories.model import Access, Lifecycle, RepositorySpec
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class BuildStack:
     repositories: tuple[RepositorySpec, ...]
     access: Access
     replication: Replication | None = None
+    lifecycle: Lifecycle | None = None
+    """The default lifecycle of every repository that sets none."""
+    kms_keys: KmsKeys | None = None
+    """The stack's customer managed keys: the default encryption of its repositories and replicas."""
 
     @property
     def kind(self) -> str:

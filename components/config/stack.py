@@ -17,25 +17,29 @@ from components.aws.names import execution_role_name
 from components.config import values
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.consumers.config import parse_log_retention, parse_pull_roles, parse_services
+from components.encryption.config import check_key_regions, parse_kms_keys
+from components.encryption.resources import template_role_name
 from components.errors import ConfigError
 from components.project import BUILD, NAMESPACE, STACK_KINDS, key
 from components.replication.config import (
+    check_own_replica_keys,
     check_services_replicated,
     parse_pull_from,
     parse_receive_replication,
     parse_replication,
 )
-from components.replication.documents import own_replica_regions
+from components.replication.documents import replica_registries
 from components.repositories.config import (
     check_narrow_grants,
     check_not_granting_owner,
     check_repository_policies_size,
     check_repository_policy_size,
     parse_access,
+    parse_lifecycle,
     parse_repositories,
 )
 
-BUILD_KEYS = ("stackKind", "repositories", "access", "replication")
+BUILD_KEYS = ("stackKind", "repositories", "access", "replication", "lifecycle", "kmsKeys")
 ENVIRONMENT_KEYS = (
     "stackKind",
     "buildStack",
@@ -100,20 +104,40 @@ def _pinned_account(config: Mapping[str, Any]) -> str:
 
 
 def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: str) -> BuildStack:
+    keys_value = _structured(config, key("kmsKeys"))
+    keys = None if keys_value is None else parse_kms_keys(key("kmsKeys"), keys_value, account, region)
+    lifecycle_value = _structured(config, key("lifecycle"))
+    lifecycle = None if lifecycle_value is None else parse_lifecycle(key("lifecycle"), lifecycle_value)
     repositories = parse_repositories(
-        key("repositories"), _required(config, key("repositories"), "the repositories to share"), region
+        key("repositories"),
+        _required(config, key("repositories"), "the repositories to share"),
+        region,
+        lifecycle,
+        keys,
     )
     access = parse_access(key("access"), _required(config, key("access"), "accounts or organizationId"))
     check_not_granting_owner(key("access"), access, account, "build")
     check_repository_policy_size(key("access"), access, region)
-    value = _structured(config, key("replication"))
+    replication_value = _structured(config, key("replication"))
     replication = (
-        None if value is None else parse_replication(key("replication"), value, account, region, repositories)
+        None
+        if replication_value is None
+        else parse_replication(key("replication"), replication_value, account, region, repositories)
     )
+    own = [
+        r
+        for r in (replica_registries(replication.rules, repositories) if replication is not None else ())
+        if r.destination.account_id == account
+    ]
     # Every registry that carries this grant: the build Region's, and the build account's replicas.
-    regions = (region, *(own_replica_regions(replication.rules, account) if replication else ()))
+    regions = (region, *sorted({r.destination.region for r in own}))
     check_narrow_grants(key("access"), access, account, region, regions)
     check_repository_policies_size(key("access"), access, account, regions)
+    check_own_replica_keys(key("kmsKeys"), own, account, keys)
+    if keys is not None:
+        check_key_regions(key("kmsKeys"), keys, [region, *(r.destination.region for r in own)])
+        for registry in own:
+            _check_template_role_name(stack, registry.destination.region)
     return BuildStack(
         stack=stack,
         account_id=account,
@@ -121,7 +145,21 @@ def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: st
         repositories=repositories,
         access=access,
         replication=replication,
+        lifecycle=lifecycle,
+        kms_keys=keys,
     )
+
+
+def _check_template_role_name(stack: str, region: str) -> None:
+    """The KMS creation templates' role is named after the stack and Region (IAM names: 1-64)."""
+    role = template_role_name(stack, region)
+    if rules.ROLE_NAME.fullmatch(role) is None:
+        raise ConfigError(
+            "stack name",
+            stack,
+            f'makes the creation-template role name "{role}" ({len(role)} characters), but IAM role names '
+            "are 1 to 64 characters: use a shorter stack name",
+        )
 
 
 def _check_role_name(stack: str) -> None:
@@ -167,6 +205,8 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
         if roles_value is None
         else parse_pull_roles(key("pullRoles"), roles_value, account, region, execution_role_name(stack))
     )
+    if receive is not None and receive.kms_keys is not None:
+        _check_template_role_name(stack, region)
     return EnvironmentStack(
         stack=stack,
         account_id=account,

@@ -150,6 +150,14 @@ def _check_receiver(environment: EnvironmentStack, build: BuildOutputs) -> list[
             f"differ from what the build stack replicates here ({_filters_text(registry.filters)}): the "
             "registry policy and templates must cover exactly the replicated repositories",
         )
+    if registry.settings.encryption == "KMS" and receive.kms_keys is None:
+        raise ConfigError(
+            f"{receive_key}.kmsKeys",
+            None,
+            f"is not set, but the build stack {build.stack} replicates KMS-encrypted repositories here: set "
+            "kmsKeys (create: true, or the ARN of a key in this Region) so the replicas are encrypted "
+            "with a key of this account, not with AES256",
+        )
     mine = template_prefixes(receive.filters, receive.root_template)
     if mine != registry.template_prefixes:
         raise ConfigError(

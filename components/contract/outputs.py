@@ -17,8 +17,13 @@ from components.errors import ConfigError
 from components.project import CONTRACT_VERSION, key
 from components.replication.config import replication_filter
 from components.replication.documents import replica_registries, template_prefixes
-from components.replication.model import ReplicaRegistry, ReplicationDestination
-from components.repositories.config import access_output
+from components.replication.model import ReplicaRegistry, ReplicaSettings, ReplicationDestination
+from components.repositories.config import (
+    access_output,
+    lifecycle_output,
+    parse_lifecycle,
+    parse_tag_mutability,
+)
 from components.repositories.model import Access, AccountsAccess, LambdaAccount, OrganizationAccess
 
 CONTRACT = "contractVersion"
@@ -51,7 +56,11 @@ def build_exports(config: BuildStack) -> dict[str, Any]:
 
 def replication_output(config: BuildStack) -> dict[str, Any]:
     """Where the build registry replicates to, and which filters and templates each destination gets."""
-    registries = replica_registries(config.replication.rules) if config.replication is not None else ()
+    registries = (
+        replica_registries(config.replication.rules, config.repositories)
+        if config.replication is not None
+        else ()
+    )
     return {
         "sourceAccount": config.account_id,
         "sourceRegion": config.region,
@@ -61,10 +70,25 @@ def replication_output(config: BuildStack) -> dict[str, Any]:
                 "region": r.destination.region,
                 "filters": list(r.filters),
                 "templatePrefixes": list(r.template_prefixes),
+                "replicaSettings": replica_settings_output(r.settings),
             }
             for r in registries
         ],
     }
+
+
+def replica_settings_output(settings: ReplicaSettings) -> dict[str, Any]:
+    """What the destination's templates must give its replicas: the replicated repositories' tag
+    mutability and lifecycle, and whether they are KMS-encrypted (then the replicas must be too)."""
+    written: dict[str, Any] = {
+        "imageTagMutability": settings.image_tag_mutability,
+        "imageTagMutabilityExclusionFilters": list(settings.exclusion_filters),
+        "encryption": settings.encryption,
+    }
+    if settings.lifecycle is not None:
+        # Only when set: the engine drops null values from outputs.
+        written["lifecycle"] = lifecycle_output(settings.lifecycle)
+    return written
 
 
 @dataclass(frozen=True)
@@ -239,6 +263,50 @@ def _narrow(reader: _Reader, settings: Mapping[str, Any], region: str) -> dict[s
     return {"roles": tuple(roles), "lambda_accounts": tuple(grants)}
 
 
+def _replica_settings(reader: _Reader, path: str, value: Any) -> ReplicaSettings:
+    """Read back with the same checks as the build stack's own config."""
+    keys = ("imageTagMutability", "imageTagMutabilityExclusionFilters", "encryption")
+    item = reader.mapping(
+        path, value, (*keys, "lifecycle") if isinstance(value, Mapping) and "lifecycle" in value else keys
+    )
+    mutability = reader.check(
+        f"{path}.imageTagMutability",
+        item["imageTagMutability"],
+        lambda k, v: values.one_of(k, v, rules.IMAGE_TAG_MUTABILITY),
+    )
+    filters = reader.strings(
+        f"{path}.imageTagMutabilityExclusionFilters", item["imageTagMutabilityExclusionFilters"]
+    )
+    written: dict[str, Any] = {"imageTagMutability": mutability}
+    if filters:
+        written["imageTagMutabilityExclusionFilters"] = filters
+    try:
+        _, exclusions = parse_tag_mutability(reader.where(path), written)
+    except ConfigError as error:
+        reader.fail(path, value, f"{error.key.rsplit('.', 1)[-1]} {error.problem}")
+    encryption = reader.check(
+        f"{path}.encryption", item["encryption"], lambda k, v: values.one_of(k, v, rules.ENCRYPTION_TYPES)
+    )
+    lifecycle = None
+    if "lifecycle" in item:
+        try:
+            lifecycle = parse_lifecycle(reader.where(f"{path}.lifecycle"), _whole(item["lifecycle"]))
+        except ConfigError as error:
+            reader.fail(f"{path}.lifecycle", item["lifecycle"], error.problem)
+    return ReplicaSettings(mutability, exclusions, encryption, lifecycle)
+
+
+def _whole(value: Any) -> Any:
+    """Numbers come back from the engine as floats (14.0): whole ones are the integers written."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
+
+
 def _replicas(reader: _Reader, value: Any, registry: str, region: str) -> tuple[ReplicaRegistry, ...]:
     settings = reader.mapping(REPLICATION, value, ("sourceAccount", "sourceRegion", "destinations"))
     if settings["sourceAccount"] != registry or settings["sourceRegion"] != region:
@@ -253,7 +321,9 @@ def _replicas(reader: _Reader, value: Any, registry: str, region: str) -> tuple[
     replicas: list[ReplicaRegistry] = []
     for index, entry in enumerate(destinations):
         path = f"{REPLICATION}.destinations[{index}]"
-        item = reader.mapping(path, entry, ("account", "region", "filters", "templatePrefixes"))
+        item = reader.mapping(
+            path, entry, ("account", "region", "filters", "templatePrefixes", "replicaSettings")
+        )
         account = reader.check(f"{path}.account", item["account"], values.account_id)
         where = reader.check(f"{path}.region", item["region"], values.region)
         if rules.partition_for(where) != rules.partition_for(region) or (account, where) == (
@@ -271,8 +341,9 @@ def _replicas(reader: _Reader, value: Any, registry: str, region: str) -> tuple[
             template_prefixes(filters, rules.TEMPLATE_ROOT in prefixes)
         ):
             reader.fail(path, item, "has filters and template prefixes that do not belong together")
+        replica = _replica_settings(reader, f"{path}.replicaSettings", item["replicaSettings"])
         replicas.append(
-            ReplicaRegistry(ReplicationDestination(where, account), tuple(filters), tuple(prefixes))
+            ReplicaRegistry(ReplicationDestination(where, account), tuple(filters), tuple(prefixes), replica)
         )
     if len({r.destination for r in replicas}) != len(replicas):
         reader.fail(f"{REPLICATION}.destinations", destinations, "lists a destination twice")

@@ -12,6 +12,7 @@ from components.replication.documents import replica_registries, template_descri
 from components.replication.resources import (
     REGISTRY_REPLICATION,
     REPLICA_REPOSITORY_SETTINGS,
+    replica_key_args,
     replica_settings_args,
     rule_args,
 )
@@ -25,19 +26,18 @@ from components.repositories.resources import (
 
 
 def plan_build_stack(config: BuildStack) -> StackPlan:
-    components = [
-        Resource(
-            SHARED_REPOSITORIES,
-            "shared",
-            {
-                "repositories": [repository_args(spec) for spec in config.repositories],
-                "access": access_args(config.access),
-                "region": config.region,
-                "account_id": config.account_id,
-            },
-            aliases=SHARED_REPOSITORIES_ALIASES,
-        )
-    ]
+    shared: dict[str, object] = {
+        "repositories": [repository_args(spec) for spec in config.repositories],
+        "access": access_args(config.access),
+        "region": config.region,
+        "account_id": config.account_id,
+    }
+    if config.kms_keys is not None and config.kms_keys.create:
+        shared["kms_key"] = {
+            "account_id": config.account_id,
+            "deletion_window_days": config.kms_keys.deletion_window_days,
+        }
+    components = [Resource(SHARED_REPOSITORIES, "shared", shared, aliases=SHARED_REPOSITORIES_ALIASES)]
     if config.replication is not None:
         components += _replication(config)
     return StackPlan(
@@ -65,16 +65,24 @@ def _replication(config: BuildStack) -> list[Resource]:
                 replica_settings_args(
                     registry.template_prefixes,
                     registry.filters,
-                    template_description(config.account_id, config.region, pull_granted=True),
+                    template_description(
+                        config.account_id,
+                        config.region,
+                        pull_granted=True,
+                        settings=registry.settings,
+                        kms=config.kms_keys is not None,
+                    ),
                     config.replication.registry_scanning,
                     canonical_json(
                         repository_policy(config.access, registry.destination.region, config.account_id)
                     ),
                     region=registry.destination.region,
+                    settings=registry.settings,
+                    kms=replica_key_args(config.stack, registry, config.kms_keys),
                 )
             ),
         )
-        for registry in replica_registries(config.replication.rules)
+        for registry in replica_registries(config.replication.rules, config.repositories)
         if registry.destination.account_id == config.account_id
     ]
     replication = Resource(

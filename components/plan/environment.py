@@ -32,8 +32,8 @@ from components.project import ENVIRONMENT
 from components.project import key as config_key
 from components.replication.documents import merged_filters, template_description, template_prefixes
 from components.replication.model import ReplicaRegistry
-from components.replication.resources import REPLICATION_RECEIVER, registry_scanning_args
-from components.repositories.documents import repository_pull_policy
+from components.replication.resources import REPLICATION_RECEIVER, registry_scanning_args, replica_key_args
+from components.repositories.documents import lifecycle_policy_text, repository_pull_policy
 
 EXECUTION_ROLE_ARN = "executionRoleArn"
 TASK_DEFINITION_ARNS = "taskDefinitionArns"
@@ -181,6 +181,9 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
     when ``receiveReplication.access`` grants other accounts: this account's roles need none."""
     receive = config.receive_replication
     assert receive is not None
+    registry = build.replica_registry(config.account_id, config.region)
+    assert registry is not None  # check_environment refused a receiver the build does not replicate to
+    settings = registry.settings
     args: dict[str, object] = {
         "source_account": receive.source_account,
         "account_id": config.account_id,
@@ -188,9 +191,21 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
         "filters": list(receive.filters),
         "template_prefixes": list(template_prefixes(receive.filters, receive.root_template)),
         "description": template_description(
-            receive.source_account, build.region, pull_granted=receive.access is not None
+            receive.source_account,
+            build.region,
+            pull_granted=receive.access is not None,
+            settings=settings,
+            kms=receive.kms_keys is not None,
         ),
+        "image_tag_mutability": settings.image_tag_mutability,
     }
+    if settings.exclusion_filters:
+        args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
+    if settings.lifecycle is not None:
+        args["lifecycle_policy"] = lifecycle_policy_text(settings.lifecycle)
+    kms = replica_key_args(config.stack, registry, receive.kms_keys)
+    if kms is not None:
+        args["kms"] = kms
     if receive.other_sources:
         args["other_sources"] = [
             {"account": s.account_id, **({"filters": list(s.filters)} if s.filters else {})}

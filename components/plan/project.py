@@ -2,7 +2,8 @@
 build stacks from their config, each environment from its build stack's planned outputs (read back
 through the same boundary checks a StackReference value gets). ``verify`` evaluates these plans and
 the pipeline checks them before it touches any stack; both also check what a single stack cannot
-see: that no two stacks manage one registry singleton."""
+see: that no two stacks manage one registry singleton, and that no lifecycle rule expires an image an
+environment runs (``pins``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from components.plan.build import plan_build_stack
 from components.plan.environment import plan_environment_stack
 from components.plan.model import StackPlan
 from components.plan.ownership import check_registry_ownership
+from components.plan.pins import refusals
 
 
 class ProjectError(Exception):
@@ -94,4 +96,9 @@ def plan_stacks(raw: Mapping[str, Mapping[str, Any]], file_of: Any = str) -> Pro
         check_registry_ownership(plans)
     except ConfigError as error:
         raise ProjectError(str(error)) from None
+    for finding in refusals(plans):
+        # The rules come from the build stack's config, wherever ECR applies them.
+        environment = configs[finding.pin.stack]
+        assert isinstance(environment, EnvironmentStack)
+        raise ProjectError(f"{file_of(build_stack_name(environment))}: {finding.text}")
     return ProjectPlan(raw, configs, plans)

@@ -22,6 +22,8 @@ PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
     "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": aws.ecr.RepositoryCreationTemplate,
     "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": aws.ecr.RegistryScanningConfiguration,
     "aws:ecr/registryPolicy:RegistryPolicy": aws.ecr.RegistryPolicy,
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": aws.ecr.LifecyclePolicy,
+    "aws:kms/key:Key": aws.kms.Key,
     "aws:iam/role:Role": aws.iam.Role,
     "aws:iam/rolePolicy:RolePolicy": aws.iam.RolePolicy,
     "aws:iam/policy:Policy": aws.iam.Policy,

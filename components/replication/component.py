@@ -86,6 +86,23 @@ class RegistryScanningSettings(TypedDict):
     """At most 2 rules, one per scan frequency."""
 
 
+class ReplicaKeySettings(TypedDict):
+    """The customer managed key that encrypts KMS replicas, and the role ECR assumes to create them."""
+
+    account_id: str
+    """The registry's account: it owns the key and the templates' role."""
+    region: str
+    """The registry's Region: the key's (a template's key must be in its Region)."""
+    role_name: str
+    """The IAM role ECR assumes to create KMS-encrypted replicas (created here)."""
+    repository_arns: Sequence[str]
+    """The replicated repositories' ARNs (prefix wildcards) the role may create and replicate into."""
+    key_arn: NotRequired[str]
+    """A key you manage, in the templates' Region; none: a key is created here."""
+    deletion_window_days: NotRequired[int]
+    """For a created key: days (7 to 30) between its deletion and its destruction (default 30)."""
+
+
 class ReplicaRepositorySettingsArgs(TypedDict):
     template_prefixes: Sequence[str]
     """Creation-template prefixes: namespaces, or ROOT for every repository no other template matches."""
@@ -99,13 +116,22 @@ class ReplicaRepositorySettingsArgs(TypedDict):
     """The repository policy every replica starts with; none: replicas get no repository policy."""
     region: NotRequired[str]
     """The destination Region when it differs from the AWS provider's."""
+    image_tag_mutability: NotRequired[str]
+    """The replicas' tag mutability (default IMMUTABLE): the replicated repositories'."""
+    image_tag_mutability_exclusion_filters: NotRequired[Sequence[str]]
+    """With *_WITH_EXCLUSION: the replicated repositories' exclusion filters."""
+    lifecycle_policy: NotRequired[str]
+    """The lifecycle policy every replica starts with; none: no lifecycle policy."""
+    kms: NotRequired[ReplicaKeySettings]
+    """Encrypt the replicas with a customer managed key (default: AES256)."""
 
 
 class ReplicaRepositorySettings(PlannedComponent):
-    """Creation templates (applied for REPLICATION) that give each replica, when ECR creates it,
-    immutable tags, AES256 encryption and the given repository policy; without them it gets mutable
-    tags and no policy (ECR replication.md). Templates act only at creation, so they must exist
-    before the first replicated push."""
+    """Creation templates (applied for REPLICATION) that give each replica, when ECR creates it, the
+    source repositories' tag mutability and lifecycle policy, AES256 or a customer managed key, and
+    the given repository policy; without them it gets mutable tags and no policy (ECR
+    replication.md). Templates act only at creation, so they must exist before the first replicated
+    push."""
 
     _type_token = REPLICA_REPOSITORY_SETTINGS
     _args = ComponentArgs(ReplicaRepositorySettingsArgs, check_replica_repository_settings_args)
@@ -156,6 +182,14 @@ class ReplicationReceiverArgs(TypedDict):
     """Other accounts that may replicate here, each into its own prefixes."""
     registry_policy_statements: NotRequired[Sequence[str]]
     """Further registry policy statements, each as JSON text, after the replication statements."""
+    image_tag_mutability: NotRequired[str]
+    """The replicas' tag mutability (default IMMUTABLE): the replicated repositories'."""
+    image_tag_mutability_exclusion_filters: NotRequired[Sequence[str]]
+    """With *_WITH_EXCLUSION: the replicated repositories' exclusion filters."""
+    lifecycle_policy: NotRequired[str]
+    """The lifecycle policy every replica starts with; none: no lifecycle policy."""
+    kms: NotRequired[ReplicaKeySettings]
+    """Encrypt the replicas with a customer managed key (default: AES256)."""
 
 
 class ReplicationReceiver(PlannedComponent):

@@ -9,6 +9,8 @@ from typing import Any
 from components.aws import rules
 from components.config import values
 from components.consumers.model import ServiceSpec
+from components.encryption.config import check_key_regions, parse_kms_keys
+from components.encryption.model import KmsKeys
 from components.errors import ConfigError
 from components.replication.documents import (
     check_registry_policy,
@@ -17,11 +19,13 @@ from components.replication.documents import (
     merged_filters,
     receiver_registry_policy,
     registry_policy_sid,
+    replica_mutability,
     replica_registries,
     replication_registry_policy,
 )
 from components.replication.model import (
     ReceiveReplication,
+    ReplicaRegistry,
     Replication,
     ReplicationDestination,
     ReplicationRule,
@@ -47,6 +51,7 @@ RECEIVE_KEYS = (
     "access",
     "otherSources",
     "registryPolicyStatements",
+    "kmsKeys",
 )
 RECEIVE_OPTIONAL_KEYS = RECEIVE_KEYS[2:]
 SOURCE_KEYS = ("account", "filters")
@@ -64,14 +69,13 @@ def parse_replication(
     check_rule_count(rules_key, entries)
     parsed = tuple(parse_rule(f"{rules_key}[{i}]", entry, account, region) for i, entry in enumerate(entries))
     check_destination_count(rules_key, parsed)
-    for index, rule in enumerate(parsed):
-        _refuse_kms_repositories(f"{rules_key}[{index}].filters", rule, repositories)
     scanning_key = f"{full_key}.registryScanning"
     scanning = None
     if "registryScanning" in settings:
         scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
     own_regions = 0
-    for registry in replica_registries(parsed):
+    for registry in replica_registries(parsed, repositories):
+        check_replica_settings(rules_key, registry, repositories)
         if registry.destination.account_id == account:
             own_regions += 1
             if scanning is not None:
@@ -219,17 +223,49 @@ def check_alignment(full_key: str, filters: Sequence[str], root_template: bool) 
         )
 
 
-def _refuse_kms_repositories(
-    full_key: str, rule: ReplicationRule, repositories: Sequence[RepositorySpec]
+def check_replica_settings(
+    full_key: str, registry: ReplicaRegistry, repositories: Sequence[RepositorySpec]
 ) -> None:
-    for spec in repositories:
-        if spec.encryption_type == "KMS" and covers(rule.filters, spec.name):
+    """The repositories replicated to one registry must agree on what their replicas get: its
+    creation templates give every replica one tag mutability and one lifecycle policy."""
+    replicated = [r for r in repositories if registry.covers(r.name)]
+    destination = registry.destination
+    here = f"{destination.account_id} in {destination.region}"
+    if replica_mutability(replicated) is None:
+        shown = sorted({f"{r.name} {r.image_tag_mutability}" for r in replicated})
+        raise ConfigError(
+            full_key,
+            shown,
+            f"are replicated to {here}, whose creation templates give every replica one tag mutability: "
+            "no setting lets every tag move that moves in its source without weakening the others "
+            f"(immutable repositories with up to {rules.EXCLUSION_FILTERS_MAX} exclusion filters in all "
+            "can share one). Give them the same tag mutability, or replicate them to different places",
+        )
+    differing = [r for r in replicated if r.lifecycle != replicated[0].lifecycle]
+    if differing:
+        raise ConfigError(
+            full_key,
+            [replicated[0].name, differing[0].name],
+            f"are both replicated to {here} with a different lifecycle: the creation templates there give "
+            "every replica one lifecycle policy. Give them the same lifecycle, or replicate them to "
+            "different places",
+        )
+
+
+def check_own_replica_keys(
+    full_key: str, registries: Sequence[ReplicaRegistry], account: str, keys: KmsKeys | None
+) -> None:
+    """A KMS-encrypted repository replicated within the build account needs a key in the replica's
+    Region: a creation template names one key, by full ARN, in its own Region (aws-facts §4.4)."""
+    for registry in registries:
+        destination = registry.destination
+        if destination.account_id == account and registry.settings.encryption == "KMS" and keys is None:
             raise ConfigError(
                 full_key,
-                list(rule.filters),
-                f'replicate "{spec.name}", which is KMS-encrypted: ecr-share\'s creation templates '
-                "encrypt replicas with AES256 (a KMS template needs a custom IAM role and a key in "
-                "every destination Region), so narrow the filters or encrypt it with AES256",
+                None,
+                f"is not set, but this stack replicates KMS-encrypted repositories to {destination.region}: "
+                "set kmsKeys (create: true, or a key ARN in each Region) so the creation template there "
+                "encrypts the replicas with a key of that Region",
             )
 
 
@@ -277,7 +313,11 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
         # Roles and Lambda functions are granted by the build stack, for the registries it owns.
         access = parse_access(f"{full_key}.access", settings["access"], narrow=False)
         check_not_granting_owner(f"{full_key}.access", access, account, "receiving")
-    return ReceiveReplication(source, filters, root_template, scanning, access, others, statements)
+    keys = None
+    if settings.get("kmsKeys") is not None:
+        keys = parse_kms_keys(f"{full_key}.kmsKeys", settings["kmsKeys"], account, region)
+        check_key_regions(f"{full_key}.kmsKeys", keys, [region])
+    return ReceiveReplication(source, filters, root_template, scanning, access, others, statements, keys)
 
 
 def parse_other_sources(

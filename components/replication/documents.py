@@ -13,13 +13,19 @@ Any other filter can only be covered by ``ROOT``, which the configuration must t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from components.aws import rules
 from components.aws.names import account_root_arn
 from components.aws.policy import PolicyDocument, canonical_json, document
 from components.errors import ConfigError
-from components.replication.model import ReplicaRegistry, ReplicationDestination, ReplicationRule
+from components.replication.model import (
+    ReplicaRegistry,
+    ReplicaSettings,
+    ReplicationDestination,
+    ReplicationRule,
+)
+from components.repositories.model import RepositorySpec
 
 
 def is_namespace(filter_: str) -> bool:
@@ -57,8 +63,47 @@ def template_for(prefixes: Iterable[str], repository: str) -> str | None:
     return rules.TEMPLATE_ROOT if rules.TEMPLATE_ROOT in prefixes else None
 
 
-def replica_registries(rules_: Iterable[ReplicationRule]) -> tuple[ReplicaRegistry, ...]:
-    """One entry per distinct destination, sorted by account then Region."""
+def replica_mutability(repositories: Sequence[RepositorySpec]) -> tuple[str, tuple[str, ...]] | None:
+    """One tag mutability for the replicas of these repositories, or ``None`` if there is none.
+
+    A replica must let move every tag that moves in its source: ECR drops a replicated tag that the
+    destination holds immutable, leaving the new image untagged (replication.md). Immutable sources,
+    some with exclusions, therefore share IMMUTABLE_WITH_EXCLUSION with the union of the filters
+    (a tag an IMMUTABLE source never moves is never pushed twice, so its exclusion changes nothing).
+    Any other mix has no setting that is both safe and no weaker than its sources."""
+    kinds = {r.image_tag_mutability for r in repositories}
+    if not kinds:
+        return ("IMMUTABLE", ())
+    if len({(r.image_tag_mutability, r.exclusion_filters) for r in repositories}) == 1:
+        return (repositories[0].image_tag_mutability, repositories[0].exclusion_filters)
+    if kinds <= {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}:
+        union = tuple(dict.fromkeys(f for r in repositories for f in r.exclusion_filters))
+        if len(union) <= rules.EXCLUSION_FILTERS_MAX:
+            return ("IMMUTABLE_WITH_EXCLUSION", union)
+    return None
+
+
+def replica_settings(repositories: Sequence[RepositorySpec], filters: Iterable[str]) -> ReplicaSettings:
+    """The settings of the replicated repositories, for their replicas' templates. Call only with
+    repositories that agree on them (``replication.config.check_replica_settings``); KMS wins."""
+    filters = tuple(filters)
+    replicated = [r for r in repositories if covers(filters, r.name)]
+    if not replicated:
+        return ReplicaSettings()
+    mutability, exclusions = replica_mutability(replicated) or ("IMMUTABLE", ())
+    return ReplicaSettings(
+        image_tag_mutability=mutability,
+        exclusion_filters=exclusions,
+        encryption="KMS" if any(r.encryption_type == "KMS" for r in replicated) else "AES256",
+        lifecycle=replicated[0].lifecycle,
+    )
+
+
+def replica_registries(
+    rules_: Iterable[ReplicationRule], repositories: Sequence[RepositorySpec] = ()
+) -> tuple[ReplicaRegistry, ...]:
+    """One entry per distinct destination, sorted by account then Region; with the build stack's
+    repositories, each with the settings its replicas get."""
     filters: dict[ReplicationDestination, set[str] | None] = {}
     prefixes: dict[ReplicationDestination, set[str]] = {}
     for rule in rules_:
@@ -70,7 +115,12 @@ def replica_registries(rules_: Iterable[ReplicationRule]) -> tuple[ReplicaRegist
                 template_prefixes(rule.filters, rule.root_template)
             )
     return tuple(
-        ReplicaRegistry(d, tuple(sorted(filters[d] or ())), tuple(sorted(prefixes[d])))
+        ReplicaRegistry(
+            d,
+            tuple(sorted(filters[d] or ())),
+            tuple(sorted(prefixes[d])),
+            replica_settings(repositories, filters[d] or ()),
+        )
         for d in sorted(filters, key=lambda d: (d.account_id, d.region))
     )
 
@@ -165,11 +215,22 @@ def check_registry_policy(full_key: str, policy: PolicyDocument) -> str:
     return text
 
 
-def template_description(source_account: str, source_region: str, pull_granted: bool) -> str:
+def template_description(
+    source_account: str, source_region: str, pull_granted: bool, settings: ReplicaSettings, kms: bool = False
+) -> str:
     policy = "the pull policy of its grant" if pull_granted else "no cross-account pull"
+    tags = {
+        "IMMUTABLE": "immutable tags",
+        "MUTABLE": "mutable tags",
+        "IMMUTABLE_WITH_EXCLUSION": "immutable tags except",
+        "MUTABLE_WITH_EXCLUSION": "mutable tags except",
+    }[settings.image_tag_mutability]
+    if settings.exclusion_filters:
+        tags += " " + " ".join(settings.exclusion_filters)
+    lifecycle = ", a lifecycle policy" if settings.lifecycle is not None else ""
     text = (
         f"ecr-share: repositories replicated from {source_account} ({source_region}): "
-        f"{policy}, immutable tags, AES256"
+        f"{policy}, {tags}, {'KMS' if kms else 'AES256'}{lifecycle}"
     )
     return text[: rules.TEMPLATE_DESCRIPTION_MAX_CHARS]
 

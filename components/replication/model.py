@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.repositories.model import Access
+from components.encryption.model import KmsKeys
+from components.repositories.model import Access, Lifecycle
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,22 @@ class ReceiveReplication:
     registry_policy_statements: tuple[str, ...] = ()
     """Further registry policy statements (canonical JSON text each), validated, after the
     replication statements: one registry policy holds everything the account needs."""
+    kms_keys: KmsKeys | None = None
+    """The key (created, or given by ARN) that encrypts the replicas; required for KMS sources."""
+
+
+@dataclass(frozen=True)
+class ReplicaSettings:
+    """What the creation templates of one destination give every replica: the settings the
+    replicated repositories share (ECR replicates images, not settings: replication.md)."""
+
+    image_tag_mutability: str = "IMMUTABLE"
+    exclusion_filters: tuple[str, ...] = ()
+    """The same exclusions as the sources: a tag that may move there (``latest``) must be able to move
+    in the replica too, or ECR drops the replicated tag and leaves the new image untagged."""
+    encryption: str = "AES256"
+    """KMS when a replicated repository is KMS-encrypted: its replicas must be encrypted with a key too."""
+    lifecycle: Lifecycle | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,7 @@ class ReplicaRegistry:
     filters: tuple[str, ...]
     """Sorted PREFIX_MATCH filters; empty means every repository."""
     template_prefixes: tuple[str, ...]
+    settings: ReplicaSettings = ReplicaSettings()
 
     def covers(self, repository: str) -> bool:
         return not self.filters or any(repository.startswith(f) for f in self.filters)

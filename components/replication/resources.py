@@ -6,15 +6,31 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from components.aws import rules
-from components.plan.model import COMPONENT_PREFIX, Alias, Resource, key
-from components.replication.documents import check_registry_policy, receiver_registry_policy
-from components.replication.model import RegistryScanning, ReplicationDestination, ReplicationRule
+from components.aws.names import role_arn
+from components.encryption.model import KmsKeys
+from components.encryption.resources import kms_key_resource, template_role_name, template_role_resources
+from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
+from components.replication.documents import (
+    check_registry_policy,
+    receiver_registry_policy,
+    registry_policy_resources,
+)
+from components.replication.model import (
+    RegistryScanning,
+    ReplicaRegistry,
+    ReplicaSettings,
+    ReplicationDestination,
+    ReplicationRule,
+)
 from components.replication.scanning import resolved_rules
+from components.repositories.documents import lifecycle_policy_text
+from components.repositories.resources import exclusion_filter_inputs
 
 if TYPE_CHECKING:
     from components.replication.component import (
         RegistryReplicationArgs,
         RegistryScanningSettings,
+        ReplicaKeySettings,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
         ReplicationRuleSettings,
@@ -27,6 +43,13 @@ REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfigu
 CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
+# What a receiver passes on to its replicas' templates unchanged.
+RECEIVED_SETTINGS = (
+    "image_tag_mutability",
+    "image_tag_mutability_exclusion_filters",
+    "lifecycle_policy",
+    "kms",
+)
 
 
 def rule_args(rule: ReplicationRule) -> ReplicationRuleSettings:
@@ -80,13 +103,26 @@ def replica_repository_settings_resources(
     name: str, args: ReplicaRepositorySettingsArgs
 ) -> tuple[Resource, ...]:
     """One creation template (applied for REPLICATION) per prefix, and, when the config owns it, the
-    registry scanning configuration: templates cannot carry scanning settings."""
+    registry scanning configuration: templates cannot carry scanning settings. With KMS, first the
+    role ECR assumes for the templates and (unless one is given) the key, in the templates' Region."""
     parent = key(REPLICA_REPOSITORY_SETTINGS, name)
     where: dict[str, Any] = {"region": args["region"]} if args.get("region") else {}
     policy: dict[str, Any] = (
         {"repository_policy": args["repository_policy"]} if args.get("repository_policy") else {}
     )
-    resources = [
+    lifecycle: dict[str, Any] = (
+        {"lifecycle_policy": args["lifecycle_policy"]} if args.get("lifecycle_policy") else {}
+    )
+    resources: list[Resource] = []
+    encryption: dict[str, Any] = {"encryption_type": "AES256"}
+    role: dict[str, Any] = {}
+    waits: tuple[str, ...] = ()
+    kms = args.get("kms")
+    if kms is not None:
+        key_resources, encryption, role = _replica_key(name, parent, kms, args.get("region"))
+        resources += key_resources
+        waits = (key_resources[1].key,)  # the role's policy
+    resources += [
         Resource(
             CREATION_TEMPLATE,
             f"{name}-{prefix}",
@@ -94,13 +130,16 @@ def replica_repository_settings_resources(
                 "prefix": prefix,
                 "applied_fors": [rules.TEMPLATE_APPLIED_FOR_REPLICATION],
                 "description": args["description"],
-                "image_tag_mutability": "IMMUTABLE",
-                # KMS would need a custom role and a key per Region (aws-facts §4.4): refused in config.
-                "encryption_configurations": [{"encryption_type": "AES256"}],
+                "image_tag_mutability": args.get("image_tag_mutability", "IMMUTABLE"),
+                **exclusion_filter_inputs(args.get("image_tag_mutability_exclusion_filters") or ()),
+                "encryption_configurations": [encryption],
+                **role,
                 **policy,
+                **lifecycle,
                 **where,
             },
             parent=parent,
+            depends_on=waits,
         )
         for prefix in args["template_prefixes"]
     ]
@@ -130,6 +169,45 @@ def replica_repository_settings_resources(
     return tuple(resources)
 
 
+def _replica_key(
+    name: str, parent: str, kms: ReplicaKeySettings, region: str | None
+) -> tuple[list[Resource], dict[str, Any], dict[str, Any]]:
+    """The templates' role (ECR requires a custom role for KMS in a template: aws-facts §4.4) and, for
+    a created key, the key naming that role; the templates' encryption and ``custom_role_arn``."""
+    key_region = kms["region"]
+    given = kms.get("key_arn")
+    role, role_policy = template_role_resources(
+        f"{name}-role",
+        parent,
+        role_name=kms["role_name"],
+        repository_arns=list(kms["repository_arns"]),
+        key_arns=[given] if given else [],
+    )
+    resources = [role, role_policy]
+    key_arn: Any = given
+    if not given:
+        created = kms_key_resource(
+            f"{name}-key",
+            parent,
+            account_id=kms["account_id"],
+            region=key_region,
+            deletion_window_days=kms.get("deletion_window_days", rules.KMS_DELETION_WINDOW_DAYS[1]),
+            description="ecr-share: encrypts the replicas of the shared repositories",
+            template_role=kms["role_name"],
+            # The key policy names the role: KMS refuses a policy naming a role that does not exist.
+            depends_on=(role.key,),
+            other_region=region is not None,
+        )
+        resources.append(created)
+        key_arn = OutputRef(created.key, "arn")
+    encryption = {"encryption_type": "KMS", "kms_key": key_arn}
+    return (
+        resources,
+        encryption,
+        {"custom_role_arn": role_arn(key_region, kms["account_id"], kms["role_name"])},
+    )
+
+
 def replica_settings_args(
     prefixes: Sequence[str],
     filters: Sequence[str],
@@ -137,6 +215,8 @@ def replica_settings_args(
     scanning: RegistryScanning | None,
     repository_policy: str | None,
     region: str | None = None,
+    settings: ReplicaSettings | None = None,
+    kms: ReplicaKeySettings | None = None,
 ) -> ReplicaRepositorySettingsArgs:
     args: ReplicaRepositorySettingsArgs = {
         "template_prefixes": list(prefixes),
@@ -149,6 +229,35 @@ def replica_settings_args(
         args["repository_policy"] = repository_policy
     if region is not None:
         args["region"] = region
+    if settings is not None:
+        args["image_tag_mutability"] = settings.image_tag_mutability
+        if settings.exclusion_filters:
+            args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
+        if settings.lifecycle is not None:
+            args["lifecycle_policy"] = lifecycle_policy_text(settings.lifecycle)
+    if kms is not None:
+        args["kms"] = kms
+    return args
+
+
+def replica_key_args(
+    stack: str, registry: ReplicaRegistry, keys: KmsKeys | None
+) -> ReplicaKeySettings | None:
+    """What a registry's templates need to encrypt its replicas with the stack's key of that Region."""
+    if keys is None:
+        return None
+    destination = registry.destination
+    args: ReplicaKeySettings = {
+        "account_id": destination.account_id,
+        "region": destination.region,
+        "role_name": template_role_name(stack, destination.region),
+        "repository_arns": registry_policy_resources(destination, registry.filters),
+    }
+    given = keys.arn_in(destination.region)
+    if given is not None:
+        args["key_arn"] = given
+    else:
+        args["deletion_window_days"] = keys.deletion_window_days
     return args
 
 
@@ -164,19 +273,22 @@ def replication_receiver_resources(name: str, args: ReplicationReceiverArgs) -> 
         "registry policy",
         receiver_registry_policy(sources, destination, args.get("registry_policy_statements", ())),
     )
-    replicas_args: dict[str, Any] = {
-        "template_prefixes": list(args["template_prefixes"]),
-        "filters": list(args["filters"]),
-        "description": args["description"],
-    }
-    if "registry_scanning" in args:
-        replicas_args["registry_scanning"] = args["registry_scanning"]
-    if "repository_policy" in args:
-        replicas_args["repository_policy"] = args["repository_policy"]
+    settings: dict[str, Any] = dict(
+        replica_settings_args(
+            args["template_prefixes"],
+            args["filters"],
+            args["description"],
+            None,
+            args.get("repository_policy"),
+        )
+    )
+    for passed in (*RECEIVED_SETTINGS, "registry_scanning"):
+        if passed in args:
+            settings[passed] = args[passed]  # type: ignore[literal-required]
     replicas = Resource(
         REPLICA_REPOSITORY_SETTINGS,
         f"{name}-replicas",
-        replicas_args,
+        settings,
         parent=key(REPLICATION_RECEIVER, name),
     )
     registry_policy = Resource(

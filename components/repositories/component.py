@@ -30,11 +30,24 @@ class RepositorySettings(TypedDict):
     scan_on_push: NotRequired[bool]
     """Basic scan on every push (default true)."""
     image_tag_mutability: NotRequired[str]
-    """IMMUTABLE (default) or MUTABLE."""
+    """IMMUTABLE (default), MUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION."""
+    image_tag_mutability_exclusion_filters: NotRequired[Sequence[str]]
+    """With *_WITH_EXCLUSION: 1 to 5 WILDCARD tag filters (e.g. latest, dev-*) that behave the other way."""
     encryption: NotRequired[str]
     """AES256 (default) or KMS."""
     kms_key: NotRequired[str]
     """With encryption KMS: the key ID, alias or ARN, in the repositories' Region (default: the AWS managed key)."""
+    stack_key: NotRequired[bool]
+    """With encryption KMS: encrypt with the key this component creates (``kms_key`` of the component)."""
+    lifecycle_policy: NotRequired[str]
+    """The repository's lifecycle policy text (ECR lifecycle policy JSON); none: no lifecycle policy."""
+
+
+class KmsKeyArgs(TypedDict):
+    account_id: str
+    """The account that owns the key and the repositories."""
+    deletion_window_days: int
+    """Days (7 to 30) between a deletion and the key's destruction."""
 
 
 class LambdaAccountGrant(TypedDict):
@@ -71,13 +84,16 @@ class SharedRepositoriesArgs(TypedDict):
     """The Region of the AWS provider the repositories are created with (it decides the ARN partition)."""
     account_id: NotRequired[str]
     """The account of that provider: its own Lambda functions then get no account statement."""
+    kms_key: NotRequired[KmsKeyArgs]
+    """Create a customer managed key for the repositories that set ``stack_key``."""
 
 
 class SharedRepositories(PlannedComponent):
     """ECR repositories that other accounts may pull from, and nothing more.
 
     Repositories are protected: images pushed to them may not be rebuildable, so neither a rename
-    (which replaces the repository) nor a removal from the args can delete them by accident.
+    (which replaces the repository) nor a removal from the args can delete them by accident. So is
+    the key it creates for them, when asked: without it their images cannot be read.
     """
 
     _type_token = SHARED_REPOSITORIES

@@ -1,4 +1,5 @@
-"""The build stack's ``repositories`` and ``access`` keys, validated before anything is registered."""
+"""The build stack's ``repositories``, ``access`` and ``lifecycle`` keys, validated before anything is
+registered."""
 
 from __future__ import annotations
 
@@ -9,56 +10,222 @@ from components.aws import rules
 from components.aws.names import arn_account
 from components.aws.policy import canonical_json
 from components.config import values
+from components.encryption.model import KmsKeys
 from components.errors import ConfigError
-from components.repositories.documents import repository_policy, repository_pull_policy
+from components.repositories.documents import lifecycle_policy_text, repository_policy, repository_pull_policy
 from components.repositories.model import (
     Access,
     AccountsAccess,
+    KeepTagged,
     LambdaAccount,
+    Lifecycle,
     OrganizationAccess,
     RepositorySpec,
 )
 
-REPOSITORY_KEYS = ("name", "scanOnPush", "imageTagMutability", "encryption", "kmsKey")
-REPOSITORY_OPTIONAL_KEYS = ("scanOnPush", "imageTagMutability", "encryption", "kmsKey")
+REPOSITORY_KEYS = (
+    "name",
+    "scanOnPush",
+    "imageTagMutability",
+    "imageTagMutabilityExclusionFilters",
+    "encryption",
+    "kmsKey",
+    "lifecycle",
+)
+REPOSITORY_OPTIONAL_KEYS = REPOSITORY_KEYS[1:]
 # Whole accounts or an organization; then the narrower grants only a build stack's ``access`` takes.
 WHOLE_ACCOUNT_KEYS = ("accounts", "organizationId", "organizationPaths")
 NARROW_KEYS = ("roles", "lambdaAccounts")
 ACCESS_KEYS = (*WHOLE_ACCOUNT_KEYS, *NARROW_KEYS)
 LAMBDA_ACCOUNT_KEYS = ("account", "region")
+LIFECYCLE_KEYS = ("expireUntaggedAfterDays", "keepTagged")
+KEEP_TAGGED_KEYS = ("prefix", "count")
 
 
-def parse_repositories(full_key: str, value: Any, region: str) -> tuple[RepositorySpec, ...]:
+def parse_repositories(
+    full_key: str,
+    value: Any,
+    region: str,
+    lifecycle: Lifecycle | None = None,
+    kms_keys: KmsKeys | None = None,
+) -> tuple[RepositorySpec, ...]:
+    """``lifecycle`` is the stack's default lifecycle, ``kms_keys`` the stack's keys: each applies to
+    every repository that does not set its own."""
     entries = values.sequence(full_key, value)
-    specs = tuple(parse_repository(f"{full_key}[{i}]", entry, region) for i, entry in enumerate(entries))
+    specs = tuple(
+        parse_repository(f"{full_key}[{i}]", entry, region, lifecycle, kms_keys)
+        for i, entry in enumerate(entries)
+    )
     values.unique(full_key, [s.name for s in specs], "repository name")
     return specs
 
 
-def parse_repository(full_key: str, value: Any, region: str) -> RepositorySpec:
+def parse_repository(
+    full_key: str,
+    value: Any,
+    region: str,
+    lifecycle: Lifecycle | None = None,
+    kms_keys: KmsKeys | None = None,
+) -> RepositorySpec:
     if isinstance(value, str):
-        return RepositorySpec(name=values.repository_name(full_key, value))
-    settings = values.mapping(full_key, value, REPOSITORY_KEYS, REPOSITORY_OPTIONAL_KEYS)
+        # A bare name takes every default; its errors name the entry itself.
+        settings: dict[str, Any] = {"name": values.repository_name(full_key, value)}
+    else:
+        settings = values.mapping(full_key, value, REPOSITORY_KEYS, REPOSITORY_OPTIONAL_KEYS)
     name = values.repository_name(f"{full_key}.name", settings.get("name"))
+    # With the stack's kmsKeys, KMS (with the stack's key) is every repository's default.
     encryption = values.one_of(
-        f"{full_key}.encryption", settings.get("encryption", "AES256"), rules.ENCRYPTION_TYPES
+        f"{full_key}.encryption",
+        settings.get("encryption", "KMS" if kms_keys is not None else "AES256"),
+        rules.ENCRYPTION_TYPES,
     )
     kms_key = settings.get("kmsKey")
     if kms_key is not None:
         if encryption != "KMS":
             raise ConfigError(f"{full_key}.kmsKey", kms_key, 'needs encryption: "KMS"')
         kms_key = _kms_key(f"{full_key}.kmsKey", kms_key, region)
+    elif encryption == "KMS" and kms_keys is not None and not kms_keys.create:
+        kms_key = kms_keys.arn_in(region)
+    mutability, exclusions = parse_tag_mutability(full_key, settings)
     return RepositorySpec(
         name=name,
         scan_on_push=values.boolean(f"{full_key}.scanOnPush", settings.get("scanOnPush", True)),
-        image_tag_mutability=values.one_of(
-            f"{full_key}.imageTagMutability",
-            settings.get("imageTagMutability", "IMMUTABLE"),
-            rules.IMAGE_TAG_MUTABILITY,
-        ),
+        image_tag_mutability=mutability,
         encryption_type=encryption,
         kms_key=kms_key,
+        exclusion_filters=exclusions,
+        lifecycle=_own_lifecycle(f"{full_key}.lifecycle", settings.get("lifecycle"), lifecycle),
+        stack_key=encryption == "KMS" and kms_key is None and kms_keys is not None and kms_keys.create,
     )
+
+
+def _own_lifecycle(full_key: str, value: Any, default: Lifecycle | None) -> Lifecycle | None:
+    """A repository's ``lifecycle``: its own rules, ``false`` for none at all, or (left out) the default."""
+    if value is None:
+        return default
+    if value is False or value == "false":
+        return None
+    return parse_lifecycle(full_key, value)
+
+
+def parse_tag_mutability(full_key: str, settings: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """``imageTagMutability`` and its exclusion filters: the *_WITH_EXCLUSION values need 1 to 5
+    filters, the others take none (ECR model ImageTagMutabilityExclusionFilters; aws-facts §5)."""
+    mutability = values.one_of(
+        f"{full_key}.imageTagMutability",
+        settings.get("imageTagMutability", "IMMUTABLE"),
+        rules.IMAGE_TAG_MUTABILITY,
+    )
+    filters_key = f"{full_key}.imageTagMutabilityExclusionFilters"
+    filters = settings.get("imageTagMutabilityExclusionFilters")
+    if mutability not in rules.WITH_EXCLUSION:
+        if filters is not None:
+            raise ConfigError(
+                filters_key, filters, f"needs imageTagMutability {' or '.join(rules.WITH_EXCLUSION)}"
+            )
+        return mutability, ()
+    if filters is None:
+        raise ConfigError(
+            filters_key,
+            None,
+            f"is missing: {mutability} needs 1 to {rules.EXCLUSION_FILTERS_MAX} tag filters "
+            '(for example ["latest", "dev-*"])',
+        )
+    return mutability, exclusion_filters(filters_key, filters)
+
+
+def exclusion_filters(full_key: str, value: Any) -> tuple[str, ...]:
+    entries = values.sequence(full_key, value)
+    if len(entries) > rules.EXCLUSION_FILTERS_MAX:
+        raise ConfigError(
+            full_key,
+            value,
+            f"has {len(entries)} filters: ECR takes at most {rules.EXCLUSION_FILTERS_MAX}",
+        )
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, str) or rules.EXCLUSION_FILTER.fullmatch(entry) is None:
+            raise ConfigError(
+                f"{full_key}[{index}]",
+                entry,
+                "is not a tag filter ECR accepts: 1 to 128 of letters, digits, ., _, - and * (a wildcard)",
+            )
+        if entry.count("*") > rules.EXCLUSION_FILTER_MAX_WILDCARDS:
+            raise ConfigError(
+                f"{full_key}[{index}]",
+                entry,
+                f"has {entry.count('*')} wildcards: ECR allows at most {rules.EXCLUSION_FILTER_MAX_WILDCARDS}",
+            )
+    values.unique(full_key, entries, "filter")
+    return tuple(entries)
+
+
+def parse_lifecycle(full_key: str, value: Any) -> Lifecycle:
+    """``{expireUntaggedAfterDays: N, keepTagged: [{prefix, count}, ...]}``, at least one of them."""
+    settings = values.mapping(full_key, value, LIFECYCLE_KEYS, LIFECYCLE_KEYS)
+    if not settings:
+        raise ConfigError(full_key, value, "has no rule: set expireUntaggedAfterDays, keepTagged or both")
+    days = None
+    if "expireUntaggedAfterDays" in settings:
+        days = _count(
+            f"{full_key}.expireUntaggedAfterDays",
+            settings["expireUntaggedAfterDays"],
+            rules.LIFECYCLE_MAX_DAYS,
+        )
+    keep_key = f"{full_key}.keepTagged"
+    keep: list[KeepTagged] = []
+    for index, entry in enumerate(values.sequence(keep_key, settings.get("keepTagged", []), non_empty=False)):
+        where = f"{keep_key}[{index}]"
+        item = values.mapping(where, entry, KEEP_TAGGED_KEYS)
+        prefix = item.get("prefix")
+        if not isinstance(prefix, str) or rules.LIFECYCLE_TAG_PREFIX.fullmatch(prefix) is None:
+            raise ConfigError(
+                f"{where}.prefix",
+                prefix,
+                "is not the start of a Docker tag (a letter, digit or _, then up to 127 of [A-Za-z0-9_.-])",
+            )
+        for other_index, other in enumerate(keep):
+            if prefix.startswith(other.prefix) or other.prefix.startswith(prefix):
+                # An image tagged with both would match two rules; only the first could expire it.
+                raise ConfigError(
+                    f"{where}.prefix",
+                    prefix,
+                    f'overlaps {keep_key}[{other_index}].prefix "{other.prefix}": a tag starting with both '
+                    "would be counted by only one rule; keep one of them",
+                )
+        keep.append(
+            KeepTagged(prefix, _count(f"{where}.count", item.get("count"), rules.LIFECYCLE_MAX_IMAGES))
+        )
+    lifecycle = Lifecycle(days, tuple(keep))
+    if days is None and not keep:
+        raise ConfigError(keep_key, [], "is empty: list a prefix to keep, or leave keepTagged out")
+    low, high = rules.LIFECYCLE_POLICY_LENGTH
+    size = len(lifecycle_policy_text(lifecycle))
+    if not low <= size <= high:
+        raise ConfigError(
+            full_key,
+            f"{len(keep)} keepTagged rules",
+            f"make a lifecycle policy of {size} characters: ECR takes {low} to {high}",
+        )
+    return lifecycle
+
+
+def _count(full_key: str, value: Any, high: int) -> int:
+    number = values.integer(full_key, value)
+    if not 1 <= number <= high:
+        raise ConfigError(full_key, value, f"is not a count from 1 to {high}")
+    return number
+
+
+def lifecycle_output(lifecycle: Lifecycle | None) -> dict[str, Any] | None:
+    """A lifecycle as plain data in its config form: the build stack's output for receivers."""
+    if lifecycle is None:
+        return None
+    value: dict[str, Any] = {}
+    if lifecycle.expire_untagged_after_days is not None:
+        value["expireUntaggedAfterDays"] = lifecycle.expire_untagged_after_days
+    if lifecycle.keep_tagged:
+        value["keepTagged"] = [{"prefix": k.prefix, "count": k.count} for k in lifecycle.keep_tagged]
+    return value
 
 
 def _kms_key(full_key: str, value: Any, region: str) -> str:
@@ -287,7 +454,9 @@ def lambda_accounts_output(access: Access) -> list[dict[str, str]]:
 
 __all__ = [
     "ACCESS_KEYS",
+    "KEEP_TAGGED_KEYS",
     "LAMBDA_ACCOUNT_KEYS",
+    "LIFECYCLE_KEYS",
     "REPOSITORY_KEYS",
     "OrganizationAccess",
     "access_output",
@@ -295,6 +464,9 @@ __all__ = [
     "check_not_granting_owner",
     "check_repository_policies_size",
     "check_repository_policy_size",
+    "exclusion_filters",
+    "lifecycle_output",
     "parse_access",
+    "parse_lifecycle",
     "parse_repositories",
 ]

@@ -1,16 +1,17 @@
-"""The build repositories' policy: pull only, for the granted accounts or organization, roles and
-Lambda functions. Each kind of grant is its own statement, built by its own function;
-``repository_policy`` puts them together for one registry."""
+"""The build repositories' policy (pull only, for the granted accounts or organization, roles and
+Lambda functions; each kind of grant is its own statement, built by its own function, and
+``repository_policy`` puts them together for one registry) and their lifecycle policy."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from components.aws.names import account_root_arn, arn_account, lambda_functions_arn
 from components.aws.policy import PolicyDocument, Statement, document, sorted_unique
 from components.aws.rules import LAMBDA_PULL_ACTIONS, LAMBDA_SERVICE, PULL_ACTIONS, partition_for
-from components.repositories.model import Access, AccountsAccess, OrganizationAccess
+from components.repositories.model import Access, AccountsAccess, Lifecycle, OrganizationAccess
 
 SID_ACCOUNT_PULL = "AllowCrossAccountPull"
 SID_ORGANIZATION_PULL = "AllowOrganizationPull"
@@ -141,3 +142,44 @@ def lambda_pull_statements(access: Access, region: str, owner: str | None) -> li
             }
         )
     return statements
+
+
+def lifecycle_policy(lifecycle: Lifecycle) -> dict[str, Any]:
+    """ECR lifecycle policy rules (lifecycle_policy_parameters.html): untagged images expire N days
+    after their push (priority 1), then one rule per tag prefix keeps only its newest N images.
+    Priorities are unique and in that order; ecr-share writes no ``tagStatus: any`` rule."""
+    rules: list[dict[str, Any]] = []
+    if lifecycle.expire_untagged_after_days is not None:
+        days = lifecycle.expire_untagged_after_days
+        rules.append(
+            {
+                "rulePriority": 1,
+                "description": f"Expire untagged images {days} days after their push",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": days,
+                },
+                "action": {"type": "expire"},
+            }
+        )
+    for keep in lifecycle.keep_tagged:
+        rules.append(
+            {
+                "rulePriority": len(rules) + 1,
+                "description": f"Keep only the newest {keep.count} images tagged {keep.prefix}*",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": [keep.prefix],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": keep.count,
+                },
+                "action": {"type": "expire"},
+            }
+        )
+    return {"rules": rules}
+
+
+def lifecycle_policy_text(lifecycle: Lifecycle) -> str:
+    return json.dumps(lifecycle_policy(lifecycle), separators=(",", ":"), ensure_ascii=True)

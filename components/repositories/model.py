@@ -66,9 +66,31 @@ Access = AccountsAccess | OrganizationAccess
 
 
 @dataclass(frozen=True)
+class KeepTagged:
+    """Keep only the newest ``count`` images that have a tag starting with ``prefix``."""
+
+    prefix: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A repository's lifecycle rules (Security Hub control ECR.3): at least one of the two."""
+
+    expire_untagged_after_days: int | None = None
+    keep_tagged: tuple[KeepTagged, ...] = ()
+
+
+@dataclass(frozen=True)
 class RepositorySpec:
     name: str
     scan_on_push: bool = True
     image_tag_mutability: str = "IMMUTABLE"
     encryption_type: str = "AES256"
     kms_key: str | None = None
+    """A key the user manages (ID, alias or ARN); ``None`` with KMS: the stack's key or AWS's."""
+    exclusion_filters: tuple[str, ...] = ()
+    """With ``*_WITH_EXCLUSION``: the tag filters whose tags behave the other way."""
+    lifecycle: Lifecycle | None = None
+    stack_key: bool = False
+    """Encrypted with the customer managed key this stack creates (``kmsKeys.create``)."""

@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from components.aws.policy import canonical_json
-from components.plan.model import COMPONENT_PREFIX, Alias, Resource, key
-from components.repositories.documents import repository_policy
+from components.aws.rules import EXCLUSION_FILTER_TYPE
+from components.encryption.resources import KMS_KEY, kms_key_resource
+from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
+from components.repositories.documents import lifecycle_policy_text, repository_policy
 from components.repositories.model import (
     Access,
     AccountsAccess,
@@ -29,6 +31,7 @@ SHARED_REPOSITORIES = f"{COMPONENT_PREFIX}SharedRepositories"
 SHARED_REPOSITORIES_ALIASES = (Alias(type=f"{COMPONENT_PREFIX}SharedRepository"),)
 REPOSITORY = "aws:ecr/repository:Repository"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 
 
 def repository_args(spec: RepositorySpec) -> RepositorySettings:
@@ -40,7 +43,24 @@ def repository_args(spec: RepositorySpec) -> RepositorySettings:
     }
     if spec.kms_key is not None:
         args["kms_key"] = spec.kms_key
+    if spec.stack_key:
+        args["stack_key"] = True
+    if spec.exclusion_filters:
+        args["image_tag_mutability_exclusion_filters"] = list(spec.exclusion_filters)
+    if spec.lifecycle is not None:
+        args["lifecycle_policy"] = lifecycle_policy_text(spec.lifecycle)
     return args
+
+
+def exclusion_filter_inputs(filters: Sequence[str]) -> dict[str, Any]:
+    """``image_tag_mutability_exclusion_filters`` of a repository or creation template, if any."""
+    if not filters:
+        return {}
+    return {
+        "image_tag_mutability_exclusion_filters": [
+            {"filter": f, "filter_type": EXCLUSION_FILTER_TYPE} for f in filters
+        ]
+    }
 
 
 def access_args(access: Access) -> PullAccess:
@@ -82,20 +102,40 @@ def _spec(args: Mapping[str, Any]) -> RepositorySpec:
         image_tag_mutability=str(args.get("image_tag_mutability", "IMMUTABLE")),
         encryption_type=str(args.get("encryption", "AES256")),
         kms_key=args.get("kms_key"),
+        exclusion_filters=tuple(args.get("image_tag_mutability_exclusion_filters") or ()),
+        stack_key=bool(args.get("stack_key", False)),
     )
 
 
 def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tuple[Resource, ...]:
-    """Each repository is protected and never force-deleted: its images may not be rebuildable."""
+    """Each repository is protected and never force-deleted: its images may not be rebuildable. Its
+    pull policy and lifecycle policy are its children. A key the component creates comes first."""
+    component = key(SHARED_REPOSITORIES, name)
     policy = canonical_json(
         repository_policy(access_from_args(args["access"]), args["region"], args.get("account_id"))
     )
     resources: list[Resource] = []
-    for spec in (_spec(entry) for entry in args["repositories"]):
+    created_key = args.get("kms_key")
+    if created_key is not None:
+        resources.append(
+            kms_key_resource(
+                f"{name}-key",
+                component,
+                account_id=created_key["account_id"],
+                region=args["region"],
+                deletion_window_days=created_key["deletion_window_days"],
+                description="ecr-share: encrypts the shared repositories",
+            )
+        )
+    for entry in args["repositories"]:
+        spec = _spec(entry)
         repository = key(REPOSITORY, f"{name}-{spec.name}")
         encryption: dict[str, Any] = {"encryption_type": spec.encryption_type}
         if spec.kms_key is not None:
             encryption["kms_key"] = spec.kms_key
+        elif spec.stack_key:
+            # Known only once the key exists: the registrar passes the key's ARN output.
+            encryption["kms_key"] = OutputRef(key(KMS_KEY, f"{name}-key"), "arn")
         resources.append(
             Resource(
                 REPOSITORY,
@@ -104,10 +144,11 @@ def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tu
                     "name": spec.name,
                     "image_scanning_configuration": {"scan_on_push": spec.scan_on_push},
                     "image_tag_mutability": spec.image_tag_mutability,
+                    **exclusion_filter_inputs(spec.exclusion_filters),
                     "encryption_configurations": [encryption],
                     "force_delete": False,
                 },
-                parent=key(SHARED_REPOSITORIES, name),
+                parent=component,
                 protect=True,
             )
         )
@@ -121,6 +162,16 @@ def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tu
                 depends_on=(repository,),
             )
         )
+        if entry.get("lifecycle_policy"):
+            resources.append(
+                Resource(
+                    LIFECYCLE_POLICY,
+                    f"{name}-{spec.name}-lifecycle",
+                    {"repository": spec.name, "policy": entry["lifecycle_policy"]},
+                    parent=repository,
+                    depends_on=(repository,),
+                )
+            )
     return tuple(resources)
 
 

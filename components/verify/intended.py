@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass
 
 from components.aws import names
-from components.aws.names import repository_arn
+from components.aws.names import execution_role_name, repository_arn
 from components.config.model import EnvironmentStack
-from components.consumers.resources import POLICY, ROLE, ROLE_POLICY
+from components.consumers.resources import POLICY, ROLE_POLICY
 from components.plan.environment import IMAGES, PULL_ROLES
 from components.plan.model import Resource, StackPlan
 from components.replication.documents import replica_registries, template_for
@@ -237,13 +237,19 @@ def evaluated_documents(deployment: Deployment) -> list[EvaluatedDocument]:
         plan = deployment.plans[env.stack]
         documents += [
             EvaluatedDocument(env.stack, r.key, "policy", r.inputs["policy"])
-            for r in (*plan.of_type(ROLE_POLICY), *plan.of_type(POLICY))
+            for r in (*execution_policies(plan), *plan.of_type(POLICY))
         ]
     return list({(d.stack, d.resource, d.input): d for d in documents}.values())
 
 
+def execution_policies(plan: StackPlan) -> list[Resource]:
+    """The execution role's inline policies (a receiver's creation-template role has its own)."""
+    name = execution_role_name(plan.stack)
+    return [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == name]
+
+
 def role_state(plan: StackPlan) -> RoleState:
-    policies = plan.of_type(ROLE_POLICY)
+    policies = execution_policies(plan)
     return RoleState(
         role_arn(plan),
         tuple(json.loads(p.inputs["policy"]) for p in policies),
@@ -252,7 +258,7 @@ def role_state(plan: StackPlan) -> RoleState:
 
 
 def role_arn(plan: StackPlan) -> str:
-    return names.role_arn(plan.region, plan.account_id, plan.of_type(ROLE)[0].inputs["name"])
+    return names.execution_role_arn(plan.region, plan.account_id, plan.stack)
 
 
 def used_repositories(plan: StackPlan) -> dict[str, str]:

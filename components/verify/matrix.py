@@ -25,6 +25,7 @@ from components.aws.names import arn_account
 from components.aws.policy import document
 from components.aws.rules import LAMBDA_PULL_ACTIONS, partition_for
 from components.config.model import BuildStack, EnvironmentStack
+from components.plan.pins import unproven_notes
 from components.repositories.model import AccountsAccess, OrganizationAccess
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
@@ -45,6 +46,7 @@ from components.verify.intended import (
     role_arn,
     used_repositories,
 )
+from components.verify.keys import Outsider, key_notes
 
 # The seed's "Testing Cross-Account Access" troubleshooting list, in its order.
 SEED_CHECKS = (
@@ -186,7 +188,16 @@ def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[s
         rows,
         cells,
         tuple(evaluated_documents(deployment)),
-        tuple(_notes(deployment)),
+        tuple(
+            [
+                *_notes(deployment),
+                *key_notes(
+                    deployment,
+                    (Outsider(r.label, r.account_id, r.role_arn) for r in rows if r.kind is not RowKind.ROLE),
+                ),
+                *unproven_notes(deployment.plans, {e.stack for e in deployment.environments}),
+            ]
+        ),
         tuple(drift),
     )
 

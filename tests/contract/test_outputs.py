@@ -16,8 +16,8 @@ from components.config.files import load_stack_config
 from components.config.stack import parse_stack_config
 from components.contract.outputs import BUILD_OUTPUT_NAMES, build_exports, read_build_outputs
 from components.errors import ConfigError
-from components.replication.model import ReplicaRegistry, ReplicationDestination
-from components.repositories.model import AccountsAccess, OrganizationAccess
+from components.replication.model import ReplicaRegistry, ReplicaSettings, ReplicationDestination
+from components.repositories.model import AccountsAccess, KeepTagged, Lifecycle, OrganizationAccess
 
 STACK = "organization/ecr-share/build"
 SOURCE = "111111111111"
@@ -36,10 +36,12 @@ def test_the_committed_build_stacks_outputs_read_back_intact() -> None:
     assert outputs.region == "us-east-1"
     assert outputs.repository_arns["worker"] == f"arn:aws:ecr:us-east-1:{SOURCE}:repository/worker"
     assert outputs.access == AccountsAccess(("222222222222", "333333333333", "444444444444"))
+    # The replicas get the repositories' settings: immutable tags, AES256, the default lifecycle.
+    settings = ReplicaSettings(lifecycle=Lifecycle(14, (KeepTagged("dev-", 20),)))
     assert outputs.replicas == (
-        ReplicaRegistry(ReplicationDestination("us-west-2", SOURCE), ("web-app",), ("ROOT",)),
+        ReplicaRegistry(ReplicationDestination("us-west-2", SOURCE), ("web-app",), ("ROOT",), settings),
         ReplicaRegistry(
-            ReplicationDestination("us-east-1", "444444444444"), ("web-app", "worker"), ("ROOT",)
+            ReplicationDestination("us-east-1", "444444444444"), ("web-app", "worker"), ("ROOT",), settings
         ),
     )
 
@@ -98,9 +100,9 @@ def drop(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
 CASES = [
     # An older or newer ecr-share wrote these outputs.
     (
-        change(("contractVersion",), 1),
+        change(("contractVersion",), 2),
         "contractVersion",
-        "1",
+        "2",
         "is not 3, the contract this version of ecr-share reads",
     ),
     (change(("contractVersion",), "3"), "contractVersion", '"3"', "is not 3"),

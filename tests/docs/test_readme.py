@@ -11,9 +11,10 @@ from pulumi_harness import PROJECT_DIR
 
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS
 from components.consumers.config import ECS_SERVICE_KEYS, SERVICE_KEYS
+from components.encryption.config import KMS_KEYS_KEYS
 from components.replication.config import RECEIVE_KEYS, REPLICATION_KEYS, RULE_KEYS, SOURCE_KEYS
 from components.replication.scanning import SCANNING_KEYS, SCANNING_RULE_KEYS
-from components.repositories.config import ACCESS_KEYS, REPOSITORY_KEYS
+from components.repositories.config import ACCESS_KEYS, LIFECYCLE_KEYS, REPOSITORY_KEYS
 from components.verify.cli import main as verify_main
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
@@ -44,7 +45,9 @@ def test_every_top_level_key_is_documented(key: str) -> None:
     + [f"receiveReplication.{k}" for k in RECEIVE_KEYS]
     + [f"registryScanning.{k}" for k in SCANNING_KEYS if k != "rules"]
     + [f"registryScanning.rules[i].{k}" for k in SCANNING_RULE_KEYS]
-    + [f"receiveReplication.otherSources[i].{k}" for k in SOURCE_KEYS],
+    + [f"receiveReplication.otherSources[i].{k}" for k in SOURCE_KEYS]
+    + [f"lifecycle.{k}" for k in LIFECYCLE_KEYS]
+    + [f"kmsKeys.{k}" for k in KMS_KEYS_KEYS],
 )
 def test_every_nested_key_is_documented(key: str) -> None:
     assert key in table_keys()

@@ -231,6 +231,21 @@ def test_preflight_refuses_two_stacks_owning_one_registry_singleton(tmp_path: Pa
         planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
 
 
+def test_preflight_refuses_to_roll_out_a_tag_a_lifecycle_rule_would_expire(tmp_path: Path) -> None:
+    """The image the pipeline sets is checked with every stack's plan: a build stack that keeps only
+    the newest 10 v* images would, sooner or later, delete the v2 the environments are told to run."""
+    files = stack_files()
+    files["build"]["ecr-share:lifecycle"] = {"keepTagged": [{"prefix": "v", "count": 10}]}
+    stacks = discover(write_project(tmp_path, files))
+    with pytest.raises(
+        PipelineError,
+        match=r"Pulumi\.build\.yaml: rule 1 \(keep only the newest 10 images "
+        r"tagged v\*\) of the lifecycle policy of web-app \(stack build\) can expire web-app:v2",
+    ):
+        planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
+    planning.check_configs(plan_for(stacks, "up", image=Image(tag="release-2")), stacks)
+
+
 # --- credentials -------------------------------------------------------------------------------
 
 

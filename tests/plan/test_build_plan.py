@@ -23,6 +23,20 @@ GRANT = {
     ],
 }
 REGISTRY = f"{SOURCE}.dkr.ecr.us-east-1.amazonaws.com"
+LIFECYCLE_TEXT = (
+    '{"rules":[{"rulePriority":1,"description":"Expire untagged images 14 days after their push",'
+    '"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},'
+    '"action":{"type":"expire"}},{"rulePriority":2,"description":"Keep only the newest 20 images tagged dev-*",'
+    '"selection":{"tagStatus":"tagged","tagPrefixList":["dev-"],"countType":"imageCountMoreThan",'
+    '"countNumber":20},"action":{"type":"expire"}}]}'
+)
+# What every replica's creation template must give it, for the receivers (prod) to apply.
+REPLICA_SETTINGS = {
+    "imageTagMutability": "IMMUTABLE",
+    "imageTagMutabilityExclusionFilters": [],
+    "encryption": "AES256",
+    "lifecycle": {"expireUntaggedAfterDays": 14, "keepTagged": [{"prefix": "dev-", "count": 20}]},
+}
 
 
 def plan_of(project: ProjectPlan) -> StackPlan:
@@ -42,9 +56,19 @@ def test_every_resource_in_order_with_its_parent(project: ProjectPlan) -> None:
             "aws:ecr/repository:Repository::shared-web-app",
             ("aws:ecr/repository:Repository::shared-web-app",),
         ),
+        (
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy::shared-web-app-lifecycle",
+            "aws:ecr/repository:Repository::shared-web-app",
+            ("aws:ecr/repository:Repository::shared-web-app",),
+        ),
         ("aws:ecr/repository:Repository::shared-worker", "ecr-share:index:SharedRepositories::shared", ()),
         (
             "aws:ecr/repositoryPolicy:RepositoryPolicy::shared-worker-pull",
+            "aws:ecr/repository:Repository::shared-worker",
+            ("aws:ecr/repository:Repository::shared-worker",),
+        ),
+        (
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy::shared-worker-lifecycle",
             "aws:ecr/repository:Repository::shared-worker",
             ("aws:ecr/repository:Repository::shared-worker",),
         ),
@@ -93,6 +117,41 @@ def test_repository_policy_is_exactly_the_seeds_pull_grant(project: ProjectPlan)
         assert json.loads(policy.inputs["policy"]) == GRANT
 
 
+def test_every_repository_gets_the_default_lifecycle_policy(project: ProjectPlan) -> None:
+    """Pulumi.build.yaml's ecr-share:lifecycle: ECR lifecycle policy JSON, canonical, priorities 1, 2."""
+    for name in ("web-app", "worker"):
+        lifecycle = plan_of(project).named(
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy", f"shared-{name}-lifecycle"
+        )
+        assert lifecycle.inputs == {"repository": name, "policy": LIFECYCLE_TEXT}
+    assert json.loads(LIFECYCLE_TEXT) == {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images 14 days after their push",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 14,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": "Keep only the newest 20 images tagged dev-*",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": ["dev-"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 20,
+                },
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+
+
 def test_the_renamed_component_keeps_its_urn(project: ProjectPlan) -> None:
     shared = plan_of(project).named("ecr-share:index:SharedRepositories", "shared")
     assert [a.type for a in shared.aliases] == ["ecr-share:index:SharedRepository"]
@@ -137,8 +196,9 @@ def test_the_build_accounts_own_replicas_carry_its_grant(project: ProjectPlan) -
         "image_tag_mutability": "IMMUTABLE",
         "encryption_configurations": [{"encryption_type": "AES256"}],
         "repository_policy": GRANT,
+        "lifecycle_policy": LIFECYCLE_TEXT,
         "description": "ecr-share: repositories replicated from 111111111111 (us-east-1): the pull policy "
-        "of its grant, immutable tags, AES256",
+        "of its grant, immutable tags, AES256, a lifecycle policy",
     }
     scanning = plan_of(project).named(
         "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration", "replicas-us-west-2-scanning"
@@ -187,12 +247,14 @@ def test_outputs_are_known_before_deploying(project: ProjectPlan) -> None:
                     "region": "us-west-2",
                     "filters": ["web-app"],
                     "templatePrefixes": ["ROOT"],
+                    "replicaSettings": REPLICA_SETTINGS,
                 },
                 {
                     "account": PROD,
                     "region": "us-east-1",
                     "filters": ["web-app", "worker"],
                     "templatePrefixes": ["ROOT"],
+                    "replicaSettings": REPLICA_SETTINGS,
                 },
             ],
         },

@@ -21,6 +21,14 @@ LOGS = "aws:cloudwatch/logGroup:LogGroup"
 TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+# Pulumi.build.yaml's ecr-share:lifecycle, exactly as ECR gets it.
+LIFECYCLE_TEXT = (
+    '{"rules":[{"rulePriority":1,"description":"Expire untagged images 14 days after their push",'
+    '"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},'
+    '"action":{"type":"expire"}},{"rulePriority":2,"description":"Keep only the newest 20 images tagged dev-*",'
+    '"selection":{"tagStatus":"tagged","tagPrefixList":["dev-"],"countType":"imageCountMoreThan",'
+    '"countNumber":20},"action":{"type":"expire"}}]}'
+)
 
 
 def plan_of(project: ProjectPlan, stack: str) -> StackPlan:
@@ -199,8 +207,10 @@ def test_prod_replicas_grant_no_other_account(project: ProjectPlan) -> None:
         "applied_fors": ["REPLICATION"],
         "image_tag_mutability": "IMMUTABLE",
         "encryption_configurations": [{"encryption_type": "AES256"}],
+        # The build stack's lifecycle, read through its outputs: the replicas are compliant too.
+        "lifecycle_policy": LIFECYCLE_TEXT,
         "description": "ecr-share: repositories replicated from 111111111111 (us-east-1): no cross-account "
-        "pull, immutable tags, AES256",
+        "pull, immutable tags, AES256, a lifecycle policy",
     }
     assert plan_of(project, "prod").named(SCANNING, "replication-replicas-scanning").inputs == {
         "scan_type": "BASIC",

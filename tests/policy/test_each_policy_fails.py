@@ -38,7 +38,7 @@ def only(found: list[Any], policy: str) -> list[str]:
 
 
 def test_unchanged_resources_pass_all_these_policies(stacks: dict[str, list[Planned]]) -> None:
-    assert [f for f in findings(stacks["build"]) if f.policy != "ecr-lifecycle-policy"] == []
+    assert findings(stacks["build"]) == []
     assert findings(stacks["prod"]) == []
 
 
@@ -120,15 +120,12 @@ def test_force_delete_on(stacks: dict[str, list[Planned]]) -> None:
     ]
 
 
-def test_lifecycle_policy_clears_the_advisory_finding(stacks: dict[str, list[Planned]]) -> None:
-    lifecycle = Planned(
-        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
-        "web-app-lifecycle",
-        {"repository": "web-app", "policy": "{}"},
-        "build",
-        {"region": "us-east-1"},
-    )
-    found = findings([*stacks["build"], lifecycle])
+def test_a_repository_without_lifecycle_policy_gets_the_advisory_finding(
+    stacks: dict[str, list[Planned]],
+) -> None:
+    without = [r for r in stacks["build"] if r.name != "shared-worker-lifecycle"]
+    assert len(without) == len(stacks["build"]) - 1
+    found = findings(without)
     assert summary(f for f in found if f.policy == "ecr-lifecycle-policy") == [
         ("ecr-lifecycle-policy", "shared-worker")
     ]

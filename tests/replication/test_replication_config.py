@@ -12,9 +12,11 @@ import pytest
 from components.config.model import BuildStack, EnvironmentStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
+from components.replication.documents import replica_registries
 from components.replication.model import (
     ReceiveReplication,
     RegistryScanning,
+    ReplicaSettings,
     Replication,
     ReplicationDestination,
     ReplicationRule,
@@ -262,26 +264,97 @@ def test_replication_rejections(replication: Any, key: str, problem: str) -> Non
     rejected(build_with(replication), key, problem)
 
 
-def test_replicating_a_kms_repository_is_refused() -> None:
-    kms = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KMS_KEY = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KMS_REPOSITORIES = ["web-app", {"name": "team-a/api", "encryption": "KMS", "kmsKey": KMS_KEY}]
+
+
+def test_a_kms_repository_replicates_to_another_account_whose_receiver_brings_a_key() -> None:
+    """The receiver must encrypt the replicas with its own key: checked against the build's outputs
+    (tests/replication/test_replication_program.py); the build stack itself accepts the rule."""
+    config = build_with(
+        {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
+        **{"ecr-share:repositories": KMS_REPOSITORIES},
+    )
+    build = parse_stack_config("build", config)
+    assert isinstance(build, BuildStack)
+
+
+def test_a_kms_repository_replicated_within_the_build_account_needs_the_stacks_keys() -> None:
+    config = build_with(
+        {"rules": [{"destinations": [WEST], "filters": ["team-a/"]}]},
+        **{"ecr-share:repositories": KMS_REPOSITORIES},
+    )
+    rejected(
+        config,
+        "ecr-share:kmsKeys",
+        "is not set, but this stack replicates KMS-encrypted repositories to us-west-2: set kmsKeys",
+    )
+    config["ecr-share:kmsKeys"] = {"create": True}
+    assert parse_stack_config("build", config)
+    # Outside every filter, the KMS repository needs no key in us-west-2.
+    config = build_with(
+        {"rules": [{"destinations": [WEST], "filters": ["web-app/"]}]},
+        **{"ecr-share:repositories": KMS_REPOSITORIES},
+    )
+    assert parse_stack_config("build", config)
+
+
+def test_immutable_repositories_share_the_union_of_their_exclusions_in_the_replicas() -> None:
+    """A tag that may move in a source must be able to move in its replica; the IMMUTABLE source
+    never pushes a tag twice, so the other's exclusion changes nothing for it."""
     config = build_with(
         {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
         **{
             "ecr-share:repositories": [
-                "web-app",
-                {"name": "team-a/api", "encryption": "KMS", "kmsKey": kms},
+                "team-a/api",
+                {
+                    "name": "team-a/web",
+                    "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                    "imageTagMutabilityExclusionFilters": ["latest", "dev-*"],
+                },
+                {
+                    "name": "team-a/jobs",
+                    "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                    "imageTagMutabilityExclusionFilters": ["latest", "nightly"],
+                },
+            ]
+        },
+    )
+    build = parse_stack_config("build", config)
+    assert isinstance(build, BuildStack) and build.replication is not None
+    (registry,) = replica_registries(build.replication.rules, build.repositories)
+    assert registry.settings == ReplicaSettings("IMMUTABLE_WITH_EXCLUSION", ("latest", "dev-*", "nightly"))
+
+
+def test_repositories_whose_replicas_can_share_no_tag_mutability_are_refused() -> None:
+    config = build_with(
+        {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
+        **{"ecr-share:repositories": ["team-a/api", {"name": "team-a/web", "imageTagMutability": "MUTABLE"}]},
+    )
+    rejected(
+        config,
+        "ecr-share:replication.rules",
+        r'\["team-a/api IMMUTABLE", "team-a/web MUTABLE"\] are replicated to 444444444444 in us-east-1, whose '
+        "creation templates give every replica one tag mutability",
+    )
+
+
+def test_repositories_replicated_to_one_registry_must_share_their_lifecycle() -> None:
+    config = build_with(
+        {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
+        **{
+            "ecr-share:repositories": [
+                "team-a/api",
+                {"name": "team-a/web", "lifecycle": {"expireUntaggedAfterDays": 3}},
             ]
         },
     )
     rejected(
         config,
-        "ecr-share:replication.rules[0].filters",
-        r'replicate "team-a/api", which is KMS-encrypted: ecr-share\'s creation templates encrypt '
-        "replicas with AES256",
+        "ecr-share:replication.rules",
+        r'\["team-a/api", "team-a/web"\] are both replicated to 444444444444 in us-east-1 with a different '
+        "lifecycle: the creation templates there give every replica one lifecycle policy",
     )
-    # The same repository outside every filter is fine.
-    config["ecr-share:replication"] = {"rules": [{"destinations": [TO_PROD], "filters": ["web-app/"]}]}
-    assert parse_stack_config("build", config)
 
 
 def test_oversized_registry_policy_is_refused_for_the_rule_owner() -> None:

@@ -4,6 +4,8 @@ scanning filters, the build stack's ``replication`` output and registry-singleto
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -31,12 +33,13 @@ from components.replication.model import (
     ReceiveReplication,
     RegistryScanning,
     ReplicaRegistry,
+    ReplicaSettings,
     Replication,
     ReplicationDestination,
     ReplicationRule,
     ScanningRule,
 )
-from components.repositories.model import AccountsAccess, RepositorySpec
+from components.repositories.model import AccountsAccess, KeepTagged, Lifecycle, RepositorySpec
 
 SOURCE = "111111111111"
 PROD = "444444444444"
@@ -157,13 +160,26 @@ def test_scanning_filters_select_what_the_replication_filters_select() -> None:
 
 
 def test_template_description_fits_ecr_limit_and_says_whether_other_accounts_may_pull() -> None:
-    description = template_description(SOURCE, "us-east-1", pull_granted=False)
+    description = template_description(SOURCE, "us-east-1", pull_granted=False, settings=ReplicaSettings())
     assert description == (
         "ecr-share: repositories replicated from 111111111111 (us-east-1): no cross-account pull, "
         "immutable tags, AES256"
     )
-    assert "the pull policy of its grant" in template_description(SOURCE, "us-east-1", pull_granted=True)
+    granted = template_description(SOURCE, "us-east-1", pull_granted=True, settings=ReplicaSettings())
+    assert "the pull policy of its grant" in granted
     assert len(description) <= 256
+
+
+def test_template_description_says_what_the_replicas_get() -> None:
+    settings = ReplicaSettings(
+        "IMMUTABLE_WITH_EXCLUSION", ("latest", "dev-*"), "KMS", Lifecycle(expire_untagged_after_days=14)
+    )
+    assert template_description(SOURCE, "us-east-1", pull_granted=False, settings=settings, kms=True) == (
+        "ecr-share: repositories replicated from 111111111111 (us-east-1): no cross-account pull, "
+        "immutable tags except latest dev-*, KMS, a lifecycle policy"
+    )
+    long = ReplicaSettings("MUTABLE_WITH_EXCLUSION", tuple(f"{'x' * 120}{i}" for i in range(5)))
+    assert len(template_description(SOURCE, "us-east-1", True, long)) == 256
 
 
 @pytest.mark.parametrize(
@@ -201,14 +217,93 @@ def test_replication_output_round_trips_through_the_boundary_checks() -> None:
         "sourceAccount": SOURCE,
         "sourceRegion": "us-east-1",
         "destinations": [
-            {"account": SOURCE, "region": "us-west-2", "filters": ["web-app"], "templatePrefixes": ["ROOT"]},
-            {"account": PROD, "region": "us-east-1", "filters": ["team-a/"], "templatePrefixes": ["team-a"]},
+            {
+                "account": SOURCE,
+                "region": "us-west-2",
+                "filters": ["web-app"],
+                "templatePrefixes": ["ROOT"],
+                "replicaSettings": AES256_IMMUTABLE,
+            },
+            {
+                "account": PROD,
+                "region": "us-east-1",
+                "filters": ["team-a/"],
+                "templatePrefixes": ["team-a"],
+                "replicaSettings": AES256_IMMUTABLE,
+            },
         ],
     }
     outputs = read_build_outputs("organization/ecr-share/build", json.loads(json.dumps(build_exports(build))))
-    assert outputs.replicas == replica_registries(build.replication.rules if build.replication else ())
+    assert outputs.replicas == replica_registries(
+        build.replication.rules if build.replication else (), build.repositories
+    )
     assert outputs.replica_registry(PROD, "us-east-1") == ReplicaRegistry(TO_PROD, ("team-a/",), ("team-a",))
     assert outputs.replica_registry(PROD, "us-west-2") is None
+
+
+AES256_IMMUTABLE = {
+    "imageTagMutability": "IMMUTABLE",
+    "imageTagMutabilityExclusionFilters": [],
+    "encryption": "AES256",
+}
+
+
+def test_replica_settings_round_trip_through_the_boundary_checks() -> None:
+    lifecycle = Lifecycle(14, (KeepTagged("dev-", 20),))
+    repositories = (
+        RepositorySpec(
+            "web-app",
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+            exclusion_filters=("latest",),
+            encryption_type="KMS",
+            stack_key=True,
+            lifecycle=lifecycle,
+        ),
+    )
+    build = replace(
+        build_stack(Replication((ReplicationRule((TO_PROD,), ("web-app",), True),))),
+        repositories=repositories,
+    )
+    written = replication_output(build)["destinations"][0]["replicaSettings"]
+    assert written == {
+        "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+        "imageTagMutabilityExclusionFilters": ["latest"],
+        "encryption": "KMS",
+        "lifecycle": {"expireUntaggedAfterDays": 14, "keepTagged": [{"prefix": "dev-", "count": 20}]},
+    }
+    outputs = read_build_outputs("organization/ecr-share/build", json.loads(json.dumps(build_exports(build))))
+    registry = outputs.replica_registry(PROD, "us-east-1")
+    assert registry is not None
+    assert registry.settings == ReplicaSettings("IMMUTABLE_WITH_EXCLUSION", ("latest",), "KMS", lifecycle)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        ({"imageTagMutability": "SOMETIMES"}, "is not one of IMMUTABLE"),
+        ({"imageTagMutabilityExclusionFilters": ["a**b*"]}, "wildcards"),
+        ({"imageTagMutabilityExclusionFilters": []}, "is missing"),
+        ({"encryption": "ROT13"}, "is not one of AES256, KMS"),
+        ({"lifecycle": {"expireUntaggedAfterDays": 0}}, "is not a count from 1"),
+        ({"lifecycle": None}, "is not an object"),
+        ({"extra": 1}, "does not have exactly the keys"),
+    ],
+)
+def test_tampered_replica_settings_are_refused(edit: dict[str, Any], problem: str) -> None:
+    repositories = (
+        RepositorySpec(
+            "web-app", image_tag_mutability="IMMUTABLE_WITH_EXCLUSION", exclusion_filters=("latest",)
+        ),
+    )
+    build = replace(
+        build_stack(Replication((ReplicationRule((TO_PROD,), ("web-app",), True),))),
+        repositories=repositories,
+    )
+    exports = json.loads(json.dumps(build_exports(build)))
+    exports["replication"]["destinations"][0]["replicaSettings"].update(edit)
+    with pytest.raises(ConfigError, match=problem) as error:
+        read_build_outputs("organization/ecr-share/build", exports)
+    assert "replication.destinations[0].replicaSettings" in str(error.value)
 
 
 def test_a_build_stack_without_replication_outputs_no_destinations() -> None:
