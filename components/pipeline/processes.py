@@ -74,13 +74,18 @@ class ChildProcesses:
             return [c for c in self._running if c.process.poll() is None]
 
     def stop(self) -> list[Child]:
-        """Refuse new children and send SIGINT to each running one (again on a second call)."""
+        """Refuse new engine operations and send SIGINT to each running one (again on a second
+        call). The short reads beside them (stack output, stack history) are left to finish: an
+        update that completed is then still read back as succeeded."""
         with self._lock:
             self.stopping = True
-        children = self.running()
+        children = self.engine_operations()
         for child in children:
             self._interrupt(child)
         return children
+
+    def engine_operations(self) -> list[Child]:
+        return [c for c in self.running() if c.operation in ENGINE_OPERATIONS]
 
     def kill(self) -> list[Child]:
         """SIGKILL each running child's whole process group."""

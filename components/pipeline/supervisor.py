@@ -82,7 +82,6 @@ class Supervisor:
         self.clock = clock
         self.signal: int | None = None
         self.stopping = threading.Event()
-        self._signals_seen = 0
         self._deadline: float | None = None
         self._stage = GRACEFUL
         self._read, self._write = os.pipe()
@@ -210,13 +209,12 @@ class Supervisor:
 
     def _on_signal(self, signum: int) -> None:
         name = signal.Signals(signum).name
-        self._signals_seen += 1
         if self.signal is None:
             self.signal = signum
             self.stopping.set()
             # Said before the children are signalled, so these lines come before their results.
             self.console.line(f"{name} received: stopping; no further stack starts.")
-            for child in self.children.running():
+            for child in self.children.engine_operations():
                 self._say(
                     child,
                     f"sending SIGINT to pulumi {child.operation} (pid {child.process.pid}): it cancels gracefully",
@@ -232,7 +230,7 @@ class Supervisor:
     def _escalate(self) -> None:
         """The deadline of the current stage passed: take the next step."""
         if self._stage == GRACEFUL:
-            for child in self.children.running():
+            for child in self.children.engine_operations():
                 self._say(
                     child,
                     f"pulumi {child.operation} still running {format_seconds(self.cancel_timeout)} after SIGINT",
@@ -249,7 +247,7 @@ class Supervisor:
     def _force(self) -> None:
         """The CLI's second SIGINT terminates it at once; SIGKILL follows if it does not."""
         self._stage = FORCED
-        for child in self.children.running():
+        for child in self.children.engine_operations():
             self._say(child, f"sending SIGINT again to pulumi {child.operation}: it terminates at once")
         self.children.stop()
         self._deadline = self.clock() + min(FORCE_SECONDS, self.cancel_timeout)
