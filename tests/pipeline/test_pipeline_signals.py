@@ -20,6 +20,8 @@ from pipeline_fake import write_project
 REPOSITORY = Path(__file__).resolve().parents[2]
 FAKE_CLI = Path(__file__).with_name("fake_pulumi_cli.py")
 TIMEOUT = 30.0
+# Process groups, signals and /proc: what a Linux CI runner and a terminal have.
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="POSIX signals and /proc")
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
