@@ -1,104 +1,176 @@
-"""``python -m components.pipeline <command> [options]``: deploy the build stack, then the environments.
+"""``python -m components.pipeline <command> [options]``: release images to the ecr-share stacks.
 
-Exit codes: 0 every stack succeeded; 1 a stack failed or was cancelled; 2 nothing was run (usage or
-environment error, or destroy not confirmed); 130 interrupted with Ctrl-C.
+Each command's ``--help`` shows its examples and the exit codes (``EXIT_CODES``). Everything that
+can be checked without the Pulumi CLI and AWS is checked here (``prepare``); ``run.release`` does the rest.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
 
-from pulumi import automation as auto
-
+from components.config import values
 from components.config.files import project_dir_default
+from components.config.model import BuildStack
+from components.config.stack import parse_stack_config
+from components.errors import ConfigError
 from components.pipeline import plan as planning
-from components.pipeline.report import CANCELLED, FAILED, Console, summary_table, verdict
-from components.pipeline.runner import Runner, Settings
-from components.pipeline.stacks import PipelineError, StackInfo, discover
-
-MISSING_CLI = (
-    "The Pulumi CLI was not found on PATH; install it with `curl -fsSL https://get.pulumi.com | sh` "
-    "(see https://www.pulumi.com/docs/install/) and try again."
+from components.pipeline.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
+from components.pipeline.images import (
+    ImageRequest,
+    image_requests,
+    parse_image,
+    repositories_run_by,
+    with_requests,
 )
+from components.pipeline.release import Gate
+from components.pipeline.run import Environment, Prepared, release
+from components.pipeline.stacks import PipelineError, StackInfo, discover, is_diy
+from components.project import ENVIRONMENT
+
 STATE_FOLDER = ".pulumi-state"
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+DEFAULT_SCAN_TIMEOUT = 600.0
+PROG = "python -m components.pipeline"
+EXIT_CODES = """exit codes:
+  0    every selected stack succeeded
+  1    a stack failed or was cancelled, or the release was refused (an image is
+       missing from the build registry, or the scan gate stopped it: nothing deployed)
+  2    nothing was run: a usage or environment error (bad flag or stack file, no
+       Pulumi CLI, no passphrase, build stack not deployed), or destroy not confirmed
+  130  stopped by SIGINT (Ctrl-C); 143 stopped by SIGTERM (CI cancellation)"""
+
+EXAMPLES = {
+    "preview": f"""examples:
+  {PROG} preview --promote dev,staging,prod
+  {PROG} preview --stacks prod --image web-app=v1.3.0 --image worker=v1.3.0
+
+The stack files are not changed: the preview reads a copy with the digests pinned.""",
+    "up": f"""examples:
+  {PROG} up --stacks build
+  {PROG} up --promote dev,staging,prod
+  {PROG} up --promote dev,staging,prod --image web-app=v1.3.0 --fail-on HIGH
+  {PROG} up --stacks dev,staging --parallel 2 --image-tag 4f2a9c1
+
+Each repository's tag is resolved to its digest in the build registry, the scan gate
+checks each image, and every environment service is pinned to its repository's digest.""",
+    "promote": f"""examples:
+  {PROG} promote --from staging --to prod
+
+Deploys to prod exactly the digests staging runs (its images output), after the
+same registry check and scan gate.""",
+    "refresh": f"""examples:
+  {PROG} refresh
+  {PROG} refresh --stacks prod""",
+    "destroy": f"""examples:
+  {PROG} destroy --promote dev,staging,prod
+  {PROG} destroy --yes --stacks dev""",
+    "outputs": f"""examples:
+  {PROG} outputs
+  {PROG} outputs --stacks staging | jq -r '.staging.images'""",
+}
+SUMMARIES = {
+    "preview": "show what up would change, with the release's images (no stack file is changed)",
+    "up": "deploy: the build stack first, then the environments with the release's digests",
+    "promote": "deploy the digests one environment runs to the next ones",
+    "refresh": "refresh every selected stack's state from AWS",
+    "destroy": "destroy the selected stacks, environments first",
+    "outputs": "print the selected stacks' outputs as JSON",
+}
 
 
-def short_commit(project_dir: Path) -> str | None:
-    """``git rev-parse --short HEAD``, the tag the seed's pipeline gives each image."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(project_dir), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+# --- the command line ------------------------------------------------------------------------
 
 
-def _writer(stream: TextIO) -> Callable[[str], None]:
-    """Write and flush, so CI logs show each engine line as it comes."""
-
-    def write(text: str) -> None:
-        stream.write(text)
-        stream.flush()
-
-    return write
-
-
-@dataclass
-class Environment:
-    """Everything the pipeline takes from the outside world, so tests can replace each part."""
-
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    write: Callable[[str], Any] = field(default_factory=lambda: _writer(sys.stdout))
-    write_error: Callable[[str], Any] = field(default_factory=lambda: _writer(sys.stderr))
-    ask: Callable[[str], str] = input
-    pulumi_command: Callable[[], auto.PulumiCommand] = auto.PulumiCommand
-    git_commit: Callable[[Path], str | None] = short_commit
-    settings: Settings = field(default_factory=Settings)
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m components.pipeline",
-        description="Run a Pulumi command on every ecr-share stack: the build stack first, then the "
-        "environment stacks (destroy: the reverse).",
-    )
-    p.add_argument("command", choices=planning.COMMANDS)
-    p.add_argument("--stacks", metavar="A,B", help="only these stacks (default: every Pulumi.<stack>.yaml)")
-    order = p.add_mutually_exclusive_group()
-    order.add_argument(
-        "--promote",
-        metavar="ENV,ENV",
-        help="environment stacks one after another in this order (e.g. dev,staging,prod); "
-        "a failure stops the promotion",
-    )
-    order.add_argument(
-        "--parallel", type=int, default=2, metavar="N", help="environment stacks at once (default 2)"
-    )
-    image = p.add_mutually_exclusive_group()
-    image.add_argument(
-        "--image-tag", metavar="TAG", help="image tag for every service (default: git short hash)"
-    )
-    image.add_argument("--image-digest", metavar="SHA256", help="image digest (sha256:...) for every service")
-    image.add_argument("--keep-images", action="store_true", help="keep the images the stack files name")
-    p.add_argument("--yes", "-y", action="store_true", help="do not ask before destroy")
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
     p.add_argument(
         "--backend",
         metavar="URL",
         help=f"state backend (default: $PULUMI_BACKEND_URL, else file://<project>/{STATE_FOLDER})",
     )
+    p.add_argument(
+        "--org",
+        metavar="NAME",
+        help="Pulumi Cloud organization of the stacks (default: the CLI's default organization, else "
+        'your user); a DIY backend only accepts "organization"',
+    )
     p.add_argument("--project-dir", type=Path, default=project_dir_default(), help="folder of Pulumi.yaml")
+    return p
+
+
+def _selection(with_order: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--stacks",
+        metavar="A,B",
+        help="only these stacks, in this order (default: every Pulumi.<stack>.yaml); an empty value is an error",
+    )
+    if with_order:
+        order = p.add_mutually_exclusive_group()
+        order.add_argument(
+            "--promote",
+            metavar="ENV,ENV",
+            help="environment stacks one after another in this order (e.g. dev,staging,prod); "
+            "a failure stops the promotion",
+        )
+        order.add_argument(
+            "--parallel",
+            type=int,
+            default=2,
+            metavar="N",
+            help="environment stacks in waves of N, in the order given; each wave starts when the "
+            "previous one succeeded (default 2)",
+        )
+    return p
+
+
+def _gate() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default=DEFAULT_FAIL_ON,
+        help=f"stop the release when an image has a scan finding of this severity or worse (default {DEFAULT_FAIL_ON}; "
+        "none: do not read the findings)",
+    )
+    p.add_argument(
+        "--scan-timeout",
+        type=float,
+        default=DEFAULT_SCAN_TIMEOUT,
+        metavar="SECONDS",
+        help=f"wait this long for scans still in progress (default {DEFAULT_SCAN_TIMEOUT:g})",
+    )
+    return p
+
+
+def _images() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False, parents=[_gate()])
+    p.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="REPO=TAG|REPO@sha256:...",
+        help="the image of one repository (repeatable)",
+    )
+    chosen = p.add_mutually_exclusive_group()
+    chosen.add_argument(
+        "--image-tag",
+        metavar="TAG",
+        help="tag of every repository without --image (default: git short commit)",
+    )
+    chosen.add_argument(
+        "--keep-images",
+        action="store_true",
+        help="deploy the images the stack files name, unresolved and ungated",
+    )
+    return p
+
+
+def _running() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
     p.add_argument(
         "--retries",
         type=int,
@@ -107,91 +179,149 @@ def parser() -> argparse.ArgumentParser:
         help="retries after a concurrent update, with backoff 5s, 10s, 20s... (default 3)",
     )
     p.add_argument(
-        "--exclude-protected",
-        action="store_true",
-        help="destroy: leave protected resources (the shared repositories) in place",
+        "--cancel-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="after SIGINT/SIGTERM, how long a running pulumi may take to cancel gracefully before it is "
+        "stopped (default 60)",
     )
     return p
 
 
-def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
-    environment = environment or Environment()
-    args = parser().parse_args(argv)
-    console = Console(environment.write)
-    errors = Console(environment.write_error)
-    try:
-        stacks, plan, backend = prepare(args, environment)
-    except PipelineError as error:
-        errors.line(f"error: {error}")
-        return 2
-    for warning in planning.credential_warnings(plan, stacks):
-        errors.line(warning)
-    try:
-        command = environment.pulumi_command()
-    except FileNotFoundError:
-        errors.line(MISSING_CLI)
-        return 2
-    except auto.InvalidVersionError as error:
-        errors.line(f"error: {error}")
-        return 2
-    try:
-        if plan.command == "destroy" and not args.yes and not confirmed(plan, backend, environment, errors):
-            return 2
-        workspace = auto.LocalWorkspace(
-            work_dir=str(args.project_dir), env_vars={"PULUMI_BACKEND_URL": backend}, pulumi_command=command
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Release images to the ecr-share stacks with the Pulumi Automation API: the build "
+        "stack first, then the environment stacks (destroy: the reverse).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = p.add_subparsers(dest="command", required=True, metavar="command")
+    parents = {
+        "preview": [_common(), _selection(), _images(), _running()],
+        "up": [_common(), _selection(), _images(), _running()],
+        "promote": [_common(), _gate(), _running()],
+        "refresh": [_common(), _selection(), _running()],
+        "destroy": [_common(), _selection(), _running()],
+        "outputs": [_common(), _selection(with_order=False)],
+    }
+    for name in planning.COMMANDS:
+        command = commands.add_parser(
+            name,
+            parents=parents[name],
+            help=SUMMARIES[name],
+            description=SUMMARIES[name][0].upper() + SUMMARIES[name][1:] + ".",
+            epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        settings = replace(
-            environment.settings, retries=args.retries, exclude_protected=args.exclude_protected
-        )
-        console.line(f"{plan.command}: {plan.describe()}")
-        console.line(f"backend {backend}" + (f"; {plan.image.describe()}" if plan.image else ""))
-        runner = Runner(workspace, stacks, plan, planning.config_changes(plan, stacks), console, settings)
-        outcomes = runner.run()
-    except KeyboardInterrupt:
-        errors.line("Interrupted.")
-        return 130
-    console.line()
-    for row in summary_table(outcomes, {name: stacks[name].kind for name in plan.order}):
-        console.line(row)
-    console.line(verdict(outcomes))
-    if runner.interrupted:
-        return 130
-    return 1 if any(o.result in (FAILED, CANCELLED) for o in outcomes) else 0
+        if name == "promote":
+            command.add_argument(
+                "--from", dest="source", required=True, metavar="ENV", help="the tested stack"
+            )
+            command.add_argument(
+                "--to", required=True, metavar="ENV,ENV", help="the stacks that get its images, in this order"
+            )
+        if name == "destroy":
+            command.add_argument("--yes", "-y", action="store_true", help="do not ask before destroying")
+            command.add_argument(
+                "--exclude-protected",
+                action="store_true",
+                help="leave protected resources (the shared repositories) in place",
+            )
+    return p
 
 
-def prepare(
-    args: argparse.Namespace, environment: Environment
-) -> tuple[dict[str, StackInfo], planning.Plan, str]:
-    """Everything checked before the CLI is touched: stack files, selection, order, image, backend."""
+# --- before the CLI is touched ---------------------------------------------------------------
+
+
+def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
     project: Path = args.project_dir.resolve()
     stacks = discover(project)
-    selected = planning.select(stacks, _names(args.stacks))
-    image = _image(args, project, environment)
-    plan = planning.make_plan(
-        args.command, stacks, selected, promote=_names(args.promote), parallel=args.parallel, image=image
-    )
-    planning.check_configs(plan, stacks)
-    if args.retries < 0:
-        raise PipelineError(f"--retries must be 0 or more, not {args.retries}")
-    return stacks, plan, _backend(args.backend, project, environment.env)
+    source = None
+    if args.command == "promote":
+        source = _promotion_source(stacks, args.source)
+        targets = _names(args.to) or []
+        if source in targets:
+            raise PipelineError(f"--to {args.to}: {source} cannot be promoted to itself")
+        plan = planning.make_plan(
+            "promote", stacks, planning.select(stacks, targets, "--to"), promote=targets
+        )
+    else:
+        selected = planning.select(stacks, _names(args.stacks))
+        promote = _names(getattr(args, "promote", None))
+        plan = planning.make_plan(
+            args.command, stacks, selected, promote=promote, parallel=getattr(args, "parallel", 2)
+        )
+    requests = _requests(args, project, stacks, plan, environment)
+    if requests is not None:
+        planning.check_configs(plan, stacks, lambda stack: with_requests(stack.config, requests))
+    else:
+        planning.check_configs(plan, stacks)
+    for flag in ("retries", "cancel_timeout", "scan_timeout"):
+        value = getattr(args, flag, 0)
+        if value < 0:
+            raise PipelineError(f"--{flag.replace('_', '-')} must be 0 or more, not {value:g}")
+    gate = None
+    if hasattr(args, "fail_on"):
+        gate = Gate(args.fail_on, args.scan_timeout, environment.settings.scan_poll_seconds)
+    backend = _backend(args.backend, project, environment.env)
+    return Prepared(args.command, project, stacks, plan, backend, requests, gate, source, args.org)
 
 
 def _names(value: str | None) -> list[str] | None:
     return None if value is None else [name.strip() for name in value.split(",") if name.strip()]
 
 
-def _image(args: argparse.Namespace, project: Path, environment: Environment) -> planning.Image | None:
-    if args.image_tag is not None or args.image_digest is not None:
-        return planning.image_from(args.image_tag, args.image_digest)
-    if args.keep_images or args.command not in planning.IMAGE_COMMANDS:
+def _promotion_source(stacks: Mapping[str, StackInfo], name: str) -> str:
+    if name not in stacks or stacks[name].kind != ENVIRONMENT:
+        raise PipelineError(f"--from: {name!r} is not an environment stack")
+    return name
+
+
+def _requests(
+    args: argparse.Namespace,
+    project: Path,
+    stacks: Mapping[str, StackInfo],
+    plan: planning.Plan,
+    environment: Environment,
+) -> list[ImageRequest] | None:
+    """The image of each repository the selected environments run, as asked for (None: keep the
+    stack files' images). ``promote`` learns its digests from the source stack later."""
+    environments = planning.environments_of(plan, stacks)
+    if args.command not in planning.IMAGE_COMMANDS or not environments:
         return None
-    commit = environment.git_commit(project)
-    if commit is None:
-        raise PipelineError(
-            f"{project} is not a git checkout with a commit, so there is no default image tag; "
-            "pass --image-tag, --image-digest or --keep-images"
-        )
-    return planning.image_from(commit, None)
+    if args.keep_images:
+        if args.image:
+            raise PipelineError("--keep-images keeps the stack files' images: leave out --image")
+        return None
+    flags = [parse_image(flag) for flag in args.image]
+    given = args.image_tag is not None
+    tag = args.image_tag if given else environment.git_commit(project)
+    return image_requests(
+        repositories_run_by(environments),
+        _build_repositories(stacks),
+        flags,
+        None if tag is None else _checked_tag("--image-tag" if given else "git commit", tag),
+        f"{project} is not a git checkout with a commit, so there is no default image tag",
+    )
+
+
+def _checked_tag(key: str, tag: str) -> str:
+    try:
+        return values.image_tag(key, tag)
+    except ConfigError as error:
+        raise PipelineError(str(error)) from None
+
+
+def _build_repositories(stacks: Mapping[str, StackInfo]) -> list[str]:
+    build = planning.build_of(stacks)
+    try:
+        config = parse_stack_config(build.name, build.config)
+    except ConfigError as error:
+        raise PipelineError(f"{build.file}: {error}") from None
+    assert isinstance(config, BuildStack)  # discover checked its stackKind
+    return [repository.name for repository in config.repositories]
 
 
 def _backend(flag: str | None, project: Path, env: Mapping[str, str]) -> str:
@@ -200,8 +330,7 @@ def _backend(flag: str | None, project: Path, env: Mapping[str, str]) -> str:
     if backend is None:
         (project / STATE_FOLDER).mkdir(exist_ok=True)
         backend = f"file://{project / STATE_FOLDER}"
-    is_diy = not backend.startswith(("https://", "http://"))
-    if is_diy and not any(name in env for name in PASSPHRASE_VARIABLES):
+    if is_diy(backend) and not any(name in env for name in PASSPHRASE_VARIABLES):
         raise PipelineError(
             f"the {backend} backend encrypts stack secrets with a passphrase: set PULUMI_CONFIG_PASSPHRASE "
             "or PULUMI_CONFIG_PASSPHRASE_FILE"
@@ -209,17 +338,18 @@ def _backend(flag: str | None, project: Path, env: Mapping[str, str]) -> str:
     return backend
 
 
-def confirmed(plan: planning.Plan, backend: str, environment: Environment, errors: Console) -> bool:
-    question = (
-        f"Destroy every resource of {', '.join(plan.order)} (backend {backend})? "
-        'This cannot be undone. Type "yes" to continue: '
-    )
+def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
+    environment = environment or Environment()
+    args = parser().parse_args(argv)
     try:
-        answer = environment.ask(question)
-    except EOFError:
-        errors.line("error: destroy needs confirmation; pass --yes when there is no terminal to answer")
-        return False
-    if answer.strip().lower() != "yes":
-        errors.line("Destroy not confirmed; nothing was changed.")
-        return False
-    return True
+        prepared = prepare(args, environment)
+    except PipelineError as error:
+        environment.write_error(f"error: {error}\n")
+        return 2
+    settings = replace(
+        environment.settings,
+        retries=getattr(args, "retries", environment.settings.retries),
+        exclude_protected=getattr(args, "exclude_protected", False),
+        cancel_timeout=getattr(args, "cancel_timeout", environment.settings.cancel_timeout),
+    )
+    return release(prepared, getattr(args, "yes", False), replace(environment, settings=settings))

@@ -1,123 +1,60 @@
-"""What a pipeline run will do, as plain values: which stacks, in which order, with which config.
+"""What a pipeline run will do, as plain values: which stacks, in which waves, with which config.
 
-Nothing here calls Pulumi; the runner executes a ``Plan`` stage by stage.
+Nothing here calls Pulumi or AWS; the runner executes a ``Plan`` wave by wave.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from components.config import values
-from components.errors import ConfigError
-from components.pipeline.stacks import CREDENTIAL_KEYS, SERVICES_KEY, PipelineError, StackInfo
+from components.pipeline.images import ConfigChange, digest_pins
+from components.pipeline.stacks import CREDENTIAL_KEYS, Backend, PipelineError, StackInfo
 from components.plan.project import ProjectError, plan_stacks
-from components.project import BUILD, ENVIRONMENT
+from components.project import BUILD, ENVIRONMENT, key
 
-COMMANDS = ("preview", "up", "refresh", "destroy", "outputs")
+COMMANDS = ("preview", "up", "promote", "refresh", "destroy", "outputs")
 # Commands that run the engine against AWS with the stack's credentials.
 ENGINE_COMMANDS = ("preview", "up", "refresh", "destroy")
+# Commands that deploy images: each environment service is pinned to its repository's digest.
 IMAGE_COMMANDS = ("preview", "up")
-
-
-@dataclass(frozen=True)
-class Image:
-    """The image every service of the environment stacks runs: exactly one of tag or digest."""
-
-    tag: str | None = None
-    digest: str | None = None
-
-    @property
-    def key(self) -> str:
-        return "imageTag" if self.tag is not None else "imageDigest"
-
-    @property
-    def other_key(self) -> str:
-        return "imageDigest" if self.tag is not None else "imageTag"
-
-    @property
-    def value(self) -> str:
-        value = self.tag if self.tag is not None else self.digest
-        assert value is not None
-        return value
-
-    def describe(self) -> str:
-        return f"image tag {self.tag}" if self.tag is not None else f"image digest {self.digest}"
-
-
-def image_from(tag: str | None, digest: str | None) -> Image:
-    """Validate ``--image-tag`` / ``--image-digest`` with the program's own rules."""
-    try:
-        if digest is not None:
-            return Image(digest=values.image_digest("--image-digest", digest))
-        return Image(tag=values.image_tag("--image-tag", tag))
-    except ConfigError as error:
-        raise PipelineError(str(error)) from None
-
-
-@dataclass(frozen=True)
-class ConfigChange:
-    """Path config to set on one stack (``ecr-share:services[0].imageTag``) and path keys to remove."""
-
-    set: dict[str, str] = field(default_factory=dict)
-    remove: tuple[str, ...] = ()
-
-
-def image_change(stack: StackInfo, image: Image) -> ConfigChange:
-    """Point every service of an environment stack at ``image``; drop the other kind of reference."""
-    changes: dict[str, str] = {}
-    removals: list[str] = []
-    for index, service in enumerate(stack.services):
-        prefix = f"{SERVICES_KEY}[{index}]"
-        changes[f"{prefix}.{image.key}"] = image.value
-        if image.other_key in service:
-            removals.append(f"{prefix}.{image.other_key}")
-    return ConfigChange(set=changes, remove=tuple(removals))
-
-
-def with_image(config: Mapping[str, Any], image: Image) -> dict[str, Any]:
-    """The stack config as it will be once ``image_change`` is applied."""
-    updated = copy.deepcopy(dict(config))
-    for service in updated.get(SERVICES_KEY) or []:
-        service.pop(image.other_key, None)
-        service[image.key] = image.value
-    return updated
+BUILD_STACK_KEY = key("buildStack")
 
 
 @dataclass(frozen=True)
 class Stage:
-    """Stacks that may run at the same time, at most ``parallel`` at once."""
+    """A wave: stacks that run at the same time. The next wave starts only when this one succeeded."""
 
     stacks: tuple[str, ...]
-    parallel: int = 1
 
 
 @dataclass(frozen=True)
 class Plan:
     command: str
+    """The Pulumi operation run on each stack (``promote`` runs ``up``)."""
     stages: tuple[Stage, ...]
-    image: Image | None = None
 
     @property
     def order(self) -> tuple[str, ...]:
         return tuple(name for stage in self.stages for name in stage.stacks)
 
     def describe(self) -> str:
-        """``build -> dev, staging, prod (2 at a time)`` or ``build -> dev -> staging -> prod``."""
+        """``build -> dev, staging (at once) -> prod`` or ``build -> dev -> staging -> prod``."""
         return " -> ".join(
-            stage.stacks[0]
-            if len(stage.stacks) == 1
-            else f"{', '.join(stage.stacks)} ({stage.parallel} at a time)"
+            stage.stacks[0] if len(stage.stacks) == 1 else f"{', '.join(stage.stacks)} (at once)"
             for stage in self.stages
         )
 
 
-def select(stacks: Mapping[str, StackInfo], names: Sequence[str] | None) -> list[str]:
-    """The stacks named by ``--stacks`` (all when absent), checked against the stack files."""
-    if not names:
+def select(stacks: Mapping[str, StackInfo], names: Sequence[str] | None, flag: str = "--stacks") -> list[str]:
+    """The stacks named by ``--stacks`` in the order given (every stack file when absent)."""
+    if names is None:
         return list(stacks)
+    if not names:
+        raise PipelineError(
+            f"{flag} names no stack (an unset variable?): name the stacks, or leave out {flag} for every stack"
+        )
     for name in names:
         if name not in stacks:
             known = ", ".join(stacks)
@@ -132,31 +69,30 @@ def make_plan(
     *,
     promote: Sequence[str] | None = None,
     parallel: int = 2,
-    image: Image | None = None,
 ) -> Plan:
-    """Build stack first, then the environments: in parallel, or one stage each in promotion order.
-
-    ``destroy`` runs the same stages in reverse, so no environment outlives the registry it pulls from.
-    """
+    """The build stack first, then the environments in the order given: in waves of ``parallel``
+    stacks, or one at a time in ``promote`` order. ``destroy`` runs the same waves in reverse, so no
+    environment outlives the registry it pulls from."""
     if command not in COMMANDS:
         raise PipelineError(f"unknown command {command!r} (commands: {', '.join(COMMANDS)})")
     if parallel < 1:
         raise PipelineError(f"--parallel must be at least 1, not {parallel}")
-    if image is not None and command not in IMAGE_COMMANDS:
-        raise PipelineError(f"an image can only be set for {' and '.join(IMAGE_COMMANDS)}, not {command}")
     builds = [name for name in selected if stacks[name].kind == BUILD]
     environments = [name for name in selected if stacks[name].kind == ENVIRONMENT]
     stages = [Stage((name,)) for name in builds]
     if promote is not None:
         stages += [Stage((name,)) for name in _promotion(stacks, environments, promote)]
-    elif environments:
-        stages.append(Stage(tuple(environments), 1 if command == "outputs" else parallel))
+    else:
+        size = 1 if command == "outputs" else parallel
+        stages += [Stage(tuple(environments[i : i + size])) for i in range(0, len(environments), size)]
     if command == "destroy":
-        stages = [Stage(tuple(reversed(s.stacks)), s.parallel) for s in reversed(stages)]
-    return Plan(command=command, stages=tuple(stages), image=image)
+        stages = [Stage(tuple(reversed(s.stacks))) for s in reversed(stages)]
+    return Plan(command="up" if command == "promote" else command, stages=tuple(stages))
 
 
 def _promotion(stacks: Mapping[str, StackInfo], environments: list[str], promote: Sequence[str]) -> list[str]:
+    if not promote:
+        raise PipelineError("--promote names no stack: name the environments in promotion order")
     for name in promote:
         if name not in stacks or stacks[name].kind != ENVIRONMENT:
             raise PipelineError(f"--promote: {name!r} is not an environment stack")
@@ -167,33 +103,56 @@ def _promotion(stacks: Mapping[str, StackInfo], environments: list[str], promote
     return list(promote)
 
 
-def config_changes(plan: Plan, stacks: Mapping[str, StackInfo]) -> dict[str, ConfigChange]:
-    """The image config each environment stack gets right before its operation."""
-    if plan.image is None:
+def environments_of(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[StackInfo]:
+    return [stacks[name] for name in plan.order if stacks[name].kind == ENVIRONMENT]
+
+
+def build_of(stacks: Mapping[str, StackInfo]) -> StackInfo:
+    """The project's build stack (``discover`` checked there is exactly one)."""
+    return next(stack for stack in stacks.values() if stack.kind == BUILD)
+
+
+def config_changes(
+    plan: Plan, stacks: Mapping[str, StackInfo], digests: Mapping[str, str] | None
+) -> dict[str, ConfigChange]:
+    """The digest pins each environment stack gets right before its operation."""
+    if digests is None:
         return {}
-    return {
-        name: image_change(stacks[name], plan.image)
-        for name in plan.order
-        if stacks[name].kind == ENVIRONMENT
-    }
+    return {stack.name: digest_pins(stack, digests) for stack in environments_of(plan, stacks)}
 
 
-def check_configs(plan: Plan, stacks: Mapping[str, StackInfo]) -> None:
-    """Plan every stack, image applied, exactly as the program plans it: a bad ``Pulumi.prod.yaml``,
-    an environment its build stack would refuse, or two stacks owning one registry singleton stop
-    the run before the build stack is touched."""
+def check_configs(
+    plan: Plan,
+    stacks: Mapping[str, StackInfo],
+    configured: Callable[[StackInfo], Mapping[str, Any]] = lambda stack: stack.config,
+) -> None:
+    """Plan every stack, release images applied (``configured``), exactly as the program plans it:
+    a bad ``Pulumi.prod.yaml``, an environment its build stack would refuse, or two stacks owning
+    one registry singleton stop the run before any stack is touched."""
     if plan.command not in IMAGE_COMMANDS:
         return
-    configs = {}
-    for name, stack in stacks.items():
-        config = stack.config
-        if plan.image is not None and stack.kind == ENVIRONMENT and name in plan.order:
-            config = with_image(config, plan.image)
-        configs[name] = config
+    configs = {
+        name: configured(stack) if name in plan.order else stack.config for name, stack in stacks.items()
+    }
     try:
         plan_stacks(configs, lambda name: str(stacks[name].file))
     except ProjectError as error:
         raise PipelineError(str(error)) from None
+
+
+def check_build_references(plan: Plan, stacks: Mapping[str, StackInfo], backend: Backend) -> None:
+    """Each environment's ``buildStack`` must be the build stack's name on this backend: a
+    StackReference to ``organization/...`` finds nothing on Pulumi Cloud."""
+    if plan.command not in IMAGE_COMMANDS:
+        return
+    wanted = backend.qualified(build_of(stacks).name)
+    for stack in environments_of(plan, stacks):
+        named = stack.config.get(BUILD_STACK_KEY)
+        if named != wanted:
+            raise PipelineError(
+                f"{stack.file}: {BUILD_STACK_KEY} is {named}, but the build stack is {wanted} on "
+                f"{backend.url}: set {BUILD_STACK_KEY}: {wanted}"
+            )
 
 
 def credential_warnings(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[str]:

@@ -1,8 +1,9 @@
-"""What people see: prefixed engine output, one progress line per stack, and the final summary."""
+"""What people see: one line per step, the final summary, and ``outputs`` as JSON."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,21 @@ FAILED = "failed"
 CANCELLED = "cancelled"
 NOT_RUN = "not run"
 ABSENT = "no stack"  # refresh/destroy/outputs of a stack that was never created
-# The outputs worth a glance in the summary, per stack kind (see components/program.py).
+# The outputs worth a glance in the summary, per stack kind (see components/plan/*.py exports).
 KEY_OUTPUTS = {BUILD: ("registryId", "region"), ENVIRONMENT: ("images",)}
+LONG_DIGEST = re.compile(r"(sha256:[0-9a-f]{12})[0-9a-f]{52}")
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """What one ECS service did in an update: created, updated, unchanged, failed, rolled back..."""
+
+    service: str
+    status: str
+    detail: str = ""
+
+    def describe(self) -> str:
+        return f"{self.service} {self.status}"
 
 
 @dataclass
@@ -28,6 +42,7 @@ class Outcome:
     seconds: float | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    rollouts: list[Rollout] = field(default_factory=list)
 
 
 class Console:
@@ -40,10 +55,6 @@ class Console:
     def line(self, text: str = "") -> None:
         with self._lock:
             self._write(text + "\n")
-
-    def engine(self, stack: str) -> Callable[[str], None]:
-        """An ``on_output`` callback that prefixes each engine line with the stack's name."""
-        return lambda text: self.line(f"[{stack}] {text}")
 
 
 def format_changes(changes: Mapping[Any, int] | None) -> str:
@@ -63,6 +74,12 @@ def format_seconds(seconds: float | None) -> str:
         return f"{seconds:.1f}s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes}m{rest:02d}s"
+
+
+def format_whole_seconds(seconds: float) -> str:
+    """Engine event timestamps are whole seconds: ``7s``, ``1m34s``."""
+    minutes, rest = divmod(max(round(seconds), 0), 60)
+    return f"{minutes}m{rest:02d}s" if minutes else f"{rest}s"
 
 
 def engine_error(message: str) -> str:
@@ -85,17 +102,29 @@ def _render(value: Any) -> str:
 
 
 def key_outputs(kind: str, outputs: Mapping[str, Any]) -> str:
-    return " ".join(f"{name}={_render(outputs[name])}" for name in KEY_OUTPUTS[kind] if name in outputs)
+    """The summary's glance at a stack's outputs; digests shortened (``outputs`` prints them whole)."""
+    text = " ".join(f"{name}={_render(outputs[name])}" for name in KEY_OUTPUTS[kind] if name in outputs)
+    return LONG_DIGEST.sub(r"\1...", text)
 
 
 def summary_table(outcomes: Sequence[Outcome], kinds: Mapping[str, str]) -> list[str]:
-    header = ("STACK", "RESULT", "CHANGES", "DURATION", "KEY OUTPUTS")
+    """One row per stack; a ROLLOUT column when any stack has ECS services."""
+    with_rollouts = any(o.rollouts for o in outcomes)
+    header = (
+        "STACK",
+        "RESULT",
+        "CHANGES",
+        "DURATION",
+        *(("ROLLOUT",) if with_rollouts else ()),
+        "KEY OUTPUTS",
+    )
     rows = [
         (
             o.stack,
             o.result,
             o.changes or "-",
             format_seconds(o.seconds),
+            *((", ".join(r.describe() for r in o.rollouts) or "-",) if with_rollouts else ()),
             o.error or key_outputs(kinds[o.stack], o.outputs) or "-",
         )
         for o in outcomes
@@ -120,3 +149,9 @@ def verdict(outcomes: Sequence[Outcome]) -> str:
     if skipped:
         parts.append(f"not run: {', '.join(skipped)}")
     return "; ".join(parts) + "."
+
+
+def outputs_json(outcomes: Sequence[Outcome]) -> str:
+    """``outputs``: every selected stack's outputs by stack name; ``null`` for a stack never created."""
+    document = {o.stack: (o.outputs if o.result == SUCCEEDED else None) for o in outcomes}
+    return json.dumps(document, indent=2, sort_keys=False)

@@ -1,32 +1,39 @@
-"""Execute a ``Plan`` with the Pulumi Automation API: one ``Stack`` per stack file, stage by stage."""
+"""Execute a ``Plan`` with the Pulumi Automation API: one ``Stack`` per stack file, wave by wave,
+every stack in a worker thread while the supervisor watches for signals."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
-from components.pipeline.plan import ConfigChange, Plan
+from components.pipeline.events import EngineEvents
+from components.pipeline.images import ConfigChange
+from components.pipeline.plan import Plan
+from components.pipeline.processes import Stopping
 from components.pipeline.report import (
     ABSENT,
     CANCELLED,
     FAILED,
+    NOT_RUN,
     SUCCEEDED,
     Console,
     Outcome,
     engine_error,
     format_changes,
     format_seconds,
+    format_whole_seconds,
 )
-from components.pipeline.stacks import StackInfo
-
-# Commands that take the stack's update lock: only these can be cancelled with `pulumi cancel`.
-UPDATING_COMMANDS = ("up", "refresh", "destroy")
+from components.pipeline.stacks import Backend, StackInfo
+from components.pipeline.supervisor import Supervisor
 
 
 def backoff_delays(retries: int, first: float) -> list[float]:
@@ -39,106 +46,111 @@ class Settings:
     retries: int = 3
     backoff_seconds: float = 5.0
     exclude_protected: bool = False
-    sleep: Callable[[float], None] = time.sleep
+    cancel_timeout: float = 60.0
+    """Seconds a ``pulumi`` child gets to cancel gracefully after SIGINT before it is stopped."""
+    heartbeat_seconds: float | None = 30.0
+    """A line per running stack this often during long updates (None: never)."""
+    scan_poll_seconds: float = 5.0
     clock: Callable[[], float] = time.monotonic
+    """Measures each stack's duration."""
+    wait: Callable[[float], bool] | None = None
+    """Replaces the supervisor's interruptible sleep (tests record the backoff with it)."""
 
 
 class Runner:
-    """Runs each stage after the previous one succeeded. After a failure or Ctrl-C no further stack
-    starts, so no stack is left with a new image config but without its update."""
+    """Runs each wave after the previous one succeeded. After a failure or a signal no further stack
+    starts, so no stack gets the release's config without its update."""
 
     def __init__(
         self,
         workspace: auto.LocalWorkspace,
         stacks: Mapping[str, StackInfo],
         plan: Plan,
+        backend: Backend,
         changes: Mapping[str, ConfigChange],
         console: Console,
         settings: Settings,
+        supervisor: Supervisor,
     ) -> None:
         self.workspace = workspace
         self.stacks = stacks
         self.plan = plan
+        self.backend = backend
         self.changes = changes
         self.console = console
         self.settings = settings
+        self.supervisor = supervisor
         self.outcomes = {name: Outcome(name) for name in plan.order}
-        self.interrupted = False
-        self._stop = False
-        self._running: dict[str, auto.Stack] = {}
+        self._failed = False
+        self._running: dict[str, tuple[EngineEvents, float]] = {}
+        self._configured: set[str] = set()
         self._lock = threading.Lock()
 
     def run(self) -> list[Outcome]:
-        try:
-            for stage in self.plan.stages:
-                if self._stop:
-                    break
-                if stage.parallel == 1 or len(stage.stacks) == 1:
-                    for name in stage.stacks:
-                        self._run_stack(name)
-                else:
-                    self._run_parallel(stage.stacks, stage.parallel)
-        except KeyboardInterrupt:
-            self._cancel_running()
+        for stage in self.plan.stages:
+            if self._failed or self.supervisor.stopping.is_set():
+                break
+            self.supervisor.run(
+                [partial(self._run_stack, name) for name in stage.stacks], tick=self._heartbeat
+            )
         return [self.outcomes[name] for name in self.plan.order]
 
-    def _run_parallel(self, names: tuple[str, ...], parallel: int) -> None:
-        pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="stack")
-        try:
-            for future in [pool.submit(self._run_stack, name) for name in names]:
-                future.result()
-        except KeyboardInterrupt:
-            # Cancel first: waiting for the workers means waiting for their engines to stop.
-            self._cancel_running()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    # --- one stack -------------------------------------------------------------------------
 
     def _run_stack(self, name: str) -> None:
-        with self._lock:
-            if self._stop:
-                return
+        if self.supervisor.stopping.is_set():
+            return
         outcome = self.outcomes[name]
         step = f"[{self.plan.order.index(name) + 1}/{len(self.plan.order)}] {name}"
         self.console.line(f"{step}: {self.plan.command} started")
         start = self.settings.clock()
+        scratch = Path(tempfile.mkdtemp(prefix=f"ecr-share-{name}-"))
+        events = EngineEvents(name, self.console, preview=self.plan.command == "preview")
         try:
-            self._operate(name, outcome)
-        except KeyboardInterrupt:
-            with self._lock:
-                self._stop = self.interrupted = True
-            outcome.result = CANCELLED
-            raise
-        except auto.CommandError as error:
-            with self._lock:
-                self._running.pop(name, None)
-                self._stop = True
-                outcome.result = CANCELLED if self.interrupted else FAILED
-            outcome.error = engine_error(str(error))
+            self._operate(name, outcome, events, scratch)
+        except Stopping:
+            # Stopped between two CLI calls: nothing ran, unless its config had been set already.
+            outcome.result = CANCELLED if name in self._configured else NOT_RUN
+            outcome.error = f"stopped before its {self.plan.command} started"
+        except (auto.CommandError, RuntimeError) as error:
+            stopping = self.supervisor.stopping.is_set()
+            outcome.result = CANCELLED if stopping else FAILED
+            outcome.error = self._killed(name) or engine_error(str(error))
+            self._failed = True
         finally:
             outcome.seconds = self.settings.clock() - start
+            outcome.rollouts = list(events.rollouts.values())
+            with self._lock:
+                self._running.pop(name, None)
+            shutil.rmtree(scratch, ignore_errors=True)
         done = f"{outcome.result} in {format_seconds(outcome.seconds)}"
         detail = outcome.error or outcome.changes
         self.console.line(f"{step}: {done}" + (f" ({detail})" if detail else ""))
 
-    def _operate(self, name: str, outcome: Outcome) -> None:
+    def _operate(self, name: str, outcome: Outcome, events: EngineEvents, scratch: Path) -> None:
         stack = self._open(name)
         if stack is None:
             outcome.result = ABSENT
             return
+        config_file = None
         change = self.changes.get(name)
-        if change is not None:
-            self._set_config(name, stack, change)
-        if self.plan.command in UPDATING_COMMANDS:
-            with self._lock:
-                self._running[name] = stack
-        self._with_retries(name, lambda: self._command(name, stack, outcome))
+        if change is not None and self.plan.command == "up":
+            self._set_config(name, stack, change, None)
+            self._configured.add(name)
+        elif change is not None and self.plan.command == "preview":
+            config_file = self._preview_config(name, stack, change, scratch)
         with self._lock:
-            self._running.pop(name, None)
+            self._running[name] = (events, time.monotonic())
+        self._with_retries(name, lambda: self._command(name, stack, outcome, events, config_file))
+        if events.rolled_back:
+            outcome.result = FAILED
+            outcome.error = events.rolled_back[0]
+            self._failed = True
+        else:
             outcome.result = SUCCEEDED
 
     def _open(self, name: str) -> auto.Stack | None:
-        qualified = self.stacks[name].qualified_name
+        qualified = self.backend.qualified(name)
         if self.plan.command in ("preview", "up"):
             return auto.Stack.create_or_select(qualified, self.workspace)
         try:
@@ -146,28 +158,48 @@ class Runner:
         except auto.StackNotFoundError:
             return None
 
-    def _set_config(self, name: str, stack: auto.Stack, change: ConfigChange) -> None:
-        # `--type string`: with `--path` the CLI stores a digits-only tag such as a short commit hash
-        # as a number (pulumi/pulumi#17586), which the program rejects. Stack.set_config has no
-        # type option, so this one call goes through the SDK's generated CLI interface.
-        for key, value in change.set.items():
-            self.console.line(f"[{name}] config set --path {key} {value}")
-            self.workspace.cli_api.config_set(
-                key,
-                value,
-                path=True,
-                plaintext=True,
-                type="string",
-                stack=stack.name,
-                cwd=self.workspace.work_dir,
-                additional_env=dict(self.workspace.env_vars),
-            )
+    # --- config ----------------------------------------------------------------------------
+
+    def _set_config(
+        self, name: str, stack: auto.Stack, change: ConfigChange, config_file: str | None
+    ) -> None:
+        """All of a stack's image config in one ``config set-all --path`` call (a digest is never
+        read as a number, so the ``--type string`` that ``config set`` needed for digit-only tags,
+        pulumi/pulumi#17586, is not needed), and one ``config rm-all --path`` for tags it replaces."""
+        where = (
+            ""
+            if config_file is None
+            else f" (on a copy of {Path(config_file).name}: preview leaves the stack file as it is)"
+        )
+        self.console.line(
+            f"[{name}] config set-all --path {' '.join(f'{k}={v}' for k, v in change.set.items())}{where}"
+        )
+        common: dict[str, Any] = {
+            "stack": stack.name,
+            "path": True,
+            "config_file": config_file,
+            "cwd": self.workspace.work_dir,
+            "additional_env": dict(self.workspace.env_vars),
+        }
+        self.workspace.cli_api.config_set_all(plaintext=[f"{k}={v}" for k, v in change.set.items()], **common)
         if change.remove:
-            self.console.line(f"[{name}] config rm --path {' '.join(change.remove)}")
-            stack.remove_all_config(list(change.remove), path=True)
+            self.console.line(f"[{name}] config rm-all --path {' '.join(change.remove)}{where}")
+            self.workspace.cli_api.config_remove_all(*change.remove, **common)
+
+    def _preview_config(self, name: str, stack: auto.Stack, change: ConfigChange, scratch: Path) -> str:
+        """Preview never writes the stack file: the CLI edits a copy, and the preview reads it
+        (``--config-file``)."""
+        source = self.stacks[name].file
+        copy = scratch / source.name
+        shutil.copyfile(source, copy)
+        self._set_config(name, stack, change, str(copy))
+        return str(copy)
+
+    # --- the operation ---------------------------------------------------------------------
 
     def _with_retries(self, name: str, operation: Callable[[], None]) -> None:
         delays = backoff_delays(self.settings.retries, self.settings.backoff_seconds)
+        wait = self.settings.wait or self.supervisor.sleep
         for attempt, delay in enumerate([*delays, None], start=1):
             try:
                 operation()
@@ -179,45 +211,54 @@ class Runner:
                     f"[{name}] another update holds the stack; retrying in {delay:g}s "
                     f"(attempt {attempt + 1} of {len(delays) + 1})"
                 )
-                self.settings.sleep(delay)
+                if wait(delay):
+                    raise Stopping("retry") from None
 
-    def _command(self, name: str, stack: auto.Stack, outcome: Outcome) -> None:
-        stream = self.console.engine(name)
+    def _command(
+        self, name: str, stack: auto.Stack, outcome: Outcome, events: EngineEvents, config_file: str | None
+    ) -> None:
         command = self.plan.command
         if command == "outputs":
             outcome.outputs = _plain(stack.outputs())
-            for key, value in outcome.outputs.items():
-                self.console.line(f"[{name}] {key} = {value}")
             outcome.changes = f"{len(outcome.outputs)} outputs"
         elif command == "preview":
-            preview = stack.preview(on_output=stream, on_error=stream)
+            preview = stack.preview(on_event=events, config_file=config_file)
             outcome.changes = format_changes(preview.change_summary)
         elif command == "up":
-            up = stack.up(on_output=stream, on_error=stream)
+            up = stack.up(on_event=events)
             outcome.changes = format_changes(up.summary.resource_changes)
             outcome.outputs = _plain(up.outputs)
         elif command == "refresh":
-            refresh = stack.refresh(on_output=stream, on_error=stream)
+            refresh = stack.refresh(on_event=events)
             outcome.changes = format_changes(refresh.summary.resource_changes)
         else:
             destroy = stack.destroy(
-                on_output=stream, on_error=stream, exclude_protected=self.settings.exclude_protected or None
+                on_event=events, exclude_protected=self.settings.exclude_protected or None
             )
             outcome.changes = format_changes(destroy.summary.resource_changes)
 
-    def _cancel_running(self) -> None:
-        """Ctrl-C: ask the engine to stop each update still running; nothing new starts."""
+    # --- while it runs ---------------------------------------------------------------------
+
+    def _heartbeat(self) -> None:
+        """A line per stack still running: how long, and which resource operations are in flight."""
+        now = time.monotonic()
         with self._lock:
-            self._stop = self.interrupted = True
             running = dict(self._running)
-            self._running.clear()
-        for name, stack in running.items():
-            self.outcomes[name].result = CANCELLED
-            self.console.line(f"[{name}] interrupted: cancelling the running update (pulumi cancel)")
-            try:
-                stack.cancel()
-            except auto.CommandError as error:
-                self.console.line(f"[{name}] pulumi cancel failed: {engine_error(str(error))}")
+        for name, (events, since) in running.items():
+            doing = "; ".join(f"{what} for {format_whole_seconds(s)}" for what, s in events.in_progress())
+            self.console.line(
+                f"[{name}] {self.plan.command} still running after {format_whole_seconds(now - since)}"
+                + (f": {doing}" if doing else "")
+            )
+
+    def _killed(self, name: str) -> str:
+        qualified = self.backend.qualified(name)
+        if not any(child.killed and child.stack == qualified for child in self.supervisor.children.killed):
+            return ""
+        return (
+            f"pulumi was killed: the stack may still be locked and hold pending operations; run "
+            f"pulumi cancel --stack {qualified}, then pulumi refresh --stack {qualified}"
+        )
 
 
 def _plain(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:

@@ -27,16 +27,36 @@ class StackInfo:
     config: dict[str, Any]
 
     @property
-    def qualified_name(self) -> str:
-        return f"{DIY_ORGANIZATION}/{PROJECT}/{self.name}"
-
-    @property
     def services(self) -> list[Any]:
         services = self.config.get(SERVICES_KEY)
         return services if isinstance(services, list) else []
 
     def names_credentials(self) -> bool:
         return any(self.config.get(key) for key in CREDENTIAL_KEYS)
+
+
+def is_diy(backend_url: str) -> bool:
+    """Pulumi Cloud (and a self-hosted Pulumi Cloud) is reached over HTTP(S); every other backend
+    (file://, s3://, azblob://, gs://, postgres://...) is a DIY backend."""
+    return not backend_url.startswith(("https://", "http://"))
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    organization: str
+    """``organization`` on a DIY backend (the only name it accepts, Pulumi docs "Stacks"); on Pulumi
+    Cloud the organization the stacks live in."""
+
+    def qualified(self, stack: str) -> str:
+        return f"{self.organization}/{PROJECT}/{stack}"
+
+    def describe(self) -> str:
+        return f"backend {self.url} (stacks {self.qualified('<stack>')})"
+
+
+def diy_backend(url: str) -> Backend:
+    return Backend(url, DIY_ORGANIZATION)
 
 
 def discover(project_dir: Path) -> dict[str, StackInfo]:

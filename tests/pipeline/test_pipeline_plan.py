@@ -1,4 +1,5 @@
-"""The pure part of the pipeline: stack discovery, order, image config, checks and formatting."""
+"""The pure part of the pipeline: stack discovery, waves, image requests and pins, the gate's rules,
+configuration checks and formatting."""
 
 from __future__ import annotations
 
@@ -9,10 +10,33 @@ import pytest
 from pipeline_fake import ACCOUNTS, DIGEST, stack_files, write_project
 
 from components.pipeline import plan as planning
-from components.pipeline.plan import ConfigChange, Image, Stage
-from components.pipeline.report import Outcome, engine_error, format_changes, format_seconds, summary_table
+from components.pipeline.gate import NOT_SCANNED, Scan, blocking
+from components.pipeline.images import (
+    ConfigChange,
+    ImageRequest,
+    digest_pins,
+    digests_running,
+    image_requests,
+    parse_image,
+    repositories_run_by,
+    with_digests,
+    with_requests,
+)
+from components.pipeline.plan import Stage
+from components.pipeline.report import (
+    Outcome,
+    Rollout,
+    engine_error,
+    format_changes,
+    format_seconds,
+    format_whole_seconds,
+    summary_table,
+)
 from components.pipeline.runner import backoff_delays
-from components.pipeline.stacks import PipelineError, StackInfo, discover
+from components.pipeline.stacks import Backend, PipelineError, StackInfo, discover, is_diy
+
+WEB = "sha256:" + "1" * 64
+WORKER = "sha256:" + "2" * 64
 
 
 @pytest.fixture
@@ -34,7 +58,6 @@ def test_discover_reads_each_stack_file(stacks: dict[str, StackInfo]) -> None:
         "prod": "environment",
         "staging": "environment",
     }
-    assert stacks["prod"].qualified_name == "organization/ecr-share/prod"
 
 
 def test_a_stack_file_without_stack_kind_is_named(tmp_path: Path) -> None:
@@ -52,13 +75,7 @@ def test_a_malformed_stack_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.dev.yaml").write_text("config: [unclosed\n", encoding="utf-8")
     with pytest.raises(PipelineError, match=r"Pulumi\.dev\.yaml is not valid YAML") as error:
         discover(tmp_path)
-    assert str(error.value).startswith(str(tmp_path / "Pulumi.dev.yaml"))
     assert "\n" not in str(error.value)
-
-
-def test_a_missing_project_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(PipelineError, match=r"Pulumi\.yaml not found"):
-        discover(tmp_path)
 
 
 @pytest.mark.parametrize("builds", [[], ["build", "tools"]])
@@ -78,6 +95,9 @@ def test_services_must_be_a_list(tmp_path: Path) -> None:
         discover(write_project(tmp_path, files))
 
 
+# --- selection and waves -------------------------------------------------------------------------
+
+
 def test_an_unknown_stack_name_names_the_missing_file(stacks: dict[str, StackInfo]) -> None:
     with pytest.raises(PipelineError) as error:
         planning.select(stacks, ["dev", "qa"])
@@ -87,19 +107,24 @@ def test_an_unknown_stack_name_names_the_missing_file(stacks: dict[str, StackInf
     )
 
 
-# --- order -------------------------------------------------------------------------------------
+def test_an_empty_selection_is_an_error_not_every_stack(stacks: dict[str, StackInfo]) -> None:
+    assert planning.select(stacks, None) == ["build", "dev", "prod", "staging"]
+    with pytest.raises(PipelineError, match="--stacks names no stack"):
+        planning.select(stacks, [])
 
 
-def test_up_runs_the_build_first_then_environments_in_parallel(stacks: dict[str, StackInfo]) -> None:
-    plan = plan_for(stacks, "up", parallel=3)
-    assert plan.stages == (Stage(("build",)), Stage(("dev", "prod", "staging"), 3))
-    assert plan.describe() == "build -> dev, prod, staging (3 at a time)"
+def test_waves_follow_the_order_given(stacks: dict[str, StackInfo]) -> None:
+    selected = planning.select(stacks, ["staging", "prod", "dev", "build"])
+    plan = planning.make_plan("up", stacks, selected, parallel=2)
+    assert plan.stages == (Stage(("build",)), Stage(("staging", "prod")), Stage(("dev",)))
+    assert plan.describe() == "build -> staging, prod (at once) -> dev"
+    assert planning.make_plan("up", stacks, selected, parallel=1).order == ("build", "staging", "prod", "dev")
 
 
 def test_promotion_gives_each_environment_its_own_stage(stacks: dict[str, StackInfo]) -> None:
     plan = plan_for(stacks, "up", promote=["dev", "staging", "prod"])
-    assert plan.order == ("build", "dev", "staging", "prod")
-    assert all(stage.parallel == 1 for stage in plan.stages)
+    assert plan.stages == tuple(Stage((name,)) for name in ("build", "dev", "staging", "prod"))
+    assert plan.describe() == "build -> dev -> staging -> prod"
 
 
 @pytest.mark.parametrize("promote", [None, ["dev", "staging", "prod"]])
@@ -110,9 +135,9 @@ def test_destroy_is_the_reverse(stacks: dict[str, StackInfo], promote: list[str]
     assert destroy.order[-1] == "build"
 
 
-def test_selection_keeps_the_dependency_order(stacks: dict[str, StackInfo]) -> None:
-    plan = planning.make_plan("up", stacks, planning.select(stacks, ["prod", "build"]))
-    assert plan.order == ("build", "prod")
+def test_promote_runs_up_on_its_targets(stacks: dict[str, StackInfo]) -> None:
+    plan = planning.make_plan("promote", stacks, ["prod"], promote=["prod"])
+    assert (plan.command, plan.order) == ("up", ("prod",))
 
 
 @pytest.mark.parametrize(
@@ -122,6 +147,7 @@ def test_selection_keeps_the_dependency_order(stacks: dict[str, StackInfo]) -> N
         (["dev", "prod"], "must list each selected environment stack once"),
         (["dev", "staging", "prod", "dev"], "must list each selected environment stack once"),
         (["qa"], "'qa' is not an environment stack"),
+        ([], "--promote names no stack"),
     ],
 )
 def test_bad_promotion_orders(stacks: dict[str, StackInfo], promote: list[str], message: str) -> None:
@@ -134,73 +160,135 @@ def test_parallel_must_be_positive(stacks: dict[str, StackInfo]) -> None:
         plan_for(stacks, "up", parallel=0)
 
 
-def test_an_image_only_goes_with_preview_and_up(stacks: dict[str, StackInfo]) -> None:
-    with pytest.raises(PipelineError, match="only be set for preview and up, not destroy"):
-        plan_for(stacks, "destroy", image=Image(tag="v1"))
+# --- images ------------------------------------------------------------------------------------
 
 
-# --- image config ------------------------------------------------------------------------------
+def test_image_flags() -> None:
+    assert parse_image("web-app=v2.1.0") == ImageRequest("web-app", tag="v2.1.0")
+    assert parse_image(f"team/web-app@{WEB}") == ImageRequest("team/web-app", digest=WEB)
+    assert parse_image("web-app=1234567") == ImageRequest("web-app", tag="1234567")  # a string, always
+    for bad, message in [
+        ("Web-App=v1", "is not an ECR repository name"),
+        ("web-app=-v1", "is not a Docker image tag"),
+        ("web-app@sha256:ABC", "is not an image digest"),
+        ("web-app", "is not REPOSITORY=TAG or REPOSITORY@sha256:<digest>"),
+    ]:
+        with pytest.raises(PipelineError, match=message):
+            parse_image(bad)
 
 
-def test_a_tag_replaces_each_services_image_and_drops_digests(stacks: dict[str, StackInfo]) -> None:
-    assert planning.image_change(stacks["prod"], Image(tag="4f2a9c1")) == ConfigChange(
-        set={
-            "ecr-share:services[0].imageTag": "4f2a9c1",
-            "ecr-share:services[1].imageTag": "4f2a9c1",
-        },
-        remove=("ecr-share:services[1].imageDigest",),
+def test_one_request_per_repository_the_release_runs(stacks: dict[str, StackInfo]) -> None:
+    environments = [stacks["dev"], stacks["prod"]]
+    assert repositories_run_by(environments) == ["web-app", "worker"]
+    requests = image_requests(
+        repositories_run_by(environments),
+        ["web-app", "worker"],
+        [parse_image(f"worker@{WORKER}")],
+        "4f2a9c1",
+        "",
     )
+    assert requests == [ImageRequest("web-app", tag="4f2a9c1"), ImageRequest("worker", digest=WORKER)]
 
 
-def test_a_digest_replaces_tags(stacks: dict[str, StackInfo]) -> None:
-    change = planning.image_change(stacks["prod"], Image(digest=DIGEST))
-    assert change.set == {
-        "ecr-share:services[0].imageDigest": DIGEST,
-        "ecr-share:services[1].imageDigest": DIGEST,
+def test_every_service_is_pinned_to_its_own_repositorys_digest(stacks: dict[str, StackInfo]) -> None:
+    digests = {"web-app": WEB, "worker": WORKER}
+    assert digest_pins(stacks["prod"], digests) == ConfigChange(
+        set={"ecr-share:services[0].imageDigest": WEB, "ecr-share:services[1].imageDigest": WORKER},
+        remove=("ecr-share:services[0].imageTag",),
+    )
+    pinned = with_digests(stacks["prod"].config, digests)["ecr-share:services"]
+    assert [(s["imageDigest"], "imageTag" in s) for s in pinned] == [(WEB, False), (WORKER, False)]
+    assert stacks["prod"].config["ecr-share:services"][0]["imageTag"] == "v1.2.3"  # a copy was changed
+
+
+def test_requests_are_checked_as_the_program_would_see_them(stacks: dict[str, StackInfo]) -> None:
+    requests = [ImageRequest("web-app", tag="v2"), ImageRequest("worker", digest=WORKER)]
+    services = with_requests(stacks["prod"].config, requests)["ecr-share:services"]
+    assert [(s.get("imageTag"), s.get("imageDigest")) for s in services] == [("v2", None), (None, WORKER)]
+
+
+def test_only_selected_environments_get_pins(stacks: dict[str, StackInfo]) -> None:
+    plan = planning.make_plan("up", stacks, ["build", "dev"])
+    assert set(planning.config_changes(plan, stacks, {"web-app": WEB})) == {"dev"}
+    assert planning.config_changes(plan, stacks, None) == {}
+
+
+def test_the_digests_a_stack_runs_come_from_its_images_output() -> None:
+    replica = "444444444444.dkr.ecr.us-east-1.amazonaws.com"
+    images = {
+        "web-app": f"{replica}/web-app@{WEB}",
+        "api": f"{replica}/web-app@{WEB}",
+        "worker": f"r/worker@{WORKER}",
     }
-    assert change.remove == ("ecr-share:services[0].imageTag",)
+    assert digests_running("staging", images) == {"web-app": WEB, "worker": WORKER}
+    for bad, message in [
+        (
+            {"web-app": f"{replica}/web-app:v1"},
+            "runs 444444444444.dkr.ecr.us-east-1.amazonaws.com/web-app:v1 for service web-app, which is not pinned",
+        ),
+        ({"a": f"r/web-app@{WEB}", "b": f"r/web-app@{WORKER}"}, "runs two digests of web-app"),
+        (None, "has no images output"),
+    ]:
+        with pytest.raises(PipelineError, match=message):
+            digests_running("staging", bad)
 
 
-def test_only_environment_stacks_get_image_config(stacks: dict[str, StackInfo]) -> None:
-    plan = plan_for(stacks, "up", image=Image(tag="v2"))
-    assert set(planning.config_changes(plan, stacks)) == {"dev", "prod", "staging"}
-    assert planning.config_changes(plan_for(stacks, "up"), stacks) == {}
+# --- the gate ----------------------------------------------------------------------------------
+
+
+def test_the_gate_counts_findings_at_or_above_the_threshold() -> None:
+    scan = Scan("COMPLETE", {"HIGH": 2, "MEDIUM": 5, "UNTRIAGED": 4})
+    assert scan.describe() == "COMPLETE: 2 HIGH, 5 MEDIUM, 4 UNTRIAGED"
+    assert blocking(scan, "CRITICAL") is None
+    assert blocking(scan, "HIGH") == "has findings at HIGH or above (2 HIGH)"
+    assert blocking(scan, "LOW") == "has findings at LOW or above (2 HIGH, 5 MEDIUM)"
+    assert blocking(Scan("ACTIVE", {}), "LOW") is None  # enhanced scanning: findings are current
+    assert Scan("COMPLETE").describe() == "COMPLETE: no findings"
 
 
 @pytest.mark.parametrize(
-    ("tag", "digest", "message"),
-    [
-        ("-v1", None, '--image-tag: "-v1" is not a Docker image tag'),
-        ("a" * 129, None, "is not a Docker image tag"),
-        (None, "sha256:ABC", '--image-digest: "sha256:ABC" is not an image digest'),
-        (None, "sha256:" + "a" * 63, "is not an image digest"),
-    ],
+    "status", ["FAILED", "UNSUPPORTED_IMAGE", "SCAN_ELIGIBILITY_EXPIRED", "SOMETHING_NEW"]
 )
-def test_bad_images_are_refused(tag: str | None, digest: str | None, message: str) -> None:
-    with pytest.raises(PipelineError, match=message):
-        planning.image_from(tag, digest)
+def test_a_scan_without_findings_stops_every_gate_but_none(status: str) -> None:
+    assert blocking(Scan(status), "LOW") is not None
+    assert blocking(Scan(status), "CRITICAL") is not None
+    assert blocking(Scan(status), "none") is None
 
 
-def test_a_digits_only_tag_is_a_valid_tag() -> None:
-    assert planning.image_from("1234567", None) == Image(tag="1234567")
+def test_waiting_states() -> None:
+    assert [Scan(s).waiting for s in ("IN_PROGRESS", "PENDING", "COMPLETE", NOT_SCANNED)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
-def test_config_is_checked_with_the_image_applied(tmp_path: Path) -> None:
+# --- checks before anything runs -----------------------------------------------------------------
+
+
+def test_config_is_checked_with_the_images_applied(tmp_path: Path) -> None:
     files = stack_files()
     files["prod"]["ecr-share:services"][1]["cpu"] = 3  # not a Fargate size
     stacks = discover(write_project(tmp_path, files))
     with pytest.raises(PipelineError, match=r"Pulumi\.prod\.yaml: ecr-share:services\[1\]"):
-        planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
+        planning.check_configs(
+            plan_for(stacks, "up"),
+            stacks,
+            lambda s: with_digests(s.config, {"web-app": WEB, "worker": WORKER}),
+        )
     planning.check_configs(plan_for(stacks, "destroy"), stacks)  # destroy does not need valid config
 
 
 def test_committed_style_files_pass_the_programs_own_checks(stacks: dict[str, StackInfo]) -> None:
-    planning.check_configs(plan_for(stacks, "up", image=Image(digest=DIGEST)), stacks)
+    planning.check_configs(
+        plan_for(stacks, "up"),
+        stacks,
+        lambda s: with_digests(s.config, {"web-app": DIGEST, "worker": DIGEST}),
+    )
 
 
 def test_preflight_refuses_an_environment_its_build_stack_would_refuse(tmp_path: Path) -> None:
-    """Each stack is planned as the program plans it, environments from the build stack's planned
-    outputs: a stack pulumi up would refuse stops the run before the build stack is touched."""
     files = stack_files()
     files["build"]["ecr-share:access"]["accounts"].remove(ACCOUNTS["staging"])
     stacks = discover(write_project(tmp_path, files))
@@ -208,7 +296,16 @@ def test_preflight_refuses_an_environment_its_build_stack_would_refuse(tmp_path:
         PipelineError,
         match=r"Pulumi\.staging\.yaml: ecr-share:buildStack: .* does not grant this stack's account",
     ):
-        planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
+        planning.check_configs(plan_for(stacks, "up"), stacks)
+
+
+def test_the_build_stack_reference_must_match_the_backend(stacks: dict[str, StackInfo]) -> None:
+    plan = plan_for(stacks, "up")
+    planning.check_build_references(plan, stacks, Backend("file:///state", "organization"))
+    with pytest.raises(
+        PipelineError, match=r"but the build stack is acme/ecr-share/build on https://api\.pulumi\.com"
+    ):
+        planning.check_build_references(plan, stacks, Backend("https://api.pulumi.com", "acme"))
 
 
 def test_preflight_refuses_two_stacks_owning_one_registry_singleton(tmp_path: Path) -> None:
@@ -228,7 +325,7 @@ def test_preflight_refuses_two_stacks_owning_one_registry_singleton(tmp_path: Pa
         "policy, the task family web-app and the task family worker of this account and Region, which stack prod "
         "manages too",
     ):
-        planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
+        planning.check_configs(plan_for(stacks, "up"), stacks)
 
 
 def test_preflight_refuses_to_roll_out_a_tag_a_lifecycle_rule_would_expire(tmp_path: Path) -> None:
@@ -237,16 +334,31 @@ def test_preflight_refuses_to_roll_out_a_tag_a_lifecycle_rule_would_expire(tmp_p
     files = stack_files()
     files["build"]["ecr-share:lifecycle"] = {"keepTagged": [{"prefix": "v", "count": 10}]}
     stacks = discover(write_project(tmp_path, files))
+
+    def tagged(tag: str) -> object:
+        requests = [ImageRequest(r, tag=tag) for r in ("web-app", "worker")]
+        return lambda s: with_requests(s.config, requests)
+
     with pytest.raises(
         PipelineError,
         match=r"Pulumi\.build\.yaml: rule 1 \(keep only the newest 10 images "
         r"tagged v\*\) of the lifecycle policy of web-app \(stack build\) can expire web-app:v2",
     ):
-        planning.check_configs(plan_for(stacks, "up", image=Image(tag="v2")), stacks)
-    planning.check_configs(plan_for(stacks, "up", image=Image(tag="release-2")), stacks)
+        planning.check_configs(plan_for(stacks, "up"), stacks, tagged("v2"))  # type: ignore[arg-type]
+    planning.check_configs(plan_for(stacks, "up"), stacks, tagged("release-2"))  # type: ignore[arg-type]
 
 
-# --- credentials -------------------------------------------------------------------------------
+def test_which_backends_are_diy() -> None:
+    assert [
+        is_diy(url) for url in ("file:///x", "s3://b", "azblob://c", "gs://d", "https://api.pulumi.com")
+    ] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert Backend("https://api.pulumi.com", "acme").qualified("prod") == "acme/ecr-share/prod"
 
 
 def test_a_stack_without_its_own_credentials_is_warned_about(tmp_path: Path) -> None:
@@ -277,6 +389,7 @@ def test_formatting() -> None:
     assert format_seconds(None) == "-"
     assert format_seconds(7.25) == "7.2s"
     assert format_seconds(125) == "2m05s"
+    assert [format_whole_seconds(s) for s in (0, 7, 94, 600)] == ["0s", "7s", "1m34s", "10m00s"]
 
 
 def test_engine_error_prefers_the_engines_error_line() -> None:
@@ -297,4 +410,23 @@ def test_summary_table_columns() -> None:
         "build  succeeded  create 5  3.0s      registryId=111111111111 region=us-east-1",
         "dev    failed     -         1.5s      error: boom",
         "prod   not run    -         -         -",
+    ]
+
+
+def test_the_summary_has_a_rollout_column_when_a_stack_runs_ecs_services() -> None:
+    outcomes = [
+        Outcome(
+            "dev",
+            "succeeded",
+            "update 1",
+            95.0,
+            {"images": {"web-app": f"r/web-app@{WEB}"}},
+            rollouts=[Rollout("web-app-service", "updated")],
+        ),
+        Outcome("prod"),
+    ]
+    assert summary_table(outcomes, {"dev": "environment", "prod": "environment"}) == [
+        "STACK  RESULT     CHANGES   DURATION  ROLLOUT                  KEY OUTPUTS",
+        "dev    succeeded  update 1  1m35s     web-app-service updated  images=web-app=r/web-app@sha256:111111111111...",
+        "prod   not run    -         -         -                        -",
     ]

@@ -1,0 +1,148 @@
+"""The build registry, read with boto3 the way the build stack's own provider reaches it: its
+``aws:profile`` (then ``aws:assumeRole`` / ``aws:assumeRoles``, in order) in its ``aws:region``,
+everything else from the standard AWS SDK configuration (``AWS_CONFIG_FILE``, ``AWS_ENDPOINT_URL``...).
+
+It resolves each requested tag to its digest (a digest is checked to exist) and reads each image's
+scan findings. Only reads: ecr:DescribeImages and ecr:DescribeImageScanFindings on the shared
+repositories (plus sts:AssumeRole where the stack assumes a role)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+from botocore.exceptions import BotoCoreError, ClientError
+
+from components.aws.names import registry_host
+from components.pipeline.gate import NOT_SCANNED, Scan
+from components.pipeline.images import ImageRequest
+
+NOT_FOUND = ("ImageNotFoundException", "RepositoryNotFoundException")
+# The AWS service models, parsed once for every session a process creates.
+_MODELS = botocore.loaders.create_loader()
+
+
+class RegistryError(Exception):
+    """The registry could not be read (credentials, permissions, network): nothing was run."""
+
+
+class ReleaseRefused(Exception):
+    """A requested image is missing, or the scan gate stops the release: nothing was deployed."""
+
+
+@dataclass(frozen=True)
+class BuildRegistry:
+    """Where the release's images live, and how the build stack's provider reaches it."""
+
+    registry_id: str
+    region: str
+    profile: str | None = None
+    assume_roles: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def host(self) -> str:
+        return registry_host(self.region, self.registry_id)
+
+    def describe(self) -> str:
+        how = [f"profile {self.profile}"] if self.profile else ["the default credentials"]
+        how += [f"role {role.get('roleArn')}" for role in self.assume_roles]
+        return f"registry {self.host}, read with {' then '.join(how)}"
+
+
+def build_registry(registry_id: str, region: str, config: Mapping[str, Any]) -> BuildRegistry:
+    """From the build stack's validated account and Region and its provider settings."""
+    single = config.get("aws:assumeRole")
+    chain = config.get("aws:assumeRoles")
+    roles = [single] if isinstance(single, Mapping) else []
+    roles += [role for role in chain if isinstance(role, Mapping)] if isinstance(chain, list) else []
+    profile = config.get("aws:profile")
+    return BuildRegistry(registry_id, region, profile if isinstance(profile, str) else None, tuple(roles))
+
+
+def default_session(registry: BuildRegistry) -> Any:
+    """A boto3 session with the build stack's credentials."""
+    core = botocore.session.Session(profile=registry.profile)
+    core.register_component("data_loader", _MODELS)
+    session = boto3.Session(botocore_session=core, region_name=registry.region)
+    for role in registry.assume_roles:
+        request = {
+            "RoleArn": role.get("roleArn"),
+            "RoleSessionName": role.get("sessionName") or "ecr-share-pipeline",
+        }
+        if role.get("externalId"):
+            request["ExternalId"] = role["externalId"]
+        credentials = session.client("sts").assume_role(**request)["Credentials"]
+        core = botocore.session.Session()
+        core.register_component("data_loader", _MODELS)
+        core.set_credentials(
+            credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+        )
+        session = boto3.Session(botocore_session=core, region_name=registry.region)
+    return session
+
+
+SessionFactory = Callable[[BuildRegistry], Any]
+
+
+class RegistryReader:
+    def __init__(self, registry: BuildRegistry, session_for: SessionFactory = default_session) -> None:
+        self.registry = registry
+        try:
+            self._ecr = session_for(registry).client("ecr", region_name=registry.region)
+        except (BotoCoreError, ClientError) as error:
+            raise RegistryError(self._cannot(error)) from None
+
+    def digest(self, request: ImageRequest) -> str:
+        """The digest a tag names now, or the requested digest once it is known to exist."""
+        image_id = {"imageDigest": request.digest} if request.digest else {"imageTag": request.tag}
+        try:
+            details = self._ecr.describe_images(
+                registryId=self.registry.registry_id, repositoryName=request.repository, imageIds=[image_id]
+            )["imageDetails"]
+        except ClientError as error:
+            if _code(error) in NOT_FOUND:
+                raise ReleaseRefused(self._missing(request, _code(error))) from None
+            raise RegistryError(self._cannot(error)) from None
+        except BotoCoreError as error:
+            raise RegistryError(self._cannot(error)) from None
+        if not details:
+            raise ReleaseRefused(self._missing(request, "ImageNotFoundException"))
+        digest: str = details[0]["imageDigest"]
+        return digest
+
+    def scan(self, repository: str, digest: str) -> Scan:
+        try:
+            found = self._ecr.describe_image_scan_findings(
+                registryId=self.registry.registry_id,
+                repositoryName=repository,
+                imageId={"imageDigest": digest},
+                maxResults=1,  # the severity counts cover every finding; one page is enough
+            )
+        except ClientError as error:
+            if _code(error) == "ScanNotFoundException":
+                return Scan(NOT_SCANNED)
+            raise RegistryError(self._cannot(error)) from None
+        except BotoCoreError as error:
+            raise RegistryError(self._cannot(error)) from None
+        status = found.get("imageScanStatus") or {}
+        counts = (found.get("imageScanFindings") or {}).get("findingSeverityCounts") or {}
+        return Scan(str(status.get("status", "")), dict(counts), str(status.get("description", "")))
+
+    def _missing(self, request: ImageRequest, code: str) -> str:
+        if code == "RepositoryNotFoundException":
+            return (
+                f"repository {request.repository} does not exist in {self.registry.host}: deploy the build "
+                "stack (up --stacks build) and push the image first; nothing was deployed"
+            )
+        return f"{request.describe()} is not in {self.registry.host}: push it first; nothing was deployed"
+
+    def _cannot(self, error: Exception) -> str:
+        return f"cannot read the build {self.registry.describe()}: {' '.join(str(error).split())}"
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,332 @@
+"""A release once the command line is checked: the backend's organization, the build stack's
+deployment, the images (resolve, gate), then every stack wave by wave, all under the supervisor
+that answers SIGINT and SIGTERM; then the summary and the exit code."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from pulumi import automation as auto
+
+from components.config.stack import parse_stack_config
+from components.pipeline import plan as planning
+from components.pipeline.images import ImageRequest, digests_running, repositories_run_by, with_digests
+from components.pipeline.processes import SupervisedPulumiCommand
+from components.pipeline.registry import (
+    BuildRegistry,
+    RegistryError,
+    RegistryReader,
+    ReleaseRefused,
+    SessionFactory,
+    build_registry,
+    default_session,
+)
+from components.pipeline.release import Gate, checked_digests
+from components.pipeline.report import (
+    CANCELLED,
+    FAILED,
+    Console,
+    Outcome,
+    engine_error,
+    outputs_json,
+    summary_table,
+    verdict,
+)
+from components.pipeline.runner import Runner, Settings
+from components.pipeline.stacks import Backend, PipelineError, StackInfo, diy_backend, is_diy
+from components.pipeline.supervisor import Interrupted, Supervisor
+from components.project import DIY_ORGANIZATION
+
+MISSING_CLI = (
+    "The Pulumi CLI was not found on PATH; install it with `curl -fsSL https://get.pulumi.com | sh` "
+    "(see https://www.pulumi.com/docs/install/) and try again."
+)
+IMAGES_OUTPUT = "images"
+# Pulumi Cloud organization names (the service's own rule for logins and organizations).
+ORGANIZATION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def short_commit(project_dir: Path) -> str | None:
+    """``git rev-parse --short HEAD``, the tag the seed's pipeline gives each image."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(project_dir), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def _writer(stream: TextIO) -> Callable[[str], None]:
+    """Write and flush, so CI logs show each line as it comes."""
+
+    def write(text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    return write
+
+
+@dataclass
+class Environment:
+    """Everything the pipeline takes from the outside world, so tests can replace each part."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    write: Callable[[str], Any] = field(default_factory=lambda: _writer(sys.stdout))
+    write_error: Callable[[str], Any] = field(default_factory=lambda: _writer(sys.stderr))
+    ask: Callable[[str], str] = input
+    pulumi_command: Callable[[], SupervisedPulumiCommand] = SupervisedPulumiCommand
+    git_commit: Callable[[Path], str | None] = short_commit
+    settings: Settings = field(default_factory=Settings)
+    registry_session: SessionFactory = default_session
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run as the command line asked for it, checked without the Pulumi CLI or AWS."""
+
+    command: str
+    project_dir: Path
+    stacks: dict[str, StackInfo]
+    plan: planning.Plan
+    backend_url: str
+    requests: list[ImageRequest] | None
+    """The images to resolve and gate (None: the stack files' images stay)."""
+    gate: Gate | None
+    source: str | None = None
+    """``promote --from``: the stack whose digests are carried on."""
+    organization: str | None = None
+    """``--org``."""
+
+
+def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
+    """Exit code of the run (see ``cli.EXIT_CODES``)."""
+    # `outputs` prints JSON on stdout: everything else it says goes to stderr.
+    console = Console(environment.write_error if prepared.command == "outputs" else environment.write)
+    errors = Console(environment.write_error)
+    for warning in planning.credential_warnings(prepared.plan, prepared.stacks):
+        errors.line(warning)
+    try:
+        command = environment.pulumi_command()
+    except FileNotFoundError:
+        errors.line(MISSING_CLI)
+        return 2
+    except auto.InvalidVersionError as error:
+        errors.line(f"error: {error}")
+        return 2
+    try:
+        if prepared.command == "destroy" and not yes and not _confirmed(prepared, environment, errors):
+            return 2
+    except KeyboardInterrupt:
+        errors.line("Interrupted; nothing was changed.")
+        return 130
+    workspace = auto.LocalWorkspace(
+        work_dir=str(prepared.project_dir),
+        env_vars={"PULUMI_BACKEND_URL": prepared.backend_url},
+        pulumi_command=command,
+    )
+    settings = environment.settings
+    supervisor = Supervisor(command.children, console, settings.cancel_timeout, settings.heartbeat_seconds)
+    with supervisor:
+        try:
+            return _run(prepared, workspace, environment, console, supervisor)
+        except Interrupted as stopped:
+            errors.line(f"Stopped by {stopped}; nothing was deployed.")
+            return stopped.exit_code
+        except PipelineError as error:
+            errors.line(f"error: {error}")
+            return 2
+        except RegistryError as error:
+            errors.line(f"error: {error}")
+            return 2
+        except auto.CommandError as error:  # the backend checks before any stack runs
+            errors.line(f"error: pulumi: {engine_error(str(error))}")
+            return 2
+        except ReleaseRefused as error:
+            errors.line(f"error: {error}")
+            return 1
+
+
+def _run(
+    prepared: Prepared,
+    workspace: auto.LocalWorkspace,
+    environment: Environment,
+    console: Console,
+    supervisor: Supervisor,
+) -> int:
+    stacks, plan = prepared.stacks, prepared.plan
+    backend = supervisor.call(lambda: backend_of(prepared.backend_url, prepared.organization, workspace))
+    planning.check_build_references(plan, stacks, backend)
+    if prepared.source is not None:
+        console.line(f"promote: {prepared.source} -> {plan.describe()} (the digests {prepared.source} runs)")
+    else:
+        console.line(f"{prepared.command}: {plan.describe()}")
+    console.line(backend.describe())
+    if _needs_deployed_build(prepared):
+        supervisor.call(lambda: check_build_deployed(workspace, backend, stacks, plan))
+    requests = prepared.requests
+    if prepared.source is not None:
+        requests = supervisor.call(lambda: promoted_requests(workspace, backend, prepared))
+    digests = None
+    if requests:
+        assert prepared.gate is not None
+        gate = prepared.gate
+        reader = supervisor.call(
+            lambda: RegistryReader(_build_registry(stacks), environment.registry_session)
+        )
+        digests = supervisor.call(
+            lambda: checked_digests(reader, requests, gate, console, supervisor.sleep, time.monotonic)
+        )
+        known = digests
+        planning.check_configs(plan, stacks, lambda stack: with_digests(stack.config, known))
+    runner = Runner(
+        workspace,
+        stacks,
+        plan,
+        backend,
+        planning.config_changes(plan, stacks, digests),
+        console,
+        environment.settings,
+        supervisor,
+    )
+    outcomes = runner.run()
+    supervisor.check()
+    for child in supervisor.children.kill():  # a safety net: every child has been waited for
+        console.line(f"killed pulumi {child.operation} (pid {child.process.pid}), still running at the end")
+    if prepared.command == "outputs":
+        environment.write(outputs_json(outcomes) + "\n")
+    else:
+        _summary(outcomes, stacks, plan, console)
+    if supervisor.signal is not None:
+        console.line(f"Stopped by {signal.Signals(supervisor.signal).name} (exit {128 + supervisor.signal}).")
+        return 128 + supervisor.signal
+    return 1 if any(o.result in (FAILED, CANCELLED) for o in outcomes) else 0
+
+
+def _summary(
+    outcomes: list[Outcome], stacks: Mapping[str, StackInfo], plan: planning.Plan, console: Console
+) -> None:
+    console.line()
+    for row in summary_table(outcomes, {name: stacks[name].kind for name in plan.order}):
+        console.line(row)
+    console.line(verdict(outcomes))
+
+
+# --- the backend -----------------------------------------------------------------------------
+
+
+def backend_of(url: str, organization: str | None, workspace: auto.LocalWorkspace) -> Backend:
+    """The organization the stacks live in: ``organization`` on a DIY backend; on Pulumi Cloud
+    ``--org``, else the CLI's default organization (``pulumi org get-default``), else the user
+    (``pulumi whoami``), which is where the CLI itself creates a stack named without one."""
+    if is_diy(url):
+        if organization not in (None, DIY_ORGANIZATION):
+            raise PipelineError(
+                f'--org {organization}: a DIY backend ({url}) only accepts "{DIY_ORGANIZATION}"'
+            )
+        return diy_backend(url)
+    if organization is not None:
+        if not ORGANIZATION_NAME.fullmatch(organization):
+            raise PipelineError(f"--org {organization!r} is not a Pulumi organization name")
+        return Backend(url, organization)
+    try:
+        default = workspace.org_get_default()
+    except auto.CommandError:
+        default = ""
+    if ORGANIZATION_NAME.fullmatch(default):
+        return Backend(url, default)
+    return Backend(url, workspace.who_am_i().user)
+
+
+def _needs_deployed_build(prepared: Prepared) -> bool:
+    """Every environment reads the build stack's outputs (StackReference), in preview as in up. Only
+    ``up --keep-images`` with the build stack in the run can deploy it first and need nothing else."""
+    plan = prepared.plan
+    if plan.command not in planning.IMAGE_COMMANDS or not planning.environments_of(plan, prepared.stacks):
+        return False
+    build_runs_first = planning.build_of(prepared.stacks).name in plan.order
+    return not (
+        plan.command == "up" and build_runs_first and prepared.requests is None and prepared.source is None
+    )
+
+
+def check_build_deployed(
+    workspace: auto.LocalWorkspace, backend: Backend, stacks: Mapping[str, StackInfo], plan: planning.Plan
+) -> None:
+    build = planning.build_of(stacks)
+    qualified = backend.qualified(build.name)
+    try:
+        deployed = bool(auto.Stack.select(qualified, workspace).outputs())
+    except auto.StackNotFoundError:
+        deployed = False
+    if not deployed:
+        environments = ", ".join(s.name for s in planning.environments_of(plan, stacks))
+        raise PipelineError(
+            f"the build stack {qualified} is not deployed on {backend.url}, so {environments} cannot read "
+            f"its outputs: deploy it first with `python -m components.pipeline up --stacks {build.name}`"
+        )
+
+
+def promoted_requests(
+    workspace: auto.LocalWorkspace, backend: Backend, prepared: Prepared
+) -> list[ImageRequest]:
+    """``promote --from``: the digest of each repository the target stacks run, as the source stack
+    runs it (its ``images`` output)."""
+    source = prepared.source
+    assert source is not None
+    qualified = backend.qualified(source)
+    try:
+        outputs = auto.Stack.select(qualified, workspace).outputs()
+    except auto.StackNotFoundError:
+        raise PipelineError(
+            f"stack {qualified} is not deployed on {backend.url}: there is nothing to promote"
+        ) from None
+    images = outputs.get(IMAGES_OUTPUT)
+    running = digests_running(source, None if images is None or images.secret else images.value)
+    targets = planning.environments_of(prepared.plan, prepared.stacks)
+    requests = []
+    for repository in repositories_run_by(targets):
+        if repository not in running:
+            users = ", ".join(
+                t.name for t in targets if any(s.get("repository") == repository for s in t.services)
+            )
+            raise PipelineError(
+                f"{source} runs no {repository} image, which {users} runs: promote only carries what "
+                f"{source} runs (it runs {', '.join(sorted(running))})"
+            )
+        requests.append(ImageRequest(repository, digest=running[repository]))
+    return requests
+
+
+def _build_registry(stacks: Mapping[str, StackInfo]) -> BuildRegistry:
+    build = planning.build_of(stacks)
+    config = parse_stack_config(build.name, build.config)  # valid: prepare planned every stack
+    return build_registry(config.account_id, config.region, build.config)
+
+
+def _confirmed(prepared: Prepared, environment: Environment, errors: Console) -> bool:
+    question = (
+        f"Destroy every resource of {', '.join(prepared.plan.order)} (backend {prepared.backend_url})? "
+        'This cannot be undone. Type "yes" to continue: '
+    )
+    try:
+        answer = environment.ask(question)
+    except EOFError:
+        errors.line("error: destroy needs confirmation; pass --yes when there is no terminal to answer")
+        return False
+    if answer.strip().lower() != "yes":
+        errors.line("Destroy not confirmed; nothing was changed.")
+        return False
+    return True
