@@ -24,7 +24,11 @@ from components.replication.model import (
     ReplicationDestination,
     ReplicationRule,
 )
-from components.repositories.config import check_not_granting_owner, parse_access
+from components.repositories.config import (
+    check_not_granting_owner,
+    check_repository_policy_size,
+    parse_access,
+)
 from components.repositories.model import RepositorySpec
 
 REPLICATION_KEYS = ("rules", "scanOnPush")
@@ -229,6 +233,8 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
     if settings.get("access") is not None:
         access = parse_access(f"{full_key}.access", settings["access"])
         check_not_granting_owner(f"{full_key}.access", access, account, "receiving")
+        # The replicas' creation templates carry this grant: ECR holds it to the same 10,240 characters.
+        check_repository_policy_size(f"{full_key}.access", access, region)
     return ReceiveReplication(source, filters, root_template, scan, access)
 
 

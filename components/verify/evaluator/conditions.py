@@ -8,7 +8,7 @@ Rules, all from the IAM User Guide (https://docs.aws.amazon.com/IAM/latest/UserG
 - reference_policies_elements_condition_operators.html: a key missing from the request context
   makes a condition false, or true for a negated operator; ``...IfExists`` is true when the key is
   missing; ``Null`` tests presence only; ArnEquals/ArnLike compare each of the six ARN segments
-  case-sensitively, both accepting ``*`` and ``?``.
+  case-sensitively, both accepting ``*`` and ``?``; ``Bool`` compares ``true`` or ``false``.
 - reference_policies_condition-single-vs-multi-valued-context-keys.html: ``ForAnyValue`` is true if
   any request value matches (false when the key is missing); ``ForAllValues`` is true if every
   request value matches, and also when the key is missing.
@@ -40,6 +40,10 @@ def _string_like(pattern: str, value: str) -> bool:
     return wildcard_match(pattern, value)
 
 
+def _bool_equals(pattern: str, value: str) -> bool:
+    return pattern.lower() == value.lower()
+
+
 def _arn_like(pattern: str, value: str) -> bool:
     pattern_parts, value_parts = pattern.split(":", 5), value.split(":", 5)
     if len(value_parts) != 6:
@@ -57,6 +61,7 @@ _OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
     "ArnLike": (_arn_like, False),
     "ArnNotEquals": (_arn_like, True),
     "ArnNotLike": (_arn_like, True),
+    "Bool": (_bool_equals, False),
 }
 
 

@@ -235,14 +235,17 @@ def _labelled(statement: Statement, outcome: Outcome) -> Outcome:
 def _request_context(request: Request) -> dict[str, tuple[str, ...] | None]:
     """The modelled keys (reference_policies_condition-keys.html): aws:PrincipalAccount and
     aws:PrincipalArn are always present for an IAM principal; the org keys only for a member of an
-    organization; aws:SourceArn/aws:SourceAccount only when a service calls on someone's behalf."""
+    organization; aws:SourceArn/aws:SourceAccount only when a service calls on someone's behalf;
+    aws:PrincipalIsAWSService in every signed request, true only for an AWS service principal.
+    What aws:PrincipalAccount holds for a service principal is not documented: not modelled."""
+    principal = request.principal
     context: dict[str, tuple[str, ...] | None] = {
         "aws:sourcearn": None,
         "aws:sourceaccount": None,
         "aws:principalorgid": None,
         "aws:principalorgpaths": None,
+        "aws:principalisawsservice": ("true",) if isinstance(principal, ServicePrincipal) else ("false",),
     }
-    principal = request.principal
     if isinstance(principal, Principal):
         if not principal.organization_known:
             del context["aws:principalorgid"], context["aws:principalorgpaths"]
