@@ -120,6 +120,8 @@ class _Mocks(pulumi.runtime.Mocks):
             }
         if typ == "aws:iam/role:Role":
             return {"arn": f"arn:aws:iam::{account}:role/{inputs['name']}"}
+        if typ == "aws:iam/policy:Policy":
+            return {"arn": f"arn:aws:iam::{account}:policy/{inputs['name']}"}
         if typ == "aws:ecs/taskDefinition:TaskDefinition":
             return {"arn": f"arn:aws:ecs:{region}:{account}:task-definition/{inputs['family']}:1"}
         if typ == "aws:cloudwatch/logGroup:LogGroup":

@@ -9,9 +9,9 @@ from components.aws.names import (
     log_group_arn,
     repository_arn,
 )
-from components.aws.policy import canonical_json, iam_policy_length
+from components.aws.policy import canonical_json
 from components.config.model import EnvironmentStack
-from components.consumers.documents import execution_role_policy
+from components.consumers.documents import RolePermissionsTooLarge, execution_role_policies
 from components.consumers.resources import (
     FARGATE_TASK_DEFINITION,
     FARGATE_TASK_DEFINITION_ALIASES,
@@ -99,14 +99,17 @@ def pull_sources(
 
 def _role_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:
     log_groups = [log_group_arn(config.region, config.account_id, s.name) for s in config.services]
-    size = iam_policy_length(execution_role_policy(sources.values(), log_groups))
-    if size > rules.ROLE_INLINE_POLICY_MAX_CHARS:
+    try:
+        execution_role_policies(sources.values(), log_groups)
+    except RolePermissionsTooLarge as error:
         raise ConfigError(
             config_key("services"),
             f"{len(config.services)} services pulling {len(sources)} repositories",
-            f"make an execution role policy of {size} characters, over IAM's "
-            f"{rules.ROLE_INLINE_POLICY_MAX_CHARS}-character limit: split the services over more stacks",
-        )
+            f"make execution role permissions of {error.size} characters, more than its inline "
+            f"policy ({rules.ROLE_INLINE_POLICY_MAX_CHARS} characters) and "
+            f"{rules.ROLE_MANAGED_POLICIES_MAX} managed policies ({rules.MANAGED_POLICY_MAX_CHARS} "
+            "each) can hold: split the services over more stacks",
+        ) from None
     return {
         "role_name": execution_role_name(config.stack),
         "account_id": config.account_id,

@@ -21,6 +21,8 @@ PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
     "aws:ecr/registryPolicy:RegistryPolicy": aws.ecr.RegistryPolicy,
     "aws:iam/role:Role": aws.iam.Role,
     "aws:iam/rolePolicy:RolePolicy": aws.iam.RolePolicy,
+    "aws:iam/policy:Policy": aws.iam.Policy,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": aws.iam.RolePolicyAttachment,
     "aws:cloudwatch/logGroup:LogGroup": aws.cloudwatch.LogGroup,
     "aws:ecs/taskDefinition:TaskDefinition": aws.ecs.TaskDefinition,
 }

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from components.aws import names
 from components.aws.names import repository_arn
 from components.config.model import EnvironmentStack
-from components.consumers.resources import ROLE, ROLE_POLICY
+from components.consumers.resources import ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT
 from components.plan.environment import IMAGES
 from components.plan.model import Resource, StackPlan
 from components.replication.documents import replica_registries, template_for
@@ -215,18 +215,31 @@ def evaluated_documents(deployment: Deployment) -> list[EvaluatedDocument]:
     for env in deployment.environments:
         plan = deployment.plans[env.stack]
         documents += [
-            EvaluatedDocument(env.stack, r.key, "policy", r.inputs["policy"])
-            for r in plan.of_type(ROLE_POLICY)
+            EvaluatedDocument(env.stack, r.key, "policy", r.inputs["policy"]) for r in role_policies(plan)
         ]
     return list({(d.stack, d.resource, d.input): d for d in documents}.values())
 
 
+def role_policies(plan: StackPlan) -> list[Resource]:
+    """The execution role's inline policies, then the managed policies attached to it."""
+    role_name = plan.of_type(ROLE)[0].inputs["name"]
+    inline = [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == role_name]
+    attached = [
+        plan.resource(a.inputs["policy_arn"].resource)
+        for a in plan.of_type(ROLE_POLICY_ATTACHMENT)
+        if a.inputs["role"] == role_name
+    ]
+    return inline + attached
+
+
 def role_state(plan: StackPlan) -> RoleState:
-    policies = plan.of_type(ROLE_POLICY)
+    policies = role_policies(plan)
     return RoleState(
         role_arn(plan),
         tuple(json.loads(p.inputs["policy"]) for p in policies),
-        tuple(f"inline policy {p.inputs['name']}" for p in policies),
+        tuple(
+            f"{'inline' if p.type == ROLE_POLICY else 'managed'} policy {p.inputs['name']}" for p in policies
+        ),
     )
 
 

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program, run_stack_file
 from registration import assert_registers_exactly
+from scale_project import account, build_config, environment_config, repository
 
 from components.config.files import load_stack_config
 from components.config.stack import parse_stack_config
 from components.plan.build import plan_build_stack
 from components.plan.model import OutputRef
-from components.plan.project import ProjectPlan
+from components.plan.project import ProjectPlan, plan_stacks
 
 
 def test_the_build_stack_registers_exactly_its_plan(build: ProgramRun, project: ProjectPlan) -> None:
@@ -46,3 +47,16 @@ def test_a_variant_in_organization_mode_registers_exactly_its_plan() -> None:
     del config["ecr-share:replication"]
     run = run_program("build", config)
     assert_registers_exactly(plan_build_stack(parse_stack_config("build", config)), run)
+
+
+def test_an_environment_with_managed_policies_registers_exactly_its_plan() -> None:
+    names = [repository(n) for n in range(120)]
+    configs = {"build": build_config(120, 1), "big": environment_config(account(0), names)}
+    project = plan_stacks(configs)
+    run = run_program("big", configs["big"], {BUILD_STACK: dict(project.plans["build"].exports)})
+    assert_registers_exactly(project.plans["big"], run)
+    attachments = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert len(attachments) == 10
+    assert {a.inputs["policyArn"] for a in attachments} == {
+        f"arn:aws:iam::{account(0)}:policy/ecr-share-big-execution-pull-{n}" for n in range(1, 11)
+    }

@@ -13,7 +13,7 @@ import botocore.session
 
 from components.aws.policy import canonical_json
 from components.config.model import StackConfig
-from components.consumers.resources import ROLE, ROLE_POLICY
+from components.consumers.resources import ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT
 from components.verify.deployments import Deployment, load_deployments
 from components.verify.intended import evaluated_documents, intended_state
 
@@ -45,11 +45,15 @@ def deploy(project: Path) -> Deployment:
     """Create every repository of every registry the plans fill, in its account and Region, with
     the policy its plan gives it (replicas included: a destination account's replicas get none
     unless its plan grants other accounts), and each environment's execution role with its inline
-    policy, all as the plans' resources hold them."""
+    policy and the managed policies attached to it, all as the plans' resources hold them."""
     (deployment,) = load_deployments(project)
     planned_texts = {d.text for d in evaluated_documents(deployment)}
+    clients: dict[tuple[str, str], Any] = {}
     for repository in intended_state(deployment).repositories.values():
-        ecr = account_session(repository.account_id, repository.region).client("ecr")
+        where = (repository.account_id, repository.region)
+        if where not in clients:
+            clients[where] = account_session(*where).client("ecr")
+        ecr = clients[where]
         ecr.create_repository(repositoryName=repository.name)
         if repository.policy is not None:
             # The state holds the planned text parsed; the plan rendered it canonically.
@@ -71,4 +75,12 @@ def deploy(project: Path) -> Deployment:
                 PolicyName=policy.inputs["name"],
                 PolicyDocument=policy.inputs["policy"],
             )
+        for attachment in plan.of_type(ROLE_POLICY_ATTACHMENT):
+            managed = plan.resource(attachment.inputs["policy_arn"].resource)
+            arn = iam.create_policy(
+                PolicyName=managed.inputs["name"],
+                PolicyDocument=managed.inputs["policy"],
+                Description=managed.inputs["description"],
+            )["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName=attachment.inputs["role"], PolicyArn=arn)
     return deployment
