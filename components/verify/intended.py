@@ -171,9 +171,11 @@ def _template_owner(deployment: Deployment, account: str, region: str) -> str | 
 def intended_state(deployment: Deployment) -> DeployedState:
     """The documents the plans deploy, in every registry and on every execution role."""
     repositories: dict[str, RepositoryState] = {}
+    # Repositories that share a policy text share its parsed document: evaluators parse it once.
+    parsed: dict[str, PolicyDocument] = {}
     for registry, name, document in _repository_documents(deployment):
         arn = registry.arn(name)
-        policy = None if document is None else json.loads(document.text)
+        policy = None if document is None else parsed.setdefault(document.text, json.loads(document.text))
         repositories[arn] = RepositoryState(name, arn, policy, replica=registry.replica)
     roles = {env.stack: role_state(deployment.plans[env.stack]) for env in deployment.environments}
     return DeployedState(repositories, roles)

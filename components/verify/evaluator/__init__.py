@@ -5,6 +5,7 @@ from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import (
     Decision,
     Evaluation,
+    Evaluator,
     Principal,
     Request,
     ServicePrincipal,
@@ -16,6 +17,7 @@ from components.verify.evaluator.pull import PullCheck, arn_account, can_pull
 __all__ = [
     "Decision",
     "Evaluation",
+    "Evaluator",
     "PolicyDocument",
     "Principal",
     "PullCheck",

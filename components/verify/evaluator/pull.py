@@ -15,10 +15,10 @@ from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import (
     Decision,
     Evaluation,
+    Evaluator,
     Principal,
     Request,
     combine,
-    evaluate,
 )
 
 
@@ -57,11 +57,14 @@ def can_pull(
     repository_policy: PolicyDocument | None,
     *,
     actions: Iterable[str] = PULL_ACTIONS,
+    evaluator: Evaluator | None = None,
 ) -> PullCheck:
-    authorization = evaluate(authorization_request(principal))
+    """``evaluator``: one shared by many checks over the same documents (see ``Evaluator``)."""
+    session = evaluator or Evaluator()
+    authorization = session.evaluate(authorization_request(principal))
     owner = arn_account(repository_arn)
     per_action = tuple(
-        (action, evaluate(Request(principal, action, repository_arn, owner, repository_policy)))
+        (action, session.evaluate(Request(principal, action, repository_arn, owner, repository_policy)))
         for action in actions
     )
     decision = combine([authorization.decision, *(e.decision for _, e in per_action)])
