@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import NoCredentialsError
-from deployed import account_session, deploy, session_for
-from moto import mock_aws
+from deployed import account_session, deploy, forget, session_for
 from scale_project import account, build_config, environment_config, repository, write_project
 from stack_edits import grant_prod_replicas
 from verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, json_cells, registry_table
@@ -30,14 +28,15 @@ ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "e
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def aws(moto: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty AWS accounts, for this test alone."""
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
+    moto.reset()
+    forget()
 
 
 def verify_live(project: Path, *args: str, sessions: Any = session_for) -> tuple[int, str, str]:
