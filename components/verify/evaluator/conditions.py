@@ -142,12 +142,6 @@ def compile_condition(operator: str, key: str, values: Any) -> Condition:
     return Condition(label, key, key.lower(), qualifier, base, if_exists, strings, problem, exact)
 
 
-def evaluate_conditions(block: Any, context: RequestContext) -> Outcome:
-    """Whether a statement's Condition element holds for the request."""
-    compiled = compile_conditions(block)
-    return compiled if isinstance(compiled, Outcome) else holds_for(compiled, context)
-
-
 def holds_for(conditions: tuple[Condition, ...], context: RequestContext) -> Outcome:
     """Kleene AND of the entries: the first False decides, else the first unknown."""
     first_unknown: Outcome | None = None
@@ -158,11 +152,6 @@ def holds_for(conditions: tuple[Condition, ...], context: RequestContext) -> Out
         if outcome.value is None and first_unknown is None:
             first_unknown = outcome
     return first_unknown or TRUE
-
-
-def evaluate_condition(operator: str, key: str, values: Any, context: RequestContext) -> Outcome:
-    """One ``operator: {key: values}`` entry of a Condition block."""
-    return condition_outcome(compile_condition(operator, key, values), context)
 
 
 def condition_outcome(condition: Condition, context: RequestContext) -> Outcome:
@@ -233,7 +222,5 @@ __all__ = [
     "RequestContext",
     "compile_conditions",
     "condition_outcome",
-    "evaluate_condition",
-    "evaluate_conditions",
     "holds_for",
 ]

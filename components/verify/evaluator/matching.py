@@ -94,12 +94,6 @@ def parse_resources(statement: dict[str, Any]) -> ResourceElement | None:
     )
 
 
-def resource_matches(statement: dict[str, Any], resource_arn: str) -> Outcome:
-    """Whether a statement's Resource/NotResource element covers the ARN (``parse_resources``)."""
-    element = parse_resources(statement)
-    return TRUE if element is None else element.matches(resource_arn)
-
-
 class Grant(Enum):
     """How a resource policy's Principal element names the caller."""
 
@@ -194,15 +188,6 @@ def parse_principal(element: Any) -> PrincipalElement:
         services=frozenset(services),
         unknown_for_iam=for_iam[0] if for_iam else None,
         unknown_for_service=for_service[0] if for_service else None,
-    )
-
-
-def principal_grant(
-    principal_element: Any, *, caller_arn: str | None, caller_account: str | None, caller_service: str | None
-) -> tuple[Grant, str]:
-    """Match a Principal element against an IAM role (caller_arn/account) or an AWS service."""
-    return parse_principal(principal_element).grant(
-        caller_arn=caller_arn, caller_account=caller_account, caller_service=caller_service
     )
 
 
