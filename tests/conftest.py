@@ -1,10 +1,14 @@
-"""Whole-program runs of the committed stack files, shared by every test folder.
+"""What is expensive to set up, once per session for every test folder: whole-program runs of the
+committed stack files, and moto.
 
 Each run re-executes ``__main__.py`` under mocks (see ``pulumi_harness``); the results are plain
 records, so one run per session serves every test that only reads them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
@@ -17,6 +21,26 @@ def build() -> ProgramRun:
 
 
 @pytest.fixture(scope="session")
-def prod(build: ProgramRun) -> ProgramRun:
-    """The committed prod stack, reading the build run's exports through its StackReference."""
-    return run_stack_file("prod", {BUILD_STACK: build.exports})
+def environments(build: ProgramRun) -> dict[str, ProgramRun]:
+    """The committed environment stacks, each reading the build run's exports through its
+    StackReference."""
+    return {
+        stack: run_stack_file(stack, {BUILD_STACK: build.exports}) for stack in ("dev", "staging", "prod")
+    }
+
+
+@pytest.fixture(scope="session")
+def prod(environments: dict[str, ProgramRun]) -> ProgramRun:
+    """The committed prod stack."""
+    return environments["prod"]
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[Any]:
+    """One moto for the session, started when a test first asks for it: starting and stopping it
+    for every test costs more than resetting it (``moto.reset()``). From then on it answers every
+    boto3 call of the session, so no test can reach AWS."""
+    from moto import mock_aws
+
+    with mock_aws() as mock:
+        yield mock

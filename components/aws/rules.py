@@ -35,8 +35,13 @@ POLICY_VERSION = "2012-10-17"
 
 # ECR model RepositoryPolicyText / RegistryPolicyText: at most 10,240 characters.
 REPOSITORY_POLICY_MAX_CHARS = 10_240
-# IAM quotas: a role's inline policies together, whitespace not counted.
+# IAM quotas (reference_iam-quotas.html; aws-facts §0), whitespace not counted: a role's inline
+# policies together, and each customer managed policy.
 ROLE_INLINE_POLICY_MAX_CHARS = 10_240
+MANAGED_POLICY_MAX_CHARS = 6_144
+# Managed policies attached to one role: 10 by default, raised to at most 20 only on request
+# (IAM quotas page; re:Post knowledge-center/iam-increase-policy-size). Plans keep to the default.
+ROLE_MANAGED_POLICIES_MAX = 10
 
 # ASCII digits only: \d also matches other scripts' digits (fullwidth, Arabic-Indic...), which AWS refuses.
 ACCOUNT_ID = re.compile(r"[0-9]{12}")

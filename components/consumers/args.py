@@ -10,7 +10,11 @@ from components.aws import rules
 from components.aws.policy import iam_policy_length
 from components.config import values
 from components.consumers.config import cluster_name, parse_ecs_service, parse_log_retention
-from components.consumers.documents import execution_role_policy
+from components.consumers.documents import (
+    RolePermissionsTooLarge,
+    execution_role_policies,
+    execution_role_policy,
+)
 from components.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,7 +30,7 @@ ECS_SERVICE_ARG_KEYS = ("clusterArn", "subnets", "securityGroups", "desiredCount
 
 def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRoleArgs:
     """The role may pull exactly the listed repositories and write only to its own account's log
-    groups; its one inline policy must fit IAM's limit."""
+    groups; its statements must fit its inline policy and the managed policies it may have."""
     account = values.account_id("accountId", args["accountId"])
     repositories = _arns("repositoryArns", args["repositoryArns"], values.repository_arn, "repository ARN")
     # No log group: tasks that do not log through awslogs; the role then writes no logs at all.
@@ -41,14 +45,15 @@ def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRole
                 f"is in account {values.arn_account(arn)}, not {account}: the awslogs driver writes to "
                 "log groups of the task's own account",
             )
-    size = iam_policy_length(execution_role_policy(repositories, log_groups))
-    if size > rules.ROLE_INLINE_POLICY_MAX_CHARS:
+    try:
+        # Past one inline policy the statements are split over managed policies, as the plan does.
+        execution_role_policies(repositories, log_groups)
+    except RolePermissionsTooLarge as error:
         raise ConfigError(
             "repositoryArns",
             f"{len(repositories)} repositories and {len(log_groups)} log groups",
-            f"make an execution role policy of {size} characters, over IAM's "
-            f"{rules.ROLE_INLINE_POLICY_MAX_CHARS}-character limit: split them over more roles",
-        )
+            f"{error}: split them over more roles",
+        ) from None
     return {
         "role_name": values.role_name("roleName", args["roleName"]),
         "account_id": account,

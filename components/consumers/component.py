@@ -43,7 +43,8 @@ class PullExecutionRoleArgs(TypedDict):
 
 class PullExecutionRole(PlannedComponent):
     """An ECS task execution role with ecr:GetAuthorizationToken on *, the pull actions on exactly the
-    given repositories and log writes to its own log groups; no AWS managed policy."""
+    given repositories and log writes to its own log groups: one inline policy, or, past what that
+    holds, customer managed policies attached to the role as well; no AWS managed policy."""
 
     _type_token = PULL_EXECUTION_ROLE
     _args = ComponentArgs(PullExecutionRoleArgs, check_pull_execution_role_args)

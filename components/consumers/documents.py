@@ -3,13 +3,30 @@ functions of plain values."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from components.aws.names import log_group_name
-from components.aws.policy import PolicyDocument, Statement, document, sorted_unique
-from components.aws.rules import AUTH_ACTION, ECS_TASKS_SERVICE, LOG_WRITE_ACTIONS, PULL_ACTIONS
+from components.aws.policy import (
+    PolicyDocument,
+    Statement,
+    canonical_json,
+    document,
+    iam_policy_length,
+    sorted_unique,
+)
+from components.aws.rules import (
+    AUTH_ACTION,
+    ECS_TASKS_SERVICE,
+    LOG_WRITE_ACTIONS,
+    MANAGED_POLICY_MAX_CHARS,
+    PULL_ACTIONS,
+    ROLE_INLINE_POLICY_MAX_CHARS,
+    ROLE_MANAGED_POLICIES_MAX,
+)
 
 SID_AUTH = "ECRAuth"
 SID_PULL = "ECRPull"
@@ -22,20 +39,98 @@ def execution_role_policy(
 ) -> PolicyDocument:
     """The seed's step 2 (``GetAuthorizationToken`` on ``*``, pull on exactly these repositories),
     plus log writes to the role's own log groups."""
-    statements: list[Statement] = [
-        {"Sid": SID_AUTH, "Effect": "Allow", "Action": [AUTH_ACTION], "Resource": "*"},
-    ]
-    repositories = sorted_unique(repository_arns)
-    if repositories:
-        statements.append(
-            {"Sid": SID_PULL, "Effect": "Allow", "Action": list(PULL_ACTIONS), "Resource": repositories}
+    return document(AUTH_STATEMENT, *_scoped_statements(repository_arns, log_group_arns))
+
+
+AUTH_STATEMENT: Statement = {"Sid": SID_AUTH, "Effect": "Allow", "Action": [AUTH_ACTION], "Resource": "*"}
+# Sid -> the actions its statement allows on exactly the ARNs it lists.
+SCOPED_ACTIONS: dict[str, tuple[str, ...]] = {SID_PULL: PULL_ACTIONS, SID_LOGS: LOG_WRITE_ACTIONS}
+
+
+def _scoped_statements(repository_arns: Iterable[str], log_group_arns: Iterable[str]) -> list[Statement]:
+    statements: list[Statement] = []
+    for sid, arns in ((SID_PULL, repository_arns), (SID_LOGS, log_group_arns)):
+        resources = sorted_unique(arns)
+        if resources:
+            statements.append(
+                {"Sid": sid, "Effect": "Allow", "Action": list(SCOPED_ACTIONS[sid]), "Resource": resources}
+            )
+    return statements
+
+
+class RolePermissionsTooLarge(ValueError):
+    """The role's statements do not fit its inline policy and every managed policy it may have."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        super().__init__(
+            f"make execution role permissions of {size} characters, more than its inline policy "
+            f"({ROLE_INLINE_POLICY_MAX_CHARS} characters) and {ROLE_MANAGED_POLICIES_MAX} managed policies "
+            f"({MANAGED_POLICY_MAX_CHARS} each) can hold"
         )
-    log_groups = sorted_unique(log_group_arns)
-    if log_groups:
-        statements.append(
-            {"Sid": SID_LOGS, "Effect": "Allow", "Action": list(LOG_WRITE_ACTIONS), "Resource": log_groups}
-        )
-    return document(*statements)
+
+
+@dataclass(frozen=True)
+class ExecutionRolePolicies:
+    """The role's permissions: the inline policy, and the customer managed policies by slot number
+    (1 to ``ROLE_MANAGED_POLICIES_MAX``), empty slots left out."""
+
+    inline: PolicyDocument
+    managed: tuple[tuple[int, PolicyDocument], ...] = ()
+
+
+def execution_role_policies(
+    repository_arns: Iterable[str], log_group_arns: Iterable[str] = ()
+) -> ExecutionRolePolicies:
+    """``execution_role_policy`` as one inline policy while it fits IAM's 10,240 characters.
+
+    Past that, every repository and log group ARN gets a slot: the inline policy (which keeps
+    ``GetAuthorizationToken``) or one of the managed policies the role may have (10, each 6,144
+    characters). Its home slot is a hash of the ARN, so adding or removing a service changes only
+    the policy its ARNs land in; a full slot hands an ARN on to the next one. Raises
+    ``RolePermissionsTooLarge`` when the slots cannot hold every ARN.
+    """
+    repositories, log_groups = sorted_unique(repository_arns), sorted_unique(log_group_arns)
+    whole = execution_role_policy(repositories, log_groups)
+    if iam_policy_length(whole) <= ROLE_INLINE_POLICY_MAX_CHARS:
+        return ExecutionRolePolicies(whole)
+    slots = [_Slot(ROLE_INLINE_POLICY_MAX_CHARS, (AUTH_STATEMENT,))]
+    slots += [_Slot(MANAGED_POLICY_MAX_CHARS) for _ in range(ROLE_MANAGED_POLICIES_MAX)]
+    for arn, sid in sorted([(a, SID_PULL) for a in repositories] + [(a, SID_LOGS) for a in log_groups]):
+        home = int.from_bytes(hashlib.sha256(arn.encode()).digest()[:8], "big") % len(slots)
+        if not any(slots[(home + step) % len(slots)].add(sid, arn) for step in range(len(slots))):
+            raise RolePermissionsTooLarge(iam_policy_length(whole))
+    inline, *managed = (slot.document() for slot in slots)
+    return ExecutionRolePolicies(
+        inline, tuple((n, doc) for n, doc in enumerate(managed, 1) if doc["Statement"])
+    )
+
+
+class _Slot:
+    """One policy being filled, with its exact rendered size kept as ARNs are added."""
+
+    def __init__(self, limit: int, fixed: tuple[Statement, ...] = ()) -> None:
+        self.limit = limit
+        self.fixed = fixed
+        self.arns: dict[str, list[str]] = {SID_PULL: [], SID_LOGS: []}
+        self.size = iam_policy_length(document(*fixed))
+
+    def add(self, sid: str, arn: str) -> bool:
+        """Add the ARN to the statement ``sid`` if the policy stays within its limit."""
+        if self.arns[sid]:
+            grown = self.size + len(json.dumps(arn)) + 1  # a comma and the quoted ARN
+        else:
+            statement = _scoped_statements([arn] if sid == SID_PULL else [], [arn] if sid == SID_LOGS else [])
+            separator = 1 if self.fixed or any(self.arns.values()) else 0
+            grown = self.size + len(canonical_json(statement[0])) + separator
+        if grown > self.limit:
+            return False
+        self.arns[sid].append(arn)
+        self.size = grown
+        return True
+
+    def document(self) -> PolicyDocument:
+        return document(*self.fixed, *_scoped_statements(self.arns[SID_PULL], self.arns[SID_LOGS]))
 
 
 def ecs_tasks_trust_policy(account_id: str) -> PolicyDocument:

@@ -9,8 +9,10 @@ from components.aws.names import EXECUTION_ROLE_POLICY_NAME, log_group_name
 from components.aws.policy import canonical_json
 from components.aws.rules import ECS_LAUNCH_TYPE
 from components.consumers.documents import (
+    ExecutionRolePolicies,
     container_definitions_json,
     ecs_tasks_trust_policy,
+    execution_role_policies,
     execution_role_policy,
 )
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
@@ -44,18 +46,26 @@ MINIMUM_HEALTHY_PERCENT = 100
 MAXIMUM_PERCENT = 200
 
 
-def role_policy_json(args: PullExecutionRoleArgs) -> str:
-    return canonical_json(execution_role_policy(args["repository_arns"], args["log_group_arns"]))
+def role_policies(args: PullExecutionRoleArgs) -> ExecutionRolePolicies:
+    return execution_role_policies(args["repository_arns"], args["log_group_arns"])
+
+
+def managed_policy_name(role_name: str, slot: int) -> str:
+    """A customer managed policy of the role: IAM names are unique per account, as role names are."""
+    return f"{role_name}-pull-{slot}"
 
 
 def pull_execution_role_resources(name: str, args: PullExecutionRoleArgs) -> tuple[Resource, ...]:
-    """The role (trusted by this account's ECS tasks only) and its one inline policy; no AWS managed
-    policy, since AmazonECSTaskExecutionRolePolicy grants the ECR reads on every repository."""
+    """The role (trusted by this account's ECS tasks only) and its inline policy, plus the customer
+    managed policies its permissions are split over when one inline policy cannot hold them; no AWS
+    managed policy, since AmazonECSTaskExecutionRolePolicy grants the ECR reads on every repository."""
+    role_name = args["role_name"]
+    policies = role_policies(args)
     role = Resource(
         ROLE,
         f"{name}-role",
         {
-            "name": args["role_name"],
+            "name": role_name,
             "assume_role_policy": canonical_json(ecs_tasks_trust_policy(args["account_id"])),
             "description": ROLE_DESCRIPTION,
         },
@@ -63,14 +73,43 @@ def pull_execution_role_resources(name: str, args: PullExecutionRoleArgs) -> tup
         # Named like the component until 2026-12; a plan tells resources apart by type and name.
         aliases=(Alias(name=name),),
     )
-    policy = Resource(
-        ROLE_POLICY,
-        f"{name}-pull",
-        {"name": EXECUTION_ROLE_POLICY_NAME, "role": args["role_name"], "policy": role_policy_json(args)},
-        parent=role.key,
-        depends_on=(role.key,),
-    )
-    return role, policy
+    resources = [
+        role,
+        Resource(
+            ROLE_POLICY,
+            f"{name}-pull",
+            {
+                "name": EXECUTION_ROLE_POLICY_NAME,
+                "role": role_name,
+                "policy": canonical_json(policies.inline),
+            },
+            parent=role.key,
+            depends_on=(role.key,),
+        ),
+    ]
+    for slot, managed in policies.managed:
+        policy = Resource(
+            POLICY,
+            f"{name}-pull-{slot}",
+            {
+                "name": managed_policy_name(role_name, slot),
+                "policy": canonical_json(managed),
+                "description": f"ecr-share: part {slot} of the pull and log permissions of role {role_name}",
+            },
+            parent=role.key,
+        )
+        resources += [
+            policy,
+            Resource(
+                ROLE_POLICY_ATTACHMENT,
+                f"{name}-pull-{slot}",
+                # The policy's ARN, an output, makes the attachment wait for the policy too.
+                {"role": role_name, "policy_arn": OutputRef(policy.key, "arn")},
+                parent=role.key,
+                depends_on=(role.key,),
+            ),
+        ]
+    return tuple(resources)
 
 
 def attached_policy_json(args: AttachedPullPolicyArgs) -> str:

@@ -13,7 +13,11 @@ from components.aws.names import (
 )
 from components.aws.policy import canonical_json, iam_policy_length
 from components.config.model import EnvironmentStack
-from components.consumers.documents import execution_role_policy
+from components.consumers.documents import (
+    RolePermissionsTooLarge,
+    execution_role_policies,
+    execution_role_policy,
+)
 from components.consumers.model import EcsServiceSpec
 from components.consumers.resources import (
     ATTACHED_PULL_POLICY,
@@ -143,14 +147,14 @@ def pull_sources(
 
 def _role_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:
     log_groups = [log_group_arn(config.region, config.account_id, s.name) for s in config.services]
-    size = iam_policy_length(execution_role_policy(sources.values(), log_groups))
-    if size > rules.ROLE_INLINE_POLICY_MAX_CHARS:
+    try:
+        execution_role_policies(sources.values(), log_groups)
+    except RolePermissionsTooLarge as error:
         raise ConfigError(
             config_key("services"),
             f"{len(config.services)} services pulling {len(sources)} repositories",
-            f"make an execution role policy of {size} characters, over IAM's "
-            f"{rules.ROLE_INLINE_POLICY_MAX_CHARS}-character limit: split the services over more stacks",
-        )
+            f"{error}: split the services over more stacks",
+        ) from None
     return {
         "role_name": execution_role_name(config.stack),
         "account_id": config.account_id,

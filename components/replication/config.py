@@ -37,7 +37,11 @@ from components.replication.scanning import (
     resolved_rules,
 )
 from components.replication.statements import parse_statements
-from components.repositories.config import check_not_granting_owner, parse_access
+from components.repositories.config import (
+    check_not_granting_owner,
+    check_repository_policy_size,
+    parse_access,
+)
 from components.repositories.model import RepositorySpec
 
 REPLICATION_KEYS = ("rules", "registryScanning")
@@ -313,6 +317,8 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
         # Roles and Lambda functions are granted by the build stack, for the registries it owns.
         access = parse_access(f"{full_key}.access", settings["access"], narrow=False)
         check_not_granting_owner(f"{full_key}.access", access, account, "receiving")
+        # The replicas' creation templates carry this grant: ECR holds it to the same 10,240 characters.
+        check_repository_policy_size(f"{full_key}.access", access, region)
     keys = None
     if settings.get("kmsKeys") is not None:
         keys = parse_kms_keys(f"{full_key}.kmsKeys", settings["kmsKeys"], account, region)

@@ -12,7 +12,12 @@ from components.aws.policy import canonical_json
 from components.config import values
 from components.encryption.model import KmsKeys
 from components.errors import ConfigError
-from components.repositories.documents import lifecycle_policy_text, repository_policy, repository_pull_policy
+from components.repositories.documents import (
+    lifecycle_policy_text,
+    most_accounts_in_one_policy,
+    repository_policy,
+    repository_pull_policy,
+)
 from components.repositories.model import (
     Access,
     AccountsAccess,
@@ -418,16 +423,25 @@ def check_not_granting_owner(full_key: str, access: Access, owner: str, what: st
 
 
 def check_repository_policy_size(full_key: str, access: Access, region: str) -> None:
+    """The grant must fit ECR's repository policy limit, in its compact form if need be."""
     size = len(canonical_json(repository_pull_policy(access, rules.partition_for(region))))
-    if size > rules.REPOSITORY_POLICY_MAX_CHARS:
-        shown = f"{len(access.accounts)} accounts" if isinstance(access, AccountsAccess) else access.mode
+    if size <= rules.REPOSITORY_POLICY_MAX_CHARS:
+        return
+    if isinstance(access, AccountsAccess):
         raise ConfigError(
-            full_key,
-            shown,
-            f"make a repository policy of {size} characters, over ECR's limit of "
-            f"{rules.REPOSITORY_POLICY_MAX_CHARS}: grant the organization instead "
-            "(access.organizationId, optionally access.organizationPaths)",
+            f"{full_key}.accounts",
+            f"{len(access.accounts)} accounts",
+            f"make a repository policy of {size} characters even in its compact form, over ECR's "
+            f"limit of {rules.REPOSITORY_POLICY_MAX_CHARS} (at most {most_accounts_in_one_policy()} "
+            "accounts fit): grant the organization instead (access.organizationId, optionally "
+            "access.organizationPaths)",
         )
+    raise ConfigError(
+        full_key,
+        access.mode,
+        f"make a repository policy of {size} characters, over ECR's limit of "
+        f"{rules.REPOSITORY_POLICY_MAX_CHARS}: grant fewer organization paths",
+    )
 
 
 def access_output(access: Access) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from components.aws import names
 from components.aws.names import execution_role_name, repository_arn
 from components.config.model import EnvironmentStack
-from components.consumers.resources import POLICY, ROLE_POLICY
+from components.consumers.resources import POLICY, ROLE_POLICY, ROLE_POLICY_ATTACHMENT
 from components.plan.environment import IMAGES, PULL_ROLES
 from components.plan.model import Resource, StackPlan
 from components.replication.documents import replica_registries, template_for
@@ -173,9 +173,11 @@ def _template_owner(deployment: Deployment, account: str, region: str) -> str | 
 def intended_state(deployment: Deployment) -> DeployedState:
     """The documents the plans deploy, in every registry and on every execution role."""
     repositories: dict[str, RepositoryState] = {}
+    # Repositories that share a policy text share its parsed document: evaluators parse it once.
+    parsed: dict[str, PolicyDocument] = {}
     for registry, name, document in _repository_documents(deployment):
         arn = registry.arn(name)
-        policy = None if document is None else json.loads(document.text)
+        policy = None if document is None else parsed.setdefault(document.text, json.loads(document.text))
         repositories[arn] = RepositoryState(name, arn, policy, replica=registry.replica)
     roles = {env.stack: role_state(deployment.plans[env.stack]) for env in deployment.environments}
     for env in deployment.environments:
@@ -237,23 +239,32 @@ def evaluated_documents(deployment: Deployment) -> list[EvaluatedDocument]:
         plan = deployment.plans[env.stack]
         documents += [
             EvaluatedDocument(env.stack, r.key, "policy", r.inputs["policy"])
-            for r in (*execution_policies(plan), *plan.of_type(POLICY))
+            for r in (*role_policies(plan), *plan.of_type(POLICY))
         ]
     return list({(d.stack, d.resource, d.input): d for d in documents}.values())
 
 
-def execution_policies(plan: StackPlan) -> list[Resource]:
-    """The execution role's inline policies (a receiver's creation-template role has its own)."""
-    name = execution_role_name(plan.stack)
-    return [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == name]
+def role_policies(plan: StackPlan) -> list[Resource]:
+    """The execution role's inline policies, then the managed policies attached to it."""
+    # By name: a receiver of KMS replicas also has the creation templates' role.
+    role_name = execution_role_name(plan.stack)
+    inline = [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == role_name]
+    attached = [
+        plan.resource(a.inputs["policy_arn"].resource)
+        for a in plan.of_type(ROLE_POLICY_ATTACHMENT)
+        if a.inputs["role"] == role_name
+    ]
+    return inline + attached
 
 
 def role_state(plan: StackPlan) -> RoleState:
-    policies = execution_policies(plan)
+    policies = role_policies(plan)
     return RoleState(
         role_arn(plan),
         tuple(json.loads(p.inputs["policy"]) for p in policies),
-        tuple(f"inline policy {p.inputs['name']}" for p in policies),
+        tuple(
+            f"{'inline' if p.type == ROLE_POLICY else 'managed'} policy {p.inputs['name']}" for p in policies
+        ),
     )
 
 

@@ -85,18 +85,25 @@ def read_live_documents(deployment: Deployment, session: Sessions) -> DeployedSt
     one if any, else the environment that receives the replicas).
     """
     stacks: list[StackConfig] = list(deployment.reachable)
+    clients: dict[tuple[str, str], Any] = {}
+
+    def ecr_client(stack: StackConfig, region: str) -> Any:
+        # One client per account and Region: making a client costs more than a read.
+        if (stack.stack, region) not in clients:
+            clients[stack.stack, region] = session(stack).client("ecr", region_name=region)
+        return clients[stack.stack, region]
+
+    intended = intended_state(deployment)
     repositories: dict[str, RepositoryState] = {}
-    for arn, wanted in intended_state(deployment).repositories.items():
+    for arn, wanted in intended.repositories.items():
         owner = next((s for s in stacks if s.account_id == wanted.account_id), None)
         if owner is None:
             raise VerifyError(
                 f"no stack deploys to account {wanted.account_id}, so {wanted.label} cannot be read"
             )
         with session.errors(owner):
-            ecr = session(owner).client("ecr", region_name=wanted.region)
-            repositories[arn] = _repository(ecr, wanted)
+            repositories[arn] = _repository(ecr_client(owner, wanted.region), wanted)
     roles: dict[str, RoleState] = {}
-    intended = intended_state(deployment)
     for env in deployment.environments:
         with session.errors(env):
             iam = session(env).client("iam")

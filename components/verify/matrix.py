@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from components.aws.names import arn_account
 from components.aws.policy import document
@@ -29,7 +30,7 @@ from components.plan.pins import unproven_notes
 from components.repositories.model import AccountsAccess, OrganizationAccess
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
-from components.verify.evaluator.evaluator import Decision, Evaluation, Principal
+from components.verify.evaluator.evaluator import Decision, Evaluation, Evaluator, Principal
 from components.verify.evaluator.pull import can_lambda_pull, can_pull
 from components.verify.intended import (
     DeployedState,
@@ -124,6 +125,11 @@ class Row:
         return self.role_arn.rsplit("/", 1)[1]
 
 
+# The seed's three checks of one pull; the first is ``None`` (not needed) within one account; a
+# Lambda pull has only the first (the Lambda service has no identity policy).
+Checks = tuple[Decision | None, Decision | None, Decision | None]
+
+
 @dataclass(frozen=True)
 class Cell:
     row: str
@@ -132,12 +138,12 @@ class Cell:
     arn: str
     intended: bool
     decision: Decision
-    checks: tuple[Decision | None, Decision | None, Decision | None]
+    checks: Checks
     """The seed's three checks; the first is ``None`` (not needed) within one account. For Lambda
     functions only the first applies: the Lambda service has no identity policy."""
     reasons: tuple[str, ...]
 
-    @property
+    @cached_property
     def status(self) -> Status:
         if self.decision is Decision.UNKNOWN:
             return Status.UNKNOWN
@@ -155,38 +161,48 @@ class AccessMatrix:
     documents: tuple[EvaluatedDocument, ...] = ()
     notes: tuple[str, ...] = ()
     drift: tuple[str, ...] = ()
+    _cells: dict[tuple[str, str, str], Cell] = field(init=False, repr=False, compare=False)
+    _rows: dict[str, Row] = field(init=False, repr=False, compare=False)
+
+    _by_status: dict[Status, tuple[Cell, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_cells", {(c.row, c.registry, c.repository): c for c in self.cells})
+        object.__setattr__(self, "_rows", {r.name: r for r in self.rows})
+        by_status: dict[Status, list[Cell]] = {status: [] for status in Status}
+        for cell in self.cells:
+            by_status[cell.status].append(cell)
+        object.__setattr__(self, "_by_status", {s: tuple(cells) for s, cells in by_status.items()})
 
     def cell(self, row: str, registry: str, repository: str) -> Cell:
-        return next(c for c in self.cells if (c.row, c.registry, c.repository) == (row, registry, repository))
+        return self._cells[row, registry, repository]
 
     def with_status(self, *statuses: Status) -> tuple[Cell, ...]:
-        return tuple(c for c in self.cells if c.status in statuses)
+        return tuple(c for status in statuses for c in self._by_status[status])
 
     def row(self, name: str) -> Row:
-        return next(r for r in self.rows if r.name == name)
+        return self._rows[name]
 
 
 def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[str] = ()) -> AccessMatrix:
+    """Every row against every repository of every registry. One evaluator serves the whole matrix,
+    so each document is parsed once and each distinct question answered once."""
     build = deployment.build
     found = registries(deployment)
     rows = _rows(deployment)
-    cells = tuple(
-        _cell(
-            build,
-            row,
-            registry,
-            state.repositories[registry.arn(name)],
-            state.roles[row.name] if row.kind in OWN_POLICY_ROWS else None,
-        )
-        for row in rows
-        for registry in found
-        for name in registry.repositories
-    )
+    evaluator = Evaluator()
+    held = [
+        (registry, [state.repositories[registry.arn(n)] for n in registry.repositories]) for registry in found
+    ]
+    cells: list[Cell] = []
+    for row in rows:
+        role = state.roles[row.name] if row.kind in OWN_POLICY_ROWS else None
+        cells += _row_cells(build, row, role, held, evaluator)
     return AccessMatrix(
         build,
         found,
         rows,
-        cells,
+        tuple(cells),
         tuple(evaluated_documents(deployment)),
         tuple(
             [
@@ -364,15 +380,57 @@ def _tri(values: Iterable[bool | None]) -> Decision:
     return Decision.DENY if any(v is False for v in seen) else Decision.UNKNOWN
 
 
-def _cell(
-    build: BuildStack, row: Row, registry: Registry, repo: RepositoryState, role: RoleState | None
-) -> Cell:
+def _row_cells(
+    build: BuildStack,
+    row: Row,
+    role: RoleState | None,
+    held: list[tuple[Registry, list[RepositoryState]]],
+    evaluator: Evaluator,
+) -> list[Cell]:
+    """One row's cells. An allowed pull carries no reason, so where no statement of the caller's
+    policies or the repository's names resources, one answer holds for every repository of that
+    account with the same policy: it is evaluated once per row."""
     if row.kind in LAMBDA_ROWS:
-        return _lambda_cell(build, row, registry, repo)
-    result = can_pull(_principal(row, role), repo.arn, repo.policy if repo.exists else None)
+        return [_lambda_cell(build, row, registry, repo) for registry, repos in held for repo in repos]
+    principal = _principal(row, role)
+    uses = frozenset(row.uses)
+    allowed: dict[tuple[int, str], Checks] = {}
+    cells: list[Cell] = []
+    for registry, repositories in held:
+        # Whether a grant means an account depends on the registry, not on the repository.
+        meant = None if row.kind in OWN_POLICY_ROWS else _intended(row, registry, "")
+        for repo in repositories:
+            intended = repo.arn in uses if meant is None else meant
+            policy = repo.policy if repo.exists else None
+            reusable = (role is None or role.exists) and not evaluator.names_resources(principal, policy)
+            key = (id(policy), repo.account_id)
+            checks = allowed.get(key) if reusable else None
+            if checks is not None:
+                cells.append(
+                    Cell(row.name, registry.key, repo.name, repo.arn, intended, Decision.ALLOW, checks, ())
+                )
+                continue
+            cell = _cell(build, row, principal, registry, repo, role, intended, evaluator)
+            if reusable and cell.decision is Decision.ALLOW and not cell.reasons:
+                allowed[key] = cell.checks
+            cells.append(cell)
+    return cells
+
+
+def _cell(
+    build: BuildStack,
+    row: Row,
+    principal: Principal,
+    registry: Registry,
+    repo: RepositoryState,
+    role: RoleState | None,
+    intended: bool,
+    evaluator: Evaluator,
+) -> Cell:
+    result = can_pull(principal, repo.arn, repo.policy if repo.exists else None, evaluator=evaluator)
     # Within one account the identity policy alone may allow: no repository policy is needed.
     same_account = repo.account_id == row.account_id
-    checks = (
+    checks: Checks = (
         None if same_account else _tri(e.resource_allows for _, e in result.actions),
         result.authorization.decision,
         _tri(e.identity_allows for _, e in result.actions),
@@ -396,14 +454,7 @@ def _cell(
     if decision is not Decision.ALLOW:
         reasons += _deny_reasons(row, repo, checks, result.reasons, result.actions)
     return Cell(
-        row.name,
-        registry.key,
-        repo.name,
-        repo.arn,
-        _intended(row, registry, repo.arn),
-        decision,
-        checks,
-        tuple(dict.fromkeys(reasons)),
+        row.name, registry.key, repo.name, repo.arn, intended, decision, checks, tuple(dict.fromkeys(reasons))
     )
 
 
@@ -471,7 +522,7 @@ def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: Reposito
 def _deny_reasons(
     row: Row,
     repo: RepositoryState,
-    checks: tuple[Decision | None, Decision, Decision],
+    checks: Checks,
     evaluator_reasons: tuple[str, ...],
     actions: tuple[tuple[str, Evaluation], ...],
 ) -> list[str]:

@@ -12,14 +12,15 @@ from components.repositories.config import access_output
 from components.repositories.model import Access, AccountsAccess
 from components.verify.evaluator.evaluator import Decision
 from components.verify.intended import Registry
-from components.verify.matrix import (
-    OWN_POLICY_ROWS,
-    SEED_CHECKS,
-    AccessMatrix,
-    Cell,
-    Row,
-    RowKind,
-    Status,
+from components.verify.matrix import OWN_POLICY_ROWS, SEED_CHECKS, AccessMatrix, Cell, RowKind, Status
+from components.verify.summary import (
+    CELL_TEXT,
+    MAX_DRAWN_REPOSITORIES,
+    Line,
+    accounts_text,
+    cell_lines,
+    registry_table,
+    repositories_text,
 )
 
 EXIT_OK = 0
@@ -27,13 +28,6 @@ EXIT_PROBLEM = 1  # a pull meant to work is denied, one not meant is allowed, or
 EXIT_ERROR = 2  # the report could not be made: stack files, config or credentials
 EXIT_UNPROVEN = 3  # nothing wrong found, but some access could not be proven
 NOT_EVALUATED = "SCPs, RCPs, permissions boundaries, session policies and VPC endpoint policies"
-CELL_TEXT = {
-    Status.ALLOWED: "allowed",
-    Status.DENIED: "DENIED",
-    Status.UNKNOWN: "unknown",
-    Status.NOT_USED: "-",
-    Status.UNINTENDED: "UNINTENDED",
-}
 LEGEND = (
     "allowed: meant to pull and can; DENIED: meant to pull but cannot; -: not meant to and cannot; "
     "UNINTENDED: can pull without being meant to; unknown: cannot be proven"
@@ -92,12 +86,12 @@ class Report:
             return "; ".join(problems)
         tail = "; the deployed policies match the plan" if self.live else ""
         allowed = len(self.cells(Status.ALLOWED))
-        pulls = "the 1 intended pull is" if allowed == 1 else f"all {allowed} intended pulls are"
+        pulls = "the 1 intended pull is" if allowed == 1 else f"all {allowed:,} intended pulls are"
         return f"{pulls} allowed; no other role or account can pull{tail}"
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _mode_line(report: Report) -> str:
@@ -112,7 +106,7 @@ def _grant(access: Access | None) -> str:
     parts: list[str] = []
     if isinstance(access, AccountsAccess):
         if access.accounts:
-            parts.append(f"accounts {', '.join(access.accounts)}")
+            parts.append(accounts_text(access.accounts))
     else:
         paths = f" below {', '.join(access.organization_paths)}" if access.organization_paths else ""
         parts.append(f"organization {access.organization_id}{paths}")
@@ -141,15 +135,13 @@ def _registry_heading(registry: Registry) -> str:
     return f"{registry.label}: {_grant(registry.grant)}; policies from {registry.source}"
 
 
-def _where(matrix: AccessMatrix, cell: Cell) -> str:
-    registry = next(r for r in matrix.registries if r.key == cell.registry)
-    return f"{cell.repository} ({registry.label})"
-
-
-def _arrow(matrix: AccessMatrix, cell: Cell, arrow: str = "->") -> str:
-    row = matrix.row(cell.row)
+def _arrow(matrix: AccessMatrix, line: Line, arrow: str = "->") -> str:
+    """Who, and which repositories of which registry, a line of the report is about."""
+    first = line.cells[0]
+    row = matrix.row(first.row)
     who = row.stack if row.kind is RowKind.ROLE else row.label
-    return f"{who} {arrow} {_where(matrix, cell)}"
+    registry = next(r for r in matrix.registries if r.key == first.registry)
+    return f"{who} {arrow} {repositories_text(line.cells, registry.label)}"
 
 
 def _check_text(decision: Decision | None) -> str:
@@ -174,12 +166,13 @@ def _explained(matrix: AccessMatrix) -> list[Cell]:
     ]
 
 
-def _texts(matrix: AccessMatrix, registry: Registry, row: Row) -> list[str]:
-    return [CELL_TEXT[matrix.cell(row.name, registry.key, r).status] for r in registry.repositories]
+def _intended_role_pulls(matrix: AccessMatrix) -> list[Line]:
+    cells = [c for c in matrix.cells if c.intended and matrix.row(c.row).kind in OWN_POLICY_ROWS]
+    return cell_lines(cells, lambda c: " ".join(_check_text(d) for d in c.checks))
 
 
-def _intended_role_pulls(matrix: AccessMatrix) -> list[Cell]:
-    return [c for c in matrix.cells if c.intended and matrix.row(c.row).kind in OWN_POLICY_ROWS]
+def _why_lines(matrix: AccessMatrix) -> list[Line]:
+    return cell_lines(_explained(matrix), _why)
 
 
 def render_table(report: Report) -> str:
@@ -188,23 +181,22 @@ def render_table(report: Report) -> str:
         lines += [_heading(matrix), ""]
         for registry in matrix.registries:
             lines += [_registry_heading(registry), ""]
-            header = ["principal", *registry.repositories]
-            rows = [[row.label, *_texts(matrix, registry, row)] for row in matrix.rows]
-            lines += _aligned([header, *rows], rule_after=1)
+            table = registry_table(matrix, registry)
+            header = ["principal", *table.columns]
+            lines += _aligned([header, *([row.label, *row.texts] for row in table.rows)], rule_after=1)
             lines.append("")
         lines += [LEGEND, _rows_note(matrix), ""]
         checks = ", ".join(f"{n} {name}" for n, name in enumerate(SEED_CHECKS, 1))
         lines.append(f"Seed checks for each pull an execution role is meant to make ({checks}):")
-        pulls = _intended_role_pulls(matrix)
         lines += _aligned(
             [
-                [f"  {_arrow(matrix, c)}", *(f"{n} {_check_text(d)}" for n, d in enumerate(c.checks, 1))]
-                for c in pulls
+                [f"  {_arrow(matrix, line)}", *(f"{n} {t}" for n, t in enumerate(line.text.split(" "), 1))]
+                for line in _intended_role_pulls(matrix)
             ]
         )
-        if explained := _explained(matrix):
+        if explained := _why_lines(matrix):
             lines += ["", "Why not:"]
-            lines += [f"  {_arrow(matrix, c)}: {_why(c)}" for c in explained]
+            lines += [f"  {_arrow(matrix, line)}: {line.text}" for line in explained]
         for title, items in (("Notes:", matrix.notes), ("Drift:", matrix.drift)):
             if items:
                 lines += ["", title, *(f"  {item}" for item in items)]
@@ -310,13 +302,21 @@ def render_markdown(report: Report) -> str:
             f"Account {build.account_id}, {build.region}, {_grant(build.access)}.",
             "",
         ]
-        lines += ["```mermaid", *_mermaid(matrix), "```", ""]
+        drawn = sum(len(r.repositories) for r in matrix.registries)
+        if drawn <= MAX_DRAWN_REPOSITORIES:
+            lines += ["```mermaid", *_mermaid(matrix), "```", ""]
+        else:
+            lines += [
+                f"No diagram: {drawn:,} repositories are too many to draw; the tables hold every verdict.",
+                "",
+            ]
         for registry in matrix.registries:
             lines += [f"### {registry.label}", "", f"{_registry_heading(registry)}.", ""]
-            lines.append("| principal | " + " | ".join(f"`{r}`" for r in registry.repositories) + " |")
-            lines.append("|---" * (len(registry.repositories) + 1) + "|")
-            for row in matrix.rows:
-                lines.append(f"| {row.label} | " + " | ".join(_texts(matrix, registry, row)) + " |")
+            table = registry_table(matrix, registry)
+            names = table.columns if table.counts else [f"`{r}`" for r in table.columns]
+            lines.append("| principal | " + " | ".join(names) + " |")
+            lines.append("|---" * (len(names) + 1) + "|")
+            lines += [f"| {row.label} | " + " | ".join(row.texts) + " |" for row in table.rows]
             lines.append("")
         lines += [
             LEGEND + ".",
@@ -328,13 +328,11 @@ def render_markdown(report: Report) -> str:
         ]
         lines.append("| pull | " + " | ".join(f"{n}. {name}" for n, name in enumerate(SEED_CHECKS, 1)) + " |")
         lines.append("|---" * (len(SEED_CHECKS) + 1) + "|")
-        for cell in _intended_role_pulls(matrix):
-            lines.append(
-                f"| {_arrow(matrix, cell, '→')} | " + " | ".join(_check_text(d) for d in cell.checks) + " |"
-            )
-        if explained := _explained(matrix):
+        for line in _intended_role_pulls(matrix):
+            lines.append(f"| {_arrow(matrix, line, '→')} | " + " | ".join(line.text.split(" ")) + " |")
+        if explained := _why_lines(matrix):
             lines += ["", "### Why not", ""]
-            lines += [f"- {_arrow(matrix, c, '→')}: {_why(c)}" for c in explained]
+            lines += [f"- {_arrow(matrix, line, '→')}: {line.text}" for line in explained]
         for title, items in (("### Notes", matrix.notes), ("### Drift", matrix.drift)):
             if items:
                 lines += ["", title, "", *(f"- {item}" for item in items)]

@@ -195,16 +195,19 @@ def test_build_stack_rejections(changes: dict[str, Any], key: str, match: str) -
     assert rejected(with_(BUILD, changes), match).key == key
 
 
-def test_too_many_accounts_for_the_repository_policy_suggests_organization_mode() -> None:
-    accounts = [f"{n:012d}" for n in range(200_000_000_000, 200_000_000_000 + 400)]
+def test_more_accounts_than_the_compact_form_holds_points_to_organization_mode() -> None:
+    accounts = [f"{n:012d}" for n in range(200_000_000_000, 200_000_000_000 + 663)]
     error = rejected(with_(BUILD, {"ecr-share:access": {"accounts": accounts}}), "over ECR's limit of 10240")
-    assert error.key == "ecr-share:access"
-    assert "grant the organization instead" in str(error)
-    assert "400 accounts" in str(error)
+    assert str(error) == (
+        'ecr-share:access.accounts: "663 accounts" make a repository policy of 10251 characters even in '
+        "its compact form, over ECR's limit of 10240 (at most 662 accounts fit): grant the organization "
+        "instead (access.organizationId, optionally access.organizationPaths)"
+    )
 
 
-def test_accounts_that_fit_the_policy_limit_are_accepted() -> None:
-    accounts = [f"{n:012d}" for n in range(200_000_000_000, 200_000_000_000 + 250)]
+@pytest.mark.parametrize("count", [250, 400, 662])
+def test_accounts_that_fit_the_policy_limit_are_accepted(count: int) -> None:
+    accounts = [f"{n:012d}" for n in range(200_000_000_000, 200_000_000_000 + count)]
     assert parse_stack_config("build", with_(BUILD, {"ecr-share:access": {"accounts": accounts}}))
 
 

@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pulumi_harness import PROJECT_DIR
+
+from components.aws.policy import canonical_json
+from components.aws.rules import REPOSITORY_POLICY_MAX_CHARS
+from components.config.files import load_stack_config
+from components.config.stack import parse_stack_config
+from components.plan.build import plan_build_stack
 from components.plan.model import StackPlan
 from components.plan.project import ProjectPlan
+from components.repositories.documents import account_condition_policy
 
 SOURCE = "111111111111"
 PROD = "444444444444"
@@ -259,3 +267,20 @@ def test_outputs_are_known_before_deploying(project: ProjectPlan) -> None:
             ],
         },
     }
+
+
+def test_a_long_account_list_takes_the_compact_form_in_repositories_and_own_replicas() -> None:
+    """One function renders the grant: past what the seed's form holds, the repositories and the
+    build account's own replica template carry the same compact document."""
+    config = load_stack_config(PROJECT_DIR, "build")
+    accounts = [f"{n:012d}" for n in range(200_000_000_000, 200_000_000_000 + 600)]
+    config["ecr-share:access"] = {"accounts": accounts}
+    plan = plan_build_stack(parse_stack_config("build", config))
+    texts = {r.inputs["policy"] for r in plan.of_type("aws:ecr/repositoryPolicy:RepositoryPolicy")}
+    texts.add(
+        plan.named(
+            "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "replicas-us-west-2-ROOT"
+        ).inputs["repository_policy"]
+    )
+    assert texts == {canonical_json(account_condition_policy(accounts))}
+    assert len(texts.pop()) <= REPOSITORY_POLICY_MAX_CHARS

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from scale_project import account, build_config, environment_config, repository
 
 from components.plan.model import OutputRef, StackPlan
-from components.plan.project import ProjectPlan
+from components.plan.project import ProjectError, ProjectPlan, plan_stacks
 
 SOURCE = "111111111111"
 ACCOUNTS = {"dev": "222222222222", "staging": "333333333333", "prod": "444444444444"}
@@ -16,6 +17,8 @@ PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownload
 DIGEST = "sha256:0b4e1a5c3f2d6e7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:iam/policy:Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 LOGS = "aws:cloudwatch/logGroup:LogGroup"
 TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
@@ -254,3 +257,38 @@ def test_renamed_children_keep_their_urns(project: ProjectPlan) -> None:
     assert [a.name for a in plan.named(TASK, "web-app-task").aliases] == ["web-app"]
     component = plan.named("ecr-share:index:FargateTaskDefinition", "web-app")
     assert [a.type for a in component.aliases] == ["ecr-share:index:CrossAccountTaskDefinition"]
+
+
+def big_environment(services: int) -> StackPlan:
+    """An environment running one service per repository of a build stack sharing ``services``."""
+    names = [repository(n) for n in range(services)]
+    configs = {"build": build_config(services, 1), "big": environment_config(account(0), names)}
+    return plan_stacks(configs).plans["big"]
+
+
+def test_past_one_inline_policy_the_role_gets_managed_policies_with_stable_names() -> None:
+    plan = big_environment(120)
+    role = "aws:iam/role:Role::execution-role"
+    policies = plan.of_type(POLICY)
+    assert [(p.name, p.inputs["name"], p.parent) for p in policies] == [
+        (f"execution-pull-{n}", f"ecr-share-big-execution-pull-{n}", role) for n in range(1, 11)
+    ]
+    assert [(a.name, a.inputs, a.parent, a.depends_on) for a in plan.of_type(ATTACHMENT)] == [
+        (p.name, {"role": "ecr-share-big-execution", "policy_arn": OutputRef(p.key, "arn")}, role, (role,))
+        for p in policies
+    ]
+    inline = json.loads(plan.named(ROLE_POLICY, "execution-pull").inputs["policy"])
+    assert inline["Statement"][0]["Sid"] == "ECRAuth"
+    assert len(plan.named(ROLE_POLICY, "execution-pull").inputs["policy"]) <= 10_240
+    assert all(len(p.inputs["policy"]) <= 6_144 for p in policies)
+    assert big_environment(120) == plan  # the same config plans the same resources
+
+
+def test_more_services_than_the_role_can_hold_are_refused_naming_the_count() -> None:
+    with pytest.raises(ProjectError) as caught:
+        big_environment(560)
+    assert str(caught.value) == (
+        'big: ecr-share:services: "560 services pulling 560 repositories" make execution role '
+        "permissions of 76536 characters, more than its inline policy (10240 characters) and 10 managed "
+        "policies (6144 each) can hold: split the services over more stacks"
+    )

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from ecs_service_variant import prod_with_ecs_services
-from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program, run_stack_file
+from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program
 from registration import assert_exports_exactly, assert_registers_exactly
+from scale_project import account, build_config, environment_config, repository
 from test_project import committed
 
 from components.config.files import load_stack_config
@@ -24,9 +25,9 @@ def test_the_build_stack_registers_exactly_its_plan(build: ProgramRun, project: 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_each_environment_registers_exactly_its_plan(
-    stack: str, build: ProgramRun, project: ProjectPlan
+    stack: str, environments: dict[str, ProgramRun], project: ProjectPlan
 ) -> None:
-    run = run_stack_file(stack, {BUILD_STACK: build.exports})
+    run = environments[stack]
     plan = project.plans[stack]
     assert_registers_exactly(plan, run)
     assert run.stack_references == [BUILD_STACK]
@@ -51,3 +52,16 @@ def test_a_variant_in_organization_mode_registers_exactly_its_plan() -> None:
     del config["ecr-share:replication"]
     run = run_program("build", config)
     assert_registers_exactly(plan_build_stack(parse_stack_config("build", config)), run)
+
+
+def test_an_environment_with_managed_policies_registers_exactly_its_plan() -> None:
+    names = [repository(n) for n in range(80)]
+    configs = {"build": build_config(80, 1), "big": environment_config(account(0), names)}
+    project = plan_stacks(configs)
+    run = run_program("big", configs["big"], {BUILD_STACK: dict(project.plans["build"].exports)})
+    assert_registers_exactly(project.plans["big"], run)
+    attachments = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert len(attachments) == 10
+    assert {a.inputs["policyArn"] for a in attachments} == {
+        f"arn:aws:iam::{account(0)}:policy/ecr-share-big-execution-pull-{n}" for n in range(1, 11)
+    }

@@ -54,8 +54,10 @@ def test_rerunning_renders_byte_identical_documents(build: ProgramRun) -> None:
     assert {r.key: r.inputs for r in again.resources} == {r.key: r.inputs for r in build.resources}
 
 
-def test_environments_read_the_build_stack_through_a_stack_reference(build: ProgramRun) -> None:
-    run = run_stack_file("dev", {BUILD_STACK: build.exports})
+def test_environments_read_the_build_stack_through_a_stack_reference(
+    environments: dict[str, ProgramRun],
+) -> None:
+    run = environments["dev"]
     assert run.stack_references == [BUILD_STACK]
     assert run.exports["images"] == {"web-app": "111111111111.dkr.ecr.us-east-1.amazonaws.com/web-app:v1.2.3"}
     assert run.exports["taskDefinitionArns"] == {
@@ -152,10 +154,11 @@ def test_pulumi_up_reads_no_file(build: ProgramRun, monkeypatch: pytest.MonkeyPa
     assert len([r for r in run.resources if r.custom and r.typ != STACK_REFERENCE]) == 9
 
 
-def test_a_copy_of_a_stack_deploys_the_same_whatever_else_is_committed(build: ProgramRun) -> None:
+def test_a_copy_of_a_stack_deploys_the_same_whatever_else_is_committed(
+    build: ProgramRun, prod: ProgramRun
+) -> None:
     """Two stacks owning one registry singleton are refused by verify and the pipeline's preflight
     (tests/plan/test_project.py), which see every stack file; a single stack's run cannot."""
-    prod = run_stack_file("prod", {BUILD_STACK: build.exports})
     copy_ = run_program("prod-copy", load_stack_config(PROJECT_DIR, "prod"), {BUILD_STACK: build.exports})
     assert sorted(r.key for r in copy_.resources) == sorted(r.key for r in prod.resources)
     singletons = ("RegistryPolicy", "RepositoryCreationTemplate", "RegistryScanningConfiguration")

@@ -460,3 +460,16 @@ def test_replication_is_not_an_environment_setting_nor_receiving_a_build_setting
     config = copy.deepcopy(BUILD)
     config["ecr-share:receiveReplication"] = {"sourceAccount": PROD}
     rejected(config, "ecr-share:receiveReplication", "is not a setting of a build stack")
+
+
+def test_a_receiver_grant_too_long_for_its_templates_is_refused() -> None:
+    """The replicas' creation templates carry the grant, within ECR's 10,240 characters too."""
+    accounts = [f"{n:012d}" for n in range(200_000_000_000, 200_000_000_000 + 663)]
+    receive = {"sourceAccount": BUILD_ACCOUNT, "filters": ["team-a/"], "access": {"accounts": accounts}}
+    rejected(
+        env_with(receiveReplication=receive),
+        "ecr-share:receiveReplication.access.accounts",
+        r"\(at most 662 accounts fit\): grant the organization instead",
+    )
+    receive["access"] = {"accounts": accounts[:662]}
+    assert parse_stack_config("s", env_with(receiveReplication=receive))

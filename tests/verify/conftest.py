@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from moto import mock_aws
+from deployed import forget
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,12 +21,13 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto, in process, with credentials that reach it and no profile of the machine's."""
+def aws(moto: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty AWS accounts in the session's moto, for this test alone, with credentials that reach it
+    and no profile of the machine's."""
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
+    moto.reset()
+    forget()

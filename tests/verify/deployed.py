@@ -52,9 +52,15 @@ from components.repositories.resources import REPOSITORY
 from components.verify.deployments import Deployment, load_deployments
 from components.verify.intended import evaluated_documents, intended_state
 
-# Every session reads the AWS service models through one loader: parsing them again for each
-# session would take most of a live test's time.
+# Every client reads the AWS service models through one loader and is made by one botocore session:
+# parsing the models, or setting up a session's handlers, again for each would take most of a live
+# test's time.
 _MODELS = botocore.loaders.create_loader()
+_botocore: list[botocore.session.Session] = []
+# Per moto state (``forget`` clears them when a test resets moto): each account's assumed-role
+# credentials, and each client made with them.
+_credentials: dict[str, dict[str, str]] = {}
+_clients: dict[tuple[str, str, str], Any] = {}
 
 
 class CreationTemplates:
@@ -70,9 +76,10 @@ class CreationTemplates:
     def __init__(self) -> None:
         self.registries: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
 
-    def install(self, core: botocore.session.Session, account_id: str) -> None:
+    def install(self, ecr: Any, account_id: str) -> None:
+        """On one ECR client of ``account_id``: the handlers need to know whose registry it is."""
         for operation in self.OPERATIONS:
-            core.register(f"before-call.ecr.{operation}", self._handler(account_id))
+            ecr.meta.events.register(f"before-call.ecr.{operation}", self._handler(account_id))
 
     def _handler(self, account_id: str) -> Any:
         def answer(model: Any, params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
@@ -115,19 +122,58 @@ def _error(operation: str, code: str, message: str) -> ClientError:
 TEMPLATES = CreationTemplates()
 
 
-def account_session(account_id: str, region: str) -> Any:
+def forget() -> None:
+    """A reset moto knows none of the credentials of the previous test: drop them and their clients."""
+    _credentials.clear()
+    _clients.clear()
+    TEMPLATES.registries.clear()
+
+
+class AccountSession:
+    """What ``verify --live`` uses of a boto3 Session (``client``), for one moto account: moto keeps
+    accounts apart by the credentials' account, so each client carries the role assumed there."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self.account_id = account_id
+        self.region_name = region
+
+    def client(self, service: str, region_name: str | None = None) -> Any:
+        region = region_name or self.region_name
+        key = (self.account_id, service, region)
+        if key not in _clients:
+            credentials = _assumed(self.account_id, region)
+            client = _shared_botocore().create_client(
+                service,
+                region_name=region,
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+            )
+            if service == "ecr":
+                TEMPLATES.install(client, self.account_id)
+            _clients[key] = client
+        return _clients[key]
+
+
+def _shared_botocore() -> botocore.session.Session:
+    """Made once moto is running: a session picks up moto's request handler when it is made."""
+    if not _botocore:
+        _botocore.append(botocore.session.Session())
+        _botocore[0].register_component("data_loader", _MODELS)
+    return _botocore[0]
+
+
+def _assumed(account_id: str, region: str) -> dict[str, str]:
+    if account_id not in _credentials:
+        sts = boto3.client("sts", region_name=region)
+        role = f"arn:aws:iam::{account_id}:role/verify"
+        _credentials[account_id] = sts.assume_role(RoleArn=role, RoleSessionName="verify")["Credentials"]
+    return _credentials[account_id]
+
+
+def account_session(account_id: str, region: str) -> AccountSession:
     """A session whose credentials belong to ``account_id`` in moto."""
-    sts = boto3.client("sts", region_name=region)
-    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/verify", RoleSessionName="verify")[
-        "Credentials"
-    ]
-    core = botocore.session.Session()
-    core.register_component("data_loader", _MODELS)
-    core.set_credentials(
-        credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
-    )
-    TEMPLATES.install(core, account_id)
-    return boto3.Session(botocore_session=core, region_name=region)
+    return AccountSession(account_id, region)
 
 
 def session_for(stack: StackConfig, profile: str | None) -> Any:

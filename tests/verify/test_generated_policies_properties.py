@@ -50,10 +50,26 @@ FORBIDDEN_ACTIONS = (
     "ecr:TagResource",
 )
 
-accounts = st.from_regex(r"[0-9]{12}", fullmatch=True)
-repository_names = st.from_regex(r"[a-z][a-z0-9]{1,8}(-[a-z0-9]{1,4})?(/[a-z0-9]{2,6})?", fullmatch=True)
-org_ids = st.from_regex(r"o-[a-z0-9]{10}", fullmatch=True)
-ou_ids = st.from_regex(r"ou-[a-z0-9]{4}-[a-z0-9]{8}", fullmatch=True)
+# Built from small alphabets rather than st.from_regex, which costs most of these tests' time.
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+ALNUM = LOWER + "0123456789"
+
+
+def word(size: int, most: int | None = None) -> st.SearchStrategy[str]:
+    return st.text(ALNUM, min_size=size, max_size=size if most is None else most)
+
+
+accounts = st.integers(0, 10**12 - 1).map(lambda n: f"{n:012d}")
+# [a-z][a-z0-9]{1,8}(-[a-z0-9]{1,4})?(/[a-z0-9]{2,6})?
+repository_names = st.builds(
+    lambda first, rest, dash, namespace: first + rest + dash + namespace,
+    st.sampled_from(LOWER),
+    word(1, 8),
+    st.one_of(st.just(""), word(1, 4).map(lambda w: f"-{w}")),
+    st.one_of(st.just(""), word(2, 6).map(lambda w: f"/{w}")),
+)
+org_ids = word(10).map(lambda w: f"o-{w}")
+ou_ids = st.builds(lambda a, b: f"ou-{a}-{b}", word(4), word(8))
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     env_paths: dict[str, str] = {}
     if organization_mode:
         org = draw(org_ids)
-        root = f"r-{draw(st.from_regex(r'[a-z0-9]{4}', fullmatch=True))}"
+        root = f"r-{draw(word(4))}"
         ous = draw(st.lists(ou_ids, min_size=2, max_size=4, unique=True))
         granted_ou, other_ou, *_ = ous
         narrowed = draw(st.booleans())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 from consumer_grants_variant import CODEBUILD_ROLE, with_examples
 from deployed import account_session, deploy, session_for
-from moto import mock_aws
 from verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, json_cells, registry_table, run
 
 from components.verify.cli import main
@@ -126,17 +124,6 @@ def test_an_existing_role_with_a_broad_policy_is_unintended(examples: Path) -> N
     matrix = build_matrix(deployment, state)
     assert matrix.cell("dev/eks-node-role", "111111111111/us-east-1", "worker").status is Status.UNINTENDED
     assert matrix.cell("dev/eks-node-role", "111111111111/us-east-1", "web-app").status is Status.ALLOWED
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
 
 
 def verify_live(project: Path) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import NoCredentialsError
 from deployed import account_session, deploy, session_for
+from scale_project import account, build_config, environment_config, repository, write_project
 from stack_edits import grant_prod_replicas
 from verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, json_cells, registry_table
 
@@ -299,3 +300,30 @@ def test_profile_arguments_reach_the_session_factory(aws: None, project: Path) -
         "prod": "production-deploy",
         "staging": "staging-deploy",
     }
+
+
+def test_a_role_split_over_managed_policies_is_read_whole(aws: None, tmp_path: Path) -> None:
+    """Every policy attached to the role counts: detach one, and exactly the repositories it
+    listed are denied, with the drift named."""
+    names = [repository(n) for n in range(80)]
+    write_project(tmp_path, {"build": build_config(80, 1), "big": environment_config(account(0), names)})
+    deployment = deploy(tmp_path)
+    assert verify_live(tmp_path)[0] == 0
+    plan = deployment.plans["big"]
+    managed = plan.named("aws:iam/policy:Policy", "execution-pull-3")
+    (in_it,) = [
+        s["Resource"] for s in json.loads(managed.inputs["policy"])["Statement"] if s["Sid"] == "ECRPull"
+    ]
+    iam = account_session(account(0), "us-east-1").client("iam")
+    iam.detach_role_policy(
+        RoleName="ecr-share-big-execution",
+        PolicyArn=f"arn:aws:iam::{account(0)}:policy/ecr-share-big-execution-pull-3",
+    )
+    code, report = live_json(tmp_path)
+    assert code == 1
+    (build,) = report["builds"]
+    denied = sorted(c["repositoryArn"] for c in build["cells"] if c["status"] == "denied")
+    assert denied == sorted(in_it)
+    assert build["drift"] == [
+        "execution role ecr-share-big-execution of big lacks the policy ecr-share deploys"
+    ]

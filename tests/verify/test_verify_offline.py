@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scale_project import account, build_config, environment_config, repository, write_project
 from stack_edits import GRANTED_OU, grant_organization, set_organization_path
 from verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, json_cells, registry_table, run
 
@@ -174,3 +175,17 @@ def test_module_entry_point_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["summary"].startswith("all 15 intended pulls are allowed")
+
+
+def test_a_role_split_over_managed_policies_is_evaluated_whole(tmp_path: Path) -> None:
+    names = [repository(n) for n in range(80)]
+    write_project(tmp_path, {"build": build_config(80, 1), "big": environment_config(account(0), names)})
+    code, out, _ = run("--stacks-dir", str(tmp_path), "--format", "json")
+    (build,) = json.loads(out)["builds"]
+    assert code == 0
+    role_cells = [c for c in build["cells"] if c["principal"] == "big"]
+    assert len(role_cells) == 80 and {c["status"] for c in role_cells} == {"allowed"}
+    assert [d["resource"] for d in build["documents"]["big"]] == [
+        "aws:iam/rolePolicy:RolePolicy::execution-pull",
+        *(f"aws:iam/policy:Policy::execution-pull-{n}" for n in range(1, 11)),
+    ]

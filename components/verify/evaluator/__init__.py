@@ -5,6 +5,7 @@ from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import (
     Decision,
     Evaluation,
+    Evaluator,
     Principal,
     Request,
     ServicePrincipal,
@@ -22,6 +23,7 @@ from components.verify.evaluator.pull import (
 __all__ = [
     "Decision",
     "Evaluation",
+    "Evaluator",
     "LambdaPullCheck",
     "PolicyDocument",
     "Principal",

@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.verify.evaluator.conditions import Condition, compile_conditions
+from components.verify.evaluator.logic import TRUE, Outcome
+from components.verify.evaluator.matching import (
+    PrincipalElement,
+    ResourceElement,
+    parse_principal,
+    parse_resources,
+)
+
 PolicyDocument = dict[str, Any]
 
 _STATEMENT_KEYS = frozenset(
@@ -26,19 +35,56 @@ _STATEMENT_KEYS = frozenset(
 class Statement:
     body: dict[str, Any]
     label: str
+    principal: PrincipalElement | None = None
+    """The Principal element, parsed (resource policies)."""
+    conditions: tuple[Condition, ...] | Outcome = ()
+    """The Condition element, parsed; an ``Outcome`` when it cannot be evaluated at all."""
+    resources: ResourceElement | None = None
+    """The Resource or NotResource element, parsed; ``None`` when it has neither."""
 
     @property
     def effect(self) -> str:
         return str(self.body["Effect"])
+
+    @property
+    def names_resources(self) -> bool:
+        """Whether its Resource or NotResource element can tell one ARN from another."""
+        return self.resources is not None and self.resources.names_resources
+
+    def resource_matches(self, resource_arn: str) -> Outcome:
+        return TRUE if self.resources is None else self.resources.matches(resource_arn)
 
 
 def statements(document: PolicyDocument, source: str) -> list[Statement]:
     raw = document["Statement"]
     bodies = raw if isinstance(raw, list) else [raw]
     return [
-        Statement(body, f"{source} statement {body['Sid']!r}" if "Sid" in body else f"{source} statement {n}")
+        Statement(
+            body,
+            f"{source} statement {body['Sid']!r}" if "Sid" in body else f"{source} statement {n}",
+            parse_principal(body["Principal"]) if "Principal" in body else None,
+            compile_conditions(body.get("Condition")),
+            parse_resources(body),
+        )
         for n, body in enumerate(bodies, 1)
     ]
+
+
+@dataclass(frozen=True)
+class ParsedPolicy:
+    """A policy document checked and parsed once: what AWS would reject in it, and its statements."""
+
+    document: PolicyDocument
+    problems: tuple[str, ...]
+    statements: tuple[Statement, ...]
+    names_resources: bool
+    """Whether its answer may differ from one resource ARN to another."""
+
+
+def parse_policy(document: PolicyDocument, source: str, identity: bool) -> ParsedPolicy:
+    problems = tuple(problems_of(document, source, identity))
+    parsed = () if problems else tuple(statements(document, source))
+    return ParsedPolicy(document, problems, parsed, any(s.names_resources for s in parsed))
 
 
 def problems_of(document: Any, source: str, identity: bool) -> list[str]:

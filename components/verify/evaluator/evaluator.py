@@ -20,14 +20,14 @@ endpoint policies. Whatever the evaluator cannot decide is UNKNOWN, never ALLOW.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from components.verify.evaluator.conditions import RequestContext, evaluate_conditions
-from components.verify.evaluator.documents import PolicyDocument, Statement, problems_of, statements
+from components.verify.evaluator.conditions import RequestContext, holds_for
+from components.verify.evaluator.documents import ParsedPolicy, PolicyDocument, Statement, parse_policy
 from components.verify.evaluator.logic import FALSE, TRUE, Outcome, all_of, any_of, unknown
-from components.verify.evaluator.matching import Grant, action_matches, principal_grant, resource_matches
+from components.verify.evaluator.matching import Grant, action_matches
 
 
 class Decision(Enum):
@@ -92,32 +92,129 @@ class Evaluation:
 
 def evaluate(request: Request) -> Evaluation:
     """ALLOW, DENY (explicit or implicit) or UNKNOWN, with the reasons."""
-    principal = request.principal
-    identity_docs = principal.identity_policies if isinstance(principal, Principal) else ()
-    problems = [
-        p for i, doc in enumerate(identity_docs, 1) for p in problems_of(doc, f"identity policy {i}", True)
-    ]
-    if request.resource_policy is not None:
-        problems += problems_of(request.resource_policy, "resource policy", False)
-    if problems:
-        return Evaluation(Decision.UNKNOWN, tuple(f"AWS would reject this policy: {p}" for p in problems))
+    return Evaluator().evaluate(request)
 
-    context = _request_context(request)
-    identity = [s for i, doc in enumerate(identity_docs, 1) for s in statements(doc, f"identity policy {i}")]
-    resource = statements(request.resource_policy, "resource policy") if request.resource_policy else []
 
-    deny = any_of(
-        [_identity_applies(s, request, context) for s in identity if s.effect == "Deny"]
-        + [
-            _resource_applies(s, request, context, accept_account=True)
-            for s in resource
-            if s.effect == "Deny"
-        ]
+# (deny, allow) of the identity policies; (deny, direct allow, any allow) of the resource policy.
+IdentitySide = tuple[Outcome, Outcome]
+ResourceSide = tuple[Outcome, Outcome, Outcome]
+
+
+class Evaluator:
+    """``evaluate`` for many requests over the same documents: each document is checked and parsed
+    once, and each side's outcome is kept per question (caller, request context, action, and the
+    resource ARN only where a statement names resources), so a matrix of a thousand principals and
+    hundreds of repositories pays once per distinct question, not once per cell.
+
+    It keeps every document and principal it was given (their identity is part of its keys): use
+    one for one set of documents, and do not change them while it is in use.
+    """
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[int, str, bool], ParsedPolicy] = {}
+        self._identity: dict[tuple[object, ...], IdentitySide] = {}
+        self._resource: dict[tuple[object, ...], ResourceSide] = {}
+        self._names_resources: dict[tuple[int, int], bool] = {}
+        # Principals by id: kept alive, so that no other object takes an id a key holds.
+        self._principals: dict[int, Principal | ServicePrincipal] = {}
+
+    def parsed(self, document: PolicyDocument, source: str, identity: bool) -> ParsedPolicy:
+        key = (id(document), source, identity)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = parse_policy(document, source, identity)
+        return found
+
+    def names_resources(self, principal: Principal, resource_policy: PolicyDocument | None) -> bool:
+        """Whether an answer for this caller and resource policy may depend on the resource ARN
+        (beyond its account): only if one of their statements names resources."""
+        key = (id(principal), id(resource_policy))
+        found = self._names_resources.get(key)
+        if found is None:
+            self._principals.setdefault(id(principal), principal)
+            identity = [
+                self.parsed(doc, f"identity policy {i}", True)
+                for i, doc in enumerate(principal.identity_policies, 1)
+            ]
+            resource = (
+                None if resource_policy is None else self.parsed(resource_policy, "resource policy", False)
+            )
+            found = any(p.names_resources for p in identity) or (
+                resource is not None and resource.names_resources
+            )
+            self._names_resources[key] = found
+        return found
+
+    def evaluate(self, request: Request) -> Evaluation:
+        principal = request.principal
+        identity_docs = principal.identity_policies if isinstance(principal, Principal) else ()
+        identity = [self.parsed(doc, f"identity policy {i}", True) for i, doc in enumerate(identity_docs, 1)]
+        resource = (
+            None
+            if request.resource_policy is None
+            else self.parsed(request.resource_policy, "resource policy", False)
+        )
+        problems = [p for policy in (*identity, *([resource] if resource else [])) for p in policy.problems]
+        if problems:
+            return Evaluation(Decision.UNKNOWN, tuple(f"AWS would reject this policy: {p}" for p in problems))
+
+        self._principals.setdefault(id(principal), principal)
+        asked = (id(principal), tuple(sorted(request.context.items())), request.action)
+        identity_key = (*asked, _resource_signature(identity, request.resource_arn))
+        identity_side = self._identity.get(identity_key)
+        if identity_side is None:
+            identity_side = self._identity[identity_key] = _identity_side(request, identity)
+        resource_key = (
+            *asked,
+            id(resource),
+            _resource_signature([resource] if resource is not None else [], request.resource_arn),
+        )
+        resource_side = self._resource.get(resource_key)
+        if resource_side is None:
+            resource_side = self._resource[resource_key] = _resource_side(request, resource)
+        return _decide(request, identity_side, resource_side)
+
+
+def _resource_signature(policies: list[ParsedPolicy], resource_arn: str) -> tuple[bool | None, ...]:
+    """Which statements that name resources match this ARN: all a side's outcome depends on the
+    ARN for, so two ARNs with one signature share the outcome (nothing else reads the ARN)."""
+    return tuple(
+        s.resource_matches(resource_arn).value
+        for policy in policies
+        if policy.names_resources
+        for s in policy.statements
+        if s.names_resources
     )
-    identity_allow = any_of(_identity_applies(s, request, context) for s in identity if s.effect == "Allow")
-    allows = [s for s in resource if s.effect == "Allow"]
-    resource_direct = any_of(_resource_applies(s, request, context, accept_account=False) for s in allows)
-    resource_any = any_of(_resource_applies(s, request, context, accept_account=True) for s in allows)
+
+
+def _identity_side(request: Request, policies: list[ParsedPolicy]) -> IdentitySide:
+    context = _request_context(request)
+    statements = [s for policy in policies for s in policy.statements]
+    deny = any_of(_identity_applies(s, request, context) for s in statements if s.effect == "Deny")
+    allow = any_of(_identity_applies(s, request, context) for s in statements if s.effect == "Allow")
+    return deny, allow
+
+
+def _resource_side(request: Request, policy: ParsedPolicy | None) -> ResourceSide:
+    if policy is None:
+        return FALSE, FALSE, FALSE
+    context = _request_context(request)
+    deny = any_of(
+        _resource_applies(s, request, context, accept_account=True)
+        for s in policy.statements
+        if s.effect == "Deny"
+    )
+    allows = [s for s in policy.statements if s.effect == "Allow"]
+    direct = any_of(_resource_applies(s, request, context, accept_account=False) for s in allows)
+    granted = any_of(_resource_applies(s, request, context, accept_account=True) for s in allows)
+    return deny, direct, granted
+
+
+def _decide(request: Request, identity: IdentitySide, resource: ResourceSide) -> Evaluation:
+    principal = request.principal
+    identity_deny, identity_allow = identity
+    resource_deny, resource_direct, resource_any = resource
+    deny = any_of([identity_deny, resource_deny])
     sides = {"identity_allows": identity_allow.value, "resource_allows": resource_any.value}
     if deny.value is True:
         return Evaluation(Decision.DENY, (f"explicit Deny: {deny.why}",), **sides)
@@ -175,37 +272,23 @@ def _implicit_deny_reasons(request: Request, identity: Outcome, resource: Outcom
 
 
 def _identity_applies(statement: Statement, request: Request, context: RequestContext) -> Outcome:
-    body = statement.body
-    return _labelled(
-        statement,
-        all_of(
-            [
-                action_matches(body, request.action),
-                resource_matches(body, request.resource_arn),
-                evaluate_conditions(body.get("Condition"), context),
-            ]
-        ),
-    )
+    return _labelled(statement, all_of(_applies(statement, request, context)))
 
 
 def _resource_applies(
     statement: Statement, request: Request, context: RequestContext, *, accept_account: bool
 ) -> Outcome:
     """Whether a resource-policy statement applies; ``accept_account`` counts an account grant."""
-    body = statement.body
-    if "NotPrincipal" in body:
+    if statement.principal is None:  # NotPrincipal: problems_of lets nothing else through
         return _labelled(statement, unknown("NotPrincipal is not evaluated"))
     principal = request.principal
     if isinstance(principal, ServicePrincipal):
-        grant, why = principal_grant(
-            body["Principal"], caller_arn=None, caller_account=None, caller_service=principal.service
+        grant, why = statement.principal.grant(
+            caller_arn=None, caller_account=None, caller_service=principal.service
         )
     else:
-        grant, why = principal_grant(
-            body["Principal"],
-            caller_arn=principal.arn,
-            caller_account=principal.account_id,
-            caller_service=None,
+        grant, why = statement.principal.grant(
+            caller_arn=principal.arn, caller_account=principal.account_id, caller_service=None
         )
     if grant is Grant.UNKNOWN:
         named = unknown(why)
@@ -213,17 +296,18 @@ def _resource_applies(
         named = TRUE
     else:
         named = FALSE
-    return _labelled(
-        statement,
-        all_of(
-            [
-                named,
-                action_matches(body, request.action),
-                resource_matches(body, request.resource_arn),
-                evaluate_conditions(body.get("Condition"), context),
-            ]
-        ),
-    )
+    return _labelled(statement, all_of(_applies(statement, request, context, named)))
+
+
+def _applies(
+    statement: Statement, request: Request, context: RequestContext, named: Outcome = TRUE
+) -> Iterator[Outcome]:
+    """The parts of a statement's match, in order, each computed only if the ones before held."""
+    yield named
+    yield action_matches(statement.body, request.action)
+    yield statement.resource_matches(request.resource_arn)
+    conditions = statement.conditions
+    yield conditions if isinstance(conditions, Outcome) else holds_for(conditions, context)
 
 
 def _labelled(statement: Statement, outcome: Outcome) -> Outcome:
@@ -235,14 +319,17 @@ def _labelled(statement: Statement, outcome: Outcome) -> Outcome:
 def _request_context(request: Request) -> dict[str, tuple[str, ...] | None]:
     """The modelled keys (reference_policies_condition-keys.html): aws:PrincipalAccount and
     aws:PrincipalArn are always present for an IAM principal; the org keys only for a member of an
-    organization; aws:SourceArn/aws:SourceAccount only when a service calls on someone's behalf."""
+    organization; aws:SourceArn/aws:SourceAccount only when a service calls on someone's behalf;
+    aws:PrincipalIsAWSService in every signed request, true only for an AWS service principal.
+    What aws:PrincipalAccount holds for a service principal is not documented: not modelled."""
+    principal = request.principal
     context: dict[str, tuple[str, ...] | None] = {
         "aws:sourcearn": None,
         "aws:sourceaccount": None,
         "aws:principalorgid": None,
         "aws:principalorgpaths": None,
+        "aws:principalisawsservice": ("true",) if isinstance(principal, ServicePrincipal) else ("false",),
     }
-    principal = request.principal
     if isinstance(principal, Principal):
         if not principal.organization_known:
             del context["aws:principalorgid"], context["aws:principalorgpaths"]

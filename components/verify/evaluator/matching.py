@@ -6,12 +6,13 @@ Each rule names the IAM User Guide page it follows (https://docs.aws.amazon.com/
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
 from components.aws.rules import ACCOUNT_ID
-from components.verify.evaluator.logic import TRUE, Outcome, unknown
+from components.verify.evaluator.logic import FALSE, TRUE, Outcome, unknown
 
 # arn:<partition>:iam::<account>:root, the account principal.
 ACCOUNT_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
@@ -26,6 +27,8 @@ def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """``*`` matches any run of characters, ``?`` exactly one (reference_policies_elements_action,
     reference_policies_elements_resource, condition operators StringLike/ArnLike)."""
+    if "*" not in pattern and "?" not in pattern:  # no wildcard: plain equality, without a regex
+        return pattern.lower() == value.lower() if ignore_case else pattern == value
     return _glob(pattern, ignore_case).fullmatch(value) is not None
 
 
@@ -48,20 +51,47 @@ def action_matches(statement: dict[str, Any], action: str) -> Outcome:
     return Outcome(listed if key == "Action" else not listed)
 
 
-def resource_matches(statement: dict[str, Any], resource_arn: str) -> Outcome:
+@dataclass(frozen=True)
+class ResourceElement:
+    """A statement's Resource or NotResource element, parsed once: exact ARNs as a set."""
+
+    negated: bool
+    exact: frozenset[str]
+    wildcards: tuple[str, ...]
+    problem: Outcome | None = None
+
+    def matches(self, resource_arn: str) -> Outcome:
+        if self.problem is not None:
+            return self.problem
+        listed = resource_arn in self.exact or any(wildcard_match(p, resource_arn) for p in self.wildcards)
+        return TRUE if listed != self.negated else FALSE
+
+    @property
+    def names_resources(self) -> bool:
+        """Whether it can tell one ARN from another (``"*"`` alone cannot)."""
+        return self.problem is not None or bool(self.exact) or self.wildcards != ("*",)
+
+
+def parse_resources(statement: dict[str, Any]) -> ResourceElement | None:
     """Resource/NotResource: ARNs compared case-sensitively, ``*`` and ``?`` allowed in any segment
     (reference_policies_elements_resource.html; reference_policies_elements_notresource.html).
-    A repository policy may omit both: it then applies to the repository it is attached to."""
+    ``None`` when the statement has neither: a repository policy then applies to its repository."""
     if "Resource" not in statement and "NotResource" not in statement:
-        return TRUE
+        return None
     key = "Resource" if "Resource" in statement else "NotResource"
     patterns = as_list(statement[key])
+    problem = None
     if not all(isinstance(p, str) for p in patterns):
-        return unknown(f"{key} holds a value that is not a string")
-    if any(has_policy_variable(p) for p in patterns):
-        return unknown(f"{key} uses a policy variable, which this evaluator does not resolve")
-    listed = any(wildcard_match(p, resource_arn) for p in patterns)
-    return Outcome(listed if key == "Resource" else not listed)
+        problem = unknown(f"{key} holds a value that is not a string")
+    elif any(has_policy_variable(p) for p in patterns):
+        problem = unknown(f"{key} uses a policy variable, which this evaluator does not resolve")
+    strings = [p for p in patterns if isinstance(p, str)]
+    return ResourceElement(
+        negated=key == "NotResource",
+        exact=frozenset(p for p in strings if "*" not in p and "?" not in p),
+        wildcards=tuple(p for p in strings if "*" in p or "?" in p),
+        problem=problem,
+    )
 
 
 class Grant(Enum):
@@ -76,55 +106,89 @@ class Grant(Enum):
     UNKNOWN = "unknown"
 
 
-def principal_grant(
-    principal_element: Any, *, caller_arn: str | None, caller_account: str | None, caller_service: str | None
-) -> tuple[Grant, str]:
-    """Match a Principal element against an IAM role (caller_arn/account) or an AWS service.
+@dataclass(frozen=True)
+class PrincipalElement:
+    """A resource policy's Principal element, parsed once into sets, so that naming one caller among
+    a thousand accounts is a lookup.
 
     Rules (reference_policies_elements_principal.html): ``"*"`` and ``{"AWS": "*"}`` mean everyone;
     ``"AWS": "123456789012"`` and ``arn:aws:iam::123456789012:root`` both mean the whole account;
     a role ARN means that role; partial wildcards are not allowed in principals; ``Service`` names
-    match only that service principal.
+    match only that service principal. An AWS entry names accounts and IAM identities, never a
+    service principal; whether ``{"AWS": "*"}`` also covers services is not documented, so it is
+    not guessed.
     """
-    if principal_element == "*":
-        return Grant.DIRECT, ""
-    if not isinstance(principal_element, dict):
-        return Grant.UNKNOWN, f'Principal {principal_element!r} is neither "*" nor a map'
-    found = [
-        _principal_entry(kind, value, caller_arn, caller_account, caller_service)
-        for kind, values in principal_element.items()
-        for value in as_list(values)
-    ]
-    for wanted in (Grant.DIRECT, Grant.ACCOUNT, Grant.UNKNOWN):
-        for grant, reason in found:
-            if grant is wanted:
-                return grant, reason
-    return Grant.NONE, ""
+
+    everyone: bool = False
+    invalid: str | None = None
+    accounts: frozenset[str] = frozenset()
+    arns: frozenset[str] = frozenset()
+    aws_everyone: bool = False
+    services: frozenset[str] = frozenset()
+    unknown_for_iam: str | None = None
+    """The first entry that makes the answer unknown for any IAM caller, in the element's order."""
+    unknown_for_service: str | None = None
+
+    def grant(
+        self, *, caller_arn: str | None, caller_account: str | None, caller_service: str | None
+    ) -> tuple[Grant, str]:
+        """How the element names the caller: the caller itself or everyone (DIRECT), its account
+        (ACCOUNT), neither (NONE), or UNKNOWN with the reason."""
+        if self.everyone:
+            return Grant.DIRECT, ""
+        if self.invalid is not None:
+            return Grant.UNKNOWN, self.invalid
+        if caller_service is not None:
+            if caller_service in self.services:
+                return Grant.DIRECT, ""
+            unknown_reason = self.unknown_for_service
+        else:
+            if self.aws_everyone or caller_arn in self.arns:
+                return Grant.DIRECT, ""
+            if caller_account in self.accounts:
+                return Grant.ACCOUNT, ""
+            unknown_reason = self.unknown_for_iam
+        return (Grant.NONE, "") if unknown_reason is None else (Grant.UNKNOWN, unknown_reason)
 
 
-def _principal_entry(
-    kind: str, value: Any, caller_arn: str | None, caller_account: str | None, caller_service: str | None
-) -> tuple[Grant, str]:
-    if not isinstance(value, str):
-        return Grant.UNKNOWN, f"Principal {kind} entry {value!r} is not a string"
-    if kind == "Service":
-        return (Grant.DIRECT if caller_service == value else Grant.NONE), ""
-    if kind != "AWS":
-        return Grant.UNKNOWN, f"Principal type {kind!r} is not evaluated"
-    if caller_service is not None:
-        # An AWS entry names accounts and IAM identities, never a service principal. Whether
-        # {"AWS": "*"} also covers services is not documented, so it is not guessed.
-        if value == "*":
-            return Grant.UNKNOWN, 'whether {"AWS": "*"} covers a service principal is not evaluated'
-        return Grant.NONE, ""
-    if value == "*":
-        return Grant.DIRECT, ""
-    if "*" in value or "?" in value:
-        return Grant.UNKNOWN, f"Principal {value!r} uses a wildcard, which AWS does not allow"
-    account = value if ACCOUNT_ID.fullmatch(value) else _root_account(value)
-    if account is not None:
-        return (Grant.ACCOUNT if account == caller_account else Grant.NONE), ""
-    return (Grant.DIRECT if value == caller_arn else Grant.NONE), ""
+def parse_principal(element: Any) -> PrincipalElement:
+    if element == "*":
+        return PrincipalElement(everyone=True)
+    if not isinstance(element, dict):
+        return PrincipalElement(invalid=f'Principal {element!r} is neither "*" nor a map')
+    accounts: set[str] = set()
+    arns: set[str] = set()
+    services: set[str] = set()
+    aws_everyone = False
+    for_iam: list[str] = []
+    for_service: list[str] = []
+    for kind, values in element.items():
+        for value in as_list(values):
+            if not isinstance(value, str):
+                for_iam.append(f"Principal {kind} entry {value!r} is not a string")
+                for_service.append(for_iam[-1])
+            elif kind == "Service":
+                services.add(value)
+            elif kind != "AWS":
+                for_iam.append(f"Principal type {kind!r} is not evaluated")
+                for_service.append(for_iam[-1])
+            elif value == "*":
+                aws_everyone = True
+                for_service.append('whether {"AWS": "*"} covers a service principal is not evaluated')
+            elif "*" in value or "?" in value:
+                for_iam.append(f"Principal {value!r} uses a wildcard, which AWS does not allow")
+            elif (account := value if ACCOUNT_ID.fullmatch(value) else _root_account(value)) is not None:
+                accounts.add(account)
+            else:
+                arns.add(value)
+    return PrincipalElement(
+        accounts=frozenset(accounts),
+        arns=frozenset(arns),
+        aws_everyone=aws_everyone,
+        services=frozenset(services),
+        unknown_for_iam=for_iam[0] if for_iam else None,
+        unknown_for_service=for_service[0] if for_service else None,
+    )
 
 
 def _root_account(arn: str) -> str | None:

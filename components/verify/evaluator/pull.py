@@ -15,11 +15,11 @@ from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import (
     Decision,
     Evaluation,
+    Evaluator,
     Principal,
     Request,
     ServicePrincipal,
     combine,
-    evaluate,
 )
 
 
@@ -58,11 +58,14 @@ def can_pull(
     repository_policy: PolicyDocument | None,
     *,
     actions: Iterable[str] = PULL_ACTIONS,
+    evaluator: Evaluator | None = None,
 ) -> PullCheck:
-    authorization = evaluate(authorization_request(principal))
+    """``evaluator``: one shared by many checks over the same documents (see ``Evaluator``)."""
+    session = evaluator or Evaluator()
+    authorization = session.evaluate(authorization_request(principal))
     owner = arn_account(repository_arn)
     per_action = tuple(
-        (action, evaluate(Request(principal, action, repository_arn, owner, repository_policy)))
+        (action, session.evaluate(Request(principal, action, repository_arn, owner, repository_policy)))
         for action in actions
     )
     decision = combine([authorization.decision, *(e.decision for _, e in per_action)])
@@ -91,10 +94,16 @@ class LambdaPullCheck:
 
 
 def can_lambda_pull(
-    function_arn: str, deployer: Principal, repository_arn: str, repository_policy: PolicyDocument | None
+    function_arn: str,
+    deployer: Principal,
+    repository_arn: str,
+    repository_policy: PolicyDocument | None,
+    *,
+    evaluator: Evaluator | None = None,
 ) -> LambdaPullCheck:
     """Whether a function (its ARN: the request's aws:SourceArn; its account: aws:SourceAccount)
     created by ``deployer`` can run an image of the repository."""
+    evaluate = (evaluator or Evaluator()).evaluate
     owner = arn_account(repository_arn)
     service = ServicePrincipal(LAMBDA_SERVICE)
     context = {"aws:SourceArn": function_arn, "aws:SourceAccount": arn_account(function_arn)}
