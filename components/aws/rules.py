@@ -100,6 +100,17 @@ LIFECYCLE_TAG_PREFIX = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
 # bounds are ecr-share's, not AWS's: they catch a typo (1000000 days) before it becomes a policy.
 LIFECYCLE_MAX_DAYS = 3_650
 LIFECYCLE_MAX_IMAGES = 10_000
+# A lifecycle policy given as text (a component arg), by the same page: tagStatus is one of these;
+# "tagged" needs a tagPrefixList or a tagPatternList, "untagged" neither; a "any" rule has the highest
+# rulePriority; each tagPatternList string has at most 4 wildcards; an age (a countType since...) is
+# counted in countUnit "days", a count (imageCountMoreThan) takes no countUnit. The countType, action
+# type and storage class values themselves are left to ECR: it added sinceImagePulled,
+# sinceImageTransitioned and the "transition" action with the archive storage class, and it evaluates
+# the text before associating it with a repository (lifecycle_policy_examples.html).
+LIFECYCLE_TAG_STATUSES = ("tagged", "untagged", "any")
+LIFECYCLE_TAG_LISTS = ("tagPrefixList", "tagPatternList")
+LIFECYCLE_TAG_PATTERN_MAX_WILDCARDS = 4
+LIFECYCLE_COUNT_UNIT = "days"
 
 # ARNs the components take as args, by the formats of the Service Authorization Reference ("Resource
 # types defined by" ECR, IAM and CloudWatch Logs): partition, Region, account, then the resource.

@@ -27,12 +27,10 @@ def parse_kms_keys(full_key: str, value: Any, account: str, region: str) -> KmsK
     if "create" in settings:
         if values.boolean(f"{full_key}.create", settings["create"]) is not True:
             raise ConfigError(f"{full_key}.create", settings["create"], f"is false: leave {full_key} out")
-        window_key = f"{full_key}.deletionWindowDays"
-        low, high = rules.KMS_DELETION_WINDOW_DAYS
-        window = values.integer(window_key, settings.get("deletionWindowDays", high))
-        if not low <= window <= high:
-            # KMS ScheduleKeyDeletion PendingWindowInDays.
-            raise ConfigError(window_key, window, f"is not a KMS deletion window ({low} to {high} days)")
+        window = deletion_window(
+            f"{full_key}.deletionWindowDays",
+            settings.get("deletionWindowDays", rules.KMS_DELETION_WINDOW_DAYS[1]),
+        )
         return KmsKeys(create=True, deletion_window_days=window)
     if "deletionWindowDays" in settings:
         raise ConfigError(
@@ -46,8 +44,19 @@ def parse_kms_keys(full_key: str, value: Any, account: str, region: str) -> KmsK
     return KmsKeys(create=False, arns=arns)
 
 
-def key_arn(full_key: str, value: Any, account: str, region: str) -> str:
-    """A full key ARN (creation templates take nothing else) in this stack's partition and account."""
+def deletion_window(full_key: str, value: Any) -> int:
+    """Days between a created key's deletion and its destruction (KMS ScheduleKeyDeletion
+    PendingWindowInDays)."""
+    low, high = rules.KMS_DELETION_WINDOW_DAYS
+    window = values.integer(full_key, value)
+    if not low <= window <= high:
+        raise ConfigError(full_key, window, f"is not a KMS deletion window ({low} to {high} days)")
+    return window
+
+
+def key_arn(full_key: str, value: Any, account: str, region: str, owner: str = "this stack's account") -> str:
+    """A full key ARN (creation templates take nothing else) in this stack's partition and account
+    (``owner`` says whose account that is)."""
     match = rules.KMS_KEY_ARN.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise ConfigError(
@@ -65,7 +74,7 @@ def key_arn(full_key: str, value: Any, account: str, region: str) -> str:
         raise ConfigError(
             full_key,
             value,
-            f"is a key of account {key_account}: ecr-share uses keys of this stack's account {account} "
+            f"is a key of account {key_account}: ecr-share uses keys of {owner} {account} "
             "only (its creation-template role is granted them in this account)",
         )
     return str(value)

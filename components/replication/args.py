@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.aws import rules
 from components.config import values
+from components.encryption.config import deletion_window, key_arn
 from components.errors import ConfigError
 from components.replication.config import (
     check_destination_count,
@@ -27,17 +28,21 @@ from components.replication.model import ReplicationDestination, ReplicationRule
 from components.replication.resources import replica_settings_args, rule_args
 from components.replication.scanning import parse_registry_scanning
 from components.replication.statements import parse_statements
+from components.repositories.args import lifecycle_policy_text
+from components.repositories.config import parse_tag_mutability
 
 if TYPE_CHECKING:
     from components.replication.component import (
         RegistryReplicationArgs,
         RegistryScanningSettings,
+        ReplicaKeySettings,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
         ReplicationSourceSettings,
     )
 
 RULE_ARGS = ("destinations", "filters")
+REPLICA_KEY_ARGS = ("accountId", "region", "roleName", "repositoryArns", "keyArn", "deletionWindowDays")
 
 
 def check_registry_replication_args(args: Mapping[str, Any]) -> RegistryReplicationArgs:
@@ -61,7 +66,10 @@ def _rule(key: str, value: Any) -> ReplicationRule:
 
 
 def check_replica_repository_settings_args(args: Mapping[str, Any]) -> ReplicaRepositorySettingsArgs:
+    """The templates cover every replicated repository; each replica gets the settings checked like
+    a repository's, and with ``kms`` a key and a role in the templates' Region (``region``, when set)."""
     filters = _filters("filters", args["filters"])
+    region = None if args.get("region") is None else values.region("region", args["region"])
     checked = replica_settings_args(
         _template_prefixes("templatePrefixes", args["templatePrefixes"], filters),
         filters,
@@ -70,12 +78,148 @@ def check_replica_repository_settings_args(args: Mapping[str, Any]) -> ReplicaRe
         None
         if args.get("repositoryPolicy") is None
         else _policy("repositoryPolicy", args["repositoryPolicy"]),
-        None if args.get("region") is None else values.region("region", args["region"]),
+        region,
     )
     scanning = _scanning("registryScanning", args.get("registryScanning"))
     if scanning is not None:
         checked["registry_scanning"] = scanning
+    _replica_settings(checked, args, filters, None, region)
     return checked
+
+
+def _replica_settings(
+    checked: ReplicaRepositorySettingsArgs | ReplicationReceiverArgs,
+    args: Mapping[str, Any],
+    filters: Sequence[str],
+    account: str | None,
+    region: str | None,
+) -> None:
+    """What every replica starts with: the tag mutability and exclusions (as ``repositories``
+    entries have them), the lifecycle policy text, the key settings (``account``/``region``: the
+    registry's, when the component knows them)."""
+    mutability, exclusions = parse_tag_mutability("", dict(args))
+    checked["image_tag_mutability"] = mutability
+    if exclusions:
+        checked["image_tag_mutability_exclusion_filters"] = list(exclusions)
+    if args.get("lifecyclePolicy") is not None:
+        checked["lifecycle_policy"] = lifecycle_policy_text("lifecyclePolicy", args["lifecyclePolicy"])
+    if args.get("kms") is not None:
+        checked["kms"] = _replica_key("kms", args["kms"], filters, account, region)
+
+
+def _replica_key(
+    key: str, value: Any, filters: Sequence[str], account: str | None, region: str | None
+) -> ReplicaKeySettings:
+    """The key and the role of KMS-encrypted replicas: the role (created here) may create exactly the
+    replicated repositories of the key's registry; the key is a given key ARN of that account and
+    Region, or one created here with a deletion window (``kmsKeys`` of ``receiveReplication``)."""
+    settings = values.mapping(key, value, REPLICA_KEY_ARGS, REPLICA_KEY_ARGS[4:])
+    for name in REPLICA_KEY_ARGS[:4]:
+        if name not in settings:
+            raise ConfigError(f"{key}.{name}", None, "is missing")
+    owner = values.account_id(f"{key}.accountId", settings["accountId"])
+    if account is not None and owner != account:
+        raise ConfigError(
+            f"{key}.accountId",
+            owner,
+            f"is not accountId {account}: the key and the templates' role are the receiving registry's",
+        )
+    key_region = values.region(f"{key}.region", settings["region"])
+    if region is not None and key_region != region:
+        raise ConfigError(
+            f"{key}.region",
+            key_region,
+            f"is not the templates' Region {region} (region): a creation template's key must be in its "
+            "own Region",
+        )
+    checked: ReplicaKeySettings = {
+        "account_id": owner,
+        "region": key_region,
+        "role_name": values.role_name(f"{key}.roleName", settings["roleName"]),
+        "repository_arns": _replicated_arns(
+            f"{key}.repositoryArns", settings["repositoryArns"], owner, key_region, filters
+        ),
+    }
+    if "keyArn" not in settings:
+        checked["deletion_window_days"] = deletion_window(
+            f"{key}.deletionWindowDays",
+            settings.get("deletionWindowDays", rules.KMS_DELETION_WINDOW_DAYS[1]),
+        )
+        return checked
+    if "deletionWindowDays" in settings:
+        raise ConfigError(
+            f"{key}.deletionWindowDays",
+            settings["deletionWindowDays"],
+            f"is for a key created here: a key you manage ({key}.keyArn) keeps its own deletion window",
+        )
+    arn = key_arn(
+        f"{key}.keyArn", settings["keyArn"], owner, key_region, f"the registry's account ({key}.accountId)"
+    )
+    if arn.split(":")[3] != key_region:
+        raise ConfigError(
+            f"{key}.keyArn",
+            arn,
+            f"is in Region {arn.split(':')[3]}, but the templates are in {key_region}: a creation "
+            "template's key must be in its own Region",
+        )
+    checked["key_arn"] = arn
+    return checked
+
+
+def _replicated_arns(key: str, value: Any, account: str, region: str, filters: Sequence[str]) -> list[str]:
+    """Repository ARNs, or ``.../repository/<prefix>*`` for every repository whose name starts with
+    the prefix, in the key's registry, together covering every replicated repository (each filter's
+    repositories, or ``repository/*`` when every repository is replicated): ECR assumes the role to
+    create each replica (repository-creation-templates-custom.html)."""
+    entries = values.sequence(key, value)
+    for index, entry in enumerate(entries):
+        _replicated_arn(f"{key}[{index}]", entry, account, region)
+    values.unique(key, entries, "repository ARN")
+    prefixes = [arn.split(":repository/", 1)[1][:-1] for arn in entries if arn.endswith("*")]
+    base = f"arn:{rules.partition_for(region)}:ecr:{region}:{account}:repository/"
+    for filter_ in filters or [""]:
+        if not any(filter_.startswith(prefix) for prefix in prefixes):
+            what = f'the filter "{filter_}" replicates' if filter_ else "every repository (filters is empty)"
+            raise ConfigError(
+                key,
+                entries,
+                f"do not cover {what}: the role could not create those replicas encrypted; add {base}{filter_}*",
+            )
+    return list(entries)
+
+
+def _replicated_arn(key: str, value: Any, account: str, region: str) -> str:
+    if isinstance(value, str) and value.endswith("*"):
+        base, _, prefix = value[:-1].partition(":repository/")
+        if prefix and not _is_name_start(prefix):
+            raise ConfigError(
+                key,
+                value,
+                "is not the ARN of ECR repositories (arn:<partition>:ecr:<region>:<account>:repository/"
+                "<name>, or .../repository/<prefix>* for every repository whose name starts with the prefix)",
+            )
+        try:
+            # The rest is checked like a whole repository's ARN, with a stand-in name.
+            values.repository_arn(key, f"{base}:repository/{prefix or 'any'}x")
+        except ConfigError as error:
+            raise ConfigError(key, value, error.problem) from None
+    else:
+        values.repository_arn(key, value)
+    if values.arn_account(value) != account or value.split(":")[3] != region:
+        raise ConfigError(
+            key,
+            value,
+            f"is not in the key's registry ({account} in {region}): the role creates replicas there only",
+        )
+    return str(value)
+
+
+def _is_name_start(prefix: str) -> bool:
+    """The start of a repository name, as a PREFIX_MATCH replication filter is."""
+    return (
+        len(prefix) <= rules.REPLICATION_FILTER_LENGTH[1]
+        and rules.REPLICATION_FILTER.fullmatch(prefix) is not None
+    )
 
 
 def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationReceiverArgs:
@@ -130,6 +274,7 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         checked["other_sources"] = [_source(o.account_id, o.filters) for o in others]
     if statements:
         checked["registry_policy_statements"] = list(statements)
+    _replica_settings(checked, args, filters, account, region)
     return checked
 
 

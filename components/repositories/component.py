@@ -38,16 +38,19 @@ class RepositorySettings(TypedDict):
     kms_key: NotRequired[str]
     """With encryption KMS: the key ID, alias or ARN, in the repositories' Region (default: the AWS managed key)."""
     stack_key: NotRequired[bool]
-    """With encryption KMS: encrypt with the key this component creates (``kms_key`` of the component)."""
+    """With encryption KMS and no kms_key here: encrypt with the key the component creates (its kms_key)."""
     lifecycle_policy: NotRequired[str]
-    """The repository's lifecycle policy text (ECR lifecycle policy JSON); none: no lifecycle policy."""
+    """The repository's lifecycle policy, as ECR lifecycle policy JSON text (100 to 30,720 characters); none: no lifecycle policy."""
 
 
-class KmsKeyArgs(TypedDict):
+class KmsKeySettings(TypedDict):
+    """The customer managed key the component creates for its repositories (rotation on, protected,
+    ECR use only through kms:ViaService in the repositories' Region)."""
+
     account_id: str
-    """The account that owns the key and the repositories."""
-    deletion_window_days: int
-    """Days (7 to 30) between a deletion and the key's destruction."""
+    """The account that owns the key and the repositories (the component's account_id, when set)."""
+    deletion_window_days: NotRequired[int]
+    """Days (7 to 30) between a deletion and the key's destruction (default 30)."""
 
 
 class LambdaAccountGrant(TypedDict):
@@ -84,7 +87,7 @@ class SharedRepositoriesArgs(TypedDict):
     """The Region of the AWS provider the repositories are created with (it decides the ARN partition)."""
     account_id: NotRequired[str]
     """The account of that provider: its own Lambda functions then get no account statement."""
-    kms_key: NotRequired[KmsKeyArgs]
+    kms_key: NotRequired[KmsKeySettings]
     """Create a customer managed key for the repositories that set ``stack_key``."""
 
 

@@ -117,11 +117,11 @@ def parse_tag_mutability(full_key: str, settings: dict[str, Any]) -> tuple[str, 
     """``imageTagMutability`` and its exclusion filters: the *_WITH_EXCLUSION values need 1 to 5
     filters, the others take none (ECR model ImageTagMutabilityExclusionFilters; aws-facts §5)."""
     mutability = values.one_of(
-        f"{full_key}.imageTagMutability",
+        values.child(full_key, "imageTagMutability"),
         settings.get("imageTagMutability", "IMMUTABLE"),
         rules.IMAGE_TAG_MUTABILITY,
     )
-    filters_key = f"{full_key}.imageTagMutabilityExclusionFilters"
+    filters_key = values.child(full_key, "imageTagMutabilityExclusionFilters")
     filters = settings.get("imageTagMutabilityExclusionFilters")
     if mutability not in rules.WITH_EXCLUSION:
         if filters is not None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from components.aws.policy import canonical_json
-from components.aws.rules import EXCLUSION_FILTER_TYPE
+from components.aws.rules import EXCLUSION_FILTER_TYPE, KMS_DELETION_WINDOW_DAYS
 from components.encryption.resources import KMS_KEY, kms_key_resource
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
 from components.repositories.documents import lifecycle_policy_text, repository_policy
@@ -123,7 +123,7 @@ def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tu
                 component,
                 account_id=created_key["account_id"],
                 region=args["region"],
-                deletion_window_days=created_key["deletion_window_days"],
+                deletion_window_days=created_key.get("deletion_window_days", KMS_DELETION_WINDOW_DAYS[1]),
                 description="ecr-share: encrypts the shared repositories",
             )
         )

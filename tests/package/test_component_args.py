@@ -4,10 +4,21 @@ the program's own args keep passing unchanged."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pytest
+from consumer_grants_variant import (
+    CODEBUILD_ROLE,
+    DEV_EXECUTION_ROLE,
+    DEV_NODE_ROLE,
+    dev_granted_by_role,
+    example_stacks,
+)
+from ecs_service_variant import prod_with_ecs_services
+from kms_variant import committed, with_kms_keys, with_tag_exclusions
 from pulumi_harness import PROJECT_DIR, ProgramRun, run_program
 
 from components import (
@@ -21,8 +32,10 @@ from components import (
     image_uri,
 )
 from components.errors import ConfigError
-from components.plan.project import plan_project
+from components.plan.project import ProjectPlan, plan_project, plan_stacks
 from components.plan.register import PlannedComponent
+from components.repositories.documents import lifecycle_policy_text
+from components.repositories.model import KeepTagged, Lifecycle
 
 REPOSITORIES = {
     "repositories": [{"name": "web-app"}],
@@ -63,6 +76,55 @@ RECEIVER = {
 }
 
 
+REPLICAS = {
+    "template_prefixes": ["team-a"],
+    "filters": ["team-a/"],
+    "description": "replicas",
+    "region": "us-west-2",
+}
+REPLICA_KEY = {
+    "account_id": "111111111111",
+    "region": "us-west-2",
+    "role_name": "ecr-share-build-replicas-us-west-2",
+    "repository_arns": ["arn:aws:ecr:us-west-2:111111111111:repository/team-a/*"],
+}
+RECEIVER_KEY = {
+    "account_id": "444444444444",
+    "region": "us-east-1",
+    "role_name": "ecr-share-prod-replicas-us-east-1",
+    "repository_arns": ["arn:aws:ecr:us-east-1:444444444444:repository/team-a/*"],
+}
+KEY_ARN = "arn:aws:kms:us-west-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+CREATED_KEY = {"kms_key": {"account_id": "111111111111", "deletion_window_days": 30}}
+
+
+def lifecycle(*rules: dict[str, Any]) -> str:
+    """A lifecycle policy as another program writes it: JSON text."""
+    return json.dumps({"rules": list(rules)})
+
+
+def rule(priority: int = 1, **selection: Any) -> dict[str, Any]:
+    """An ECR lifecycle rule: by default, expire untagged images 14 days after their push."""
+    chosen = {
+        "tagStatus": "untagged",
+        "countType": "sinceImagePushed",
+        "countUnit": "days",
+        "countNumber": 14,
+    }
+    chosen.update(selection)
+    return {
+        "rulePriority": priority,
+        "description": "Expire what this rule selects",
+        "selection": {k: v for k, v in chosen.items() if v is not None},
+        "action": {"type": "expire"},
+    }
+
+
+def repository(**settings: Any) -> dict[str, Any]:
+    """SharedRepositories args with one repository of these settings."""
+    return {**REPOSITORIES, "repositories": [{"name": "web-app", **settings}]}
+
+
 def refusal(component: type[PlannedComponent], args: Any) -> tuple[str, ProgramRun]:
     run = ProgramRun()
     with pytest.raises(ArgsError) as refused:
@@ -74,7 +136,8 @@ REFUSED = [
     (
         SharedRepositories,
         {**REPOSITORIES, "repositories": [{"name": "web-app", "image_tag_mutability": "mutable"}]},
-        'SharedRepositories "bad": repositories[0].image_tag_mutability: "mutable" is not one of IMMUTABLE, MUTABLE',
+        'SharedRepositories "bad": repositories[0].image_tag_mutability: "mutable" is not one of IMMUTABLE, MUTABLE, '
+        "IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION",
     ),
     (
         SharedRepositories,
@@ -101,7 +164,8 @@ REFUSED = [
     (
         SharedRepositories,
         {**REPOSITORIES, "regoin": "us-east-1"},
-        'SharedRepositories "bad": regoin: "us-east-1" is not an arg (repositories, access, region, account_id)',
+        'SharedRepositories "bad": regoin: "us-east-1" is not an arg (repositories, access, region, account_id, '
+        "kms_key)",
     ),
     (
         SharedRepositories,
@@ -243,6 +307,247 @@ REFUSED = [
         {**RECEIVER, "repository_policy": "{}"},
         'ReplicationReceiver "bad": repository_policy: "{}" is not a policy document (JSON text with a Statement)',
     ),
+    (
+        SharedRepositories,
+        repository(image_tag_mutability_exclusion_filters=["latest"]),
+        'SharedRepositories "bad": repositories[0].image_tag_mutability_exclusion_filters: ["latest"] needs '
+        "image_tag_mutability IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION",
+    ),
+    (
+        SharedRepositories,
+        repository(image_tag_mutability="IMMUTABLE_WITH_EXCLUSION"),
+        'SharedRepositories "bad": repositories[0].image_tag_mutability_exclusion_filters: null is missing: '
+        'IMMUTABLE_WITH_EXCLUSION needs 1 to 5 tag filters (for example ["latest", "dev-*"])',
+    ),
+    (
+        SharedRepositories,
+        repository(
+            image_tag_mutability="MUTABLE_WITH_EXCLUSION", image_tag_mutability_exclusion_filters=["*dev*-*"]
+        ),
+        'SharedRepositories "bad": repositories[0].image_tag_mutability_exclusion_filters[0]: "*dev*-*" has 3 '
+        "wildcards: ECR allows at most 2",
+    ),
+    (
+        SharedRepositories,
+        {**repository(stack_key=True), **CREATED_KEY},
+        'SharedRepositories "bad": repositories[0].stack_key: true needs encryption: "KMS"',
+    ),
+    (
+        SharedRepositories,
+        {**repository(encryption="KMS", kms_key="alias/ecr", stack_key=True), **CREATED_KEY},
+        'SharedRepositories "bad": repositories[0].stack_key: true and repositories[0].kms_key are both set: '
+        "encrypt with the key this component creates (stack_key) or with the key kms_key names, not both",
+    ),
+    (
+        SharedRepositories,
+        repository(encryption="KMS", stack_key=True),
+        'SharedRepositories "bad": repositories[0].stack_key: true needs the component\'s kms_key: the component '
+        "creates the key stack_key encrypts with only when kms_key is set",
+    ),
+    (
+        SharedRepositories,
+        {**REPOSITORIES, "kms_key": {"account_id": "111111111111", "deletion_window_days": 5}},
+        'SharedRepositories "bad": kms_key.deletion_window_days: 5 is not a KMS deletion window (7 to 30 days)',
+    ),
+    (
+        SharedRepositories,
+        {**REPOSITORIES, "kms_key": {"account_id": "333333333333"}},
+        'SharedRepositories "bad": kms_key.account_id: "333333333333" is not account_id 111111111111: the key is '
+        "created with the repositories, in their account",
+    ),
+    (
+        SharedRepositories,
+        {**REPOSITORIES, "kms_key": {"account_id": "111111111111", "create": True}},
+        'SharedRepositories "bad": kms_key.create: true is not a known setting (known: account_id, '
+        "deletion_window_days)",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy='{"rules": []}'),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: "13 characters" are not a lifecycle policy '
+        "ECR takes (100 to 30720 characters)",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=lifecycle(rule())[:-1]),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: "222 characters" are not JSON: Expecting \',\' '
+        "delimiter at character 222",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=json.dumps({"rule": [rule()] * 2})),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: "434 characters" are not a lifecycle '
+        'policy: a JSON object {"rules": [...]} with at least one rule',
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=lifecycle(rule(tagStatus="Tagged"))),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: "Tagged" at rules[0].selection.tagStatus is '
+        "not one of tagged, untagged, any",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=lifecycle(rule(tagStatus="tagged"))),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: null at rules[0].selection.tagPrefixList is '
+        "missing: a tagged rule needs a tagPrefixList or a tagPatternList",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=lifecycle(rule(tagPatternList=["dev-*"]))),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: "<list>" at rules[0].selection.tagPatternList '
+        "is set: an untagged rule takes no tag list",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=lifecycle(rule(countType="imageCountMoreThan"))),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: "days" at rules[0].selection.countUnit is '
+        "set: imageCountMoreThan counts images, it takes no countUnit",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=lifecycle(rule(countNumber=0))),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: 0 at rules[0].selection.countNumber is not a '
+        "count (an integer of at least 1)",
+    ),
+    (
+        SharedRepositories,
+        repository(lifecycle_policy=lifecycle(rule(1), rule(1, tagStatus="tagged", tagPrefixList=["dev-"]))),
+        'SharedRepositories "bad": repositories[0].lifecycle_policy: 1 at rules[1].rulePriority is the priority '
+        "of rules[0] too: each rule needs its own rulePriority",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "image_tag_mutability_exclusion_filters": ["latest"]},
+        'ReplicaRepositorySettings "bad": image_tag_mutability_exclusion_filters: ["latest"] needs '
+        "image_tag_mutability IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "lifecycle_policy": lifecycle(rule(2, tagStatus="any"), rule(5))},
+        'ReplicaRepositorySettings "bad": lifecycle_policy: 2 at rules[0].rulePriority is not the highest: a rule '
+        "with tagStatus any must have the highest rulePriority, so that ECR evaluates it last",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "kms": {**REPLICA_KEY, "key_arn": KEY_ARN, "deletion_window_days": 7}},
+        'ReplicaRepositorySettings "bad": kms.deletion_window_days: 7 is for a key created here: a key you '
+        "manage (kms.key_arn) keeps its own deletion window",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "kms": {**REPLICA_KEY, "key_arn": KEY_ARN.replace("us-west-2", "eu-west-1")}},
+        'ReplicaRepositorySettings "bad": kms.key_arn: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-'
+        '34cd-56ef-1234567890ab" is in Region eu-west-1, but the templates are in us-west-2: a creation '
+        "template's key must be in its own Region",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "kms": {**REPLICA_KEY, "key_arn": "alias/ecr"}},
+        'ReplicaRepositorySettings "bad": kms.key_arn: "alias/ecr" is not the ARN of a KMS key '
+        "(arn:aws:kms:<region>:<account>:key/<key ID>): creation templates take a full key ARN, not an alias "
+        "or a key ID",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "kms": {**REPLICA_KEY, "region": "eu-west-1"}},
+        'ReplicaRepositorySettings "bad": kms.region: "eu-west-1" is not the templates\' Region us-west-2 '
+        "(region): a creation template's key must be in its own Region",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {
+            **REPLICAS,
+            "kms": {
+                **REPLICA_KEY,
+                "repository_arns": ["arn:aws:ecr:us-west-2:111111111111:repository/team-b/*"],
+            },
+        },
+        'ReplicaRepositorySettings "bad": kms.repository_arns: ["arn:aws:ecr:us-west-2:111111111111:repository/'
+        'team-b/*"] do not cover the filter "team-a/" replicates: the role could not create those replicas '
+        "encrypted; add arn:aws:ecr:us-west-2:111111111111:repository/team-a/*",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "filters": [], "template_prefixes": ["ROOT"], "kms": REPLICA_KEY},
+        'ReplicaRepositorySettings "bad": kms.repository_arns: ["arn:aws:ecr:us-west-2:111111111111:repository/'
+        'team-a/*"] do not cover every repository (filters is empty): the role could not create those '
+        "replicas encrypted; add arn:aws:ecr:us-west-2:111111111111:repository/*",
+    ),
+    (
+        ReplicaRepositorySettings,
+        {**REPLICAS, "kms": {k: v for k, v in REPLICA_KEY.items() if k != "role_name"}},
+        'ReplicaRepositorySettings "bad": kms.role_name: null is missing',
+    ),
+    (
+        ReplicationReceiver,
+        {**RECEIVER, "image_tag_mutability": "immutable"},
+        'ReplicationReceiver "bad": image_tag_mutability: "immutable" is not one of IMMUTABLE, MUTABLE, '
+        "IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION",
+    ),
+    (
+        ReplicationReceiver,
+        {
+            **RECEIVER,
+            "lifecycle_policy": lifecycle(
+                rule(
+                    tagStatus="tagged",
+                    tagPatternList=["*a*b*c*d*e*"],
+                    countType="imageCountMoreThan",
+                    countUnit=None,
+                )
+            ),
+        },
+        'ReplicationReceiver "bad": lifecycle_policy: "*a*b*c*d*e*" at rules[0].selection.tagPatternList[0] is '
+        "not a tag pattern (a tag with at most 4 wildcards *)",
+    ),
+    (
+        ReplicationReceiver,
+        {**RECEIVER, "kms": {**RECEIVER_KEY, "account_id": "111111111111"}},
+        'ReplicationReceiver "bad": kms.account_id: "111111111111" is not account_id 444444444444: the key and '
+        "the templates' role are the receiving registry's",
+    ),
+    (
+        ReplicationReceiver,
+        {**RECEIVER, "kms": {**RECEIVER_KEY, "region": "us-west-2"}},
+        'ReplicationReceiver "bad": kms.region: "us-west-2" is not the templates\' Region us-east-1 (region): a '
+        "creation template's key must be in its own Region",
+    ),
+    (
+        ReplicationReceiver,
+        {
+            **RECEIVER,
+            "kms": {
+                **RECEIVER_KEY,
+                "repository_arns": ["arn:aws:ecr:us-east-1:111111111111:repository/team-a/*"],
+            },
+        },
+        'ReplicationReceiver "bad": kms.repository_arns[0]: "arn:aws:ecr:us-east-1:111111111111:repository/'
+        "team-a/*\" is not in the key's registry (444444444444 in us-east-1): the role creates replicas there only",
+    ),
+    (
+        ReplicationReceiver,
+        {
+            **RECEIVER,
+            "kms": {
+                **RECEIVER_KEY,
+                "repository_arns": ["arn:aws:ecr:us-east-1:444444444444:repository/Team-A/*"],
+            },
+        },
+        'ReplicationReceiver "bad": kms.repository_arns[0]: "arn:aws:ecr:us-east-1:444444444444:repository/'
+        'Team-A/*" is not the ARN of ECR repositories (arn:<partition>:ecr:<region>:<account>:repository/<name>, '
+        "or .../repository/<prefix>* for every repository whose name starts with the prefix)",
+    ),
+    (
+        ReplicationReceiver,
+        {**RECEIVER, "kms": {**RECEIVER_KEY, "role_name": "replicas role"}},
+        'ReplicationReceiver "bad": kms.role_name: "replicas role" is not an IAM role name (1 to 64 of '
+        "[A-Za-z0-9_+=,.@-])",
+    ),
+    (
+        ReplicationReceiver,
+        {**RECEIVER, "kms": {**RECEIVER_KEY, "deletion_window_days": 31}},
+        'ReplicationReceiver "bad": kms.deletion_window_days: 31 is not a KMS deletion window (7 to 30 days)',
+    ),
 ]
 
 
@@ -264,17 +569,64 @@ def test_a_refusal_is_a_run_error_and_a_config_error() -> None:
     assert (refused.value.key, refused.value.value) == ("region", "mars")
 
 
-def test_the_programs_own_args_pass_unchanged() -> None:
-    """Every component of every committed stack: its planned args are already what the check returns."""
+def _with_ecs_services() -> dict[str, dict[str, Any]]:
+    stacks = committed()
+    stacks["prod"] = prod_with_ecs_services()
+    return stacks
+
+
+# Every tested variant of the committed stack files (tests/*_variant.py).
+VARIANTS: dict[str, Callable[[], dict[str, dict[str, Any]]]] = {
+    "customer managed keys": with_kms_keys,
+    "tag exclusions": with_tag_exclusions,
+    "role and Lambda grants, existing roles": example_stacks,
+    "dev granted by role only": lambda: dev_granted_by_role(
+        example_stacks(), [DEV_EXECUTION_ROLE, DEV_NODE_ROLE, CODEBUILD_ROLE]
+    ),
+    "ECS services": _with_ecs_services,
+}
+
+
+def assert_args_pass_unchanged(project: ProjectPlan) -> int:
+    """Every component of every stack: its planned args are already what the check returns."""
     checked = 0
-    for plan in plan_project(PROJECT_DIR).plans.values():
+    for plan in project.plans.values():
         for resource in plan.resources:
             if resource.is_component:
                 component = PlannedComponent._classes[resource.type]
                 assert component._args is not None
                 assert component._args.checked(resource.name, dict(resource.inputs)) == resource.inputs
                 checked += 1
-    assert checked >= 10
+    return checked
+
+
+def test_the_programs_own_args_pass_unchanged() -> None:
+    assert assert_args_pass_unchanged(plan_project(PROJECT_DIR)) >= 10
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_the_programs_own_args_pass_unchanged_in_every_tested_variant(variant: str) -> None:
+    assert assert_args_pass_unchanged(plan_stacks(VARIANTS[variant]())) >= 10
+
+
+def test_the_variants_plan_every_new_arg() -> None:
+    """The variants above hold the args issue 12 added, so the tests above check them."""
+    planned = [
+        r.inputs
+        for make in VARIANTS.values()
+        for plan in plan_stacks(make()).plans.values()
+        for r in plan.resources
+        if r.is_component
+    ]
+    repositories = [entry for inputs in planned for entry in inputs.get("repositories", ())]
+    assert any("kms_key" in inputs and "repositories" in inputs for inputs in planned)
+    for arg in ("stack_key", "lifecycle_policy", "image_tag_mutability_exclusion_filters"):
+        assert any(arg in entry for entry in repositories), arg
+    replicas = [inputs for inputs in planned if "template_prefixes" in inputs]
+    for arg in ("kms", "lifecycle_policy", "image_tag_mutability"):
+        assert any(arg in inputs for inputs in replicas), arg
+    keys = [inputs["kms"] for inputs in replicas if "kms" in inputs]
+    assert any("deletion_window_days" in k for k in keys)
 
 
 def test_optional_args_set_to_none_are_unset_and_defaults_are_filled_in() -> None:
@@ -363,3 +715,58 @@ def test_the_plain_image_uri_is_checked_like_the_services_keys() -> None:
         ArgsError, match=r"^image_uri: image: .* makes an image reference over ECS's 255 characters$"
     ):
         image_uri("111111111111", "eu-west-1", "a" * 200, tag="b" * 60)
+
+
+ACCEPTED_LIFECYCLES = {
+    "what the config writes": lifecycle_policy_text(Lifecycle(14, (KeepTagged("dev-", 20),))),
+    "priorities need not be sequential, a tagStatus any rule comes last": lifecycle(
+        rule(1), rule(10, tagStatus="tagged", tagPatternList=["*a*b*c*d"]), rule(20, tagStatus="any")
+    ),
+    # ECR's archive storage class (lifecycle_policy_examples.html): count types and an action that are
+    # newer than this package's own policies; ECR, not the component, judges such values.
+    "archive images not pulled for 90 days": lifecycle(
+        {
+            "rulePriority": 1,
+            "description": "Archive images not pulled for 90 days",
+            "selection": {
+                "tagStatus": "any",
+                "storageClass": "standard",
+                "countType": "sinceImagePulled",
+                "countUnit": "days",
+                "countNumber": 90,
+            },
+            "action": {"type": "transition", "targetStorageClass": "archive"},
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED_LIFECYCLES))
+def test_a_lifecycle_policy_ecr_accepts_is_deployed_as_written(case: str) -> None:
+    text = ACCEPTED_LIFECYCLES[case]
+    assert SharedRepositories._args is not None
+    checked = SharedRepositories._args.checked("shared", repository(lifecycle_policy=text))
+    assert checked["repositories"][0]["lifecycle_policy"] == text
+    assert ReplicaRepositorySettings._args is not None
+    assert (
+        ReplicaRepositorySettings._args.checked("replicas", {**REPLICAS, "lifecycle_policy": text})[
+            "lifecycle_policy"
+        ]
+        == text
+    )
+
+
+def test_a_created_key_and_replica_keys_take_the_config_defaults() -> None:
+    """A created key's deletion window is 30 days unless given, as with kmsKeys: {create: true}."""
+    assert SharedRepositories._args is not None
+    assert SharedRepositories._args.checked(
+        "shared", {**REPOSITORIES, "kms_key": {"account_id": "111111111111"}}
+    )["kms_key"] == {"account_id": "111111111111", "deletion_window_days": 30}
+    assert ReplicaRepositorySettings._args is not None
+    checked = ReplicaRepositorySettings._args.checked("replicas", {**REPLICAS, "kms": REPLICA_KEY})
+    assert checked["kms"] == {**REPLICA_KEY, "deletion_window_days": 30}
+    assert checked["image_tag_mutability"] == "IMMUTABLE"
+    given = ReplicaRepositorySettings._args.checked(
+        "replicas", {**REPLICAS, "kms": {**REPLICA_KEY, "key_arn": KEY_ARN}}
+    )
+    assert given["kms"] == {**REPLICA_KEY, "key_arn": KEY_ARN}

@@ -5,6 +5,7 @@ the property, with the config checks' own message, and register nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,21 +23,53 @@ from components.consumers.resources import (
     PULL_EXECUTION_ROLE,
     ROLE,
 )
+from components.encryption.resources import KMS_KEY
 from components.errors import ConfigError
 from components.plan.children import expanded
 from components.plan.model import OutputRef, Resource, StackPlan, key
 from components.provider import EcrShareProvider
 from components.replication.resources import (
+    CREATION_TEMPLATE,
     REGISTRY_REPLICATION,
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
 )
-from components.repositories.resources import SHARED_REPOSITORIES
+from components.repositories.resources import LIFECYCLE_POLICY, REPOSITORY, SHARED_REPOSITORIES
 
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"
 CONFIG = {"aws:allowedAccountIds": [ACCOUNT], "aws:region": REGION}
 POLICY = '{"Version":"2012-10-17","Statement":[]}'
+# A lifecycle policy as another program writes it: plain JSON text.
+LIFECYCLE = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images after 14 days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 14,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": "Keep the newest 20 dev images",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPatternList": ["dev-*"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 20,
+                },
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+)
+KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def python_args(value: Any) -> Any:
@@ -178,6 +211,74 @@ CASES: dict[str, list[Construct]] = {
             },
         )
     ],
+    "KMS-encrypted shared repositories with the key they create": [
+        Construct(
+            SHARED_REPOSITORIES,
+            "encrypted",
+            {
+                "repositories": [
+                    {
+                        "name": "web-app",
+                        "encryption": "KMS",
+                        "stackKey": True,
+                        "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                        "imageTagMutabilityExclusionFilters": ["latest", "dev-*"],
+                        "lifecyclePolicy": LIFECYCLE,
+                    },
+                    {"name": "worker", "encryption": "KMS", "stackKey": True},
+                    {"name": "tools", "encryption": "KMS", "kmsKey": "alias/tools"},
+                ],
+                "access": {"accounts": ["222222222222"]},
+                "region": REGION,
+                "accountId": ACCOUNT,
+                "kmsKey": {"accountId": ACCOUNT, "deletionWindowDays": 14},
+            },
+        )
+    ],
+    "replica settings with exclusions, a lifecycle policy and a created key": [
+        Construct(
+            REPLICA_REPOSITORY_SETTINGS,
+            "encrypted-replicas",
+            {
+                "templatePrefixes": ["team-a"],
+                "filters": ["team-a/"],
+                "description": "KMS replicas of team-a",
+                "region": "us-west-2",
+                "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                "imageTagMutabilityExclusionFilters": ["latest"],
+                "lifecyclePolicy": LIFECYCLE,
+                "kms": {
+                    "accountId": ACCOUNT,
+                    "region": "us-west-2",
+                    "roleName": "replicas-us-west-2",
+                    "repositoryArns": [f"arn:aws:ecr:us-west-2:{ACCOUNT}:repository/team-a/*"],
+                },
+            },
+        )
+    ],
+    "a replication receiver encrypting with a key it is given": [
+        Construct(
+            REPLICATION_RECEIVER,
+            "encrypted-receiver",
+            {
+                "sourceAccount": "444444444444",
+                "accountId": ACCOUNT,
+                "region": REGION,
+                "filters": ["team-a/"],
+                "templatePrefixes": ["team-a"],
+                "description": "KMS replicas from 444444444444",
+                "imageTagMutability": "MUTABLE",
+                "lifecyclePolicy": LIFECYCLE,
+                "kms": {
+                    "accountId": ACCOUNT,
+                    "region": REGION,
+                    "roleName": "replicas-eu-west-1",
+                    "repositoryArns": [f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team-a/*"],
+                    "keyArn": KEY_ARN,
+                },
+            },
+        )
+    ],
 }
 
 
@@ -241,12 +342,69 @@ def test_the_provider_returns_each_components_outputs_in_schema_names() -> None:
     }
 
 
+def test_the_new_inputs_reach_the_resources_they_configure() -> None:
+    """What each issue-12 input is for, read off the registrations, not off the plan."""
+    constructs = [
+        c
+        for case in (
+            "KMS-encrypted shared repositories with the key they create",
+            "replica settings with exclusions, a lifecycle policy and a created key",
+            "a replication receiver encrypting with a key it is given",
+        )
+        for c in CASES[case]
+    ]
+    run = run_program("test", CONFIG, program=construct_all(constructs))
+    key = run.one(KMS_KEY, "encrypted-key")
+    assert (key.inputs["deletionWindowInDays"], key.inputs["enableKeyRotation"], key.protect) == (
+        14,
+        True,
+        True,
+    )
+    encryption = {r.inputs["name"]: r.inputs["encryptionConfigurations"] for r in run.of_type(REPOSITORY)}
+    assert encryption == {
+        "web-app": [{"encryptionType": "KMS", "kmsKey": key.outputs["arn"]}],
+        "worker": [{"encryptionType": "KMS", "kmsKey": key.outputs["arn"]}],
+        "tools": [{"encryptionType": "KMS", "kmsKey": "alias/tools"}],
+    }
+    web_app = run.one(REPOSITORY, "encrypted-web-app")
+    assert web_app.inputs["imageTagMutabilityExclusionFilters"] == [
+        {"filter": "latest", "filterType": "WILDCARD"},
+        {"filter": "dev-*", "filterType": "WILDCARD"},
+    ]
+    # The text is deployed as it was written, for the one repository that has it.
+    assert [(r.name, r.inputs["policy"]) for r in run.of_type(LIFECYCLE_POLICY)] == [
+        ("encrypted-web-app-lifecycle", LIFECYCLE)
+    ]
+    replica_key = run.one(KMS_KEY, "encrypted-replicas-key")
+    assert replica_key.inputs["region"] == "us-west-2"
+    templates = {r.name: r.inputs for r in run.of_type(CREATION_TEMPLATE)}
+    assert templates["encrypted-replicas-team-a"] == {
+        "prefix": "team-a",
+        "appliedFors": ["REPLICATION"],
+        "description": "KMS replicas of team-a",
+        "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+        "imageTagMutabilityExclusionFilters": [{"filter": "latest", "filterType": "WILDCARD"}],
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": replica_key.outputs["arn"]}],
+        "customRoleArn": f"arn:aws:iam::{ACCOUNT}:role/replicas-us-west-2",
+        "lifecyclePolicy": LIFECYCLE,
+        "region": "us-west-2",
+    }
+    received = templates["encrypted-receiver-replicas-team-a"]
+    assert received["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY_ARN}]
+    assert (received["imageTagMutability"], received["lifecyclePolicy"]) == ("MUTABLE", LIFECYCLE)
+    # A given key is used, never created.
+    assert sorted(r.name for r in run.of_type(KMS_KEY)) == ["encrypted-key", "encrypted-replicas-key"]
+
+
 SHARED = CASES["shared repositories for an organization"][0]
 TASK = CASES["an execution role and a task definition running with its arn"][1]
 ROLE_CONSTRUCT = CASES["an execution role and a task definition running with its arn"][0]
 REPLICATION = CASES["registry replication"][0]
 REPLICAS = CASES["replica repository settings in another Region"][0]
 RECEIVER = CASES["a replication receiver (a nested component)"][0]
+ENCRYPTED = CASES["KMS-encrypted shared repositories with the key they create"][0]
+KMS_REPLICAS = CASES["replica settings with exclusions, a lifecycle policy and a created key"][0]
+KMS_RECEIVER = CASES["a replication receiver encrypting with a key it is given"][0]
 TASK_INPUTS = {**TASK.inputs, "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/payments-execution"}
 # (component, inputs, the property the error names, its reason). Each is the first mistake found.
 BAD_INPUTS = [
@@ -260,7 +418,7 @@ BAD_INPUTS = [
         SHARED,
         {**SHARED.inputs, "repositories": [{"name": "web-app", "imageTagMutability": "mutable"}]},
         "repositories[0].imageTagMutability",
-        '"mutable" is not one of IMMUTABLE, MUTABLE',
+        '"mutable" is not one of IMMUTABLE, MUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION',
     ),
     (
         SHARED,
@@ -339,6 +497,87 @@ BAD_INPUTS = [
         "filters[1]",
         '"web-app" is a duplicate filter',
     ),
+    (
+        ENCRYPTED,
+        {
+            **ENCRYPTED.inputs,
+            "repositories": [{"name": "web-app", "imageTagMutabilityExclusionFilters": ["latest"]}],
+        },
+        "repositories[0].imageTagMutabilityExclusionFilters",
+        '["latest"] needs imageTagMutability IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION',
+    ),
+    (
+        ENCRYPTED,
+        {k: v for k, v in ENCRYPTED.inputs.items() if k != "kmsKey"},
+        "repositories[0].stackKey",
+        "true needs the component's kmsKey: the component creates the key stackKey encrypts with only when "
+        "kmsKey is set",
+    ),
+    (
+        ENCRYPTED,
+        {**ENCRYPTED.inputs, "kmsKey": {"accountId": ACCOUNT, "deletionWindowDays": 31}},
+        "kmsKey.deletionWindowDays",
+        "31 is not a KMS deletion window (7 to 30 days)",
+    ),
+    (
+        ENCRYPTED,
+        {
+            **ENCRYPTED.inputs,
+            "repositories": [{"name": "web-app", "lifecyclePolicy": LIFECYCLE.replace('"days"', '"weeks"')}],
+        },
+        "repositories[0].lifecyclePolicy",
+        '"weeks" at rules[0].selection.countUnit is not "days": sinceImagePushed counts an age in days',
+    ),
+    (
+        KMS_REPLICAS,
+        {**KMS_REPLICAS.inputs, "imageTagMutabilityExclusionFilters": None},
+        "imageTagMutabilityExclusionFilters",
+        'null is missing: IMMUTABLE_WITH_EXCLUSION needs 1 to 5 tag filters (for example ["latest", "dev-*"])',
+    ),
+    (
+        KMS_REPLICAS,
+        {
+            **KMS_REPLICAS.inputs,
+            "lifecyclePolicy": LIFECYCLE.replace('"rulePriority": 2', '"rulePriority": 1'),
+        },
+        "lifecyclePolicy",
+        "1 at rules[1].rulePriority is the priority of rules[0] too: each rule needs its own rulePriority",
+    ),
+    (
+        KMS_REPLICAS,
+        {
+            **KMS_REPLICAS.inputs,
+            "kms": {**KMS_REPLICAS.inputs["kms"], "keyArn": KEY_ARN},
+        },
+        "kms.keyArn",
+        f'"{KEY_ARN}" is in Region {REGION}, but the templates are in us-west-2: a creation template\'s key must be '
+        "in its own Region",
+    ),
+    (
+        KMS_RECEIVER,
+        {**KMS_RECEIVER.inputs, "kms": {**KMS_RECEIVER.inputs["kms"], "deletionWindowDays": 7}},
+        "kms.deletionWindowDays",
+        "7 is for a key created here: a key you manage (kms.keyArn) keeps its own deletion window",
+    ),
+    (
+        KMS_RECEIVER,
+        {**KMS_RECEIVER.inputs, "kms": {**KMS_RECEIVER.inputs["kms"], "accountId": "444444444444"}},
+        "kms.accountId",
+        f"\"444444444444\" is not accountId {ACCOUNT}: the key and the templates' role are the receiving registry's",
+    ),
+    (
+        KMS_RECEIVER,
+        {
+            **KMS_RECEIVER.inputs,
+            "kms": {
+                **KMS_RECEIVER.inputs["kms"],
+                "repositoryArns": [f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team-a/api"],
+            },
+        },
+        "kms.repositoryArns",
+        f'["arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team-a/api"] do not cover the filter "team-a/" replicates: '
+        f"the role could not create those replicas encrypted; add arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team-a/*",
+    ),
 ]
 
 
@@ -376,8 +615,17 @@ BUILD = {
 }
 
 
+def component_only(path: str) -> bool:
+    """An input no build stack key has: the Region, the created key, stackKey, the lifecycle text."""
+    return path.split(".")[0] in ("region", "kmsKey") or path.split(".")[-1] in (
+        "stackKey",
+        "lifecyclePolicy",
+    )
+
+
 @pytest.mark.parametrize(
-    ("component", "inputs", "path", "reason"), [b for b in BAD_INPUTS if b[0] is SHARED and b[2] != "region"]
+    ("component", "inputs", "path", "reason"),
+    [b for b in BAD_INPUTS if b[0] in (SHARED, ENCRYPTED) and not component_only(b[2])],
 )
 def test_shared_repositories_refuse_what_the_build_stack_config_refuses_with_its_message(
     component: Construct, inputs: dict[str, Any], path: str, reason: str

@@ -26,6 +26,7 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "access": ("PullAccess", True),
         "region": ("string", True),
         "accountId": ("string", False),
+        "kmsKey": ("KmsKeySettings", False),
     },
     "AttachedPullPolicy": {
         "policyName": ("string", True),
@@ -57,6 +58,10 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "registryScanning": ("RegistryScanningSettings", False),
         "repositoryPolicy": ("string", False),
         "region": ("string", False),
+        "imageTagMutability": ("string", False),
+        "imageTagMutabilityExclusionFilters": ("list<string>", False),
+        "lifecyclePolicy": ("string", False),
+        "kms": ("ReplicaKeySettings", False),
     },
     "ReplicationReceiver": {
         "sourceAccount": ("string", True),
@@ -69,6 +74,10 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "repositoryPolicy": ("string", False),
         "otherSources": ("list<ReplicationSourceSettings>", False),
         "registryPolicyStatements": ("list<string>", False),
+        "imageTagMutability": ("string", False),
+        "imageTagMutabilityExclusionFilters": ("list<string>", False),
+        "lifecyclePolicy": ("string", False),
+        "kms": ("ReplicaKeySettings", False),
     },
 }
 OUTPUTS: dict[str, dict[str, str]] = {
@@ -99,8 +108,20 @@ TYPES: dict[str, dict[str, tuple[str, bool]]] = {
         "name": ("string", True),
         "scanOnPush": ("boolean", False),
         "imageTagMutability": ("string", False),
+        "imageTagMutabilityExclusionFilters": ("list<string>", False),
         "encryption": ("string", False),
         "kmsKey": ("string", False),
+        "stackKey": ("boolean", False),
+        "lifecyclePolicy": ("string", False),
+    },
+    "KmsKeySettings": {"accountId": ("string", True), "deletionWindowDays": ("integer", False)},
+    "ReplicaKeySettings": {
+        "accountId": ("string", True),
+        "region": ("string", True),
+        "roleName": ("string", True),
+        "repositoryArns": ("list<string>", True),
+        "keyArn": ("string", False),
+        "deletionWindowDays": ("integer", False),
     },
     "PullAccess": {
         "accounts": ("list<string>", False),
@@ -247,3 +268,9 @@ def test_every_component_type_and_property_has_a_description(schema: dict[str, A
     properties = sum(len(group) for table in (INPUTS, OUTPUTS, TYPES) for group in table.values())
     assert len(entries) > len(INPUTS) + len(TYPES) + properties
     assert [where for where, entry in entries if not str(entry.get("description", "")).strip()] == []
+
+
+def test_nested_types_are_named_for_what_they_are_never_args(schema: dict[str, Any]) -> None:
+    """``*Args`` is a component's own args type; what nests in them is a ``*Settings`` or a noun."""
+    names = [token.removeprefix(f"{PROJECT}:index:") for token in schema["types"]]
+    assert names and [n for n in names if n.endswith("Args")] == []
