@@ -156,10 +156,10 @@ REFUSED = [
     ),
     (
         SharedRepositories,
-        {**REPOSITORIES, "access": {"accounts": [f"{n:012d}" for n in range(1, 400)]}},
-        'SharedRepositories "bad": access: "399 accounts" make a repository policy of 13370 characters, over '
-        "ECR's limit of 10240: grant the organization instead (access.organization_id, optionally "
-        "access.organization_paths)",
+        {**REPOSITORIES, "access": {"accounts": [f"{n:012d}" for n in range(1, 700)]}},
+        'SharedRepositories "bad": access.accounts: "699 accounts" make a repository policy of 10791 characters '
+        "even in its compact form, over ECR's limit of 10240 (at most 662 accounts fit): grant the "
+        "organization instead (access.organization_id, optionally access.organization_paths)",
     ),
     (
         SharedRepositories,
