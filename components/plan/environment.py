@@ -34,7 +34,12 @@ from components.plan.children import expanded
 from components.plan.model import OutputRef, Resource, StackPlan, key
 from components.project import ENVIRONMENT
 from components.project import key as config_key
-from components.replication.documents import merged_filters, template_description, template_prefixes
+from components.replication.documents import (
+    merged_filters,
+    template_description,
+    template_prefixes,
+    templated_filters,
+)
 from components.replication.model import ReplicaRegistry
 from components.replication.resources import REPLICATION_RECEIVER, registry_scanning_args, replica_key_args
 from components.repositories.documents import lifecycle_policy_text, repository_pull_policy
@@ -207,7 +212,9 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
         args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
     if settings.lifecycle is not None:
         args["lifecycle_policy"] = lifecycle_policy_text(settings.lifecycle)
-    kms = replica_key_args(config.stack, registry, receive.kms_keys)
+    prefixes = template_prefixes(receive.filters, receive.root_template)
+    templated = templated_filters(prefixes, receive.filters, [s.filters for s in receive.other_sources])
+    kms = replica_key_args(config.stack, registry, receive.kms_keys, templated)
     if kms is not None:
         args["kms"] = kms
     if receive.other_sources:

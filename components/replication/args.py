@@ -23,6 +23,7 @@ from components.replication.documents import (
     check_registry_policy,
     receiver_registry_policy,
     registry_policy_sid,
+    templated_filters,
 )
 from components.replication.model import ReplicationDestination, ReplicationRule
 from components.replication.resources import replica_settings_args, rule_args
@@ -274,7 +275,8 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         checked["other_sources"] = [_source(o.account_id, o.filters) for o in others]
     if statements:
         checked["registry_policy_statements"] = list(statements)
-    _replica_settings(checked, args, filters, account, region)
+    templated = templated_filters(checked["template_prefixes"], filters, [o.filters for o in others])
+    _replica_settings(checked, args, templated, account, region)
     return checked
 
 

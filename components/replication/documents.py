@@ -194,6 +194,17 @@ def merged_filters(filter_sets: Iterable[Iterable[str]]) -> tuple[str, ...]:
     return tuple(sorted(merged))
 
 
+def templated_filters(
+    template_prefixes: Iterable[str], filters: Iterable[str], other_filters: Iterable[Iterable[str]] = ()
+) -> tuple[str, ...]:
+    """The filters of every replicated repository a creation template may create: the source's,
+    and, with a ROOT template (which applies to every name), every other source's too. Without ROOT
+    the templates are the source's namespaces, which the source's filters already cover."""
+    if rules.TEMPLATE_ROOT in tuple(template_prefixes):
+        return merged_filters([filters, *other_filters])
+    return tuple(filters)
+
+
 def check_registry_policy(full_key: str, policy: PolicyDocument) -> str:
     """Render the registry policy, refusing a malformed Resource ARN or an oversized document."""
     for statement in policy["Statement"]:

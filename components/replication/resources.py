@@ -241,9 +241,11 @@ def replica_settings_args(
 
 
 def replica_key_args(
-    stack: str, registry: ReplicaRegistry, keys: KmsKeys | None
+    stack: str, registry: ReplicaRegistry, keys: KmsKeys | None, filters: Sequence[str] | None = None
 ) -> ReplicaKeySettings | None:
-    """What a registry's templates need to encrypt its replicas with the stack's key of that Region."""
+    """What a registry's templates need to encrypt its replicas with the stack's key of that Region.
+    ``filters``: of every repository the templates may create (``templated_filters``), when more
+    than the registry's own replicas."""
     if keys is None:
         return None
     destination = registry.destination
@@ -251,7 +253,9 @@ def replica_key_args(
         "account_id": destination.account_id,
         "region": destination.region,
         "role_name": template_role_name(stack, destination.region),
-        "repository_arns": registry_policy_resources(destination, registry.filters),
+        "repository_arns": registry_policy_resources(
+            destination, registry.filters if filters is None else filters
+        ),
     }
     given = keys.arn_in(destination.region)
     if given is not None:

@@ -467,6 +467,22 @@ REFUSED = [
         "encrypted; add arn:aws:ecr:us-west-2:111111111111:repository/team-a/*",
     ),
     (
+        # A ROOT template creates every source's replicas: the role must reach the other sources' too.
+        ReplicationReceiver,
+        {
+            **RECEIVER,
+            "template_prefixes": ["ROOT", "team-a"],
+            "other_sources": [{"account": "555555555555", "filters": ["team-b/"]}],
+            "kms": {
+                **RECEIVER_KEY,
+                "key_arn": "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            },
+        },
+        'ReplicationReceiver "bad": kms.repository_arns: ["arn:aws:ecr:us-east-1:444444444444:repository/'
+        'team-a/*"] do not cover the filter "team-b/" replicates: the role could not create those replicas '
+        "encrypted; add arn:aws:ecr:us-east-1:444444444444:repository/team-b/*",
+    ),
+    (
         ReplicaRepositorySettings,
         {**REPLICAS, "filters": [], "template_prefixes": ["ROOT"], "kms": REPLICA_KEY},
         'ReplicaRepositorySettings "bad": kms.repository_arns: ["arn:aws:ecr:us-west-2:111111111111:repository/'

@@ -186,6 +186,29 @@ def test_the_replicas_say_they_are_kms_encrypted_to_the_receiver(project: Projec
     assert [d["replicaSettings"]["encryption"] for d in destinations] == ["KMS", "KMS"]
 
 
+def test_a_root_template_role_may_create_the_replicas_of_every_source_and_no_more() -> None:
+    """prod's ROOT template also creates what another registry replicates there (otherSources), so
+    its role must be allowed those replicas too, or ECR cannot create them encrypted."""
+    stacks = with_kms_keys()
+    stacks["prod"]["ecr-share:receiveReplication"]["otherSources"] = [
+        {"account": "555555555555", "filters": ["team-b/"]}
+    ]
+    prod = plan_stacks(stacks).plans["prod"]
+    policy = json.loads(prod.named(ROLE_POLICY, "replication-replicas-role-policy").inputs["policy"])
+    assert policy["Statement"] == [
+        {
+            "Sid": "CreateReplicas",
+            "Effect": "Allow",
+            "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+            "Resource": [
+                f"arn:aws:ecr:us-east-1:{PROD}:repository/team-b/*",
+                f"arn:aws:ecr:us-east-1:{PROD}:repository/web-app*",
+                f"arn:aws:ecr:us-east-1:{PROD}:repository/worker*",
+            ],
+        }
+    ]
+
+
 @pytest.fixture(scope="module")
 def kms_build_run() -> ProgramRun:
     return run_program("build", with_kms_keys()["build"])
