@@ -53,6 +53,10 @@ class _HarnessGC:
         _HarnessGC.spent += time.process_time() - start
         return found
 
+    @staticmethod
+    def freeze() -> None:
+        gc.freeze()
+
 
 class _Callbacks:
     """Counts the event loop's callbacks: the mock engine's work, independent of the machine."""

@@ -8,6 +8,8 @@ import copy
 from typing import Any
 
 import pytest
+from minimal_stacks import BUILD as MINIMAL_BUILD
+from minimal_stacks import ENVIRONMENT
 
 from components.config.model import BuildStack, EnvironmentStack
 from components.config.stack import parse_stack_config
@@ -16,30 +18,10 @@ from components.errors import ConfigError
 from components.repositories.model import AccountsAccess, LambdaAccount, OrganizationAccess
 
 BUILD: dict[str, Any] = {
-    "aws:region": "us-east-1",
-    "aws:allowedAccountIds": ["111111111111"],
-    "ecr-share:stackKind": "build",
-    "ecr-share:repositories": ["web-app"],
-    "ecr-share:access": {"accounts": ["222222222222"]},
+    **MINIMAL_BUILD,
     "ecr-share:replication": {
         "rules": [{"destinations": [{"region": "us-west-2", "account": "111111111111"}]}]
     },
-}
-ENVIRONMENT: dict[str, Any] = {
-    "aws:region": "us-east-1",
-    "aws:allowedAccountIds": ["222222222222"],
-    "ecr-share:stackKind": "environment",
-    "ecr-share:buildStack": "organization/ecr-share/build",
-    "ecr-share:services": [
-        {
-            "name": "web-app",
-            "repository": "web-app",
-            "imageTag": "v1",
-            "cpu": 256,
-            "memory": 512,
-            "containerPort": 80,
-        }
-    ],
 }
 CI = "arn:aws:iam::555555555555:role/ci/integration-tests"
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from minimal_stacks import BUILD, ENVIRONMENT
 from pulumi_harness import PROJECT_DIR
 
 from components.config.files import list_stacks, load_stack_config
@@ -14,30 +15,6 @@ from components.config.model import BuildStack, EnvironmentStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.repositories.model import AccountsAccess, OrganizationAccess, RepositorySpec
-
-BUILD: dict[str, Any] = {
-    "aws:region": "us-east-1",
-    "aws:allowedAccountIds": ["111111111111"],
-    "ecr-share:stackKind": "build",
-    "ecr-share:repositories": ["web-app"],
-    "ecr-share:access": {"accounts": ["222222222222"]},
-}
-ENVIRONMENT: dict[str, Any] = {
-    "aws:region": "us-east-1",
-    "aws:allowedAccountIds": ["222222222222"],
-    "ecr-share:stackKind": "environment",
-    "ecr-share:buildStack": "organization/ecr-share/build",
-    "ecr-share:services": [
-        {
-            "name": "web-app",
-            "repository": "web-app",
-            "imageTag": "v1",
-            "cpu": 256,
-            "memory": 512,
-            "containerPort": 80,
-        }
-    ],
-}
 
 
 def with_(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from minimal_stacks import ENVIRONMENT, SERVICE
 
 from components.config.model import EnvironmentStack
 from components.config.stack import parse_stack_config
@@ -23,21 +24,10 @@ GROUP = "sg-0c1d2e3f4a5b6c7d8"
 
 def stack(ecs_service: Any, region: str = "us-east-1") -> dict[str, Any]:
     return {
+        **ENVIRONMENT,
         "aws:region": region,
         "aws:allowedAccountIds": [ACCOUNT],
-        "ecr-share:stackKind": "environment",
-        "ecr-share:buildStack": "organization/ecr-share/build",
-        "ecr-share:services": [
-            {
-                "name": "web-app",
-                "repository": "web-app",
-                "imageTag": "v1",
-                "cpu": 256,
-                "memory": 512,
-                "containerPort": 80,
-                "ecsService": ecs_service,
-            }
-        ],
+        "ecr-share:services": [{**SERVICE, "ecsService": ecs_service}],
     }
 
 
