@@ -4,32 +4,14 @@ exclusions. Uncommenting the committed text keeps those examples valid."""
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from commented_examples import uncommented
 from pulumi_harness import PROJECT_DIR
 
 from components.config.files import load_stack_config
-
-
-def uncommented(text: str, key: str) -> str:
-    """The stack file with the commented ``<key>:`` line and its deeper-indented commented lines
-    uncommented (a nested ``# ...`` stays a comment)."""
-    lines = text.splitlines(keepends=True)
-    start = next(i for i, line in enumerate(lines) if re.fullmatch(rf" *# {re.escape(key)}:.*\n", line))
-    indent = lines[start].index("#")
-    out = lines[:start]
-    index = start
-    while (
-        index < len(lines)
-        and lines[index].startswith(" " * indent + "# ")
-        and (index == start or lines[index][indent + 2 : indent + 4] == "  ")
-    ):
-        out.append(" " * indent + lines[index][indent + 2 :])
-        index += 1
-    return "".join(out + lines[index:])
 
 
 def stack_text(stack: str, *keys: str, replacing: str = "") -> str:

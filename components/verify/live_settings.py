@@ -13,6 +13,7 @@ deploys it, in the resource's Region:
 | execution role | ``iam:GetRole`` |
 | log group | ``logs:DescribeLogGroups`` |
 | task definition | ``ecs:ListTaskDefinitions`` (ACTIVE), ``ecs:DescribeTaskDefinition`` |
+| ECS service | ``ecs:DescribeServices`` |
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from components.verify.settings import (
     REPLICATION,
     REPOSITORY_SETTINGS,
     SCANNING,
+    SERVICE,
     TASK,
     TEMPLATE,
     TRUST,
@@ -45,6 +47,7 @@ MISSING = (
     "RegistryPolicyNotFoundException",
     "TemplateNotFoundException",
     "NoSuchEntity",
+    "ClusterNotFoundException",
 )
 
 
@@ -162,6 +165,34 @@ def _task(ecs: Any, family: str) -> Fields:
     return fields
 
 
+def _ecs_service(ecs: Any, identity: str) -> Fields:
+    """The service as DescribeServices answers; a deleted one (INACTIVE, or DRAINING while ECS
+    stops its tasks) counts as missing, as a missing one is listed under ``failures``."""
+    cluster, name = identity.rsplit("/", 1)
+    services = ecs.describe_services(cluster=cluster, services=[name]).get("services", [])
+    service = next(
+        (s for s in services if s.get("serviceName") == name and s.get("status") == "ACTIVE"), None
+    )
+    if service is None:
+        return None
+    network = service.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
+    deployment = service.get("deploymentConfiguration", {})
+    breaker = deployment.get("deploymentCircuitBreaker", {})
+    task_definition = service.get("taskDefinition", "")
+    return {
+        # arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision>
+        "taskDefinition.family": task_definition.rsplit("/", 1)[-1].rsplit(":", 1)[0],
+        "launchType": service.get("launchType"),
+        "desiredCount": service.get("desiredCount"),
+        "awsvpcConfiguration.subnets": sorted(network.get("subnets", [])),
+        "awsvpcConfiguration.securityGroups": sorted(network.get("securityGroups", [])),
+        "awsvpcConfiguration.assignPublicIp": network.get("assignPublicIp"),
+        "deploymentCircuitBreaker": {"enable": breaker.get("enable"), "rollback": breaker.get("rollback")},
+        "minimumHealthyPercent": deployment.get("minimumHealthyPercent"),
+        "maximumPercent": deployment.get("maximumPercent"),
+    }
+
+
 _READERS: dict[str, tuple[str, Callable[[Any, str], Fields]]] = {
     REPOSITORY_SETTINGS: ("ecr", _repository),
     REGISTRY_POLICY_KIND: ("ecr", _registry_policy),
@@ -171,4 +202,5 @@ _READERS: dict[str, tuple[str, Callable[[Any, str], Fields]]] = {
     TRUST: ("iam", _role),
     LOGS: ("logs", _log_group),
     TASK: ("ecs", _task),
+    SERVICE: ("ecs", _ecs_service),
 }

@@ -4,7 +4,8 @@ terms AWS's read APIs answer with, and compared field by field with what is depl
 Repository policies and the execution role's permission policies are compared by ``drift.py`` (the
 access matrix evaluates them too); this module covers the rest: repository settings, the registry
 policy, creation templates, the replication and scanning configurations, the role's trust policy,
-log groups and the image each task family's latest ACTIVE revision runs. Nothing is derived again:
+log groups, the image each task family's latest ACTIVE revision runs, and each ECS service's
+settings (the family it runs, its count, network and rollout). Nothing is derived again:
 every planned value is an input of a planned resource.
 
 The registry policy and the replication and scanning configurations exist once per account and
@@ -19,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.consumers.resources import LOG_GROUP, ROLE, TASK_DEFINITION
+from components.consumers.resources import ECS_SERVICE, LOG_GROUP, ROLE, TASK_DEFINITION
 from components.plan.model import Resource
 from components.replication.resources import (
     CREATION_TEMPLATE,
@@ -40,6 +41,7 @@ SCANNING = "registry scanning configuration"
 TRUST = "execution role"
 LOGS = "log group"
 TASK = "task definition"
+SERVICE = "ECS service"
 # Kinds a missing resource of is already reported by ``drift.state_drift``.
 REPORTED_ELSEWHERE = (REPOSITORY_SETTINGS, TRUST)
 SINGLETONS = (REGISTRY_POLICY_KIND, REPLICATION, SCANNING)
@@ -60,7 +62,7 @@ class PlannedSetting:
     kind: str
     identity: str
     """What the read asks for: a repository name, a template prefix, a role name, a task family, a
-    log group name; empty for the registry singletons."""
+    log group name, ``<cluster ARN>/<service name>``; empty for the registry singletons."""
     fields: Mapping[str, Any]
 
     @property
@@ -195,6 +197,28 @@ def _task(r: Resource) -> tuple[str, str, dict[str, Any]]:
     return TASK, inputs["family"], fields
 
 
+def _ecs_service(r: Resource) -> tuple[str, str, dict[str, Any]]:
+    """In DescribeServices' terms. The task definition is compared by family (the service is named
+    like the family it runs): its revision is known only once deployed, and a service left on an
+    older revision is the rollback the release reads from the ``ecsServices`` output."""
+    inputs = r.inputs
+    network = inputs["network_configuration"]
+    fields: dict[str, Any] = {
+        "taskDefinition.family": inputs["name"],
+        "launchType": inputs["launch_type"],
+        "desiredCount": inputs["desired_count"],
+        "awsvpcConfiguration.subnets": sorted(network["subnets"]),
+        "awsvpcConfiguration.assignPublicIp": "ENABLED" if network["assign_public_ip"] else "DISABLED",
+        "deploymentCircuitBreaker": dict(inputs["deployment_circuit_breaker"]),
+        "minimumHealthyPercent": inputs["deployment_minimum_healthy_percent"],
+        "maximumPercent": inputs["deployment_maximum_percent"],
+    }
+    # Without planned groups ECS uses the VPC's default security group: nothing to compare with.
+    if network.get("security_groups"):
+        fields["awsvpcConfiguration.securityGroups"] = sorted(network["security_groups"])
+    return SERVICE, f"{inputs['cluster']}/{inputs['name']}", fields
+
+
 _PLANNED: dict[str, Callable[[Resource], tuple[str, str, dict[str, Any]]]] = {
     REPOSITORY: _repository,
     CREATION_TEMPLATE: _template,
@@ -204,6 +228,7 @@ _PLANNED: dict[str, Callable[[Resource], tuple[str, str, dict[str, Any]]]] = {
     ROLE: _role,
     LOG_GROUP: _log_group,
     TASK_DEFINITION: _task,
+    ECS_SERVICE: _ecs_service,
 }
 
 

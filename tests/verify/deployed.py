@@ -13,7 +13,12 @@ definitions. Two things moto 5.2.5 cannot hold are supplied around it, and only 
   the ECR model as ``Stubber`` does (``botocore.validate.validate_parameters``);
 - a replication configuration of more than one rule: moto's PutReplicationConfiguration refuses it
   ("This feature is disabled"), so the plan's configuration is written into moto's registry state and
-  read back through the real DescribeRegistry call.
+  read back through the real DescribeRegistry call;
+- an ECS service's ``deploymentConfiguration``: moto keeps none, so ``ServiceDeployments`` keeps it
+  from the requests and adds it to DescribeServices' answer;
+- an ECS service's subnets and security groups, which exist before the stack (the stack names them):
+  moto's CreateService checks them against its EC2 state, where IDs are random, so each is created
+  through the EC2 API and then filed in moto's state under the ID the stack names.
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
+from moto.ec2.models import ec2_backends
 from moto.ecr.models import ecr_backends
 
 from components.aws.policy import canonical_json
 from components.config.model import StackConfig
 from components.consumers.resources import (
+    ECS_SERVICE,
     LOG_GROUP,
     POLICY,
     ROLE,
@@ -122,11 +129,57 @@ def _error(operation: str, code: str, message: str) -> ClientError:
 TEMPLATES = CreationTemplates()
 
 
+class ServiceDeployments:
+    """ECS services' ``deploymentConfiguration``, which moto 5.2.5 neither keeps nor returns: kept
+    from each CreateService and UpdateService request, and put into DescribeServices' answer, checked
+    against the ECS model as the creation templates are."""
+
+    def __init__(self) -> None:
+        self.services: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+    def install(self, ecs: Any, account_id: str) -> None:
+        region = ecs.meta.region_name
+        for operation in ("CreateService", "UpdateService"):
+            ecs.meta.events.register(f"before-call.ecs.{operation}", self._keep(account_id, region))
+        ecs.meta.events.register("after-call.ecs.DescribeServices", self._answer(account_id, region))
+
+    def _keep(self, account_id: str, region: str) -> Any:
+        def keep(model: Any, params: dict[str, Any], **_: Any) -> None:
+            request = json.loads(params["body"] or b"{}")
+            configuration = request.get("deploymentConfiguration")
+            name = request.get("serviceName") or request.get("service", "")
+            where = (account_id, region, _cluster(request.get("cluster", "default")), name.rsplit("/", 1)[-1])
+            if configuration is not None:
+                self.services[where] = {**self.services.get(where, {}), **configuration}
+
+        return keep
+
+    def _answer(self, account_id: str, region: str) -> Any:
+        def answer(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+            for service in parsed.get("services", []):
+                where = (account_id, region, _cluster(service["clusterArn"]), service["serviceName"])
+                if where in self.services:
+                    service["deploymentConfiguration"] = self.services[where]
+            validate_parameters(
+                {k: v for k, v in parsed.items() if k != "ResponseMetadata"}, model.output_shape
+            )
+
+        return answer
+
+
+def _cluster(name_or_arn: str) -> str:
+    return name_or_arn.rsplit("/", 1)[-1]
+
+
+DEPLOYMENTS = ServiceDeployments()
+
+
 def forget() -> None:
     """A reset moto knows none of the credentials of the previous test: drop them and their clients."""
     _credentials.clear()
     _clients.clear()
     TEMPLATES.registries.clear()
+    DEPLOYMENTS.services.clear()
 
 
 class AccountSession:
@@ -151,6 +204,8 @@ class AccountSession:
             )
             if service == "ecr":
                 TEMPLATES.install(client, self.account_id)
+            if service == "ecs":
+                DEPLOYMENTS.install(client, self.account_id)
             _clients[key] = client
         return _clients[key]
 
@@ -205,6 +260,7 @@ def deploy(project: Path) -> Deployment:
     pull policy attached to each existing role an environment names (the roles themselves created
     first, as their owners would have)."""
     TEMPLATES.registries.clear()
+    DEPLOYMENTS.services.clear()
     client = Clients()
     (deployment,) = load_deployments(project)
     planned_texts = {d.text for d in evaluated_documents(deployment)}
@@ -305,7 +361,9 @@ def write_replication_rules(account_id: str, region: str, rules: list[dict[str, 
 
 
 def _deploy_consumers(plan: StackPlan, client: Clients, pull_roles: Any = ()) -> None:
-    iam, logs, ecs = (client(service, plan.account_id, plan.region) for service in ("iam", "logs", "ecs"))
+    iam, logs, ecs, ec2 = (
+        client(service, plan.account_id, plan.region) for service in ("iam", "logs", "ecs", "ec2")
+    )
     for role in plan.of_type(ROLE):
         iam.create_role(
             RoleName=role.inputs["name"],
@@ -337,8 +395,61 @@ def _deploy_consumers(plan: StackPlan, client: Clients, pull_roles: Any = ()) ->
         logs.put_retention_policy(
             logGroupName=group.inputs["name"], retentionInDays=group.inputs["retention_in_days"]
         )
-    for task in plan.of_type(TASK_DEFINITION):
-        ecs.register_task_definition(**task_definition(task.inputs))
+    revisions = {
+        task.inputs["family"]: ecs.register_task_definition(**task_definition(task.inputs))["taskDefinition"][
+            "taskDefinitionArn"
+        ]
+        for task in plan.of_type(TASK_DEFINITION)
+    }
+    for service in plan.of_type(ECS_SERVICE):
+        create_ecs_service(ecs, ec2, plan.account_id, service.inputs, revisions[service.inputs["name"]])
+
+
+def create_ecs_service(
+    ecs: Any, ec2: Any, account_id: str, inputs: Mapping[str, Any], task_definition_arn: str
+) -> None:
+    """The planned service in its cluster, running the revision the stack registered; the cluster and
+    the network are created first, as they exist before the stack."""
+    cluster = inputs["cluster"]
+    ecs.create_cluster(clusterName=cluster.rsplit("/", 1)[1])
+    network = inputs["network_configuration"]
+    create_network(ec2, account_id, network["subnets"], network.get("security_groups", []))
+    ecs.create_service(
+        cluster=cluster,
+        serviceName=inputs["name"],
+        taskDefinition=task_definition_arn,
+        launchType=inputs["launch_type"],
+        desiredCount=inputs["desired_count"],
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": list(network["subnets"]),
+                "securityGroups": list(network.get("security_groups", [])),
+                "assignPublicIp": "ENABLED" if network["assign_public_ip"] else "DISABLED",
+            }
+        },
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": dict(inputs["deployment_circuit_breaker"]),
+            "minimumHealthyPercent": inputs["deployment_minimum_healthy_percent"],
+            "maximumPercent": inputs["deployment_maximum_percent"],
+        },
+    )
+
+
+def create_network(ec2: Any, account_id: str, subnets: list[str], groups: list[str]) -> None:
+    """A VPC with these subnets and security groups, under these IDs (see the module's docstring)."""
+    backend = ec2_backends[account_id][ec2.meta.region_name]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    for index, wanted in enumerate(subnets):
+        made = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index}.0/24")["Subnet"]
+        zone = backend.subnets[made["AvailabilityZone"]]
+        subnet = zone.pop(made["SubnetId"])
+        subnet.id = wanted
+        zone[wanted] = subnet
+    for wanted in groups:
+        made = ec2.create_security_group(GroupName=wanted, Description="the service's", VpcId=vpc)["GroupId"]
+        group = backend.groups[vpc].pop(made)
+        group.id = wanted
+        backend.groups[vpc][wanted] = group
 
 
 def task_definition(inputs: Mapping[str, Any]) -> dict[str, Any]:

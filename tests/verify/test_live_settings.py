@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from deployed import account_session, deploy, session_for
+from ecs_service_variant import prod_file_with_ecs_service
 from stack_edits import add_prod_source, leave_prod_scanning_alone
 
 from components.verify.cli import main
@@ -278,3 +279,38 @@ def test_the_documented_settings_drift_is_real_output(
     shown = "Drift:\n" + out.getvalue().split("\nDrift:\n", 1)[1]
     doc = (ROOT / "docs" / "verify.md").read_text()
     assert f"```text\n{shown}```\n" in doc, shown
+
+
+def test_ecs_services(aws: None, project: Path) -> None:
+    """prod's web-app with the stack file's ecsService example: a scaled, re-networked or deleted
+    service is drift, each field named; the planned one is clean."""
+    (project / "Pulumi.prod.yaml").write_text(prod_file_with_ecs_service(), encoding="utf-8")
+    deploy(project)
+    code, found = drift(project)
+    assert found == []
+    assert code == 0
+    ecs = client("ecs", PROD)
+    cluster = f"arn:aws:ecs:us-east-1:{PROD}:cluster/prod"
+    (service,) = ecs.list_services(cluster=cluster)["serviceArns"]
+    name = service.rsplit("/", 1)[1]
+    label = f"ECS service {cluster}/{name} in {PROD} us-east-1 (stack prod)"
+    ecs.update_service(
+        cluster=cluster,
+        service=name,
+        desiredCount=5,
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 200,
+        },
+    )
+    assert drift(project) == (
+        1,
+        [
+            f"{label}: desiredCount is 5 (planned: 2)",
+            f'{label}: deploymentCircuitBreaker is {{"enable":false,"rollback":false}} (planned: '
+            '{"enable":true,"rollback":true})',
+        ],
+    )
+    ecs.delete_service(cluster=cluster, service=name, force=True)
+    assert drift(project) == (1, [f"{label} does not exist (the plan deploys it)"])
