@@ -55,6 +55,8 @@ class EnvironmentStack:
     receive_replication: ReceiveReplication | None = None
     pull_roles: tuple[ExistingRole, ...] = ()
     """Existing roles of this account that get the pull policy too."""
+    deploy_after: tuple[str, ...] = ()
+    """Environment stacks the pipeline deploys before this one; nothing this stack deploys."""
     repositories: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -49,7 +49,10 @@ ENVIRONMENT_KEYS = (
     "pullFrom",
     "receiveReplication",
     "pullRoles",
+    "deployAfter",
 )
+# A stack's own name (the last part of a qualified one), as the Pulumi CLI accepts it.
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 # Fully qualified stack name, required by StackReference: <organization>/<project>/<stack>.
 QUALIFIED_STACK = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
@@ -207,6 +210,7 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
     )
     if receive is not None and receive.kms_keys is not None:
         _check_template_role_name(stack, region)
+    deploy_after = _deploy_after(key("deployAfter"), _structured(config, key("deployAfter")), stack)
     return EnvironmentStack(
         stack=stack,
         account_id=account,
@@ -218,4 +222,20 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
         pull_from=pull_from,
         receive_replication=receive,
         pull_roles=pull_roles,
+        deploy_after=deploy_after,
     )
+
+
+def _deploy_after(full_key: str, value: Any, stack: str) -> tuple[str, ...]:
+    """The environment stacks the pipeline deploys before this one (``pulumi up`` of this stack does
+    not look at them); whether they exist is the pipeline's check, as only it reads every stack file."""
+    if value is None:
+        return ()
+    names = values.sequence(full_key, value)
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or STACK_NAME.fullmatch(name) is None:
+            raise ConfigError(f"{full_key}[{index}]", name, 'is not a stack name (like "staging")')
+        if name == stack:
+            raise ConfigError(f"{full_key}[{index}]", name, "is this stack itself")
+    values.unique(full_key, names, "stack name")
+    return tuple(names)

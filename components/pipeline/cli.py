@@ -106,7 +106,8 @@ def _selection(with_order: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "--stacks",
         metavar="A,B",
-        help="only these stacks, in this order (default: every Pulumi.<stack>.yaml); an empty value is an error",
+        help="only these stacks, in this order (default: every Pulumi.<stack>.yaml, each environment after "
+        "the ones its ecr-share:deployAfter names); an empty value is an error",
     )
     if with_order:
         order = p.add_mutually_exclusive_group()
@@ -122,7 +123,7 @@ def _selection(with_order: bool = True) -> argparse.ArgumentParser:
             default=2,
             metavar="N",
             help="environment stacks in waves of N, in the order given; each wave starts when the "
-            "previous one succeeded (default 2)",
+            "previous one succeeded, and a stack never shares one with a stack it deploys after (default 2)",
         )
     return p
 

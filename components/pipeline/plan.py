@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.pipeline.images import ConfigChange, digest_pins
-from components.pipeline.stacks import CREDENTIAL_KEYS, Backend, PipelineError, StackInfo
+from components.pipeline.stacks import CREDENTIAL_KEYS, DEPLOY_AFTER_KEY, Backend, PipelineError, StackInfo
 from components.plan.project import ProjectError, plan_stacks
 from components.project import BUILD, ENVIRONMENT, key
 
@@ -48,9 +48,13 @@ class Plan:
 
 
 def select(stacks: Mapping[str, StackInfo], names: Sequence[str] | None, flag: str = "--stacks") -> list[str]:
-    """The stacks named by ``--stacks`` in the order given (every stack file when absent)."""
+    """The stacks named by ``--stacks`` in the order given, which must keep every ``deployAfter``;
+    when absent, every stack: the environments in file-name order, each moved after the
+    environments its ``deployAfter`` names."""
+    after = deploy_after(stacks)
     if names is None:
-        return list(stacks)
+        builds = [name for name in stacks if stacks[name].kind == BUILD]
+        return builds + _after_their_predecessors([n for n in stacks if n not in builds], after)
     if not names:
         raise PipelineError(
             f"{flag} names no stack (an unset variable?): name the stacks, or leave out {flag} for every stack"
@@ -59,7 +63,67 @@ def select(stacks: Mapping[str, StackInfo], names: Sequence[str] | None, flag: s
         if name not in stacks:
             known = ", ".join(stacks)
             raise PipelineError(f"Pulumi.{name}.yaml not found: no stack named {name!r} (stacks: {known})")
-    return list(dict.fromkeys(names))
+    chosen = list(dict.fromkeys(names))
+    check_order(stacks, chosen, after, flag)
+    return chosen
+
+
+def deploy_after(stacks: Mapping[str, StackInfo]) -> dict[str, frozenset[str]]:
+    """Each environment's ``deployAfter``, checked across the project: environment stacks of it,
+    and no cycle."""
+    environments = [name for name, stack in stacks.items() if stack.kind == ENVIRONMENT]
+    after: dict[str, frozenset[str]] = {}
+    for name in environments:
+        for before in stacks[name].deploy_after:
+            if before not in environments:
+                raise PipelineError(
+                    f"{stacks[name].file}: {DEPLOY_AFTER_KEY} names {before!r}, which is not an environment "
+                    f"stack of this project (environments: {', '.join(environments)})"
+                )
+        after[name] = frozenset(stacks[name].deploy_after)
+    for name in environments:
+        cycle = _cycle(name, after, [])
+        if cycle:
+            raise PipelineError(
+                f"{DEPLOY_AFTER_KEY} makes a cycle, {' after '.join(cycle)}: no order deploys each stack after "
+                f"the ones it names (see {', '.join(str(stacks[n].file) for n in dict.fromkeys(cycle))})"
+            )
+    return after
+
+
+def _cycle(name: str, after: Mapping[str, frozenset[str]], path: list[str]) -> list[str]:
+    """A path back to a stack already on ``path`` (a cycle through ``name``), or none."""
+    if name in path:
+        return [*path[path.index(name) :], name]
+    for before in sorted(after.get(name, ())):
+        found = _cycle(before, after, [*path, name])
+        if found:
+            return found
+    return []
+
+
+def _after_their_predecessors(order: list[str], after: Mapping[str, frozenset[str]]) -> list[str]:
+    """``order`` with each stack moved just far enough to follow what it deploys after (acyclic)."""
+    placed: list[str] = []
+    pending = list(order)
+    while pending:
+        ready = next(n for n in pending if not after.get(n, frozenset()) & set(pending))
+        placed.append(ready)
+        pending.remove(ready)
+    return placed
+
+
+def check_order(
+    stacks: Mapping[str, StackInfo], order: Sequence[str], after: Mapping[str, frozenset[str]], flag: str
+) -> None:
+    """A stack given before one it deploys after would run first: refused, naming both."""
+    for index, name in enumerate(order):
+        for before in sorted(after.get(name, ())):
+            if before in order[index + 1 :]:
+                raise PipelineError(
+                    f"{flag} runs {name} before {before}, but {stacks[name].file} deploys it after {before} "
+                    f"({DEPLOY_AFTER_KEY}): name {before} first"
+                )
 
 
 def make_plan(
@@ -71,7 +135,7 @@ def make_plan(
     parallel: int = 2,
 ) -> Plan:
     """The build stack first, then the environments in the order given: in waves of ``parallel``
-    stacks, or one at a time in ``promote`` order. ``destroy`` runs the same waves in reverse, so no
+    stacks (a stack never in the wave of one it deploys after), or one at a time in ``promote`` order. ``destroy`` runs the same waves in reverse, so no
     environment outlives the registry it pulls from."""
     if command not in COMMANDS:
         raise PipelineError(f"unknown command {command!r} (commands: {', '.join(COMMANDS)})")
@@ -81,13 +145,26 @@ def make_plan(
     environments = [name for name in selected if stacks[name].kind == ENVIRONMENT]
     stages = [Stage((name,)) for name in builds]
     if promote is not None:
-        stages += [Stage((name,)) for name in _promotion(stacks, environments, promote)]
+        order = _promotion(stacks, environments, promote)
+        check_order(stacks, order, deploy_after(stacks), "--promote")
+        stages += [Stage((name,)) for name in order]
     else:
         size = 1 if command == "outputs" else parallel
-        stages += [Stage(tuple(environments[i : i + size])) for i in range(0, len(environments), size)]
+        stages += _waves(environments, size, deploy_after(stacks))
     if command == "destroy":
         stages = [Stage(tuple(reversed(s.stacks))) for s in reversed(stages)]
     return Plan(command="up" if command == "promote" else command, stages=tuple(stages))
+
+
+def _waves(order: list[str], size: int, after: Mapping[str, frozenset[str]]) -> list[Stage]:
+    """Waves of up to ``size`` stacks in ``order``; a stack that deploys after one in the wave being
+    filled starts the next wave."""
+    waves: list[list[str]] = []
+    for name in order:
+        if not waves or len(waves[-1]) == size or after.get(name, frozenset()) & set(waves[-1]):
+            waves.append([])
+        waves[-1].append(name)
+    return [Stage(tuple(wave)) for wave in waves]
 
 
 def _promotion(stacks: Mapping[str, StackInfo], environments: list[str], promote: Sequence[str]) -> list[str]:

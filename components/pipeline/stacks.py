@@ -11,6 +11,7 @@ from components.project import BUILD, DIY_ORGANIZATION, ENVIRONMENT, PROJECT, ST
 
 KIND_KEY = key("stackKind")
 SERVICES_KEY = key("services")
+DEPLOY_AFTER_KEY = key("deployAfter")
 # The settings through which the AWS provider takes a stack's own credentials.
 CREDENTIAL_KEYS = ("aws:profile", "aws:assumeRole", "aws:assumeRoles")
 
@@ -30,6 +31,18 @@ class StackInfo:
     def services(self) -> list[Any]:
         services = self.config.get(SERVICES_KEY)
         return services if isinstance(services, list) else []
+
+    @property
+    def deploy_after(self) -> list[str]:
+        """The environment stacks this one deploys after (``ecr-share:deployAfter``)."""
+        value = self.config.get(DEPLOY_AFTER_KEY)
+        if value is None:
+            return []
+        if not (isinstance(value, list) and all(isinstance(name, str) for name in value)):
+            raise PipelineError(
+                f"{self.file}: {DEPLOY_AFTER_KEY} must be a list of environment stack names, like [staging]"
+            )
+        return value
 
     def names_credentials(self) -> bool:
         return any(self.config.get(key) for key in CREDENTIAL_KEYS)

@@ -270,3 +270,30 @@ def test_environment_repositories_are_the_unique_sorted_set_its_services_use() -
     assert isinstance(environment, EnvironmentStack)
     assert environment.repositories == ("alpha", "zeta")
     assert environment.log_retention_days == 30
+
+
+def test_deploy_after_names_other_stacks_and_changes_nothing_deployed() -> None:
+    config = parse_stack_config("prod", with_(ENVIRONMENT, {"ecr-share:deployAfter": ["staging", "qa-1"]}))
+    assert isinstance(config, EnvironmentStack)
+    assert config.deploy_after == ("staging", "qa-1")
+    # As the engine hands it over (JSON text), too.
+    engine = with_(ENVIRONMENT, {"ecr-share:deployAfter": json.dumps(["staging"])})
+    assert parse_stack_config("prod", engine).deploy_after == ("staging",)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("staging", 'ecr-share:deployAfter: "staging" is not a list'),
+        ([], "ecr-share:deployAfter: \\[\\] is empty: give at least one entry"),
+        (["staging", "staging"], 'ecr-share:deployAfter\\[1\\]: "staging" is a duplicate stack name'),
+        (
+            ["organization/ecr-share/staging"],
+            'ecr-share:deployAfter\\[0\\]: "organization/ecr-share/staging" is not a stack name \\(like "staging"\\)',
+        ),
+        ([3], "ecr-share:deployAfter\\[0\\]: 3 is not a stack name"),
+        (["prod"], 'ecr-share:deployAfter\\[0\\]: "prod" is this stack itself'),
+    ],
+)
+def test_a_bad_deploy_after_is_refused(value: Any, message: str) -> None:
+    rejected(with_(ENVIRONMENT, {"ecr-share:deployAfter": value}), f"^{message}", stack="prod")

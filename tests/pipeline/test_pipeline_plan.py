@@ -121,6 +121,95 @@ def test_waves_follow_the_order_given(stacks: dict[str, StackInfo]) -> None:
     assert planning.make_plan("up", stacks, selected, parallel=1).order == ("build", "staging", "prod", "dev")
 
 
+def ordered_stacks(tmp_path: Path, **deploy_after: object) -> dict[str, StackInfo]:
+    """The fixture project with ``ecr-share:deployAfter`` set on the named stacks."""
+    files = stack_files()
+    for name, value in deploy_after.items():
+        files[name]["ecr-share:deployAfter"] = value
+    return discover(write_project(tmp_path, files))
+
+
+def test_without_stacks_each_environment_follows_what_it_deploys_after(tmp_path: Path) -> None:
+    """File-name order is dev, prod, staging; prod deploys after staging, as the committed file says."""
+    stacks = ordered_stacks(tmp_path, prod=["staging"])
+    selected = planning.select(stacks, None)
+    assert selected == ["build", "dev", "staging", "prod"]
+    plan = planning.make_plan("up", stacks, selected, parallel=2)
+    assert plan.describe() == "build -> dev, staging (at once) -> prod"
+    assert planning.make_plan("destroy", stacks, selected, parallel=2).describe() == (
+        "prod -> staging, dev (at once) -> build"
+    )
+
+
+def test_a_stack_never_shares_a_wave_with_one_it_deploys_after(tmp_path: Path) -> None:
+    stacks = ordered_stacks(tmp_path, staging=["dev"], prod=["staging"])
+    plan = planning.make_plan("up", stacks, planning.select(stacks, None), parallel=3)
+    assert plan.describe() == "build -> dev -> staging -> prod"
+    # Only the selected stacks are ordered: prod alone waits for nothing.
+    assert planning.make_plan("up", stacks, planning.select(stacks, ["prod"])).order == ("prod",)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            {"names": ["dev", "prod", "staging"]},
+            "--stacks runs prod before staging, but {dir}/Pulumi.prod.yaml deploys it after staging "
+            "(ecr-share:deployAfter): name staging first",
+        ),
+        (
+            {"names": ["dev", "staging", "prod"], "promote": ["prod", "dev", "staging"]},
+            "--promote runs prod before staging, but {dir}/Pulumi.prod.yaml deploys it after staging "
+            "(ecr-share:deployAfter): name staging first",
+        ),
+    ],
+)
+def test_an_order_that_runs_a_stack_first_is_refused(
+    tmp_path: Path, args: dict[str, list[str]], message: str
+) -> None:
+    stacks = ordered_stacks(tmp_path, prod=["staging"])
+    with pytest.raises(PipelineError) as error:
+        selected = planning.select(stacks, args["names"])
+        planning.make_plan("up", stacks, selected, promote=args.get("promote"))
+    assert str(error.value) == message.format(dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("deploy_after", "message"),
+    [
+        (
+            {"prod": ["qa"]},
+            "{dir}/Pulumi.prod.yaml: ecr-share:deployAfter names 'qa', which is not an environment stack of "
+            "this project (environments: dev, prod, staging)",
+        ),
+        (
+            {"prod": ["build"]},
+            "{dir}/Pulumi.prod.yaml: ecr-share:deployAfter names 'build', which is not an environment stack "
+            "of this project (environments: dev, prod, staging)",
+        ),
+        (
+            {"prod": ["staging"], "staging": ["dev"], "dev": ["prod"]},
+            "ecr-share:deployAfter makes a cycle, dev after prod after staging after dev: no order deploys "
+            "each stack after the ones it names (see {dir}/Pulumi.dev.yaml, {dir}/Pulumi.prod.yaml, "
+            "{dir}/Pulumi.staging.yaml)",
+        ),
+        (
+            {"prod": "staging"},
+            "{dir}/Pulumi.prod.yaml: ecr-share:deployAfter must be a list of environment "
+            "stack names, like [staging]",
+        ),
+    ],
+)
+def test_deploy_after_is_checked_across_the_project_for_every_command(
+    tmp_path: Path, deploy_after: dict[str, object], message: str
+) -> None:
+    stacks = ordered_stacks(tmp_path, **deploy_after)
+    for names in (None, ["dev"]):
+        with pytest.raises(PipelineError) as error:
+            planning.select(stacks, names)
+        assert str(error.value) == message.format(dir=tmp_path)
+
+
 def test_promotion_gives_each_environment_its_own_stage(stacks: dict[str, StackInfo]) -> None:
     plan = plan_for(stacks, "up", promote=["dev", "staging", "prod"])
     assert plan.stages == tuple(Stage((name,)) for name in ("build", "dev", "staging", "prod"))
@@ -430,3 +519,12 @@ def test_the_summary_has_a_rollout_column_when_a_stack_runs_ecs_services() -> No
         "dev    succeeded  update 1  1m35s     web-app-service updated  images=web-app=r/web-app@sha256:111111111111...",
         "prod   not run    -         -         -                        -",
     ]
+
+
+def test_the_committed_stacks_release_prod_last() -> None:
+    """``python -m components.pipeline up`` on the committed files, as the docs' table says."""
+    from pulumi_harness import PROJECT_DIR
+
+    stacks = discover(PROJECT_DIR)
+    plan = planning.make_plan("up", stacks, planning.select(stacks, None))
+    assert plan.describe() == "build -> dev, staging (at once) -> prod"
