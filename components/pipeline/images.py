@@ -156,6 +156,23 @@ def digests_running(stack: str, images: Any) -> dict[str, str]:
     return digests
 
 
+def check_rollouts_held(stack: str, ecs_services: Any, task_definitions: Any) -> None:
+    """A service the circuit breaker rolled back runs an older revision than the stack registered
+    (``ecsServices.<service>.taskDefinitionArn`` against ``taskDefinitionArns.<service>``), so the
+    ``images`` output names an image the stack does not run: there is nothing tested to promote."""
+    if not isinstance(ecs_services, Mapping):
+        return
+    registered = task_definitions if isinstance(task_definitions, Mapping) else {}
+    for service, state in sorted(ecs_services.items()):
+        running = state.get("taskDefinitionArn") if isinstance(state, Mapping) else None
+        if running != registered.get(service):
+            raise PipelineError(
+                f"stack {stack}'s ECS service {service} runs {running}, not {registered.get(service)} that "
+                f"the stack registered (its rollout was rolled back): {stack} does not run the image its "
+                f"images output names, so there is nothing tested to promote; release {stack} again first"
+            )
+
+
 def _split_reference(stack: str, service: str, reference: Any) -> tuple[str, str]:
     text = reference if isinstance(reference, str) else ""
     path = text.split("/", 1)[1] if "/" in text else ""

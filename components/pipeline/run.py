@@ -19,7 +19,13 @@ from pulumi import automation as auto
 
 from components.config.stack import parse_stack_config
 from components.pipeline import plan as planning
-from components.pipeline.images import ImageRequest, digests_running, repositories_run_by, with_digests
+from components.pipeline.images import (
+    ImageRequest,
+    check_rollouts_held,
+    digests_running,
+    repositories_run_by,
+    with_digests,
+)
 from components.pipeline.processes import SupervisedPulumiCommand
 from components.pipeline.registry import (
     BuildRegistry,
@@ -44,13 +50,13 @@ from components.pipeline.report import (
 from components.pipeline.runner import Runner, Settings
 from components.pipeline.stacks import Backend, PipelineError, StackInfo, diy_backend, is_diy
 from components.pipeline.supervisor import Interrupted, Supervisor
+from components.plan.environment import ECS_SERVICES, IMAGES, TASK_DEFINITION_ARNS
 from components.project import DIY_ORGANIZATION
 
 MISSING_CLI = (
     "The Pulumi CLI was not found on PATH; install it with `curl -fsSL https://get.pulumi.com | sh` "
     "(see https://www.pulumi.com/docs/install/) and try again."
 )
-IMAGES_OUTPUT = "images"
 # Pulumi Cloud organization names (the service's own rule for logins and organizations).
 ORGANIZATION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -293,8 +299,8 @@ def promoted_requests(
         raise PipelineError(
             f"stack {qualified} is not deployed on {backend.url}: there is nothing to promote"
         ) from None
-    images = outputs.get(IMAGES_OUTPUT)
-    running = digests_running(source, None if images is None or images.secret else images.value)
+    running = digests_running(source, _value(outputs, IMAGES))
+    check_rollouts_held(source, _value(outputs, ECS_SERVICES), _value(outputs, TASK_DEFINITION_ARNS))
     targets = planning.environments_of(prepared.plan, prepared.stacks)
     requests = []
     for repository in repositories_run_by(targets):
@@ -308,6 +314,11 @@ def promoted_requests(
             )
         requests.append(ImageRequest(repository, digest=running[repository]))
     return requests
+
+
+def _value(outputs: Mapping[str, auto.OutputValue], name: str) -> Any:
+    output = outputs.get(name)
+    return None if output is None or output.secret else output.value
 
 
 def _build_registry(stacks: Mapping[str, StackInfo]) -> BuildRegistry:

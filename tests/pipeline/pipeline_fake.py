@@ -412,7 +412,11 @@ def _op(resource: Resource, previous: Deployed | None, inputs: dict[str, Any]) -
 
 def _resolve(value: Any, deployed: Mapping[str, Deployed]) -> Any:
     if isinstance(value, OutputRef):
-        return deployed[value.resource].outputs.get(value.attribute, f"{value.resource}.{value.attribute}")
+        # Outputs are kept as the engine names them (taskDefinition); the plan names them as the
+        # Python SDK does (task_definition).
+        outputs = deployed[value.resource].outputs
+        name = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), value.attribute)
+        return outputs.get(name, f"{value.resource}.{value.attribute}")
     if isinstance(value, Mapping):
         return {k: _resolve(v, deployed) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -351,6 +351,37 @@ def test_a_rollout_the_circuit_breaker_rolled_back_stops_the_promotion(
     assert summary_row(run.out, "prod")[1] == "not run"
 
 
+def test_promote_refuses_a_source_whose_rollout_was_rolled_back(
+    tmp_path: Path, registry: MotoRegistry, released: dict[str, str]
+) -> None:
+    """staging runs web-app as an ECS service; its rollout of a new image was rolled back, so its
+    images output names an image it does not run: promoting it would ship untested bytes."""
+    files = stack_files()
+    files["staging"]["ecr-share:services"][0]["ecsService"] = {
+        "cluster": "staging",
+        "subnets": ["subnet-0a1b2c3d4e5f60718"],
+    }
+    project = write_project(tmp_path / "ecr-share", files)
+    fake = FakePulumi()
+    assert run_pipeline(project, "up", "--stacks", "build", fake=fake).code == 0
+    assert run_pipeline(project, "up", "--stacks", "staging", fake=fake).code == 0
+    registry.push("web-app", "9c0ffee", layer="2")
+    fake.rollbacks.add(("staging", "web-app-service"))
+    assert (
+        run_pipeline(project, "up", "--stacks", "staging", "--image", "web-app=9c0ffee", fake=fake).code == 1
+    )
+    fake.calls.clear()
+    run = run_pipeline(project, "promote", "--from", "staging", "--to", "prod", fake=fake)
+    assert run.code == 2
+    arn = "arn:aws:ecs:us-east-1:333333333333:task-definition/web-app"
+    assert run.err == (
+        f"error: stack staging's ECS service web-app runs {arn}:1, not {arn}:2 that the stack registered "
+        "(its rollout was rolled back): staging does not run the image its images output names, so there "
+        "is nothing tested to promote; release staging again first\n"
+    )
+    assert fake.engine_order() == []
+
+
 def test_a_failed_rollout_is_named_with_the_engines_error(project: Path, released: dict[str, str]) -> None:
     fake = FakePulumi(ecs=True)
     assert run_pipeline(project, "up", "--stacks", "build", fake=fake).code == 0
