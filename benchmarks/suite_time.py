@@ -1,6 +1,7 @@
 """The test suite's wall time, run exactly as the README says (``python -m pytest``), against the
 budget of 60 s on 2 cores; CPU seconds too, which other work on the machine does not inflate.
-With ``--workers N`` (pytest-xdist installed) it also runs ``-n N``, to see whether both cores pay.
+It runs the suite as configured (every core, pytest-xdist) and with ``-n 0`` (one process); with
+``--workers N`` also with ``-n N``.
 
 Run: .venv/bin/python benchmarks/suite_time.py [runs] [--workers N]
 """
@@ -46,7 +47,10 @@ def main() -> None:
         del args[at : at + 2]
     runs = int(args[0]) if args else 1
     measure.heading("test suite: python -m pytest", runs)
-    variants = [("serial", ())] + ([(f"-n {workers}", ("-n", workers))] if workers else [])
+    # As the README runs it (pyproject's -n auto), and in one process for comparison.
+    variants = [("default", ()), ("serial", ("-n", "0"))] + (
+        [(f"-n {workers}", ("-n", workers))] if workers else []
+    )
     for label, extra in variants:
         results = [suite(*extra) for _ in range(runs)]
         wall = min(r[0] for r in results)
