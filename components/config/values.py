@@ -200,6 +200,12 @@ def mapping(key: str, value: Any, known: Sequence[str], optional: Sequence[str] 
     return {name: setting for name, setting in value.items() if setting is not None}
 
 
+def at_most(key: str, count: int, limit: int, counted: str, limit_text: str) -> None:
+    """One of ECR's count quotas: ``<count> <counted>`` are more than ECR's ``<limit> <limit_text>``."""
+    if count > limit:
+        raise ConfigError(key, f"{count} {counted}", f"are more than ECR's {limit} {limit_text}")
+
+
 def sequence(key: str, value: Any, *, non_empty: bool = True) -> list[Any]:
     if not isinstance(value, list):
         raise ConfigError(key, value, "is not a list")

@@ -178,20 +178,17 @@ def read_build_outputs(stack: str, outputs: Any) -> BuildOutputs:
         )
     for name in sorted(arns):
         reader.check(f"{REPOSITORY_ARNS} key {name}", name, values.repository_name)
-        expected = repository_arn(region, registry, name)
-        if arns[name] != expected:
-            reader.fail(
-                f"{REPOSITORY_ARNS}.{name}",
-                arns[name],
-                f"is not the ARN of repository {name} in account {registry}, {region} ({expected})",
-            )
-        expected = repository_url(region, registry, name)
-        if urls[name] != expected:
-            reader.fail(
-                f"{REPOSITORY_URLS}.{name}",
-                urls[name],
-                f"is not the URL of repository {name} in account {registry}, {region} ({expected})",
-            )
+        for output, found, address, what in (
+            (REPOSITORY_ARNS, arns, repository_arn, "ARN"),
+            (REPOSITORY_URLS, urls, repository_url, "URL"),
+        ):
+            expected = address(region, registry, name)
+            if found[name] != expected:
+                reader.fail(
+                    f"{output}.{name}",
+                    found[name],
+                    f"is not the {what} of repository {name} in account {registry}, {region} ({expected})",
+                )
     return BuildOutputs(
         stack=stack,
         registry_id=registry,

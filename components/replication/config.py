@@ -116,24 +116,24 @@ def parse_rule(full_key: str, value: Any, account: str, region: str) -> Replicat
 
 
 def check_rule_count(full_key: str, entries: Sequence[Any]) -> None:
-    if len(entries) > rules.REPLICATION_MAX_RULES:
-        raise ConfigError(
-            full_key,
-            f"{len(entries)} rules",
-            f"are more than ECR's {rules.REPLICATION_MAX_RULES} rules per registry and Region: "
-            "merge rules that have the same filters",
-        )
+    values.at_most(
+        full_key,
+        len(entries),
+        rules.REPLICATION_MAX_RULES,
+        "rules",
+        "rules per registry and Region: merge rules that have the same filters",
+    )
 
 
 def check_destination_count(full_key: str, rules_: Sequence[ReplicationRule]) -> None:
     distinct = {d for rule in rules_ for d in rule.destinations}
-    if len(distinct) > rules.REPLICATION_MAX_DESTINATIONS:
-        raise ConfigError(
-            full_key,
-            f"{len(distinct)} destinations",
-            f"are more than ECR's {rules.REPLICATION_MAX_DESTINATIONS} distinct destinations "
-            "across all rules",
-        )
+    values.at_most(
+        full_key,
+        len(distinct),
+        rules.REPLICATION_MAX_DESTINATIONS,
+        "destinations",
+        "distinct destinations across all rules",
+    )
 
 
 def parse_destination_registry(full_key: str, value: Any) -> ReplicationDestination:
@@ -173,12 +173,9 @@ def parse_filters(full_key: str, value: Any) -> tuple[str, ...]:
     if value == []:
         raise ConfigError(full_key, value, "is empty: leave filters out to replicate every repository")
     entries = values.sequence(full_key, value)
-    if len(entries) > rules.REPLICATION_MAX_FILTERS_PER_RULE:
-        raise ConfigError(
-            full_key,
-            f"{len(entries)} filters",
-            f"are more than ECR's {rules.REPLICATION_MAX_FILTERS_PER_RULE} filters per rule",
-        )
+    values.at_most(
+        full_key, len(entries), rules.REPLICATION_MAX_FILTERS_PER_RULE, "filters", "filters per rule"
+    )
     filters = [replication_filter(f"{full_key}[{i}]", entry) for i, entry in enumerate(entries)]
     values.unique(full_key, filters, "filter")
     return tuple(filters)

@@ -51,12 +51,7 @@ def parse_registry_scanning(full_key: str, value: Any) -> RegistryScanning:
     scan_type = values.one_of(f"{full_key}.scanType", settings["scanType"], rules.SCAN_TYPES)
     rules_key = f"{full_key}.rules"
     entries = values.sequence(rules_key, settings["rules"])
-    if len(entries) > rules.SCANNING_MAX_RULES:
-        raise ConfigError(
-            rules_key,
-            f"{len(entries)} rules",
-            f"are more than ECR's {rules.SCANNING_MAX_RULES} scanning rules",
-        )
+    values.at_most(rules_key, len(entries), rules.SCANNING_MAX_RULES, "rules", "scanning rules")
     parsed = tuple(_rule(f"{rules_key}[{i}]", entry, scan_type) for i, entry in enumerate(entries))
     values.unique(
         rules_key, [r.scan_frequency for r in parsed], "scan frequency (merge the two rules' filters)"
@@ -75,12 +70,9 @@ def _rule(full_key: str, value: Any, scan_type: str) -> ScanningRule:
         return ScanningRule(frequency)
     filters_key = f"{full_key}.filters"
     entries = values.sequence(filters_key, settings["filters"])
-    if len(entries) > rules.SCANNING_MAX_FILTERS_PER_RULE:
-        raise ConfigError(
-            filters_key,
-            f"{len(entries)} filters",
-            f"are more than ECR's {rules.SCANNING_MAX_FILTERS_PER_RULE} filters per scanning rule",
-        )
+    values.at_most(
+        filters_key, len(entries), rules.SCANNING_MAX_FILTERS_PER_RULE, "filters", "filters per scanning rule"
+    )
     filters = [scanning_filter(f"{filters_key}[{i}]", entry) for i, entry in enumerate(entries)]
     values.unique(filters_key, filters, "filter")
     return ScanningRule(frequency, tuple(filters))

@@ -446,11 +446,7 @@ def _cell(
         reasons.append(f"repository {repo.label} does not exist in account {repo.account_id}{later}")
         decision = Decision.DENY
     if decision is Decision.UNKNOWN and not row.organization_known:
-        reasons.append(
-            f"whether account {row.account_id} is in organization "
-            f"{getattr(build.access, 'organization_id', '')} is not known: set ecr-share:organizationPath "
-            f"in its stack"
-        )
+        reasons.append(_organization_unknown(build, row))
     if decision is not Decision.ALLOW:
         reasons += _deny_reasons(row, repo, checks, result.reasons, result.actions)
     return Cell(
@@ -473,11 +469,7 @@ def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: Reposito
         reasons.append(f"repository {repo.label} does not exist in account {repo.account_id}")
         decision = Decision.DENY
     if decision is Decision.UNKNOWN and not row.organization_known:
-        reasons.append(
-            f"whether account {row.account_id} is in organization "
-            f"{getattr(build.access, 'organization_id', '')} is not known: set ecr-share:organizationPath "
-            f"in its stack"
-        )
+        reasons.append(_organization_unknown(build, row))
     if decision is not Decision.ALLOW and repo.exists:
         stranger = row.kind is RowKind.LAMBDA_STRANGER
         who = "functions of any other account" if stranger else f"functions of account {row.account_id}"
@@ -516,6 +508,14 @@ def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: Reposito
         decision,
         (grants_side, None, None),
         tuple(dict.fromkeys(reasons)),
+    )
+
+
+def _organization_unknown(build: BuildStack, row: Row) -> str:
+    return (
+        f"whether account {row.account_id} is in organization "
+        f"{getattr(build.access, 'organization_id', '')} is not known: set ecr-share:organizationPath "
+        "in its stack"
     )
 
 
