@@ -36,7 +36,7 @@ import components.replication.component
 import components.repositories.component  # noqa: F401
 from components.plan.model import Resource, StackPlan
 from components.plan.project import plan_stacks
-from components.plan.register import PROVIDER_CLASSES, _aliases, _resolve
+from components.plan.register import PROVIDER_CLASSES, _aliases, _resolve, qualified_type
 
 GOAL = 1.2
 
@@ -82,23 +82,35 @@ def direct(plan: StackPlan, exports: dict[str, Any], tree: bool, reference: str 
         if reference is not None:
             pulumi.StackReference(reference)
         made: dict[str, pulumi.Resource] = {}
+        types: dict[str, str | None] = {}  # URN types, for the aliases (as the registrar passes them)
         for r in resources:
-            made[r.key] = _register(r, made, tree)
+            types[r.key] = qualified_type(types.get(r.parent or "", ""), r.type)
+            made[r.key] = _register(r, made, tree, types.get(r.parent or "", ""))
         for name, value in exports.items():
             pulumi.export(name, _resolve(value, made))
 
     return program
 
 
-def _register(r: Resource, made: dict[str, pulumi.Resource], tree: bool) -> pulumi.Resource:
+class _Component(pulumi.ComponentResource):
+    """A component as any is written, a subclass: the SDK then records the stack of its constructor
+    with each registration, as it does for ecr-share's (a bare ComponentResource records none)."""
+
+    def __init__(self, type_: str, name: str, opts: pulumi.ResourceOptions) -> None:
+        super().__init__(type_, name, None, opts)
+
+
+def _register(
+    r: Resource, made: dict[str, pulumi.Resource], tree: bool, parent_type: str | None
+) -> pulumi.Resource:
     options = pulumi.ResourceOptions(
         parent=made.get(r.parent or "") if tree else None,
         depends_on=[made[d] for d in r.depends_on if d in made],
         protect=r.protect or None,
-        aliases=(_aliases(r.aliases) or None) if tree else None,
+        aliases=(_aliases(r.aliases, r.type, r.name, parent_type) or None) if tree else None,
     )
     if r.is_component:
-        component = pulumi.ComponentResource(r.type, r.name, None, options)
+        component = _Component(r.type, r.name, options)
         component.register_outputs({})
         return component
     return PROVIDER_CLASSES[r.type](r.name, opts=options, **_resolve(dict(r.inputs), made))

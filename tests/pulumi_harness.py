@@ -60,7 +60,8 @@ class Registered:
     """URNs of the explicit and implicit dependencies the registration named."""
     custom: bool = True
     """A provider resource; False for a component."""
-    aliases: int = 0
+    aliases: tuple[str, ...] = ()
+    """Each alias as sent: a URN, or a spec as ``spec:<name>:<type>`` (empty: the resource's own)."""
 
     @property
     def key(self) -> str:
@@ -82,6 +83,7 @@ def urn_key(urn: str) -> str | None:
 
 @dataclass
 class ProgramRun:
+    stack: str = ""
     resources: list[Registered] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
     stack_references: list[str] = field(default_factory=list)
@@ -201,10 +203,16 @@ class _RecordingMonitor(mocks.MockMonitor):
                     parent_urn=request.parent,
                     dependencies=list(request.dependencies),
                     custom=bool(request.custom),
-                    aliases=len(request.aliases) + len(request.aliasURNs),
+                    aliases=(*(_alias(a) for a in request.aliases), *request.aliasURNs),
                 )
             )
         return response
+
+
+def _alias(alias: Any) -> str:
+    if alias.WhichOneof("alias") == "urn":
+        return str(alias.urn)
+    return f"spec:{alias.spec.name}:{alias.spec.type}"
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -236,6 +244,7 @@ def run_program(
     account = str((config.get("aws:allowedAccountIds") or ["000000000000"])[0])
     region = str(config.get("aws:region", "us-east-1"))
     recorder = _Mocks(account, region, stack_outputs or {}, run if run is not None else ProgramRun())
+    recorder.run.stack = stack
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.reset_options(project=PROJECT, stack=stack, organization=ORGANIZATION)

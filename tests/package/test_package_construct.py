@@ -20,6 +20,7 @@ from components.config.stack import parse_stack_config
 from components.consumers.resources import (
     ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
+    FARGATE_TASK_DEFINITION_ALIASES,
     PULL_EXECUTION_ROLE,
     ROLE,
 )
@@ -34,7 +35,12 @@ from components.replication.resources import (
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
 )
-from components.repositories.resources import LIFECYCLE_POLICY, REPOSITORY, SHARED_REPOSITORIES
+from components.repositories.resources import (
+    LIFECYCLE_POLICY,
+    REPOSITORY,
+    SHARED_REPOSITORIES,
+    SHARED_REPOSITORIES_ALIASES,
+)
 
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"
@@ -288,6 +294,13 @@ SOURCE_OF_OUTPUT: dict[tuple[str, str], Callable[[str], OutputRef]] = {
 }
 
 
+# The components renamed in 0.2.0, with the earlier type each keeps as an alias.
+OWN_ALIASES = {
+    SHARED_REPOSITORIES: SHARED_REPOSITORIES_ALIASES,
+    FARGATE_TASK_DEFINITION: FARGATE_TASK_DEFINITION_ALIASES,
+}
+
+
 def planned(constructs: list[Construct]) -> StackPlan:
     """The plan of the same components, their args in Python names; an input passed from another
     component's output is a reference to the resource that output comes from."""
@@ -297,7 +310,7 @@ def planned(constructs: list[Construct]) -> StackPlan:
         args = python_args(c.inputs)
         for arg, (name, output) in c.outputs_from.items():
             args[python_name(arg)] = SOURCE_OF_OUTPUT[types[name], output](name)
-        components.append(Resource(c.type, c.name, args))
+        components.append(Resource(c.type, c.name, args, aliases=OWN_ALIASES.get(c.type, ())))
     return StackPlan("test", "test", ACCOUNT, REGION, expanded(components), {})
 
 

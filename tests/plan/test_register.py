@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pytest
 from pulumi_harness import run_program
 from registration import assert_registers_exactly
 
 from components.plan.children import CHILDREN, expanded
-from components.plan.model import COMPONENT_PREFIX, OutputRef, Resource, StackPlan, key
+from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, StackPlan, key
 from components.plan.register import PlannedComponent, register_stack
 
 OUTER = f"{COMPONENT_PREFIX}Outer"
@@ -25,7 +26,13 @@ def outer_children(name: str, args: Any) -> tuple[Resource, ...]:
     role = Resource(
         ROLE, f"{name}-role", {"name": args["role"], "assume_role_policy": "{}"}, parent=key(OUTER, name)
     )
-    inner = Resource(INNER, f"{name}-inner", {"group": args["group"]}, parent=key(OUTER, name))
+    inner = Resource(
+        INNER,
+        f"{name}-inner",
+        {"group": args["group"]},
+        parent=key(OUTER, name),
+        aliases=(Alias(type=f"{COMPONENT_PREFIX}OldInner"),),
+    )
     # The policy names the role by its output: the registration must get the role's registered name.
     policy = Resource(
         POLICY,
@@ -38,7 +45,17 @@ def outer_children(name: str, args: Any) -> tuple[Resource, ...]:
 
 
 def inner_children(name: str, args: Any) -> tuple[Resource, ...]:
-    return (Resource(GROUP, f"{name}-logs", {"name": args["group"]}, parent=key(INNER, name)),)
+    group = Resource(
+        GROUP,
+        f"{name}-logs",
+        {"name": args["group"]},
+        parent=key(INNER, name),
+        aliases=(Alias(name=f"{name}-log"),),
+    )
+    return (group,)
+
+
+ARGS = {"role": "first-role", "group": "/first"}
 
 
 class Outer(PlannedComponent):
@@ -71,3 +88,41 @@ def test_references_nesting_and_component_dependencies_register_as_planned(
     run = run_program("test", {}, program=program)
     assert_registers_exactly(plan, run)
     assert run.one(POLICY, "first-policy").inputs["role"] == "first-role"
+
+
+def test_aliases_go_as_the_urns_the_engine_would_compute_at_any_depth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each planned alias is sent as a URN, built from the full chain of parent types (the mock
+    engine's own URNs keep only the nearest parent's type, so this is checked on the literal)."""
+    monkeypatch.setitem(CHILDREN, OUTER, outer_children)
+    monkeypatch.setitem(CHILDREN, INNER, inner_children)
+    plan = StackPlan(
+        "test", "build", "000000000000", "us-east-1", expanded([Resource(OUTER, "first", ARGS)]), {}
+    )
+
+    def program() -> None:
+        register_stack(plan)
+
+    run = run_program("test", {}, program=program)
+    assert_registers_exactly(plan, run)
+    assert run.one(INNER).aliases == (
+        "urn:pulumi:test::ecr-share::ecr-share:index:Outer$ecr-share:index:OldInner::first-inner",
+    )
+    assert run.one(GROUP).aliases == (
+        "urn:pulumi:test::ecr-share::ecr-share:index:Outer$ecr-share:index:Inner$aws:cloudwatch/logGroup:LogGroup::first-inner-log",
+    )
+
+
+def test_under_a_parent_of_the_programs_own_aliases_go_as_specs() -> None:
+    """A component under a parent it did not register (another program's component, or the
+    provider's construct path, which passes the parent as a URN) cannot know that parent's URN
+    type: its aliases, and its children's, go as specs for the engine to resolve."""
+
+    def program() -> None:
+        app = pulumi.ComponentResource("user:index:App", "app")
+        Outer("first", ARGS, pulumi.ResourceOptions(parent=app))
+
+    run = run_program("test", {}, program=program)
+    assert run.one(INNER).aliases == ("spec::ecr-share:index:OldInner",)
+    assert run.one(GROUP).aliases == ("spec:first-inner-log:",)

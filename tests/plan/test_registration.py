@@ -65,3 +65,24 @@ def test_an_environment_with_managed_policies_registers_exactly_its_plan() -> No
     assert {a.inputs["policyArn"] for a in attachments} == {
         f"arn:aws:iam::{account(0)}:policy/ecr-share-big-execution-pull-{n}" for n in range(1, 11)
     }
+
+
+def test_what_0_1_deployed_keeps_its_urn_through_the_0_2_renames(
+    build: ProgramRun, environments: dict[str, ProgramRun]
+) -> None:
+    """0.2.0 renamed two components and two resources; each registration names the URN that 0.1
+    deployed under, so the engine updates those resources in place instead of replacing them (the
+    role's and the task definitions' children follow their parents' aliases in the engine)."""
+    dev = environments["dev"]
+    assert build.one("ecr-share:index:SharedRepositories", "shared").aliases == (
+        "urn:pulumi:build::ecr-share::ecr-share:index:SharedRepository::shared",
+    )
+    assert dev.one("aws:iam/role:Role", "execution-role").aliases == (
+        "urn:pulumi:dev::ecr-share::ecr-share:index:PullExecutionRole$aws:iam/role:Role::execution",
+    )
+    assert dev.one("ecr-share:index:FargateTaskDefinition", "web-app").aliases == (
+        "urn:pulumi:dev::ecr-share::ecr-share:index:CrossAccountTaskDefinition::web-app",
+    )
+    assert dev.one("aws:ecs/taskDefinition:TaskDefinition", "web-app-task").aliases == (
+        "urn:pulumi:dev::ecr-share::ecr-share:index:FargateTaskDefinition$aws:ecs/taskDefinition:TaskDefinition::web-app",
+    )
