@@ -21,6 +21,11 @@ for folder in (ROOT, ROOT / "tests", ROOT / "tests" / "pipeline"):
         sys.path.insert(0, str(folder))
 
 
+# The reference program a generated program file calls (benchmarks/program_overhead.py): set just
+# before each run; a list, so that the file reads what was set last.
+reference_program: list[Callable[[], None]] = []
+
+
 def machine() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (

@@ -13,16 +13,27 @@ without the harness's end-of-run garbage collection (test hygiene, the same for 
 what the process had loaded before the runs frozen out of Python's cyclic collector (``gc.freeze``).
 The number of event-loop callbacks per run is printed too: it does not depend on the machine's load.
 
+With ``--instructions [runs]``, instructions per run instead, counted by valgrind: on a shared or
+virtual machine CPU seconds vary by up to a third between sessions, the instruction count does not.
+
 Run: .venv/bin/python benchmarks/program_overhead.py [runs]
+     .venv/bin/python benchmarks/program_overhead.py --instructions [runs]
 """
 
 from __future__ import annotations
 
 import asyncio.events
+import concurrent.futures
 import gc
+import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import measure
@@ -129,16 +140,55 @@ def measured(run: Callable[[], object], runs: int) -> tuple[float, int]:
     return best, _Callbacks.count
 
 
-def compare(label: str, stack: str, config: dict[str, Any], plan: StackPlan, outputs: Any, runs: int) -> None:
-    reference = BUILD_STACK if outputs else None
-    exports = dict(plan.exports)
-    programs: dict[str, Callable[[], object]] = {
-        "program": lambda: run_program(stack, config, outputs),
-        "bare": lambda: run_program(stack, config, outputs, program=direct(plan, exports, False, reference)),
-        "same tree": lambda: run_program(
-            stack, config, outputs, program=direct(plan, exports, True, reference)
-        ),
-    }
+Stack = tuple[str, dict[str, Callable[[], object]], StackPlan]
+
+
+def stacks() -> list[Stack]:
+    """Each stack compared, with its three programs (each a callable run through the harness)."""
+    names = [repository(n) for n in range(10)]
+    configs = {"build": build_config(100, 50), "env": environment_config(account(0), names)}
+    project = plan_stacks(configs)
+    build = project.plans["build"]
+    outputs = {BUILD_STACK: dict(build.exports)}
+    found: list[Stack] = []
+    for label, stack, stack_outputs in (
+        ("build stack, 100 repositories x 50 accounts", "build", None),
+        ("environment stack, 10 services", "env", outputs),
+    ):
+        plan, config = project.plans[stack], configs[stack]
+        reference = BUILD_STACK if stack_outputs else None
+        exports = dict(plan.exports)
+        programs: dict[str, Callable[[], object]] = {
+            "program": lambda s=stack, c=config, o=stack_outputs: run_program(s, c, o),
+            "bare": lambda s=stack, c=config, o=stack_outputs, p=plan, e=exports, r=reference: run_program(
+                s, c, o, program=direct(p, e, False, r)
+            ),
+            "same tree": lambda s=stack, c=config, o=stack_outputs, p=plan, e=exports, r=reference: (
+                run_program(s, c, o, program=direct(p, e, True, r))
+            ),
+        }
+        found.append((label, programs, plan))
+    return found
+
+
+# A program file as the language host runs one (runpy), calling the reference program given to
+# ``as_program_file``: the SDK records each registration's call stack, so a reference called
+# directly from the harness would be some frames shallower, and cheaper, than any real program.
+PROGRAM_FILE = Path(tempfile.mkdtemp(prefix="program-overhead-")) / "__main__.py"
+PROGRAM_FILE.write_text("import measure\n\nmeasure.reference_program[0]()\n")
+
+
+def as_program_file(
+    stack: str, config: dict[str, Any], outputs: Any, program: Callable[[], None]
+) -> Callable[[], object]:
+    def run() -> object:
+        measure.reference_program[:] = [program]
+        return run_program(stack, config, outputs, main=PROGRAM_FILE)
+
+    return run
+
+
+def compare(label: str, programs: dict[str, Callable[[], object]], plan: StackPlan, runs: int) -> None:
     for run in programs.values():
         run()  # warm: imports, caches
     # Python's cyclic collector scans every object the process holds (pulumi_aws alone is large),
@@ -151,32 +201,85 @@ def compare(label: str, stack: str, config: dict[str, Any], plan: StackPlan, out
         for name, run in programs.items():
             seconds, callbacks = measured(run, 1)
             results[name] = (min(results[name][0], seconds), callbacks)
+    describe(label, plan)
+    for name, (seconds, callbacks) in results.items():
+        print(f"  {name:10} {seconds * 1e3:7.1f} ms CPU, {callbacks:6} event-loop callbacks")
+    ratios({name: seconds for name, (seconds, _) in results.items()})
+
+
+def describe(label: str, plan: StackPlan) -> None:
     components = sum(r.is_component for r in plan.resources)
     aliases = sum(len(r.aliases) for r in plan.resources)
     print(
         f"\n{label}: {len(plan.resources) - components} provider resources, {components} components, {aliases} aliases"
     )
-    for name, (seconds, callbacks) in results.items():
-        print(f"  {name:10} {seconds * 1e3:7.1f} ms CPU, {callbacks:6} event-loop callbacks")
-    program, bare, tree = (results[n][0] for n in ("program", "bare", "same tree"))
+
+
+def ratios(cost: dict[str, float]) -> None:
+    program, bare, tree = (cost[n] for n in ("program", "bare", "same tree"))
     verdict = "within" if program / bare <= GOAL else "over"
     print(f"  program / bare      {program / bare:.2f}x ({verdict} the goal of {GOAL}x)")
     print(f"  same tree / bare    {tree / bare:.2f}x (components and aliases themselves)")
     print(f"  program / same tree {program / tree:.2f}x (the plan and registrar's own overhead)")
 
 
+def instructions(runs: int) -> None:
+    """Instructions per run, counted by valgrind (callgrind): what the CPU executes, whatever else
+    the machine is doing. Each program runs in its own process, once with ``runs`` runs and once
+    with none after the same warm-up; the difference divided by ``runs`` is one run's count."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind on the PATH (Debian: apt-get install valgrind).")
+    print(f"program under mocks against direct registration ({measure.machine()}; instructions, valgrind)")
+    jobs = [
+        (index, name, n)
+        for index, (_, programs, _) in enumerate(stacks())
+        for name in programs
+        for n in (0, runs)
+    ]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        counts = dict(zip(jobs, pool.map(lambda job: _counted(*job), jobs), strict=True))
+    for index, (label, programs, plan) in enumerate(stacks()):
+        describe(label, plan)
+        per_run = {name: (counts[index, name, runs] - counts[index, name, 0]) / runs for name in programs}
+        for name, count in per_run.items():
+            print(f"  {name:10} {count / 1e6:7.1f} M instructions per run")
+        ratios(per_run)
+
+
+def _counted(index: int, name: str, runs: int) -> int:
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+    command += [__file__, "--child", str(index), name, str(runs)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no instruction count for {name}: {done.stderr[-300:]}")
+    return int(found.group(1))
+
+
+def child(index: int, name: str, runs: int) -> None:
+    """One program of one stack, warmed as in ``compare``, then ``runs`` runs."""
+    run = stacks()[index][1][name]
+    run()
+    run()
+    gc.collect()
+    gc.freeze()
+    for _ in range(runs):
+        run()
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     pulumi_harness.gc = _HarnessGC  # type: ignore[attr-defined,assignment]
+    if sys.argv[1:2] == ["--child"]:
+        child(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+        return
+    if sys.argv[1:2] == ["--instructions"]:
+        instructions(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+        return
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     _Callbacks.install()
     measure.heading("program under mocks against direct registration", runs)
-    names = [repository(n) for n in range(10)]
-    configs = {"build": build_config(100, 50), "env": environment_config(account(0), names)}
-    project = plan_stacks(configs)
-    build = project.plans["build"]
-    compare("build stack, 100 repositories x 50 accounts", "build", configs["build"], build, None, runs)
-    outputs = {BUILD_STACK: dict(build.exports)}
-    compare("environment stack, 10 services", "env", configs["env"], project.plans["env"], outputs, runs)
+    for label, programs, plan in stacks():
+        compare(label, programs, plan, runs)
 
 
 if __name__ == "__main__":

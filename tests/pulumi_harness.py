@@ -233,13 +233,14 @@ def run_program(
     run: ProgramRun | None = None,
     preview: bool = False,
     program: Callable[[], None] | None = None,
+    main: Path = MAIN,
 ) -> ProgramRun:
     """Run ``__main__.py`` for one stack with the given config map; return what it registered.
 
     Pass ``run`` to keep what was registered even when the program fails. ``preview=True`` only for
     tests about preview itself: outputs the mocks do not return are then unknown and their
     ``apply`` callbacks never run. ``program`` runs instead of ``__main__.py`` (tests of the
-    registrar itself).
+    registrar itself); ``main``, another program file run the same way (the benchmarks' references).
     """
     account = str((config.get("aws:allowedAccountIds") or ["000000000000"])[0])
     region = str(config.get("aws:region", "us-east-1"))
@@ -262,7 +263,7 @@ def run_program(
     @pulumi.runtime.test
     def under_mocks() -> pulumi.Output[Any]:
         if program is None:
-            runpy.run_path(str(MAIN), run_name="__main__")
+            runpy.run_path(str(main), run_name="__main__")
         else:
             program()
         root = settings.get_root_resource()
