@@ -23,6 +23,7 @@ Run: .venv/bin/python benchmarks/program_overhead.py [runs]
 from __future__ import annotations
 
 import asyncio.events
+import atexit
 import concurrent.futures
 import gc
 import os
@@ -159,12 +160,10 @@ def stacks() -> list[Stack]:
         reference = BUILD_STACK if stack_outputs else None
         exports = dict(plan.exports)
         programs: dict[str, Callable[[], object]] = {
-            "program": lambda s=stack, c=config, o=stack_outputs: run_program(s, c, o),
-            "bare": lambda s=stack, c=config, o=stack_outputs, p=plan, e=exports, r=reference: run_program(
-                s, c, o, program=direct(p, e, False, r)
-            ),
-            "same tree": lambda s=stack, c=config, o=stack_outputs, p=plan, e=exports, r=reference: (
-                run_program(s, c, o, program=direct(p, e, True, r))
+            "program": as_program_file(stack, config, stack_outputs, None),
+            "bare": as_program_file(stack, config, stack_outputs, direct(plan, exports, False, reference)),
+            "same tree": as_program_file(
+                stack, config, stack_outputs, direct(plan, exports, True, reference)
             ),
         }
         found.append((label, programs, plan))
@@ -176,12 +175,18 @@ def stacks() -> list[Stack]:
 # directly from the harness would be some frames shallower, and cheaper, than any real program.
 PROGRAM_FILE = Path(tempfile.mkdtemp(prefix="program-overhead-")) / "__main__.py"
 PROGRAM_FILE.write_text("import measure\n\nmeasure.reference_program[0]()\n")
+atexit.register(shutil.rmtree, PROGRAM_FILE.parent, True)
 
 
 def as_program_file(
-    stack: str, config: dict[str, Any], outputs: Any, program: Callable[[], None]
+    stack: str, config: dict[str, Any], outputs: Any, program: Callable[[], None] | None
 ) -> Callable[[], object]:
+    """One run of a program through the harness: ``__main__.py`` itself (None), or a reference
+    program from ``PROGRAM_FILE``."""
+
     def run() -> object:
+        if program is None:
+            return run_program(stack, config, outputs)
         measure.reference_program[:] = [program]
         return run_program(stack, config, outputs, main=PROGRAM_FILE)
 
