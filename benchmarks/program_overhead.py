@@ -235,15 +235,16 @@ def instructions(runs: int) -> None:
     if shutil.which("valgrind") is None:
         sys.exit("--instructions needs valgrind on the PATH (Debian: apt-get install valgrind).")
     print(f"program under mocks against direct registration ({measure.machine()}; instructions, valgrind)")
+    compared = stacks()
     jobs = [
         (index, name, n)
-        for index, (_, programs, _) in enumerate(stacks())
+        for index, (_, programs, _) in enumerate(compared)
         for name in programs
         for n in (0, runs)
     ]
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         counts = dict(zip(jobs, pool.map(lambda job: _counted(*job), jobs), strict=True))
-    for index, (label, programs, plan) in enumerate(stacks()):
+    for index, (label, programs, plan) in enumerate(compared):
         describe(label, plan)
         per_run = {name: (counts[index, name, runs] - counts[index, name, 0]) / runs for name in programs}
         for name, count in per_run.items():

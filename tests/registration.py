@@ -43,14 +43,10 @@ def protected(plan: StackPlan, key: str | None) -> bool:
     return False
 
 
-def sent_aliases(plan: StackPlan, resource: Resource, stack: str, specs: bool) -> tuple[str, ...]:
-    """Each planned alias as the registrar sends it (``ProgramRun`` notation). With ``specs``, a
-    component whose parent came from outside (the construct path) and its children: the spec, unset
-    fields empty. Otherwise the URN: the earlier type or name (unset: the resource's own) under the
-    current parent, as the engine builds a URN: the parents' types and the type, ``$``-separated (the
-    stack itself left out), then the name."""
-    if specs:
-        return tuple(f"spec:{a.name or ''}:{a.type or ''}" for a in resource.aliases)
+def sent_aliases(plan: StackPlan, resource: Resource, stack: str) -> tuple[str, ...]:
+    """Each planned alias as the registrar sends it from a plan: the URN of the earlier type or name
+    (unset: the resource's own) under the current parent, as the engine builds a URN: the parents'
+    types and the type, ``$``-separated (the stack itself left out), then the name."""
     parents: list[str] = []
     parent = resource.parent
     while parent is not None:
@@ -62,9 +58,7 @@ def sent_aliases(plan: StackPlan, resource: Resource, stack: str, specs: bool) -
     )
 
 
-def assert_registers_exactly(plan: StackPlan, run: ProgramRun, alias_specs: bool = False) -> None:
-    """``alias_specs``: the components were constructed under a parent given as a URN (the provider's
-    construct path), so their aliases go as specs."""
+def assert_registers_exactly(plan: StackPlan, run: ProgramRun) -> None:
     registered = {r.key: r for r in run.resources if r.typ != STACK_REFERENCE}
     assert sorted(registered) == sorted(r.key for r in plan.resources)
     for resource in plan.resources:
@@ -76,7 +70,7 @@ def assert_registers_exactly(plan: StackPlan, run: ProgramRun, alias_specs: bool
         dependencies = dependency_keys(plan, (*resource.depends_on, *refs))
         assert {urn_key(d) for d in seen.dependencies} == dependencies, resource.key
         assert seen.protect == protected(plan, resource.key), resource.key
-        assert seen.aliases == sent_aliases(plan, resource, run.stack, alias_specs), resource.key
+        assert seen.aliases == sent_aliases(plan, resource, run.stack), resource.key
         if not resource.is_component:
             expected = _with_outputs(engine_inputs(resource.inputs), registered)
             assert seen.inputs == _json(expected), resource.key

@@ -16,6 +16,7 @@ from components.config import values
 from components.encryption.config import deletion_window
 from components.errors import ConfigError
 from components.repositories.config import (
+    REPOSITORY_SETTINGS,
     check_narrow_grants,
     check_not_granting_owner,
     check_repository_policies_size,
@@ -32,18 +33,9 @@ if TYPE_CHECKING:
         SharedRepositoriesArgs,
     )
 
-REPOSITORY_ARGS = (
-    "name",
-    "scanOnPush",
-    "imageTagMutability",
-    "imageTagMutabilityExclusionFilters",
-    "encryption",
-    "kmsKey",
-    "stackKey",
-    "lifecyclePolicy",
-)
 # What only a component's repository takes; the rest is checked as a ``repositories`` entry is.
 COMPONENT_ONLY_ARGS = ("stackKey", "lifecyclePolicy")
+REPOSITORY_ARGS = (*REPOSITORY_SETTINGS, *COMPONENT_ONLY_ARGS)
 KMS_KEY_ARGS = ("accountId", "deletionWindowDays")
 
 

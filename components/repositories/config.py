@@ -28,15 +28,16 @@ from components.repositories.model import (
     RepositorySpec,
 )
 
-REPOSITORY_KEYS = (
+# What a repository is given both as a `repositories` entry and as a component's repository arg.
+REPOSITORY_SETTINGS = (
     "name",
     "scanOnPush",
     "imageTagMutability",
     "imageTagMutabilityExclusionFilters",
     "encryption",
     "kmsKey",
-    "lifecycle",
 )
+REPOSITORY_KEYS = (*REPOSITORY_SETTINGS, "lifecycle")
 REPOSITORY_OPTIONAL_KEYS = REPOSITORY_KEYS[1:]
 # Whole accounts or an organization; then the narrower grants only a build stack's ``access`` takes.
 WHOLE_ACCOUNT_KEYS = ("accounts", "organizationId", "organizationPaths")
@@ -472,6 +473,7 @@ __all__ = [
     "LAMBDA_ACCOUNT_KEYS",
     "LIFECYCLE_KEYS",
     "REPOSITORY_KEYS",
+    "REPOSITORY_SETTINGS",
     "OrganizationAccess",
     "access_output",
     "check_narrow_grants",

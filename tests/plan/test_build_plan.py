@@ -31,6 +31,7 @@ GRANT = {
     ],
 }
 REGISTRY = f"{SOURCE}.dkr.ecr.us-east-1.amazonaws.com"
+# Pulumi.build.yaml's ecr-share:lifecycle, exactly as ECR gets it.
 LIFECYCLE_TEXT = (
     '{"rules":[{"rulePriority":1,"description":"Expire untagged images 14 days after their push",'
     '"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},'

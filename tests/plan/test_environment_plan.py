@@ -7,6 +7,7 @@ import json
 
 import pytest
 from scale_project import account, build_config, environment_config, repository
+from test_build_plan import LIFECYCLE_TEXT
 
 from components.plan.model import OutputRef, StackPlan
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
@@ -24,14 +25,6 @@ LOGS = "aws:cloudwatch/logGroup:LogGroup"
 TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
-# Pulumi.build.yaml's ecr-share:lifecycle, exactly as ECR gets it.
-LIFECYCLE_TEXT = (
-    '{"rules":[{"rulePriority":1,"description":"Expire untagged images 14 days after their push",'
-    '"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},'
-    '"action":{"type":"expire"}},{"rulePriority":2,"description":"Keep only the newest 20 images tagged dev-*",'
-    '"selection":{"tagStatus":"tagged","tagPrefixList":["dev-"],"countType":"imageCountMoreThan",'
-    '"countNumber":20},"action":{"type":"expire"}}]}'
-)
 
 
 def plan_of(project: ProjectPlan, stack: str) -> StackPlan:

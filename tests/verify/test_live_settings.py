@@ -109,9 +109,9 @@ def test_another_tools_statement_in_the_registry_policy_is_reported_until_the_co
     ]
 
 
-def test_inspector_scanning_set_by_a_security_team(aws: None, project: Path) -> None:
-    deploy(project)
-    client("ecr", PROD).put_registry_scanning_configuration(
+def turn_on_inspector(account: str) -> None:
+    """What a security team does: enhanced (Inspector) scanning of every repository, continuously."""
+    client("ecr", account).put_registry_scanning_configuration(
         scanType="ENHANCED",
         rules=[
             {
@@ -120,6 +120,11 @@ def test_inspector_scanning_set_by_a_security_team(aws: None, project: Path) -> 
             }
         ],
     )
+
+
+def test_inspector_scanning_set_by_a_security_team(aws: None, project: Path) -> None:
+    deploy(project)
+    turn_on_inspector(PROD)
     code, findings = drift(project)
     assert code == 1
     assert findings[0] == (
@@ -257,15 +262,7 @@ def test_the_documented_settings_drift_is_real_output(
     prod's registry and added its own statement to prod's registry policy, someone made worker's tags
     mutable, and a hand-registered revision runs another image in dev."""
     deploy(project)
-    client("ecr", PROD).put_registry_scanning_configuration(
-        scanType="ENHANCED",
-        rules=[
-            {
-                "scanFrequency": "CONTINUOUS_SCAN",
-                "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}],
-            }
-        ],
-    )
+    turn_on_inspector(PROD)
     ecr = client("ecr", PROD)
     policy = json.loads(ecr.get_registry_policy()["policyText"])
     ecr.put_registry_policy(
