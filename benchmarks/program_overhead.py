@@ -284,17 +284,20 @@ def describe(label: str, plan: StackPlan) -> None:
     )
 
 
+# Each reference's ratio to the bare program, and what it stands for.
+REFERENCES = (
+    ("same tree", "its components and aliases registered directly"),
+    ("no aliases", "its components alone"),
+    ("grouped", "one component per kind, with the aliases moving there needs"),
+)
+
+
 def ratios(cost: dict[str, float]) -> None:
     program, reference = cost["program"], cost["bare"]
     verdict = "within" if program / reference <= GOAL else "over"
     print(f"  program / bare      {program / reference:.2f}x ({verdict} the goal of {GOAL}x)")
-    print(
-        f"  same tree / bare    {cost['same tree'] / reference:.2f}x (its components and aliases registered directly)"
-    )
-    print(f"  no aliases / bare   {cost['no aliases'] / reference:.2f}x (its components alone)")
-    print(
-        f"  grouped / bare      {cost['grouped'] / reference:.2f}x (one component per kind, with the aliases moving there needs)"
-    )
+    for name, meaning in REFERENCES:
+        print(f"  {name + ' / bare':19} {cost[name] / reference:.2f}x ({meaning})")
     print(f"  program / same tree {program / cost['same tree']:.2f}x (the plan and registrar's own overhead)")
 
 
