@@ -32,6 +32,7 @@ from components.contract.outputs import BuildOutputs
 from components.errors import ConfigError
 from components.plan.children import expanded
 from components.plan.model import OutputRef, Resource, StackPlan, key
+from components.plan.pins import lifecycle_findings
 from components.project import ENVIRONMENT
 from components.project import key as config_key
 from components.replication.documents import (
@@ -92,7 +93,7 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
                 aliases=FARGATE_TASK_DEFINITION_ALIASES,
             )
         )
-    return StackPlan(
+    plan = StackPlan(
         stack=config.stack,
         kind=ENVIRONMENT,
         account_id=config.account_id,
@@ -108,6 +109,27 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
         },
         warnings=tuple(warnings),
     )
+    return _checked_pins(config, plan)
+
+
+def _checked_pins(config: EnvironmentStack, plan: StackPlan) -> StackPlan:
+    """Refuse a rule of the lifecycle this plan gives its replicas (``receiveReplication``'s creation
+    templates, with the build stack's lifecycle) that would expire an image the stack runs from them:
+    the pin check of ``verify`` and the pipeline, on this plan alone, so that ``pulumi up`` refuses it
+    at preview. What this plan does not set (the build repositories' own lifecycle, the build
+    account's replicas') only the plans of every stack can check; a rule that may select an image
+    depending on tags no stack file holds is one of ``verify``'s notes, not a refusal."""
+    for finding in lifecycle_findings({plan.stack: plan}):
+        if finding.proven:
+            pin = finding.pin
+            index = next(i for i, s in enumerate(config.services) if s.name == pin.service)
+            raise ConfigError(
+                f"{config_key('services')}[{index}].{'imageTag' if pin.tag is not None else 'imageDigest'}",
+                pin.tag or pin.digest,
+                f"runs from this stack's replicas, and the lifecycle policy {config_key('receiveReplication')} "
+                f"gives them (the build stack's, from its output replication) would delete it: {finding.text}",
+            )
+    return plan
 
 
 def _ecs_service_args(config: EnvironmentStack, ecs: EcsServiceSpec) -> dict[str, object]:

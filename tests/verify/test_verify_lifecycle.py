@@ -12,9 +12,20 @@ from verify_cli import run
 def test_a_rule_that_selects_a_pinned_tag_stops_verify(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """prod's own plan refuses it first (its replicas get the rule from its creation template); once
+    prod is gone, the plans of every stack refuse the build repository's own rule for dev."""
     build = project / "Pulumi.build.yaml"
     build.write_text(build.read_text().replace("      - prefix: dev-", "      - prefix: v"))
     monkeypatch.chdir(project)
+    code, out, err = run()
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        'ecr-share verify: error: Pulumi.prod.yaml: ecr-share:services[0].imageTag: "v1.2.3" runs from this '
+        "stack's replicas, and the lifecycle policy ecr-share:receiveReplication gives them (the build "
+        "stack's, from its output replication) would delete it: rule 2 (keep only the newest 20 images tagged "
+        "v*) of the creation template ROOT of its replica in 444444444444 us-east-1 (stack prod)"
+    )
+    (project / "Pulumi.prod.yaml").unlink()
     code, out, err = run()
     assert (code, out) == (2, "")
     assert err.startswith(
