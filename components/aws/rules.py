@@ -205,6 +205,13 @@ KMS_ARN = re.compile(
 KMS_KEY_ARN = re.compile(rf"arn:(aws[a-z0-9-]*):kms:([a-z0-9-]+):([0-9]{{12}}):key/{KMS_KEY_ID}")
 # KMS ScheduleKeyDeletion PendingWindowInDays: 7 to 30 (pulumi-aws kms.Key deletion_window_in_days).
 KMS_DELETION_WINDOW_DAYS = (7, 30)
+# The key ECR encrypts with: a symmetric encryption key of one Region (ECR keeps images in S3, whose
+# SSE-KMS takes only symmetric encryption keys: S3 user guide UsingKMSEncryption.html). These are
+# pulumi-aws kms.Key's defaults (customer_master_key_spec, key_usage, multi_region), written out so
+# the plan says what is deployed and verify --live can compare it with DescribeKey's KeySpec,
+# KeyUsage and MultiRegion; KeySpec, KeyUsage and MultiRegion cannot change once a key exists.
+KMS_KEY_SPEC = "SYMMETRIC_DEFAULT"
+KMS_KEY_USAGE = "ENCRYPT_DECRYPT"
 # What ECR does with a customer managed key when it creates or deletes a repository: DescribeKey,
 # then CreateGrant (twice) so ECR can encrypt and decrypt the repository's layers; RetireGrant when the
 # repository is deleted. "kms:RetireGrant must be added to the IAM policy of the user or role creating

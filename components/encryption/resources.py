@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.aws import rules
 from components.aws.names import role_arn
 from components.aws.policy import canonical_json
 from components.consumers.resources import ROLE, ROLE_POLICY
@@ -33,10 +34,14 @@ def kms_key_resource(
     depends_on: tuple[str, ...] = (),
     other_region: bool = False,
 ) -> Resource:
-    """A symmetric key with rotation on, a deletion window, and protection: deleting it would make
-    every image it encrypts unreadable."""
+    """An enabled symmetric encryption key of one Region with rotation on, a deletion window, and
+    protection: deleting it would make every image it encrypts unreadable."""
     inputs: dict[str, Any] = {
         "description": description,
+        "customer_master_key_spec": rules.KMS_KEY_SPEC,
+        "key_usage": rules.KMS_KEY_USAGE,
+        "multi_region": False,
+        "is_enabled": True,
         "enable_key_rotation": True,
         "deletion_window_in_days": deletion_window_days,
         "policy": canonical_json(

@@ -83,6 +83,10 @@ def test_the_build_stack_creates_a_protected_rotating_key_for_its_repositories(p
     assert key.protect
     assert {k: v for k, v in key.inputs.items() if k != "policy"} == {
         "description": "ecr-share: encrypts the shared repositories",
+        "customer_master_key_spec": "SYMMETRIC_DEFAULT",
+        "key_usage": "ENCRYPT_DECRYPT",
+        "multi_region": False,
+        "is_enabled": True,
         "enable_key_rotation": True,
         "deletion_window_in_days": 30,
     }
