@@ -168,6 +168,14 @@ def replica_template(
     return None if prefix is None else templates[prefix]
 
 
+def repository_lifecycle(plan: StackPlan, repository: str) -> str | None:
+    """The lifecycle policy text a plan gives one of its repositories, if any."""
+    return next(
+        (r.inputs["policy"] for r in plan.of_type(LIFECYCLE_POLICY) if r.inputs["repository"] == repository),
+        None,
+    )
+
+
 def lifecycle_source(plans: Mapping[str, StackPlan], pin: Pin) -> LifecycleSource | None:
     """Where the lifecycle policy of the repository a pin pulls from is planned: in a build registry,
     the repository's own; else the creation template ECR applies to its replica there. ``None``: no
@@ -176,14 +184,7 @@ def lifecycle_source(plans: Mapping[str, StackPlan], pin: Pin) -> LifecycleSourc
         if plan.kind == BUILD and (plan.account_id, plan.region) == (pin.account_id, pin.region):
             if not any(r.inputs["name"] == pin.repository for r in plan.of_type(REPOSITORY)):
                 continue
-            text = next(
-                (
-                    r.inputs["policy"]
-                    for r in plan.of_type(LIFECYCLE_POLICY)
-                    if r.inputs["repository"] == pin.repository
-                ),
-                None,
-            )
+            text = repository_lifecycle(plan, pin.repository)
             return LifecycleSource(stack, pin.account_id, pin.region, pin.repository, None, text)
     found = replica_template(plans, pin.account_id, pin.region, pin.repository)
     if found is None:

@@ -2,10 +2,11 @@
 created in moto from the plans: one moto account per AWS account, reached by assuming a role there
 (moto keeps accounts apart by the credentials' account).
 
-Every planned resource that ``verify --live`` reads is created from its planned inputs: repositories
-with their settings and policies, the registry policy, creation templates, the replication and
-scanning configurations, execution roles with their trust and inline policies, log groups and task
-definitions. Two things moto 5.2.5 cannot hold are supplied around it, and only for the calls it lacks:
+Every planned resource that ``verify --live`` reads is created from its planned inputs: KMS keys,
+repositories with their settings, policies and lifecycle policies, the registry policy, creation
+templates, the replicas as ECR creates them from their template, the replication and scanning
+configurations, roles with their trust and inline policies, log groups and task definitions. What
+moto 5.2.5 cannot hold is supplied around it, and only for the calls it lacks:
 
 - repository creation templates: moto has no such API. ``CreationTemplates`` answers
   Create/Update/Describe/DeleteRepositoryCreationTemplate through botocore's ``before-call`` event,
@@ -16,6 +17,9 @@ definitions. Two things moto 5.2.5 cannot hold are supplied around it, and only 
   read back through the real DescribeRegistry call;
 - an ECS service's ``deploymentConfiguration``: moto keeps none, so ``ServiceDeployments`` keeps it
   from the requests and adds it to DescribeServices' answer;
+- a KMS key's rotation status while it is pending deletion: KMS reports it as false (GetKeyRotationStatus,
+  "while a KMS key is pending deletion, its key rotation status is false"), moto as it was, so
+  ``KeyRotation`` answers false then, checked against the KMS model;
 - an ECS service's subnets and security groups, which exist before the stack (the stack names them):
   moto's CreateService checks them against its EC2 state, where IDs are random, so each is created
   through the EC2 API and then filed in moto's state under the ID the stack names.
@@ -24,7 +28,7 @@ definitions. Two things moto 5.2.5 cannot hold are supplied around it, and only 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 from moto.ec2.models import ec2_backends
 from moto.ecr.models import ecr_backends
+from moto.kms.models import kms_backends
 
 from components.aws.policy import canonical_json
 from components.config.model import StackConfig
@@ -48,7 +53,9 @@ from components.consumers.resources import (
     ROLE_POLICY_ATTACHMENT,
     TASK_DEFINITION,
 )
-from components.plan.model import StackPlan
+from components.encryption.resources import KMS_KEY
+from components.plan.model import OutputRef, StackPlan
+from components.plan.pins import replica_template, repository_lifecycle
 from components.replication.resources import (
     CREATION_TEMPLATE,
     REGISTRY_POLICY,
@@ -167,6 +174,29 @@ class ServiceDeployments:
         return answer
 
 
+class KeyRotation:
+    """GetKeyRotationStatus of a key pending deletion: false, as KMS answers, where moto keeps the
+    status it had."""
+
+    @staticmethod
+    def install(kms: Any, account_id: str) -> None:
+        region = kms.meta.region_name
+
+        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["key_id"] = json.loads(params["body"] or b"{}")["KeyId"]
+
+        def answer(model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            key = kms_backends[account_id][region].describe_key(context["key_id"])
+            if key.key_state == "PendingDeletion":
+                parsed["KeyRotationEnabled"] = False
+            validate_parameters(
+                {k: v for k, v in parsed.items() if k != "ResponseMetadata"}, model.output_shape
+            )
+
+        kms.meta.events.register("before-call.kms.GetKeyRotationStatus", remember)
+        kms.meta.events.register("after-call.kms.GetKeyRotationStatus", answer)
+
+
 def _cluster(name_or_arn: str) -> str:
     return name_or_arn.rsplit("/", 1)[-1]
 
@@ -206,6 +236,8 @@ class AccountSession:
                 TEMPLATES.install(client, self.account_id)
             if service == "ecs":
                 DEPLOYMENTS.install(client, self.account_id)
+            if service == "kms":
+                KeyRotation.install(client, self.account_id)
             _clients[key] = client
         return _clients[key]
 
@@ -263,41 +295,140 @@ def deploy(project: Path) -> Deployment:
     DEPLOYMENTS.services.clear()
     client = Clients()
     (deployment,) = load_deployments(project)
+    keys = Keys(client)
+    for plan in deployment.plans.values():
+        keys.create(plan)
+        _deploy_roles(plan, client)
     planned_texts = {d.text for d in evaluated_documents(deployment)}
-    settings = {
-        r.inputs["name"]: r.inputs for plan in deployment.plans.values() for r in plan.of_type(REPOSITORY)
-    }
     for repository in intended_state(deployment).repositories.values():
         ecr = client("ecr", repository.account_id, repository.region)
-        ecr.create_repository(
-            repositoryName=repository.name,
-            **({} if repository.replica else _repository_settings(settings[repository.name])),
-        )
+        if repository.replica:
+            # ECR creates a replica from the creation template that applies to it.
+            found = replica_template(
+                deployment.plans, repository.account_id, repository.region, repository.name
+            )
+            assert found is not None, f"{repository.label} has no planned template"
+            stack, template = found
+            settings, lifecycle = _replica_settings(template.inputs, keys.resolver(deployment.plans[stack]))
+        else:
+            plan, inputs = next(
+                (p, r.inputs)
+                for p in deployment.plans.values()
+                for r in p.of_type(REPOSITORY)
+                if r.inputs["name"] == repository.name
+            )
+            settings = _repository_settings(inputs, keys.resolver(plan))
+            lifecycle = repository_lifecycle(plan, repository.name)
+        ecr.create_repository(repositoryName=repository.name, **settings)
+        if lifecycle is not None:
+            ecr.put_lifecycle_policy(repositoryName=repository.name, lifecyclePolicyText=lifecycle)
         if repository.policy is not None:
             # The state holds the planned text parsed; the plan rendered it canonically.
             text = canonical_json(repository.policy)
             assert text in planned_texts, f"{repository.label}: {text} is not a planned document"
             ecr.set_repository_policy(repositoryName=repository.name, policyText=text)
     for plan in deployment.plans.values():
-        _deploy_registry_settings(plan, client)
+        _deploy_registry_settings(plan, client, keys.resolver(plan))
     for env in deployment.environments:
         _deploy_consumers(deployment.plans[env.stack], client, env.pull_roles)
     return deployment
 
 
-def _repository_settings(inputs: Mapping[str, Any]) -> dict[str, Any]:
+# A planned value that may be an output reference (a created key's ARN) -> its deployed value.
+Resolve = Callable[[Any], Any]
+
+
+class Keys:
+    """The KMS keys the plans create, created in moto with every planned input (CreateKey with the
+    key spec, usage and multi-Region setting pulumi-aws sends; rotation; disabled if planned so), and
+    their ARNs, for the repositories and templates that name them."""
+
+    def __init__(self, client: Clients) -> None:
+        self.client = client
+        self.arns: dict[tuple[str, str], str] = {}
+
+    def create(self, plan: StackPlan) -> None:
+        for key in plan.of_type(KMS_KEY):
+            inputs = key.inputs
+            kms = self.client("kms", plan.account_id, plan.region_of(key))
+            created = kms.create_key(
+                Description=inputs["description"],
+                Policy=inputs["policy"],
+                KeySpec=inputs["customer_master_key_spec"],
+                KeyUsage=inputs["key_usage"],
+                MultiRegion=inputs["multi_region"],
+            )["KeyMetadata"]
+            if inputs["enable_key_rotation"]:
+                kms.enable_key_rotation(KeyId=created["KeyId"])
+            if not inputs["is_enabled"]:
+                kms.disable_key(KeyId=created["KeyId"])
+            self.arns[plan.stack, key.key] = created["Arn"]
+
+    def resolver(self, plan: StackPlan) -> Resolve:
+        def resolve(value: Any) -> Any:
+            return self.arns[plan.stack, value.resource] if isinstance(value, OutputRef) else value
+
+        return resolve
+
+
+def _encryption(inputs: Mapping[str, Any], resolve: Resolve) -> dict[str, Any]:
     (encryption,) = inputs["encryption_configurations"]
     return {
-        "imageTagMutability": inputs["image_tag_mutability"],
-        "imageScanningConfiguration": {"scanOnPush": inputs["image_scanning_configuration"]["scan_on_push"]},
-        "encryptionConfiguration": {
-            "encryptionType": encryption["encryption_type"],
-            **({"kmsKey": encryption["kms_key"]} if "kms_key" in encryption else {}),
-        },
+        "encryptionType": encryption["encryption_type"],
+        **({"kmsKey": resolve(encryption["kms_key"])} if "kms_key" in encryption else {}),
     }
 
 
-def _deploy_registry_settings(plan: StackPlan, client: Clients) -> None:
+def _exclusions(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    filters = inputs.get("image_tag_mutability_exclusion_filters")
+    if not filters:
+        return {}
+    return {
+        "imageTagMutabilityExclusionFilters": [
+            {"filter": f["filter"], "filterType": f["filter_type"]} for f in filters
+        ]
+    }
+
+
+def _repository_settings(inputs: Mapping[str, Any], resolve: Resolve) -> dict[str, Any]:
+    return {
+        "imageTagMutability": inputs["image_tag_mutability"],
+        **_exclusions(inputs),
+        "imageScanningConfiguration": {"scanOnPush": inputs["image_scanning_configuration"]["scan_on_push"]},
+        "encryptionConfiguration": _encryption(inputs, resolve),
+    }
+
+
+def _replica_settings(template: Mapping[str, Any], resolve: Resolve) -> tuple[dict[str, Any], str | None]:
+    """What ECR gives a replica from its creation template: the template's tag mutability,
+    encryption and lifecycle policy (its repository policy is set from the plan's documents)."""
+    settings = {
+        "imageTagMutability": template["image_tag_mutability"],
+        **_exclusions(template),
+        "encryptionConfiguration": _encryption(template, resolve),
+    }
+    return settings, template.get("lifecycle_policy")
+
+
+def _deploy_roles(plan: StackPlan, client: Clients) -> None:
+    """Every role of the plan (the execution role, the creation templates' role) with its trust
+    policy and inline policies."""
+    iam = client("iam", plan.account_id, plan.region)
+    for role in plan.of_type(ROLE):
+        iam.create_role(
+            RoleName=role.inputs["name"],
+            AssumeRolePolicyDocument=role.inputs["assume_role_policy"],
+            Description=role.inputs["description"],
+        )
+    for policy in plan.of_type(ROLE_POLICY):
+        iam.put_role_policy(
+            RoleName=policy.inputs["role"],
+            PolicyName=policy.inputs["name"],
+            PolicyDocument=policy.inputs["policy"],
+        )
+
+
+def _deploy_registry_settings(plan: StackPlan, client: Clients, resolve: Resolve) -> None:
     for resource in plan.provider_resources():
         region = plan.region_of(resource)
         ecr = client("ecr", plan.account_id, region)
@@ -305,7 +436,7 @@ def _deploy_registry_settings(plan: StackPlan, client: Clients) -> None:
         if resource.type == REGISTRY_POLICY:
             ecr.put_registry_policy(policyText=inputs["policy"])
         elif resource.type == CREATION_TEMPLATE:
-            ecr.create_repository_creation_template(**creation_template(inputs))
+            ecr.create_repository_creation_template(**creation_template(inputs, resolve))
         elif resource.type == SCANNING_CONFIGURATION:
             ecr.put_registry_scanning_configuration(
                 scanType=inputs["scan_type"],
@@ -324,18 +455,23 @@ def _deploy_registry_settings(plan: StackPlan, client: Clients) -> None:
             write_replication_rules(plan.account_id, region, replication_rules(inputs))
 
 
-def creation_template(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def creation_template(inputs: Mapping[str, Any], resolve: Resolve) -> dict[str, Any]:
     """CreateRepositoryCreationTemplate's parameters for a planned template."""
-    (encryption,) = inputs["encryption_configurations"]
     params: dict[str, Any] = {
         "prefix": inputs["prefix"],
         "description": inputs["description"],
         "appliedFor": list(inputs["applied_fors"]),
         "imageTagMutability": inputs["image_tag_mutability"],
-        "encryptionConfiguration": {"encryptionType": encryption["encryption_type"]},
+        **_exclusions(inputs),
+        "encryptionConfiguration": _encryption(inputs, resolve),
     }
-    if "repository_policy" in inputs:
-        params["repositoryPolicy"] = inputs["repository_policy"]
+    for param, planned in (
+        ("repositoryPolicy", "repository_policy"),
+        ("lifecyclePolicy", "lifecycle_policy"),
+        ("customRoleArn", "custom_role_arn"),
+    ):
+        if planned in inputs:
+            params[param] = inputs[planned]
     return params
 
 
@@ -364,18 +500,6 @@ def _deploy_consumers(plan: StackPlan, client: Clients, pull_roles: Any = ()) ->
     iam, logs, ecs, ec2 = (
         client(service, plan.account_id, plan.region) for service in ("iam", "logs", "ecs", "ec2")
     )
-    for role in plan.of_type(ROLE):
-        iam.create_role(
-            RoleName=role.inputs["name"],
-            AssumeRolePolicyDocument=role.inputs["assume_role_policy"],
-            Description=role.inputs["description"],
-        )
-    for policy in plan.of_type(ROLE_POLICY):
-        iam.put_role_policy(
-            RoleName=policy.inputs["role"],
-            PolicyName=policy.inputs["name"],
-            PolicyDocument=policy.inputs["policy"],
-        )
     for existing in pull_roles:
         create_existing_role(iam, existing.arn)
     arns = {

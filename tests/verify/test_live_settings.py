@@ -206,10 +206,15 @@ def test_trust_policy_of_the_execution_role(aws: None, project: Path) -> None:
     ]
 
 
-def register_revision(account: str, family: str, image: str) -> str:
+def register_revision(account: str, family: str, image: str, **container: Any) -> str:
+    """A revision of the family's latest, with another image and the given container fields (None:
+    left out)."""
     ecs = client("ecs", account)
     definition = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
-    containers = [{**c, "image": image} for c in definition["containerDefinitions"]]
+    containers = [
+        {k: v for k, v in {**c, "image": image, **container}.items() if v is not None}
+        for c in definition["containerDefinitions"]
+    ]
     keys = ("family", "networkMode", "requiresCompatibilities", "cpu", "memory", "executionRoleArn")
     registered = ecs.register_task_definition(
         **{k: definition[k] for k in keys}, containerDefinitions=containers
@@ -231,6 +236,24 @@ def test_the_image_of_the_latest_active_revision(aws: None, project: Path) -> No
     # Deregistered, that revision runs nowhere new: the latest ACTIVE one is the plan's again.
     client("ecs", DEV).deregister_task_definition(taskDefinition=arn)
     assert drift(project) == (0, [])
+
+
+def test_every_planned_field_of_the_container(aws: None, project: Path) -> None:
+    """A revision with the planned image but another port and no log configuration."""
+    deploy(project)
+    image = "111111111111.dkr.ecr.us-east-1.amazonaws.com/web-app:v1.2.3"
+    register_revision(DEV, "web-app", image, portMappings=[{"containerPort": 80}], logConfiguration=None)
+    label = "task definition web-app in 222222222222 us-east-1 (stack dev)"
+    assert drift(project) == (
+        1,
+        [
+            f'{label}: containerDefinitions[app].portMappings is [{{"containerPort":80}}] (planned: '
+            '[{"containerPort":8080,"protocol":"tcp"}])',
+            f"{label}: containerDefinitions[app].logConfiguration is not set (planned: "
+            '{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/web-app","awslogs-region":"us-east-1",'
+            '"awslogs-stream-prefix":"app"}})',
+        ],
+    )
 
 
 def test_log_group_retention_and_a_missing_task_family(aws: None, project: Path) -> None:
