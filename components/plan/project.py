@@ -3,7 +3,8 @@ build stacks from their config, each environment from its build stack's planned 
 through the same boundary checks a StackReference value gets). ``verify`` evaluates these plans and
 the pipeline checks them before it touches any stack; both also check what a single stack cannot
 see: that no two stacks manage one registry singleton, and that no lifecycle rule expires an image an
-environment runs (``pins``)."""
+environment runs (``pins``) where the rules are not the environment's own (an environment's plan
+refuses the rules it gives its own replicas)."""
 
 from __future__ import annotations
 
