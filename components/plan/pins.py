@@ -202,9 +202,7 @@ def lifecycle_source(plans: Mapping[str, StackPlan], pin: Pin) -> LifecycleSourc
 
 def planned_rules(source: LifecycleSource) -> AppliedPolicy | None:
     return (
-        None
-        if source.planned is None
-        else AppliedPolicy(source.stack, rules_of(source.planned), source.where)
+        None if source.planned is None else AppliedPolicy(source.stack, _rules(source.planned), source.where)
     )
 
 
@@ -233,7 +231,7 @@ def unproven_notes(plans: Mapping[str, StackPlan], stacks: set[str] | None = Non
     return [f.text for f in lifecycle_findings(plans, stacks=stacks) if not f.proven]
 
 
-def rules_of(text: str) -> tuple[Mapping[str, Any], ...]:
+def _rules(text: str) -> tuple[Mapping[str, Any], ...]:
     """The rules of a lifecycle policy's JSON text."""
     return tuple(json.loads(text).get("rules", ()))
 
