@@ -85,10 +85,21 @@ def _step(tokens: tuple[str, ...], positions: frozenset[int], character: str) ->
     return _closure(tokens, frozenset(moved))
 
 
+def _characters(globs: Sequence[tuple[str, ...]]) -> str:
+    """The characters worth trying: those the wildcards name, the separators, and the first letter or
+    digit they do not name, which stands for all the others (no wildcard and no automaton state tells
+    them apart). Kept in ``NAME_CHARACTERS`` order, so the answer is the one a search over every
+    character would give, only sooner."""
+    named = {token for tokens in globs for token in tokens}
+    stand_in = next((c for c in NAME_CHARACTERS if c in _ALNUM and c not in named), None)
+    return "".join(c for c in NAME_CHARACTERS if c in named or c not in _ALNUM or c == stand_in)
+
+
 def matching_name(matched_by: Sequence[str], unmatched_by: Sequence[str] = ()) -> str | None:
     """The shortest repository name ECR accepts that every wildcard of ``matched_by`` matches and no
     wildcard of ``unmatched_by`` does; ``None`` if no such name exists."""
     globs = [_tokens(g) for g in (*matched_by, *unmatched_by)]
+    characters = _characters(globs)
     required = len(matched_by)
     low, high = REPOSITORY_NAME_LENGTH
     start = tuple(_closure(t, frozenset({0})) for t in globs)
@@ -106,7 +117,7 @@ def matching_name(matched_by: Sequence[str], unmatched_by: Sequence[str] = ()) -
             return name
         if len(name) == high:
             continue
-        for character in NAME_CHARACTERS:
+        for character in characters:
             following = _name_move(state, character)
             if following is None:
                 continue

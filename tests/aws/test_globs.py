@@ -131,3 +131,9 @@ def test_the_search_agrees_with_brute_force(first: str, second: str) -> None:
         assert valid(escaping) and not matches(first, escaping)
     if brute_escaping is not None:
         assert escaping is not None
+
+
+def test_a_wildcard_naming_every_letter_and_digit_is_searched_too() -> None:
+    every = "abcdefghijklmnopqrstuvwxyz0123456789*"
+    assert matching_name((), (every,)) == "aa"
+    assert common_name(every, "*") == every[:-1]
