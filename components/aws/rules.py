@@ -55,6 +55,13 @@ ORGANIZATION_PATH = re.compile(
 # accepts is valid in every Region and SDK version (aws-facts §1.1). Length 2-256.
 REPOSITORY_NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 REPOSITORY_NAME_LENGTH = (2, 256)
+# Every name ECR itself accepts (the model's RepositoryName since 2026-02-25: "__" and runs of "-" too;
+# aws-facts §1.1). ecr-share names its own repositories by REPOSITORY_NAME, but a registry may hold
+# others: what another account could create, or a wildcard could match, is judged against this one
+# (``aws.globs``).
+ECR_REPOSITORY_NAME = re.compile(
+    r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*"
+)
 # Docker/OCI reference grammar for tags (distribution/reference); stricter than ECR's 1-300.
 IMAGE_TAG = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
 IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")

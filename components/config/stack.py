@@ -198,7 +198,13 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
     receive = (
         None
         if receive_value is None
-        else parse_receive_replication(key("receiveReplication"), receive_value, account, region)
+        else parse_receive_replication(
+            key("receiveReplication"),
+            receive_value,
+            account,
+            region,
+            [(f"{services_key}[{i}].repository", s.repository) for i, s in enumerate(services)],
+        )
     )
     if pull_from == "replica" and receive is not None:
         check_services_replicated(services_key, services, receive)

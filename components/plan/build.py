@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from components.aws.policy import canonical_json
 from components.config.model import BuildStack
 from components.contract.outputs import build_exports
 from components.plan.children import expanded
@@ -16,7 +15,6 @@ from components.replication.resources import (
     replica_settings_args,
     rule_args,
 )
-from components.repositories.documents import repository_policy
 from components.repositories.resources import (
     SHARED_REPOSITORIES,
     SHARED_REPOSITORIES_ALIASES,
@@ -73,9 +71,11 @@ def _replication(config: BuildStack) -> list[Resource]:
                         kms=config.kms_keys is not None,
                     ),
                     config.replication.registry_scanning,
-                    canonical_json(
-                        repository_policy(config.access, registry.destination.region, config.account_id)
-                    ),
+                    {
+                        "access": access_args(config.access),
+                        "account_id": config.account_id,
+                        "region": registry.destination.region,
+                    },
                     region=registry.destination.region,
                     settings=registry.settings,
                     kms=replica_key_args(config.stack, registry, config.kms_keys),

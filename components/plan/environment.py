@@ -11,7 +11,7 @@ from components.aws.names import (
     pull_policy_name,
     repository_arn,
 )
-from components.aws.policy import canonical_json, iam_policy_length
+from components.aws.policy import iam_policy_length
 from components.config.model import EnvironmentStack
 from components.consumers.documents import (
     RolePermissionsTooLarge,
@@ -43,7 +43,8 @@ from components.replication.documents import (
 )
 from components.replication.model import ReplicaRegistry
 from components.replication.resources import REPLICATION_RECEIVER, registry_scanning_args, replica_key_args
-from components.repositories.documents import lifecycle_policy_text, repository_pull_policy
+from components.repositories.documents import lifecycle_policy_text
+from components.repositories.resources import access_args
 
 EXECUTION_ROLE_ARN = "executionRoleArn"
 TASK_DEFINITION_ARNS = "taskDefinitionArns"
@@ -250,7 +251,5 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
         received = merged_filters([receive.filters, *(s.filters for s in receive.other_sources)])
         args["registry_scanning"] = registry_scanning_args(receive.registry_scanning, received)
     if receive.access is not None:
-        args["repository_policy"] = canonical_json(
-            repository_pull_policy(receive.access, rules.partition_for(config.region))
-        )
+        args["access"] = access_args(receive.access)
     return Resource(REPLICATION_RECEIVER, "replication", args)

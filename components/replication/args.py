@@ -17,25 +17,28 @@ from components.replication.config import (
     parse_destination_registry,
     parse_filters,
     parse_other_sources,
+    parse_replica_access,
     replication_filter,
 )
 from components.replication.documents import (
     check_registry_policy,
     receiver_registry_policy,
-    registry_policy_sid,
     templated_filters,
 )
-from components.replication.model import ReplicationDestination, ReplicationRule
+from components.replication.model import ReplicationDestination, ReplicationRule, ReplicationSource
 from components.replication.resources import replica_settings_args, rule_args
 from components.replication.scanning import parse_registry_scanning
 from components.replication.statements import parse_statements
-from components.repositories.args import lifecycle_policy_text
+from components.replication.writes import Received, check_other_sources
+from components.repositories.args import check_access, lifecycle_policy_text
 from components.repositories.config import parse_tag_mutability
+from components.repositories.resources import access_args
 
 if TYPE_CHECKING:
     from components.replication.component import (
         RegistryReplicationArgs,
         RegistryScanningSettings,
+        ReplicaGrant,
         ReplicaKeySettings,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     )
 
 RULE_ARGS = ("destinations", "filters")
+GRANT_ARGS = ("access", "accountId", "region")
 REPLICA_KEY_ARGS = ("accountId", "region", "roleName", "repositoryArns", "keyArn", "deletionWindowDays")
 
 
@@ -76,9 +80,7 @@ def check_replica_repository_settings_args(args: Mapping[str, Any]) -> ReplicaRe
         filters,
         _description("description", args["description"]),
         None,
-        None
-        if args.get("repositoryPolicy") is None
-        else _policy("repositoryPolicy", args["repositoryPolicy"]),
+        None if args.get("grant") is None else _grant("grant", args["grant"], region),
         region,
     )
     scanning = _scanning("registryScanning", args.get("registryScanning"))
@@ -237,20 +239,19 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         )
     region = values.region("region", args["region"])
     filters = _filters("filters", args["filters"])
-    others = (
-        ()
-        if args.get("otherSources") is None
-        else parse_other_sources("otherSources", args["otherSources"], source, account)
-    )
+    received = Received(source, tuple(filters), ReplicationDestination(region, account))
+    others: tuple[ReplicationSource, ...] = ()
+    if args.get("otherSources") is not None:
+        others = parse_other_sources("otherSources", args["otherSources"], source, account)
+        check_other_sources("otherSources", args["otherSources"], others, received)
     statements = (
         ()
         if args.get("registryPolicyStatements") is None
         else parse_statements(
             "registryPolicyStatements",
             [_json("registryPolicyStatements", i, t) for i, t in enumerate(args["registryPolicyStatements"])],
-            account,
-            region,
-            [registry_policy_sid(a) for a in (source, *(o.account_id for o in others))],
+            received,
+            others,
         )
     )
     sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
@@ -269,8 +270,8 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
     scanning = _scanning("registryScanning", args.get("registryScanning"))
     if scanning is not None:
         checked["registry_scanning"] = scanning
-    if args.get("repositoryPolicy") is not None:
-        checked["repository_policy"] = _policy("repositoryPolicy", args["repositoryPolicy"])
+    if args.get("access") is not None:
+        checked["access"] = access_args(parse_replica_access("access", args["access"], account, region))
     if others:
         checked["other_sources"] = [_source(o.account_id, o.filters) for o in others]
     if statements:
@@ -362,16 +363,20 @@ def _description(key: str, value: Any) -> str:
     return value
 
 
-def _policy(key: str, value: Any) -> str:
-    """A repository policy document: JSON with a ``Statement``, within ECR's size limit."""
-    try:
-        document = json.loads(value) if isinstance(value, str) else None
-    except json.JSONDecodeError:
-        document = None
-    if not isinstance(document, dict) or "Statement" not in document:
-        raise ConfigError(key, value, "is not a policy document (JSON text with a Statement)")
-    if len(value) > rules.REPOSITORY_POLICY_MAX_CHARS:
+def _grant(key: str, value: Any, region: str | None) -> ReplicaGrant:
+    """The replicas' pull grant, checked as the build stack's ``access`` is (the replicas' repository
+    policy is rendered from it, never taken as text), for the registry it names."""
+    settings = values.mapping(key, value, GRANT_ARGS)
+    for name in GRANT_ARGS:
+        if name not in settings:
+            raise ConfigError(f"{key}.{name}", None, "is missing")
+    account = values.account_id(f"{key}.accountId", settings["accountId"])
+    grant_region = values.region(f"{key}.region", settings["region"])
+    if region is not None and grant_region != region:
         raise ConfigError(
-            key, f"{len(value)} characters", f"are over ECR's limit of {rules.REPOSITORY_POLICY_MAX_CHARS}"
+            f"{key}.region",
+            grant_region,
+            f"is not the templates' Region {region} (region): the grant is theirs",
         )
-    return str(value)
+    access = check_access(f"{key}.access", settings["access"], grant_region, account, f"{key}.accountId")
+    return {"access": access_args(access), "account_id": account, "region": grant_region}

@@ -24,6 +24,7 @@ from components.replication.resources import (
     replica_repository_settings_resources,
     replication_receiver_resources,
 )
+from components.repositories.component import PullAccess
 
 
 class DestinationRegistry(TypedDict):
@@ -103,6 +104,18 @@ class ReplicaKeySettings(TypedDict):
     """For a created key: days (7 to 30) between its deletion and its destruction (default 30)."""
 
 
+class ReplicaGrant(TypedDict):
+    """Who may pull the replicas, and the registry they are in: the replicas' repository policy is
+    rendered from it, with the same function and checks as SharedRepositories' access."""
+
+    access: PullAccess
+    """Accounts or an organization, roles and Lambda functions, as SharedRepositories' access."""
+    account_id: str
+    """The replicas' registry account: its own Lambda functions get no account statement."""
+    region: str
+    """The replicas' Region: it decides the ARN partition and which Lambda functions are named."""
+
+
 class ReplicaRepositorySettingsArgs(TypedDict):
     template_prefixes: Sequence[str]
     """Creation-template prefixes: namespaces, or ROOT for every repository no other template matches."""
@@ -112,8 +125,8 @@ class ReplicaRepositorySettingsArgs(TypedDict):
     """The templates' description."""
     registry_scanning: NotRequired[RegistryScanningSettings]
     """Also own the registry scanning configuration (all of it, for the whole registry)."""
-    repository_policy: NotRequired[str]
-    """The repository policy every replica starts with; none: replicas get no repository policy."""
+    grant: NotRequired[ReplicaGrant]
+    """Who may pull the replicas (their repository policy); none: replicas get no repository policy."""
     region: NotRequired[str]
     """The destination Region when it differs from the AWS provider's."""
     image_tag_mutability: NotRequired[str]
@@ -129,7 +142,7 @@ class ReplicaRepositorySettingsArgs(TypedDict):
 class ReplicaRepositorySettings(PlannedComponent):
     """Creation templates (applied for REPLICATION) that give each replica, when ECR creates it, the
     source repositories' tag mutability and lifecycle policy, AES256 or a customer managed key, and
-    the given repository policy; without them it gets mutable tags and no policy (ECR
+    the pull policy of the given grant; without them it gets mutable tags and no policy (ECR
     replication.md). Templates act only at creation, so they must exist before the first replicated
     push."""
 
@@ -176,8 +189,8 @@ class ReplicationReceiverArgs(TypedDict):
     """The templates' description."""
     registry_scanning: NotRequired[RegistryScanningSettings]
     """Also own this registry's scanning configuration (all of it)."""
-    repository_policy: NotRequired[str]
-    """A repository policy for the replicas, for other accounts that pull them; none by default."""
+    access: NotRequired[PullAccess]
+    """Other accounts (or an organization) that may pull the replicas; none by default. Roles and Lambda functions are granted by the build account's SharedRepositories."""
     other_sources: NotRequired[Sequence[ReplicationSourceSettings]]
     """Other accounts that may replicate here, each into its own prefixes."""
     registry_policy_statements: NotRequired[Sequence[str]]

@@ -18,7 +18,6 @@ from components.replication.documents import (
     is_namespace,
     merged_filters,
     receiver_registry_policy,
-    registry_policy_sid,
     replica_mutability,
     replica_registries,
     replication_registry_policy,
@@ -37,12 +36,13 @@ from components.replication.scanning import (
     resolved_rules,
 )
 from components.replication.statements import parse_statements
+from components.replication.writes import Received, check_other_sources
 from components.repositories.config import (
     check_not_granting_owner,
     check_repository_policy_size,
     parse_access,
 )
-from components.repositories.model import RepositorySpec
+from components.repositories.model import Access, RepositorySpec
 
 REPLICATION_KEYS = ("rules", "registryScanning")
 RULE_KEYS = ("destinations", "filters", "rootTemplate")
@@ -270,8 +270,11 @@ def check_own_replica_keys(
             )
 
 
-def parse_receive_replication(full_key: str, value: Any, account: str, region: str) -> ReceiveReplication:
-    """An environment stack's ``receiveReplication``: it owns its registry's policy and templates."""
+def parse_receive_replication(
+    full_key: str, value: Any, account: str, region: str, pulled: Sequence[tuple[str, str]] = ()
+) -> ReceiveReplication:
+    """An environment stack's ``receiveReplication``: it owns its registry's policy and templates.
+    ``pulled``: (key, repository) of each service of the stack, which no other writer may reach."""
     refuse_retired_scan_on_push(full_key, value)
     settings = values.mapping(full_key, value, RECEIVE_KEYS, RECEIVE_OPTIONAL_KEYS)
     source_key = f"{full_key}.sourceAccount"
@@ -288,17 +291,16 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
     filters = parse_filters(f"{full_key}.filters", settings.get("filters"))
     root_template = values.boolean(f"{full_key}.rootTemplate", settings.get("rootTemplate", False))
     check_alignment(full_key, filters, root_template)
+    received = Received(source, filters, ReplicationDestination(region, account), tuple(pulled))
     others: tuple[ReplicationSource, ...] = ()
     if "otherSources" in settings:
-        others = parse_other_sources(f"{full_key}.otherSources", settings["otherSources"], source, account)
+        sources_key = f"{full_key}.otherSources"
+        others = parse_other_sources(sources_key, settings["otherSources"], source, account)
+        check_other_sources(sources_key, settings["otherSources"], others, received)
     statements: tuple[str, ...] = ()
     if "registryPolicyStatements" in settings:
         statements = parse_statements(
-            f"{full_key}.registryPolicyStatements",
-            settings["registryPolicyStatements"],
-            account,
-            region,
-            [registry_policy_sid(a) for a in (source, *(o.account_id for o in others))],
+            f"{full_key}.registryPolicyStatements", settings["registryPolicyStatements"], received, others
         )
     sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
     check_registry_policy(
@@ -311,16 +313,22 @@ def parse_receive_replication(full_key: str, value: Any, account: str, region: s
         resolved_rules(scanning_key, scanning, merged_filters(f for _, f in sources))
     access = None
     if "access" in settings:
-        # Roles and Lambda functions are granted by the build stack, for the registries it owns.
-        access = parse_access(f"{full_key}.access", settings["access"], narrow=False)
-        check_not_granting_owner(f"{full_key}.access", access, account, "receiving")
-        # The replicas' creation templates carry this grant: ECR holds it to the same 10,240 characters.
-        check_repository_policy_size(f"{full_key}.access", access, region)
+        access = parse_replica_access(f"{full_key}.access", settings["access"], account, region)
     keys = None
     if settings.get("kmsKeys") is not None:
         keys = parse_kms_keys(f"{full_key}.kmsKeys", settings["kmsKeys"], account, region)
         check_key_regions(f"{full_key}.kmsKeys", keys, [region])
     return ReceiveReplication(source, filters, root_template, scanning, access, others, statements, keys)
+
+
+def parse_replica_access(full_key: str, value: Any, account: str, region: str) -> Access:
+    """Who else may pull a receiving registry's replicas: accounts or an organization. Roles and Lambda
+    functions are granted by the build stack, for the registries it owns."""
+    access = parse_access(full_key, value, narrow=False)
+    check_not_granting_owner(full_key, access, account, "receiving")
+    # The replicas' creation templates carry this grant: ECR holds it to the same 10,240 characters.
+    check_repository_policy_size(full_key, access, region)
+    return access
 
 
 def parse_other_sources(

@@ -139,10 +139,16 @@ def own_replica_regions(rules_: Iterable[ReplicationRule], account_id: str) -> t
     )
 
 
+def repository_arn_prefix(destination: ReplicationDestination) -> str:
+    """``arn:<partition>:ecr:<region>:<account>:repository/``: what every repository ARN of the registry
+    starts with."""
+    partition = rules.partition_for(destination.region)
+    return f"arn:{partition}:ecr:{destination.region}:{destination.account_id}:repository/"
+
+
 def registry_policy_resources(destination: ReplicationDestination, filters: Iterable[str]) -> list[str]:
     """``repository/<filter>*`` per filter; ``repository/*`` only when everything is replicated."""
-    partition = rules.partition_for(destination.region)
-    base = f"arn:{partition}:ecr:{destination.region}:{destination.account_id}:repository/"
+    base = repository_arn_prefix(destination)
     filters = tuple(filters)
     return sorted({f"{base}{f}*" for f in filters} if filters else {f"{base}*"})
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.aws import rules
 from components.aws.names import role_arn
+from components.aws.policy import canonical_json
 from components.encryption.model import KmsKeys
 from components.encryption.resources import kms_key_resource, template_role_name, template_role_resources
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
@@ -23,13 +24,14 @@ from components.replication.model import (
     ReplicationRule,
 )
 from components.replication.scanning import resolved_rules
-from components.repositories.documents import lifecycle_policy_text
-from components.repositories.resources import exclusion_filter_inputs
+from components.repositories.documents import lifecycle_policy_text, repository_policy
+from components.repositories.resources import access_from_args, exclusion_filter_inputs
 
 if TYPE_CHECKING:
     from components.replication.component import (
         RegistryReplicationArgs,
         RegistryScanningSettings,
+        ReplicaGrant,
         ReplicaKeySettings,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
@@ -107,9 +109,11 @@ def replica_repository_settings_resources(
     role ECR assumes for the templates and (unless one is given) the key, in the templates' Region."""
     parent = key(REPLICA_REPOSITORY_SETTINGS, name)
     where: dict[str, Any] = {"region": args["region"]} if args.get("region") else {}
-    policy: dict[str, Any] = (
-        {"repository_policy": args["repository_policy"]} if args.get("repository_policy") else {}
-    )
+    grant = args.get("grant")
+    policy: dict[str, Any] = {}
+    if grant is not None:
+        document = repository_policy(access_from_args(grant["access"]), grant["region"], grant["account_id"])
+        policy = {"repository_policy": canonical_json(document)}
     lifecycle: dict[str, Any] = (
         {"lifecycle_policy": args["lifecycle_policy"]} if args.get("lifecycle_policy") else {}
     )
@@ -213,7 +217,7 @@ def replica_settings_args(
     filters: Sequence[str],
     description: str,
     scanning: RegistryScanning | None,
-    repository_policy: str | None,
+    grant: ReplicaGrant | None,
     region: str | None = None,
     settings: ReplicaSettings | None = None,
     kms: ReplicaKeySettings | None = None,
@@ -225,8 +229,8 @@ def replica_settings_args(
     }
     if scanning is not None:
         args["registry_scanning"] = registry_scanning_args(scanning, filters)
-    if repository_policy is not None:
-        args["repository_policy"] = repository_policy
+    if grant is not None:
+        args["grant"] = grant
     if region is not None:
         args["region"] = region
     if settings is not None:
@@ -277,14 +281,14 @@ def replication_receiver_resources(name: str, args: ReplicationReceiverArgs) -> 
         "registry policy",
         receiver_registry_policy(sources, destination, args.get("registry_policy_statements", ())),
     )
+    access = args.get("access")
+    grant: ReplicaGrant | None = (
+        None
+        if access is None
+        else {"access": access, "account_id": args["account_id"], "region": args["region"]}
+    )
     settings: dict[str, Any] = dict(
-        replica_settings_args(
-            args["template_prefixes"],
-            args["filters"],
-            args["description"],
-            None,
-            args.get("repository_policy"),
-        )
+        replica_settings_args(args["template_prefixes"], args["filters"], args["description"], None, grant)
     )
     for passed in (*RECEIVED_SETTINGS, "registry_scanning"):
         if passed in args:

@@ -5,20 +5,27 @@ another replication source with its own conditions), validated like every other 
 A registry policy is a resource policy on the whole registry, so a statement here may allow only
 the registry permissions (``rules.REGISTRY_POLICY_ACTIONS``), to named principals of this partition,
 on repository ARNs of this registry under a prefix: never ``*`` for a principal, an action or a
-resource of an Allow. Each statement is rendered canonically (sorted, de-duplicated lists), so the
-plan's text is stable and drift is compared by meaning.
+resource of an Allow (by meaning: ``repository/**`` names every repository too), no Allow that
+reaches what the registry receives from the build account, and no Deny that stops one of the
+registry's own replication statements (``replication.writes``). Each statement is rendered
+canonically (sorted, de-duplicated lists), so the plan's text is stable and drift is compared by
+meaning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from components.aws import rules
+from components.aws.globs import matches_every_repository
 from components.aws.names import account_root_arn
 from components.aws.policy import Statement, canonical_json
 from components.config import values
 from components.errors import ConfigError
+from components.replication.documents import repository_arn_prefix
+from components.replication.model import ReplicationSource
+from components.replication.writes import Received, check_allow_resource, check_deny
 
 STATEMENT_KEYS = ("Sid", "Effect", "Principal", "Action", "Resource", "Condition")
 # Elements that name what a statement does NOT cover: an Allow with one of them grants everything
@@ -27,26 +34,30 @@ NEGATED = ("NotPrincipal", "NotAction", "NotResource")
 
 
 def parse_statements(
-    full_key: str, value: Any, account: str, region: str, reserved_sids: Iterable[str]
+    full_key: str, value: Any, received: Received, others: Sequence[ReplicationSource]
 ) -> tuple[str, ...]:
-    """Each statement as canonical JSON text, in config order. ``reserved_sids``: the Sids of the
-    statements ecr-share writes itself (``ReplicationFrom<account>``)."""
+    """Each statement as canonical JSON text, in config order. ``received``: what the registry receives
+    from the build account (no Allow may reach it), ``others``: the other sources; the statements
+    ecr-share writes itself for them all (``ReplicationFrom<account>``) keep their Sids, and no Deny may
+    stop them (``replication.writes``)."""
     entries = values.sequence(full_key, value)
-    seen = {sid: "ecr-share's own replication statement" for sid in reserved_sids}
+    replication = received.replication_statements(others)
+    seen = {s["Sid"]: "ecr-share's own replication statement" for s in replication}
     parsed: list[str] = []
     for index, entry in enumerate(entries):
-        statement = parse_statement(f"{full_key}[{index}]", entry, account, region)
+        statement = parse_statement(f"{full_key}[{index}]", entry, received)
         sid = statement["Sid"]
         if sid in seen:
             raise ConfigError(
                 f"{full_key}[{index}].Sid", sid, f"is already the Sid of {seen[sid]}: Sids must be unique"
             )
         seen[sid] = f"{full_key}[{index}]"
+        check_deny(f"{full_key}[{index}]", sid, statement, replication)
         parsed.append(canonical_json(statement))
     return tuple(parsed)
 
 
-def parse_statement(full_key: str, value: Any, account: str, region: str) -> Statement:
+def parse_statement(full_key: str, value: Any, received: Received) -> Statement:
     if isinstance(value, dict):
         for name in NEGATED:
             if name in value:
@@ -64,13 +75,13 @@ def parse_statement(full_key: str, value: Any, account: str, region: str) -> Sta
         raise ConfigError(f"{full_key}.Sid", sid, "is not a statement ID (1 to 128 ASCII letters and digits)")
     effect = values.one_of(f"{full_key}.Effect", settings["Effect"], ("Allow", "Deny"))
     allow = effect == "Allow"
-    partition = rules.partition_for(region)
+    partition = rules.partition_for(received.destination.region)
     statement: Statement = {
         "Sid": sid,
         "Effect": effect,
         "Principal": {"AWS": _principals(f"{full_key}.Principal", settings["Principal"], partition, allow)},
         "Action": _actions(f"{full_key}.Action", settings["Action"]),
-        "Resource": _resources(f"{full_key}.Resource", settings["Resource"], account, region, allow),
+        "Resource": _resources(f"{full_key}.Resource", settings["Resource"], received, allow),
     }
     if "Condition" in settings:
         statement["Condition"] = _condition(f"{full_key}.Condition", settings["Condition"])
@@ -129,8 +140,10 @@ def _actions(full_key: str, value: Any) -> list[str]:
     return sorted(found)
 
 
-def _resources(full_key: str, value: Any, account: str, region: str, allow: bool) -> list[str]:
-    registry = f"arn:{rules.partition_for(region)}:ecr:{region}:{account}:repository/"
+def _resources(full_key: str, value: Any, received: Received, allow: bool) -> list[str]:
+    """Repository ARNs of this registry. An Allow's must neither match every repository name (by
+    meaning: ``repository/**`` and ``repository/?*`` too) nor reach what the registry receives."""
+    registry = repository_arn_prefix(received.destination)
     found: set[str] = set()
     for key_, resource in _strings(full_key, value):
         inside = isinstance(resource, str) and resource.startswith(registry)
@@ -138,13 +151,16 @@ def _resources(full_key: str, value: Any, account: str, region: str, allow: bool
             raise ConfigError(
                 key_, resource, f"is not a repository ARN of this registry ({registry}<prefix>*)"
             )
-        if allow and resource == f"{registry}*":
+        glob = resource[len(registry) :]
+        if allow and matches_every_repository(glob):
             raise ConfigError(
                 key_,
                 resource,
-                f"covers every repository of the registry: name the prefix the statement serves "
-                f'("{registry}ecr-public/*")',
+                "matches every repository name, so it covers every repository of the registry: name the "
+                f'prefix the statement serves ("{registry}ecr-public/*")',
             )
+        if allow:
+            check_allow_resource(key_, resource, glob, received)
         found.add(resource)
     return sorted(found)
 

@@ -24,6 +24,7 @@ from components.repositories.config import (
     parse_access,
     parse_repository,
 )
+from components.repositories.model import Access
 from components.repositories.resources import access_args, repository_args
 
 if TYPE_CHECKING:
@@ -50,15 +51,7 @@ def check_shared_repositories_args(args: Mapping[str, Any]) -> SharedRepositorie
         for index, entry in enumerate(entries)
     ]
     values.unique("repositories", [r["name"] for r in repositories], "repository name")
-    access = parse_access("access", args["access"])
-    check_repository_policy_size("access", access, region)
-    if account is not None:
-        check_not_granting_owner("access", access, account, "accountId")
-    # A Lambda grant in another Region of the partition is for the replicas there (a replica template
-    # carries the same grant); the component writes only its own Region's statement.
-    regions = [region, *(g.region for g in access.lambda_accounts if g.region and g.region != region)]
-    check_narrow_grants("access", access, account, region, regions)
-    check_repository_policies_size("access", access, account, [region])
+    access = check_access("access", args["access"], region, account, "accountId")
     checked: SharedRepositoriesArgs = {
         "repositories": repositories,
         "access": access_args(access),
@@ -69,6 +62,22 @@ def check_shared_repositories_args(args: Mapping[str, Any]) -> SharedRepositorie
     if created is not None:
         checked["kms_key"] = created
     return checked
+
+
+def check_access(key: str, value: Any, region: str, account: str | None, account_key: str) -> Access:
+    """A pull grant given as args (``SharedRepositories``' ``access``, ``ReplicaRepositorySettings``'
+    ``grant.access``), checked as the build stack's ``access`` is, for the registry of ``account``
+    (named ``account_key``, when known) in ``region``."""
+    access = parse_access(key, value)
+    check_repository_policy_size(key, access, region)
+    if account is not None:
+        check_not_granting_owner(key, access, account, account_key)
+    # A Lambda grant in another Region of the partition is for the replicas there (a replica template
+    # carries the same grant); the component writes only its own Region's statement.
+    regions = [region, *(g.region for g in access.lambda_accounts if g.region and g.region != region)]
+    check_narrow_grants(key, access, account, region, regions)
+    check_repository_policies_size(key, access, account, [region])
+    return access
 
 
 def _repository(key: str, value: Any, region: str, key_created: bool) -> RepositorySettings:

@@ -60,6 +60,8 @@ class LambdaAccountGrant(TypedDict):
     """The account whose container-image Lambda functions may pull."""
     region: NotRequired[str]
     """Only its functions in this Region; left out: in the repositories' Region."""
+    deployers: NotRequired[Sequence[str]]
+    """Role ARNs of the account that create and update its functions: only they may get the images (aws:PrincipalArn); none: the account root, every principal the account allows."""
 
 
 class PullAccess(TypedDict):

@@ -8,6 +8,7 @@ from typing import Any
 
 from components.aws import rules
 from components.aws.names import arn_account
+from components.aws.overgrants import voided_narrowing
 from components.aws.policy import canonical_json
 from components.config import values
 from components.encryption.model import KmsKeys
@@ -43,7 +44,7 @@ REPOSITORY_OPTIONAL_KEYS = REPOSITORY_KEYS[1:]
 WHOLE_ACCOUNT_KEYS = ("accounts", "organizationId", "organizationPaths")
 NARROW_KEYS = ("roles", "lambdaAccounts")
 ACCESS_KEYS = (*WHOLE_ACCOUNT_KEYS, *NARROW_KEYS)
-LAMBDA_ACCOUNT_KEYS = ("account", "region")
+LAMBDA_ACCOUNT_KEYS = ("account", "region", "deployers")
 LIFECYCLE_KEYS = ("expireUntaggedAfterDays", "keepTagged")
 KEEP_TAGGED_KEYS = ("prefix", "count")
 
@@ -331,7 +332,7 @@ def _lambda_accounts(full_key: str, value: Any) -> tuple[LambdaAccount, ...]:
     for index, grant in enumerate(grants):
         for other in grants[:index]:
             if other.account_id == grant.account_id and (
-                None in (other.region, grant.region) or other == grant
+                None in (other.region, grant.region) or other.region == grant.region
             ):
                 raise ConfigError(
                     f"{full_key}[{index}]",
@@ -348,9 +349,20 @@ def _lambda_account(full_key: str, value: Any) -> LambdaAccount:
     settings = values.mapping(full_key, value, LAMBDA_ACCOUNT_KEYS)
     if "account" not in settings:
         raise ConfigError(f"{full_key}.account", None, "is missing: give the functions' account ID")
+    account = values.account_id(f"{full_key}.account", settings["account"])
+    deployers = _roles(f"{full_key}.deployers", settings.get("deployers"))
+    for index, role in enumerate(deployers):
+        if arn_account(role) != account:
+            raise ConfigError(
+                f"{full_key}.deployers[{index}]",
+                role,
+                f"is a role of account {arn_account(role)}, not of {account}: the deployers are the roles "
+                "that create the account's own functions",
+            )
     return LambdaAccount(
-        values.account_id(f"{full_key}.account", settings["account"]),
+        account,
         None if "region" not in settings else values.region(f"{full_key}.region", settings["region"]),
+        deployers,
     )
 
 
@@ -383,6 +395,7 @@ def check_narrow_grants(
                 "account to grant only its listed roles, or remove the role",
             )
     for index, grant in enumerate(access.lambda_accounts):
+        _check_deployers(f"{full_key}.lambdaAccounts[{index}]", grant, owner, whole, partition, full_key)
         if grant.region is None:
             continue
         where = f"{full_key}.lambdaAccounts[{index}].region"
@@ -393,6 +406,59 @@ def check_narrow_grants(
                 grant.region,
                 f"holds none of this stack's images (repositories in {region}{replicas}): Lambda pulls a "
                 "function's image only from a repository in the function's own Region, never across Regions",
+            )
+    check_lambda_narrowing(full_key, access, owner, regions)
+
+
+def _check_deployers(
+    where: str, grant: LambdaAccount, owner: str | None, whole: set[str], partition: str, access_key: str
+) -> None:
+    """Deployers narrow the account statement of a Lambda grant: there must be one to narrow."""
+    if not grant.deployers:
+        return
+    for index, role in enumerate(grant.deployers):
+        if role.split(":", 5)[1] != partition:
+            raise ConfigError(
+                f"{where}.deployers[{index}]",
+                role,
+                f"is in partition {role.split(':', 5)[1]}, not {partition}",
+            )
+    account = grant.account_id
+    if account == owner or account in whole:
+        why = (
+            "is the build account itself: its own policies decide who creates its functions"
+            if account == owner
+            else f"is granted whole by {access_key}.accounts: its deployers pull already"
+        )
+        raise ConfigError(
+            f"{where}.deployers",
+            list(grant.deployers),
+            f"narrow nothing: account {account} {why}. Remove deployers",
+        )
+
+
+def check_lambda_narrowing(full_key: str, access: Access, owner: str | None, regions: Sequence[str]) -> None:
+    """A Lambda grant gives nothing to roles of its account that ``roles`` leaves out. AWS's statement
+    for the identities that create an account's functions names the account root: every principal the
+    account allows could get the images, which would void the role narrowing of the same account. The
+    repository policy of each Region is searched for that (``aws.overgrants.voided_narrowing``, the
+    function the policy pack runs on any repository policy)."""
+    for region in regions:
+        statements = repository_policy(access, region, owner)["Statement"]
+        for found in voided_narrowing(statements):
+            index = next(
+                i
+                for i, g in enumerate(access.lambda_accounts)
+                if g.account_id == found.account and g.covers(region)
+            )
+            raise ConfigError(
+                f"{full_key}.lambdaAccounts[{index}]",
+                found.account,
+                f"would let every principal of account {found.account} get the images: AWS's statement for "
+                f"the identities that create the account's Lambda functions names its root ({found.whole}: "
+                f"{' and '.join(found.actions)}), while {full_key}.roles grants only some of its roles. List "
+                f"the roles that create its functions in {full_key}.lambdaAccounts[{index}].deployers (the "
+                "statement then names only them), or grant the account whole",
             )
 
 
@@ -476,6 +542,7 @@ __all__ = [
     "REPOSITORY_SETTINGS",
     "OrganizationAccess",
     "access_output",
+    "check_lambda_narrowing",
     "check_narrow_grants",
     "check_not_granting_owner",
     "check_repository_policies_size",

@@ -24,6 +24,7 @@ SID_ORGANIZATION_PULL = "AllowOrganizationPull"
 SID_ROLE_PULL = "AllowRolePull"
 SID_LAMBDA_PULL = "AllowLambdaPull"
 SID_LAMBDA_ACCOUNT_PULL = "AllowLambdaAccountPull"
+SID_LAMBDA_DEPLOYER_PULL = "AllowLambdaDeployerPull"
 # One more account in the compact form: a comma, two quotes and twelve digits.
 COMPACT_CHARS_PER_ACCOUNT = 15
 
@@ -176,9 +177,14 @@ def lambda_pull_statements(access: Access, region: str, owner: str | None) -> li
     - each other account may too (its root: "allows account ... to create and update Lambda
       functions that use images from this ECR repository"), unless it is granted whole already
       (its statement has both actions). The registry's own account needs no such statement: its
-      identity policies decide for it.
+      identity policies decide for it. The root lets every principal the account allows get the
+      images; a grant with ``deployers`` names only those roles instead, as ``role_pull_statements``
+      does (root principal, ``ArnEquals aws:PrincipalArn``). That Lambda checks the creating
+      identity's own access with its role ARN as ``aws:PrincipalArn`` is inferred, not documented: if
+      it does not, creating a function fails with access denied; it never grants more.
     """
-    accounts = access.lambda_accounts_in(region)
+    grants = access.lambda_grants_in(region)
+    accounts = [g.account_id for g in grants]
     if not accounts:
         return []
     statements: list[Statement] = [
@@ -193,15 +199,29 @@ def lambda_pull_statements(access: Access, region: str, owner: str | None) -> li
         }
     ]
     whole = set(access.accounts) if isinstance(access, AccountsAccess) else set()
-    deployers = [a for a in accounts if a != owner and a not in whole]
-    if deployers:
-        partition = partition_for(region)
+    others = [g for g in grants if g.account_id != owner and g.account_id not in whole]
+    partition = partition_for(region)
+    roots = [g.account_id for g in others if not g.deployers]
+    if roots:
         statements.append(
             {
                 "Sid": SID_LAMBDA_ACCOUNT_PULL,
                 "Effect": "Allow",
-                "Principal": {"AWS": [account_root_arn(a, partition) for a in deployers]},
+                "Principal": {"AWS": [account_root_arn(a, partition) for a in roots]},
                 "Action": list(LAMBDA_PULL_ACTIONS),
+            }
+        )
+    narrowed = [g for g in others if g.deployers]
+    if narrowed:
+        statements.append(
+            {
+                "Sid": SID_LAMBDA_DEPLOYER_PULL,
+                "Effect": "Allow",
+                "Principal": {"AWS": [account_root_arn(g.account_id, partition) for g in narrowed]},
+                "Action": list(LAMBDA_PULL_ACTIONS),
+                "Condition": {
+                    "ArnEquals": {"aws:PrincipalArn": sorted_unique(d for g in narrowed for d in g.deployers)}
+                },
             }
         )
     return statements

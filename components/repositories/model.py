@@ -14,6 +14,10 @@ class LambdaAccount:
 
     account_id: str
     region: str | None = None
+    deployers: tuple[str, ...] = ()
+    """The roles of the account that create and update its functions: the only principals of the
+    account the images are granted to (by ``aws:PrincipalArn``). None: the account root, as AWS
+    documents it, which lets every principal the account allows get the images."""
 
     def covers(self, region: str) -> bool:
         return self.region is None or self.region == region
@@ -31,7 +35,13 @@ class NarrowGrants:
 
     def lambda_accounts_in(self, region: str) -> tuple[str, ...]:
         """The accounts whose Lambda functions in ``region`` may pull, sorted."""
-        return tuple(sorted({g.account_id for g in self.lambda_accounts if g.covers(region)}))
+        return tuple(g.account_id for g in self.lambda_grants_in(region))
+
+    def lambda_grants_in(self, region: str) -> tuple[LambdaAccount, ...]:
+        """The Lambda grants that cover ``region`` (at most one an account), by account."""
+        return tuple(
+            sorted((g for g in self.lambda_accounts if g.covers(region)), key=lambda g: g.account_id)
+        )
 
     @property
     def role_accounts(self) -> tuple[str, ...]:

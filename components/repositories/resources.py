@@ -21,6 +21,7 @@ from components.repositories.model import (
 
 if TYPE_CHECKING:
     from components.repositories.component import (
+        LambdaAccountGrant,
         PullAccess,
         RepositorySettings,
         SharedRepositoriesArgs,
@@ -74,10 +75,16 @@ def access_args(access: Access) -> PullAccess:
     if access.roles:
         args["roles"] = list(access.roles)
     if access.lambda_accounts:
-        args["lambda_accounts"] = [
-            {"account": g.account_id} if g.region is None else {"account": g.account_id, "region": g.region}
-            for g in access.lambda_accounts
-        ]
+        args["lambda_accounts"] = [_lambda_grant_args(g) for g in access.lambda_accounts]
+    return args
+
+
+def _lambda_grant_args(grant: LambdaAccount) -> LambdaAccountGrant:
+    args: LambdaAccountGrant = {"account": grant.account_id}
+    if grant.region is not None:
+        args["region"] = grant.region
+    if grant.deployers:
+        args["deployers"] = list(grant.deployers)
     return args
 
 
@@ -85,7 +92,8 @@ def access_from_args(args: Mapping[str, Any]) -> Access:
     narrow: dict[str, Any] = {
         "roles": tuple(args.get("roles") or ()),
         "lambda_accounts": tuple(
-            LambdaAccount(str(g["account"]), g.get("region")) for g in args.get("lambda_accounts") or ()
+            LambdaAccount(str(g["account"]), g.get("region"), tuple(g.get("deployers") or ()))
+            for g in args.get("lambda_accounts") or ()
         ),
     }
     if "organization_id" in args:

@@ -285,13 +285,15 @@ def _rows(deployment: Deployment) -> tuple[Row, ...]:
         for arn in sorted(set(build.access.roles) - listed)
     ]
     lambda_accounts = sorted({g.account_id for g in build.access.lambda_accounts})
+    # The function's creator: a role of the account, or, where the grant names its deployers, one of them.
+    deployers = {g.account_id: min(g.deployers) for g in build.access.lambda_accounts if g.deployers}
     by_account = {e.account_id: e for e in environments}
     rows += [
         Row(
             f"lambda {account}",
             RowKind.LAMBDA,
             account,
-            f"arn:{partition}:iam::{account}:role/any-role",
+            deployers.get(account, f"arn:{partition}:iam::{account}:role/any-role"),
             *_membership(
                 by_account[account].organization_path if account in by_account else None, known=known
             ),

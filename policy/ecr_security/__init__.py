@@ -11,7 +11,12 @@ from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from ecr_security.registry import lifecycle_policy, one_repository_policy, scan_on_push
 from ecr_security.repositories import encryption_configured, force_delete_off, tags_immutable
-from ecr_security.resource_policies import no_cross_account_write, no_public_principal, registry_policy_scoped
+from ecr_security.resource_policies import (
+    no_cross_account_write,
+    no_public_principal,
+    registry_policy_scoped,
+    role_narrowing_kept,
+)
 from ecr_security.roles import no_broad_managed_policy, pull_scoped
 from ecr_security.task_definitions import pinned_by_digest
 
@@ -26,6 +31,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     no_public_principal,
     no_cross_account_write,
     registry_policy_scoped,
+    role_narrowing_kept,
     no_broad_managed_policy,
     pull_scoped,
     pinned_by_digest,

@@ -1,8 +1,9 @@
 """The AWS facts the pack's rules rest on, each with its source.
 
-The pack runs on its own, beside any program, so it does not import the ecr-share package; the
-values it shares with ``components/aws/rules.py`` (the pull actions, the digest and organization ID
-patterns) are held equal to those by ``tests/policy/test_pack_facts.py``.
+The pack runs beside any program. The rules it shares with the program (whole-registry wildcards,
+overlapping writers, a Deny that stops replication, a voided role narrowing) it imports from the
+package's pure modules (``components.aws.globs``, ``components.aws.overgrants``), so both decide them
+with one function each; the facts below are the pack's own.
 """
 
 from __future__ import annotations

@@ -12,7 +12,10 @@ from collections.abc import Iterator
 
 from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs
 
-from ecr_security.aws import ARN_ACCOUNT, REPOSITORY_ARN, WRITE_ACTIONS
+from components.aws.globs import matches_every_repository, name_glob
+from components.aws.overgrants import label, shared_writes, stopped_replication, voided_narrowing
+from components.aws.rules import REGISTRY_POLICY_RESOURCE
+from ecr_security.aws import ARN_ACCOUNT, WRITE_ACTIONS
 from ecr_security.base import Options, resource_policy
 from ecr_security.documents import (
     NotADocument,
@@ -132,6 +135,15 @@ no_cross_account_write = resource_policy(
 )
 
 
+def _every_repository(resource: str) -> bool:
+    """Not a repository ARN of one registry, or one whose name part matches every repository name
+    (``repository/*``, ``repository/**``, ``repository/?*``): decided by meaning, as the program does."""
+    glob = name_glob(resource)
+    return (
+        REGISTRY_POLICY_RESOURCE.fullmatch(resource) is None or glob is None or matches_every_repository(glob)
+    )
+
+
 def _registry_policy_scoped(args: ResourceValidationArgs, options: Options) -> Iterator[str]:
     found, problem = _statements(args)
     if problem:
@@ -145,19 +157,58 @@ def _registry_policy_scoped(args: ResourceValidationArgs, options: Options) -> I
             continue
         if not listed:
             yield f"{statement.label} has no Resource: list repository ARN prefixes"
-        broad = [r for r in listed if not REPOSITORY_ARN.fullmatch(r)]
+        broad = [r for r in listed if _every_repository(r)]
         if broad:
             yield (
                 f"{statement.label} has Resource {', '.join(broad)}: name repository prefixes, e.g. "
                 "arn:aws:ecr:<region>:<account>:repository/web-app*, never repository/* or *"
             )
+    bodies = [s.body for s in found]
+    for write in shared_writes(bodies):
+        yield (
+            f"{write.first} and {write.second} let different accounts create or write the same repositories "
+            f"(for example {write.name}): one could replace the other's images; give each its own prefixes"
+        )
+    for d, deny in enumerate(bodies):
+        for a, allow in enumerate(bodies):
+            name = stopped_replication(deny, allow)
+            if name is not None:
+                yield (
+                    f"{label(deny, d)} denies the replication into {name} that {label(allow, a)} allows: it "
+                    "silently stops that replication; leave the replicated prefixes out of the Deny"
+                )
 
 
 registry_policy_scoped = resource_policy(
     "ecr-registry-policy-scoped",
     "ECR registry policies name the repositories they open by prefix: every Resource is "
-    "arn:aws:ecr:<region>:<account>:repository/<prefix>* (never * or repository/*), so replication can only "
-    "create and write the repositories meant to receive it.",
+    "arn:aws:ecr:<region>:<account>:repository/<prefix>* and none matches every repository name (*, "
+    "repository/*, repository/**, repository/?*), no two accounts may create or write the same repositories, "
+    "and no Deny stops a replication the policy allows, so replication can only create and write the "
+    "repositories meant to receive it.",
     (REGISTRY_POLICY,),
     _registry_policy_scoped,
+)
+
+
+def _role_narrowing_kept(args: ResourceValidationArgs, options: Options) -> Iterator[str]:
+    found, problem = _statements(args)
+    if problem:
+        yield problem
+    for voided in voided_narrowing([s.body for s in found]):
+        yield (
+            f"{voided.narrowing} lets only some principals of account {voided.account} act "
+            f"(aws:PrincipalArn), but {voided.whole} allows {', '.join(voided.actions)} to the whole account: "
+            "every role of it may; narrow that statement with the same aws:PrincipalArn condition, or drop it"
+        )
+
+
+role_narrowing_kept = resource_policy(
+    "ecr-role-narrowing-kept",
+    "ECR repository policies and creation templates that let only some roles of an account pull "
+    "(aws:PrincipalArn) do not let the whole account (its root, or aws:PrincipalAccount) pull in another "
+    "statement, such as AWS's statement for the identities that create an account's Lambda functions: "
+    "scope that one to the same roles with the same aws:PrincipalArn condition.",
+    (REPOSITORY_POLICY, CREATION_TEMPLATE),
+    _role_narrowing_kept,
 )

@@ -55,14 +55,47 @@ def test_roles_and_lambda_accounts_parse_beside_accounts() -> None:
             {
                 "accounts": ["222222222222"],
                 "roles": [CI],
-                "lambdaAccounts": ["555555555555", {"account": "666666666666", "region": "us-west-2"}],
+                "lambdaAccounts": [
+                    {"account": "555555555555", "deployers": [CI]},
+                    {"account": "666666666666", "region": "us-west-2"},
+                ],
             }
         )
     ).access
     assert access == AccountsAccess(
         ("222222222222",),
         roles=(CI,),
-        lambda_accounts=(LambdaAccount("555555555555"), LambdaAccount("666666666666", "us-west-2")),
+        lambda_accounts=(
+            LambdaAccount("555555555555", deployers=(CI,)),
+            LambdaAccount("666666666666", "us-west-2"),
+        ),
+    )
+
+
+DEV_EXECUTION = "arn:aws:iam::222222222222:role/ecr-share-dev-execution"
+
+
+def test_a_lambda_grant_gives_nothing_to_the_roles_that_roles_leaves_out() -> None:
+    """Issue 19: roles narrows 222222222222 to dev's execution role; AWS's statement for the identities
+    that create its Lambda functions names the account root, so every role of 222222222222 could
+    pull. Refused, unless deployers name the roles that create the functions."""
+    access = {"accounts": ["333333333333"], "roles": [DEV_EXECUTION], "lambdaAccounts": ["222222222222"]}
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config("build", build_with(access))
+    assert str(caught.value) == (
+        'ecr-share:access.lambdaAccounts[0]: "222222222222" would let every principal of account '
+        "222222222222 get the images: AWS's statement for the identities that create the account's Lambda "
+        "functions names its root (statement 'AllowLambdaAccountPull': ecr:BatchGetImage and "
+        "ecr:GetDownloadUrlForLayer), while ecr-share:access.roles grants only some of its roles. List the "
+        "roles that create its functions in ecr-share:access.lambdaAccounts[0].deployers (the statement then "
+        "names only them), or grant the account whole"
+    )
+    # In one Region only, it is refused as well: the us-west-2 replicas carry the same grant.
+    access["lambdaAccounts"] = [{"account": "222222222222", "region": "us-west-2"}]
+    rejected(build_with(access), "ecr-share:access.lambdaAccounts[0]", "would let every principal", "build")
+    access["lambdaAccounts"] = [{"account": "222222222222", "deployers": [DEV_EXECUTION]}]
+    assert parsed_build(build_with(access)).access.lambda_accounts == (
+        LambdaAccount("222222222222", deployers=(DEV_EXECUTION,)),
     )
 
 
@@ -191,6 +224,67 @@ def test_a_lambda_region_may_be_the_build_region_or_an_own_replica_region() -> N
             {},
             "ecr-share:access.lambdaAccounts[0].region",
             "holds none of this stack's images",
+        ),
+        (
+            {
+                "lambdaAccounts": [
+                    {"account": "555555555555", "deployers": ["arn:aws:iam::666666666666:role/ci"]}
+                ]
+            },
+            {},
+            "ecr-share:access.lambdaAccounts[0].deployers[0]",
+            "is a role of account 666666666666, not of 555555555555: the deployers are the roles that "
+            "create the account's own functions",
+        ),
+        (
+            {"lambdaAccounts": [{"account": "555555555555", "deployers": []}]},
+            {},
+            "ecr-share:access.lambdaAccounts[0].deployers",
+            "is empty",
+        ),
+        (
+            {"lambdaAccounts": [{"account": "555555555555", "deployers": [CI, CI]}]},
+            {},
+            "ecr-share:access.lambdaAccounts[0].deployers[1]",
+            "duplicate role ARN",
+        ),
+        (
+            {"lambdaAccounts": [{"account": "555555555555", "deployers": ["arn:aws:iam::555555555555:ci"]}]},
+            {},
+            "ecr-share:access.lambdaAccounts[0].deployers[0]",
+            "is not an IAM role ARN",
+        ),
+        (
+            {
+                "lambdaAccounts": [
+                    {"account": "555555555555", "deployers": ["arn:aws-cn:iam::555555555555:role/ci"]}
+                ]
+            },
+            {},
+            "ecr-share:access.lambdaAccounts[0].deployers[0]",
+            "is in partition aws-cn, not aws",
+        ),
+        (
+            {
+                "accounts": ["222222222222"],
+                "lambdaAccounts": [
+                    {"account": "222222222222", "deployers": ["arn:aws:iam::222222222222:role/ci"]}
+                ],
+            },
+            {},
+            "ecr-share:access.lambdaAccounts[0].deployers",
+            "narrow nothing: account 222222222222 is granted whole by ecr-share:access.accounts: its deployers "
+            "pull already. Remove deployers",
+        ),
+        (
+            {
+                "lambdaAccounts": [
+                    {"account": "111111111111", "deployers": ["arn:aws:iam::111111111111:role/ci"]}
+                ]
+            },
+            {},
+            "ecr-share:access.lambdaAccounts[0].deployers",
+            "narrow nothing: account 111111111111 is the build account itself",
         ),
         (
             {"roles": [CI], "organizationPaths": ["o-abc123def4/*"]},

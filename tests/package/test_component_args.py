@@ -5,6 +5,7 @@ the program's own args keep passing unchanged."""
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from consumer_grants_variant import (
 )
 from ecs_service_variant import prod_with_ecs_services
 from kms_variant import committed, with_kms_keys, with_tag_exclusions
+from overgrant_cases import CASES, Case, args_message
 from pulumi_harness import PROJECT_DIR, ProgramRun, run_program
 
 from components import (
@@ -304,8 +306,9 @@ REFUSED = [
     ),
     (
         ReplicationReceiver,
-        {**RECEIVER, "repository_policy": "{}"},
-        'ReplicationReceiver "bad": repository_policy: "{}" is not a policy document (JSON text with a Statement)',
+        {**RECEIVER, "access": {"accounts": ["444444444444"]}},
+        'ReplicationReceiver "bad": access.accounts[0]: "444444444444" is the receiving account itself: it owns '
+        "the repositories and needs no grant",
     ),
     (
         SharedRepositories,
@@ -574,6 +577,91 @@ def test_bad_args_are_refused_in_python_names_before_anything_is_registered(
     shown, run = refusal(component, args)
     assert shown == message
     assert run.resources == []
+
+
+COMPONENTS: dict[str, type[PlannedComponent]] = {
+    "SharedRepositories": SharedRepositories,
+    "ReplicaRepositorySettings": ReplicaRepositorySettings,
+    "ReplicationReceiver": ReplicationReceiver,
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_the_args_behind_each_over_grant_are_refused_as_the_config_is(case: Case) -> None:
+    """Issue 19: the args another program would pass for the same grant get the stack file's refusal,
+    word for word (in schema names), and the component registers nothing."""
+    component = COMPONENTS[case.component]
+    assert component._args is not None
+    with pytest.raises(ConfigError) as refused:
+        component._args.check_schema_args(case.args)
+    assert str(refused.value) == args_message(case)
+    shown, run = refusal(component, case.args)
+    assert shown.startswith(f'{case.component} "bad": ')
+    assert run.resources == []
+
+
+def test_replica_settings_refuse_the_lambda_over_grant_of_their_grant_too() -> None:
+    """The build account's replicas carry its grant (ReplicaRepositorySettings' grant): the same
+    refusal, under grant.access."""
+    (case,) = [c for c in CASES if c.component == "SharedRepositories"]
+    grant = {"access": case.args["access"], "account_id": "111111111111", "region": "us-west-2"}
+    assert ReplicaRepositorySettings._args is not None
+    with pytest.raises(ConfigError) as refused:
+        ReplicaRepositorySettings._args.check_schema_args({**REPLICAS, "grant": grant})
+    assert str(refused.value) == args_message(case).replace("access.", "grant.access.")
+
+
+@pytest.mark.parametrize(
+    "component", [ReplicaRepositorySettings, ReplicationReceiver], ids=lambda c: c.__name__
+)
+def test_no_component_takes_a_repository_policy_as_text(component: type[PlannedComponent]) -> None:
+    """The config path can grant only accounts, an organization, roles or Lambda functions, pull only:
+    a replica's policy is rendered from that structured grant, never taken as text."""
+    args = REPLICAS if component is ReplicaRepositorySettings else RECEIVER
+    text = '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}'
+    shown, run = refusal(component, {**args, "repository_policy": text})
+    assert component._args is not None
+    known = ", ".join(component._args.args_type.__annotations__)
+    assert (
+        shown == f'{component.__name__} "bad": repository_policy: {json.dumps(text)} is not an arg ({known})'
+    )
+    assert run.resources == []
+
+
+def test_component_args_take_no_raw_policy_text() -> None:
+    """Every arg of every component that holds a policy is structured: the only text documents left
+    are lifecycle policies (checked by lifecycle_policy_text) and registry statements (parsed and
+    checked as the config's registryPolicyStatements are)."""
+    text_args = {
+        (component.__name__, name)
+        for component in PlannedComponent._classes.values()
+        if component._args is not None
+        for name in _text_fields(component._args.args_type)
+        if "policy" in name
+    }
+    assert text_args == {
+        ("SharedRepositories", "repositories.lifecycle_policy"),
+        ("ReplicaRepositorySettings", "lifecycle_policy"),
+        ("ReplicationReceiver", "lifecycle_policy"),
+        ("ReplicationReceiver", "registry_policy_statements"),
+        ("AttachedPullPolicy", "policy_name"),
+    }
+
+
+def _text_fields(args_type: Any, prefix: str = "") -> list[str]:
+    """Every field of an args TypedDict and its nested TypedDicts whose value is text (or a list of
+    text), by its path."""
+    found: list[str] = []
+    # The annotations as the component host reads them (the component modules do not defer them).
+    for name, field in args_type.__annotations__.items():
+        kinds = [field, *typing.get_args(field)]
+        kinds += [a for k in kinds for a in typing.get_args(k)]
+        if any(typing.is_typeddict(k) for k in kinds):
+            nested = next(k for k in kinds if typing.is_typeddict(k))
+            found += _text_fields(nested, f"{prefix}{name}.")
+        elif str in kinds:
+            found.append(f"{prefix}{name}")
+    return found
 
 
 def test_a_refusal_is_a_run_error_and_a_config_error() -> None:

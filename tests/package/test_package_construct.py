@@ -45,7 +45,6 @@ from components.repositories.resources import (
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"
 CONFIG = {"aws:allowedAccountIds": [ACCOUNT], "aws:region": REGION}
-POLICY = '{"Version":"2012-10-17","Statement":[]}'
 # A lifecycle policy as another program writes it: plain JSON text.
 LIFECYCLE = json.dumps(
     {
@@ -197,7 +196,16 @@ CASES: dict[str, list[Construct]] = {
                     "scanType": "BASIC",
                     "rules": [{"scanFrequency": "SCAN_ON_PUSH", "filters": ["team-a/*"]}],
                 },
-                "repositoryPolicy": POLICY,
+                "grant": {
+                    "access": {
+                        "accounts": ["222222222222"],
+                        "lambdaAccounts": [
+                            {"account": "555555555555", "deployers": ["arn:aws:iam::555555555555:role/ci"]}
+                        ],
+                    },
+                    "accountId": ACCOUNT,
+                    "region": "us-west-2",
+                },
                 "region": "us-west-2",
             },
         )
@@ -214,6 +222,7 @@ CASES: dict[str, list[Construct]] = {
                 "templatePrefixes": ["ROOT"],
                 "description": "replicas from 444444444444",
                 "otherSources": [{"account": "555555555555", "filters": ["shared/"]}],
+                "access": {"organizationId": "o-abc123def4"},
             },
         )
     ],

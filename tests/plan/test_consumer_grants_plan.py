@@ -46,7 +46,10 @@ COMPONENT = "ecr-share:index:AttachedPullPolicy::pull-roles"
 
 
 def lambda_statements(region: str, accounts: list[str]) -> list[dict[str, Any]]:
-    return [
+    """The service statement for the accounts' functions; the account statement for those that name
+    no deployers (666666666666); the deployers' statement for 555555555555, whose CI role creates its
+    functions (roles narrows 555555555555 to that role: its root is never named)."""
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "AllowLambdaPull",
             "Effect": "Allow",
@@ -55,14 +58,28 @@ def lambda_statements(region: str, accounts: list[str]) -> list[dict[str, Any]]:
             "Condition": {
                 "StringLike": {"aws:sourceARN": [f"arn:aws:lambda:{region}:{a}:function:*" for a in accounts]}
             },
-        },
-        {
-            "Sid": "AllowLambdaAccountPull",
-            "Effect": "Allow",
-            "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
-            "Action": LAMBDA,
-        },
+        }
     ]
+    roots = [a for a in accounts if a != "555555555555"]
+    if roots:
+        statements.append(
+            {
+                "Sid": "AllowLambdaAccountPull",
+                "Effect": "Allow",
+                "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in roots]},
+                "Action": LAMBDA,
+            }
+        )
+    statements.append(
+        {
+            "Sid": "AllowLambdaDeployerPull",
+            "Effect": "Allow",
+            "Principal": {"AWS": ["arn:aws:iam::555555555555:root"]},
+            "Action": LAMBDA,
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": [CI_ROLE]}},
+        }
+    )
+    return statements
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +125,10 @@ def test_the_component_gets_the_grant_and_its_account(project: ProjectPlan) -> N
     assert shared.inputs["access"] == {
         "accounts": ["222222222222", "333333333333", "444444444444"],
         "roles": [CI_ROLE],
-        "lambda_accounts": [{"account": "555555555555"}, {"account": "666666666666", "region": "us-west-2"}],
+        "lambda_accounts": [
+            {"account": "555555555555", "deployers": [CI_ROLE]},
+            {"account": "666666666666", "region": "us-west-2"},
+        ],
     }
 
 

@@ -34,7 +34,16 @@ def careless_program() -> None:
     aws.ecr.RepositoryPolicy(
         "api-again",
         repository="api",
-        policy=document({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": PULL}),
+        # Only the CI role of 666666666666 is meant to pull; the first statement lets all of it.
+        policy=document(
+            {"Effect": "Allow", "Principal": {"AWS": "666666666666"}, "Action": PULL},
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::666666666666:root"},
+                "Action": PULL,
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::666666666666:role/ci"}},
+            },
+        ),
     )
     aws.ecr.RegistryPolicy(
         "registry",
@@ -155,6 +164,7 @@ def test_the_careless_program_breaks_every_policy_once(careless: ProgramRun) -> 
         ("ecr-no-public-principal", "api-public"),
         ("ecr-one-repository-policy", "api"),
         ("ecr-registry-policy-scoped", "registry"),
+        ("ecr-role-narrowing-kept", "api-again"),
         ("ecr-scan-on-push", "api"),
         ("ecr-tags-immutable", "api"),
         ("ecs-image-pinned-by-digest", "api"),

@@ -1,10 +1,13 @@
 """The pack as the Pulumi CLI loads it: ``policy/__main__.py`` builds one PolicyPack of every policy,
-and the facts the pack shares with the ecr-share package are the same values."""
+the facts the pack shares with the ecr-share package are the same values, and the rules it shares
+with the program come from the package's pure modules."""
 
 from __future__ import annotations
 
 import re
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ def test_the_entry_module_builds_the_pack_of_every_policy(monkeypatch: pytest.Mo
 
 def test_policy_names_are_unique_and_descriptions_say_what_to_change() -> None:
     names = [p.name for p in ecr_security.POLICIES]
-    assert len(set(names)) == len(names) == 12
+    assert len(set(names)) == len(names) == 13
     for policy in ecr_security.POLICIES:
         assert re.search(
             r"\b(set|add|remove|name|list|use|replace|write|merge|scope)\b", policy.description
@@ -46,15 +49,30 @@ def test_the_pack_project_file_and_requirements() -> None:
     pack_requirements = (PACK_DIR / "requirements.txt").read_text().splitlines()
     root_requirements = (PACK_DIR.parent / "requirements.txt").read_text().splitlines()
     pinned = [line for line in pack_requirements if line and not line.startswith("#")]
-    assert pinned == ["pulumi-policy==1.21.0", "pulumi==3.272.0"]
-    assert set(pinned) <= set(root_requirements)  # CI's venv runs the pack's tests with the same versions
+    assert pinned == ["pulumi-policy==1.21.0", "pulumi==3.272.0", ".."]
+    assert set(pinned[:2]) <= set(root_requirements)  # CI's venv runs the pack's tests with the same versions
 
 
-def test_the_pack_imports_nothing_of_the_ecr_share_package() -> None:
+# The package's modules the pack may import: the pure rules it shares with the program.
+SHARED_RULES = ("components.aws.globs", "components.aws.overgrants", "components.aws.rules")
+
+
+def test_the_pack_imports_only_the_packages_pure_rule_modules() -> None:
     for module in (PACK_DIR / "ecr_security").glob("*.py"):
-        assert "components" not in re.findall(r"^(?:from|import) (\w+)", module.read_text(), re.MULTILINE), (
-            module.name
-        )
+        imported = re.findall(r"^(?:from|import) (components[\w.]*)", module.read_text(), re.MULTILINE)
+        assert set(imported) <= set(SHARED_RULES), module.name
+
+
+def test_the_shared_rule_modules_import_no_pulumi_sdk() -> None:
+    """The pack's venv holds the package's dependencies, but the rules must not need them: they load
+    with every Pulumi and AWS SDK module blocked."""
+    blocked = ["pulumi", "pulumi_aws", "pulumi_policy", "boto3", "botocore", "yaml"]
+    code = (
+        "import sys\n"
+        f"for name in {blocked!r}: sys.modules[name] = None\n"
+        f"for module in {SHARED_RULES!r}: __import__(module)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=PACK_DIR.parent, check=True)
 
 
 def test_facts_shared_with_the_package_are_equal() -> None:

@@ -53,7 +53,7 @@ def test_the_registered_policies_carry_the_role_and_lambda_statements(build: Pro
         "AllowCrossAccountPull",
         "AllowRolePull",
         "AllowLambdaPull",
-        "AllowLambdaAccountPull",
+        "AllowLambdaDeployerPull",
     ]
     template = build.one(
         "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "replicas-us-west-2-ROOT"

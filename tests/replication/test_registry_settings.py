@@ -115,9 +115,6 @@ def test_default_scanning_filters_cover_the_other_sources_too() -> None:
     (resource,) = plan.of_type(SCANNING_CONFIGURATION)
     filters = [f["filter"] for f in resource.inputs["rules"][0]["repository_filters"]]
     assert filters == ["team-b/*", "web-app*", "worker*"]
-    everything = prod_plan(otherSources=[{"account": "555555555555"}])
-    (resource,) = everything.of_type(SCANNING_CONFIGURATION)
-    assert resource.inputs["rules"][0]["repository_filters"] == [{"filter": "*", "filter_type": "WILDCARD"}]
 
 
 SCANNING = "ecr-share:receiveReplication.registryScanning"
@@ -208,7 +205,10 @@ def test_the_retired_scan_on_push_keys_say_what_replaced_them() -> None:
 
 def test_other_sources_and_statements_share_the_one_registry_policy() -> None:
     plan = prod_plan(
-        otherSources=[{"account": "555555555555", "filters": ["team-b/"]}, {"account": "666666666666"}],
+        otherSources=[
+            {"account": "555555555555", "filters": ["team-b/"]},
+            {"account": "666666666666", "filters": ["team-c/", "tools"]},
+        ],
         registryPolicyStatements=[PTC],
     )
     statements = registry_policy(plan)["Statement"]
@@ -225,7 +225,10 @@ def test_other_sources_and_statements_share_the_one_registry_policy() -> None:
         "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
         "Resource": ["arn:aws:ecr:us-east-1:444444444444:repository/team-b/*"],
     }
-    assert statements[2]["Resource"] == ["arn:aws:ecr:us-east-1:444444444444:repository/*"]
+    assert statements[2]["Resource"] == [
+        "arn:aws:ecr:us-east-1:444444444444:repository/team-c/*",
+        "arn:aws:ecr:us-east-1:444444444444:repository/tools*",
+    ]
     # As written, rendered canonically: account IDs as root ARNs, lists sorted.
     assert statements[3] == {
         "Sid": "PullThroughCache",
@@ -251,7 +254,9 @@ def test_a_deny_statement_may_name_everyone() -> None:
 
 
 def test_other_sources_are_trusted_as_written_but_never_the_build_account() -> None:
-    environment = parse_stack_config("prod", prod_receiving(otherSources=[{"account": "555555555555"}]))
+    environment = parse_stack_config(
+        "prod", prod_receiving(otherSources=[{"account": "555555555555", "filters": ["team-b/"]}])
+    )
     assert isinstance(environment, EnvironmentStack)
     assert environment.receive_replication is not None
     assert environment.receive_replication.other_sources[0].account_id == "555555555555"
@@ -270,11 +275,24 @@ def with_statement(**changes: Any) -> dict[str, Any]:
     ("change", "key", "problem"),
     [
         ({"otherSources": []}, SOURCES, "is empty"),
-        ({"otherSources": [{"account": BUILD_ACCOUNT}]}, f"{SOURCES}[0].account", "is the build account"),
-        ({"otherSources": [{"account": PROD}]}, f"{SOURCES}[0].account", "is this stack's own account"),
+        (
+            {"otherSources": [{"account": BUILD_ACCOUNT, "filters": ["a/"]}]},
+            f"{SOURCES}[0].account",
+            "is the build account",
+        ),
+        (
+            {"otherSources": [{"account": PROD, "filters": ["a/"]}]},
+            f"{SOURCES}[0].account",
+            "is this stack's own account",
+        ),
         ({"otherSources": [{"filters": ["a/"]}]}, f"{SOURCES}[0].account", "is missing"),
         (
-            {"otherSources": [{"account": "555555555555"}, {"account": "555555555555"}]},
+            {
+                "otherSources": [
+                    {"account": "555555555555", "filters": ["a/"]},
+                    {"account": "555555555555", "filters": ["b/"]},
+                ]
+            },
             f"{SOURCES}[1]",
             "is a duplicate source account",
         ),

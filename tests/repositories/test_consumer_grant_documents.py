@@ -68,6 +68,38 @@ def test_lambda_accounts_get_the_two_statements_aws_documents() -> None:
     ]
 
 
+def test_deployers_narrow_the_account_statement_to_the_roles_that_create_the_functions() -> None:
+    """A grant with deployers names only them (root principal, aws:PrincipalArn, as the role grant
+    does); an account without keeps AWS's root statement."""
+    deploy = "arn:aws:iam::555555555555:role/deploy"
+    access = AccountsAccess(
+        (),
+        lambda_accounts=(
+            LambdaAccount("666666666666"),
+            LambdaAccount("555555555555", deployers=(deploy, CI)),
+        ),
+    )
+    _, roots, deployers = lambda_pull_statements(access, "us-east-1", OWNER)
+    assert roots == {
+        "Sid": "AllowLambdaAccountPull",
+        "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::666666666666:root"]},
+        "Action": LAMBDA,
+    }
+    assert deployers == {
+        "Sid": "AllowLambdaDeployerPull",
+        "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::555555555555:root"]},
+        "Action": LAMBDA,
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": [CI, deploy]}},
+    }
+    only_narrowed = AccountsAccess((), lambda_accounts=(LambdaAccount("555555555555", deployers=(CI,)),))
+    assert [s["Sid"] for s in lambda_pull_statements(only_narrowed, "us-east-1", OWNER)] == [
+        "AllowLambdaPull",
+        "AllowLambdaDeployerPull",
+    ]
+
+
 def test_the_lambda_statement_names_the_registrys_own_region_only() -> None:
     access = AccountsAccess((), lambda_accounts=(LambdaAccount("555555555555"),))
     for region in ("us-east-1", "us-west-2"):
