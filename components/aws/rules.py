@@ -287,6 +287,34 @@ SECURITY_GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 ECS_MAX_TASKS_PER_SERVICE = 5_000
 ECS_LAUNCH_TYPE = "FARGATE"
 
+# Container hardening, as AWS Security Hub's ECS controls judge a task definition (Security Hub user
+# guide, ecs-controls.html: ECS.4 "ECS containers should run as non-privileged", ECS.5 "ECS containers
+# should be limited to read-only access to root filesystems", ECS.8 "Secrets should not be passed as
+# container environment variables"; checkov CKV_AWS_336 is ECS.5).
+# ContainerDefinition.user (ECS developer guide, task_definition_parameters.html, "user"): user,
+# user:group, uid, uid:gid, user:gid or uid:group. Each part as a Linux user or group name (useradd:
+# at most 32 characters) or a numeric ID; the image's /etc/passwd decides whether a name exists.
+CONTAINER_USER = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,31}))?")
+# The user parts that are the superuser: the name root and UID 0 (written 0, 00, ...).
+ROOT_USER_NAME = "root"
+# MountPoint.containerPath: an absolute path in the container. ECS gives no grammar; these characters
+# cover the paths applications write to (/tmp, /var/cache/nginx, /app/.cache) and keep a path free of
+# spaces, quotes and shell or JSON metacharacters. A ".." segment is refused apart (it would leave
+# the path the volume is meant for).
+CONTAINER_PATH = re.compile(r"/[A-Za-z0-9._@+=,/-]{0,254}")
+# Ours, not ECS's (a task definition's volumes have no documented count limit beyond its 64 KiB
+# size): a read-only root filesystem with more writable paths than this is no longer read-only in
+# any useful sense.
+WRITABLE_PATHS_MAX = 10
+# Environment variable names that look like secrets (ECS.8 checks AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY and ECS_ENGINE_AUTH_DATA by name; the AWS Config rule
+# ecs-no-environment-secrets takes more names as a parameter). Broader on purpose: a secret belongs
+# in the container's ``secrets`` (ECS developer guide, specifying-sensitive-data.html).
+SECRET_LIKE_ENV_NAME = re.compile(
+    r"SECRET|PASSW(?:OR)?D|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|ECS_ENGINE_AUTH_DATA",
+    re.IGNORECASE,
+)
+
 # CloudWatch Logs PutRetentionPolicy accepted values (days).
 LOG_RETENTION_DAYS = (
     1,

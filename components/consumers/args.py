@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from components.aws import rules
 from components.aws.policy import iam_policy_length
 from components.config import values
-from components.consumers.config import cluster_name, parse_ecs_service, parse_log_retention
+from components.consumers.config import (
+    cluster_name,
+    container_settings,
+    parse_ecs_service,
+    parse_log_retention,
+)
 from components.consumers.documents import (
     RolePermissionsTooLarge,
     execution_role_policies,
@@ -111,6 +116,12 @@ def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDe
         "region": region,
         "log_retention_days": parse_log_retention("logRetentionDays", args["logRetentionDays"]),
     }
+    container = container_settings("", args)
+    checked["readonly_root_filesystem"] = container.readonly_root_filesystem
+    if container.writable_paths:
+        checked["writable_paths"] = list(container.writable_paths)
+    if container.user is not None:
+        checked["user"] = container.user
     if args.get("ecsService") is not None:
         checked["ecs_service"] = check_ecs_service_args(args["ecsService"], region)
     return checked

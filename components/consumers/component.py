@@ -128,6 +128,15 @@ class FargateTaskDefinitionArgs(TypedDict):
     """The Region the awslogs driver writes to: the Region of the AWS provider."""
     log_retention_days: int
     """Retention of the log group, a CloudWatch Logs value (1, 3, 5, 7, 14, 30, ...)."""
+    readonly_root_filesystem: NotRequired[bool]
+    """Whether the container's root filesystem is read-only (Security Hub ECS.5). Left out: true.
+    False makes the preview warn; the container then writes anywhere, and ECS.5 fails."""
+    writable_paths: NotRequired[Sequence[str]]
+    """Absolute container paths the application may write to (at most 10), each on its own
+    task-scoped volume (ephemeral: gone with the task). Left out: none."""
+    user: NotRequired[str]
+    """The user the container runs as: a non-root UID (1000), uid:gid (1000:1000) or a user name;
+    root and UID 0 are refused. Left out: the image's USER."""
     ecs_service: NotRequired[EcsServiceSettings]
     """An ECS service on Fargate, named like the family, that runs every new revision (rolling update,
     circuit breaker with rollback, waits for a steady state). Left out: no service."""

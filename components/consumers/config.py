@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from components.aws import rules
 from components.aws.names import role_arn
 from components.config import values
-from components.consumers.model import EcsServiceSpec, ExistingRole, ServiceSpec
+from components.consumers.model import ContainerSettings, EcsServiceSpec, ExistingRole, ServiceSpec
 from components.errors import ConfigError
 
 SERVICE_KEYS = (
@@ -21,7 +22,12 @@ SERVICE_KEYS = (
     "memory",
     "containerPort",
     "ecsService",
+    "readonlyRootFilesystem",
+    "writablePaths",
+    "user",
 )
+# Keys whose null means their default (values.mapping's ``optional``).
+CONTAINER_KEYS = ("readonlyRootFilesystem", "writablePaths", "user")
 ECS_SERVICE_KEYS = ("cluster", "subnets", "securityGroups", "desiredCount", "assignPublicIp")
 DEFAULT_LOG_RETENTION_DAYS = 30
 DEFAULT_DESIRED_COUNT = 1
@@ -38,7 +44,7 @@ def parse_services(full_key: str, value: Any, account_id: str, region: str) -> t
 
 
 def parse_service(full_key: str, value: Any, account_id: str, region: str) -> ServiceSpec:
-    settings = values.mapping(full_key, value, SERVICE_KEYS, ("ecsService",))
+    settings = values.mapping(full_key, value, SERVICE_KEYS, ("ecsService", *CONTAINER_KEYS))
     name = values.task_family(f"{full_key}.name", settings.get("name"))
     if ("imageTag" in settings) == ("imageDigest" in settings):
         raise ConfigError(full_key, value, "must set exactly one of imageTag or imageDigest")
@@ -59,7 +65,80 @@ def parse_service(full_key: str, value: Any, account_id: str, region: str) -> Se
         ecs_service=None
         if ecs_service is None
         else parse_ecs_service(f"{full_key}.ecsService", ecs_service, account_id, region),
+        container=container_settings(full_key, settings),
     )
+
+
+def container_settings(key: str, settings: Mapping[str, Any]) -> ContainerSettings:
+    """``readonlyRootFilesystem``, ``writablePaths`` and ``user`` of a service (``key``) or of the
+    component's args (``key`` empty): the container is read-only, unprivileged and non-root unless
+    said otherwise, as Security Hub's ECS controls ask (rules.CONTAINER_USER's comment)."""
+    readonly = values.boolean(
+        values.child(key, "readonlyRootFilesystem"), settings.get("readonlyRootFilesystem", True)
+    )
+    paths = settings.get("writablePaths")
+    writable = () if paths is None else writable_paths(values.child(key, "writablePaths"), paths)
+    if writable and not readonly:
+        raise ConfigError(
+            values.child(key, "writablePaths"),
+            list(writable),
+            "is set, but readonlyRootFilesystem is false: the whole root filesystem is writable; "
+            "keep the root filesystem read-only, or drop writablePaths",
+        )
+    user = settings.get("user")
+    return ContainerSettings(
+        readonly_root_filesystem=readonly,
+        writable_paths=writable,
+        user=None if user is None else container_user(values.child(key, "user"), user),
+    )
+
+
+def writable_paths(key: str, value: Any) -> tuple[str, ...]:
+    """Absolute container paths, unique, at most ``rules.WRITABLE_PATHS_MAX``."""
+    paths = values.sequence(key, value)
+    if len(paths) > rules.WRITABLE_PATHS_MAX:
+        raise ConfigError(
+            key,
+            f"{len(paths)} paths",
+            f"are more than {rules.WRITABLE_PATHS_MAX} writable paths: mount a common parent directory "
+            "instead",
+        )
+    for index, path in enumerate(paths):
+        if (
+            not isinstance(path, str)
+            or rules.CONTAINER_PATH.fullmatch(path) is None
+            or ".." in path.split("/")
+            or path.strip("/") == ""
+        ):
+            raise ConfigError(
+                f"{key}[{index}]",
+                path,
+                "is not an absolute container path (/ then letters, digits and ._@+=,/-, no .. segment, "
+                "not / itself, at most 255 characters)",
+            )
+    normalized = [p.rstrip("/") for p in paths]
+    values.unique(key, normalized, "writable path")
+    return tuple(normalized)
+
+
+def container_user(key: str, value: Any) -> str:
+    """``user``, ``user:group``, ``uid`` or ``uid:gid``, never root (the name or UID 0)."""
+    match = rules.CONTAINER_USER.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            key,
+            value,
+            "is not a container user (a UID such as 1000, uid:gid such as 1000:1000, or a user name, "
+            "each part 1 to 32 letters, digits and _.-)",
+        )
+    user = match.group(1)
+    if user == rules.ROOT_USER_NAME or (user.isdigit() and int(user) == 0):
+        raise ConfigError(
+            key,
+            value,
+            "is the root user: run the container as a non-root UID (such as 1000) or user name",
+        )
+    return str(value)
 
 
 def parse_ecs_service(full_key: str, value: Any, account_id: str, region: str) -> EcsServiceSpec:

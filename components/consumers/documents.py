@@ -27,6 +27,7 @@ from components.aws.rules import (
     ROLE_INLINE_POLICY_MAX_CHARS,
     ROLE_MANAGED_POLICIES_MAX,
 )
+from components.consumers.model import ContainerSettings
 
 SID_AUTH = "ECRAuth"
 SID_PULL = "ECRPull"
@@ -146,26 +147,52 @@ def ecs_tasks_trust_policy(account_id: str) -> PolicyDocument:
     )
 
 
-def container_definitions(family: str, image: str, container_port: int, region: str) -> list[dict[str, Any]]:
+def writable_volume_name(index: int) -> str:
+    """The task-scoped volume of the container's ``index``-th writable path (from 1)."""
+    return f"writable-{index}"
+
+
+def task_volumes(container: ContainerSettings) -> list[dict[str, str]]:
+    """One volume per writable path, with no host path: on Fargate that is the task's ephemeral
+    storage, created with the task and gone with it (ECS developer guide, bind-mounts.html)."""
+    return [{"name": writable_volume_name(i)} for i, _ in enumerate(container.writable_paths, 1)]
+
+
+def container_definitions(
+    family: str, image: str, container_port: int, region: str, container: ContainerSettings
+) -> list[dict[str, Any]]:
     """The seed's step 3: one essential container running the shared image, logging to
-    ``/ecs/<family>`` through the awslogs driver."""
-    return [
-        {
-            "name": CONTAINER_NAME,
-            "image": image,
-            "essential": True,
-            "portMappings": [{"containerPort": container_port, "protocol": "tcp"}],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group_name(family),
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": CONTAINER_NAME,
-                },
-            },
-        }
-    ]
+    ``/ecs/<family>`` through the awslogs driver; its root filesystem read-only unless the service
+    opts out, writable only at its writable paths. ``privileged`` is never written: Fargate refuses
+    it, and absent is what Security Hub ECS.4 passes."""
+    definition: dict[str, Any] = {
+        "name": CONTAINER_NAME,
+        "image": image,
+        "essential": True,
+        "portMappings": [{"containerPort": container_port, "protocol": "tcp"}],
+        "readonlyRootFilesystem": container.readonly_root_filesystem,
+    }
+    if container.writable_paths:
+        definition["mountPoints"] = [
+            {"sourceVolume": writable_volume_name(i), "containerPath": path, "readOnly": False}
+            for i, path in enumerate(container.writable_paths, 1)
+        ]
+    if container.user is not None:
+        definition["user"] = container.user
+    definition["logConfiguration"] = {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": log_group_name(family),
+            "awslogs-region": region,
+            "awslogs-stream-prefix": CONTAINER_NAME,
+        },
+    }
+    return [definition]
 
 
-def container_definitions_json(family: str, image: str, container_port: int, region: str) -> str:
-    return json.dumps(container_definitions(family, image, container_port, region), separators=(",", ":"))
+def container_definitions_json(
+    family: str, image: str, container_port: int, region: str, container: ContainerSettings
+) -> str:
+    return json.dumps(
+        container_definitions(family, image, container_port, region, container), separators=(",", ":")
+    )

@@ -14,7 +14,9 @@ from components.consumers.documents import (
     ecs_tasks_trust_policy,
     execution_role_policies,
     execution_role_policy,
+    task_volumes,
 )
+from components.consumers.model import ContainerSettings
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
 
 if TYPE_CHECKING:
@@ -154,20 +156,24 @@ def fargate_task_definition_resources(name: str, args: FargateTaskDefinitionArgs
         {"name": log_group_name(family), "retention_in_days": args["log_retention_days"]},
         parent=key(FARGATE_TASK_DEFINITION, name),
     )
+    container = container_settings_of(args)
+    inputs: dict[str, object] = {
+        "family": family,
+        "network_mode": "awsvpc",
+        "requires_compatibilities": ["FARGATE"],
+        "cpu": str(args["cpu"]),
+        "memory": str(args["memory"]),
+        "execution_role_arn": args["execution_role_arn"],
+        "container_definitions": container_definitions_json(
+            family, str(args["image"]), args["container_port"], args["region"], container
+        ),
+    }
+    if container.writable_paths:
+        inputs["volumes"] = task_volumes(container)
     task_definition = Resource(
         TASK_DEFINITION,
         f"{name}-task",
-        {
-            "family": family,
-            "network_mode": "awsvpc",
-            "requires_compatibilities": ["FARGATE"],
-            "cpu": str(args["cpu"]),
-            "memory": str(args["memory"]),
-            "execution_role_arn": args["execution_role_arn"],
-            "container_definitions": container_definitions_json(
-                family, str(args["image"]), args["container_port"], args["region"]
-            ),
-        },
+        inputs,
         parent=key(FARGATE_TASK_DEFINITION, name),
         # The log group must exist before a task starts writing to it.
         depends_on=(log_group.key,),
@@ -176,6 +182,15 @@ def fargate_task_definition_resources(name: str, args: FargateTaskDefinitionArgs
     if "ecs_service" not in args:
         return log_group, task_definition
     return log_group, task_definition, ecs_service(name, family, args["ecs_service"], task_definition)
+
+
+def container_settings_of(args: FargateTaskDefinitionArgs) -> ContainerSettings:
+    """The checked args' container settings (defaults filled in by the args check)."""
+    return ContainerSettings(
+        readonly_root_filesystem=args.get("readonly_root_filesystem", True),
+        writable_paths=tuple(args.get("writable_paths", ())),
+        user=args.get("user"),
+    )
 
 
 def ecs_service_key(name: str) -> str:

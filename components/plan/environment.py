@@ -18,7 +18,7 @@ from components.consumers.documents import (
     execution_role_policies,
     execution_role_policy,
 )
-from components.consumers.model import EcsServiceSpec
+from components.consumers.model import ContainerSettings, EcsServiceSpec
 from components.consumers.resources import (
     ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
@@ -82,6 +82,7 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
             "region": config.region,
             "log_retention_days": config.log_retention_days,
         }
+        args.update(_container_args(service.container))
         if service.name in ecs_services:
             args["ecs_service"] = ecs_services[service.name]
         components.append(
@@ -108,7 +109,7 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
             IMAGES: images,
             ECS_SERVICES: _ecs_service_exports(ecs_services),
         },
-        warnings=tuple(warnings),
+        warnings=(*warnings, *service_warnings(config)),
     )
     return _checked_pins(config, plan)
 
@@ -131,6 +132,49 @@ def _checked_pins(config: EnvironmentStack, plan: StackPlan) -> StackPlan:
                 f"gives them (the build stack's, from its output replication) would delete it: {finding.text}",
             )
     return plan
+
+
+def _container_args(container: ContainerSettings) -> dict[str, object]:
+    """The component's container args, as ``check_fargate_task_definition_args`` returns them."""
+    args: dict[str, object] = {"readonly_root_filesystem": container.readonly_root_filesystem}
+    if container.writable_paths:
+        args["writable_paths"] = list(container.writable_paths)
+    if container.user is not None:
+        args["user"] = container.user
+    return args
+
+
+def service_warnings(config: EnvironmentStack) -> list[str]:
+    """The preview's warnings on how the services run: each service that opts out of a read-only
+    root filesystem (Security Hub ECS.5 fails on it), each ECS service given public IPs (ECS.2), and
+    one note naming the services that set no ``user`` (one note per stack, not per service: the
+    same advice repeated is noise). Warned, not refused: each is a choice a team may have to make
+    (an image that writes where it cannot be told otherwise; public subnets with no NAT gateway or
+    VPC endpoints to pull through)."""
+    warnings = [
+        f"{config_key('services')}[{index}].readonlyRootFilesystem is false: service {service.name}'s "
+        "container may write anywhere on its root filesystem, which fails AWS Security Hub control "
+        "ECS.5 (ECS containers should be limited to read-only access to root filesystems); give the "
+        "paths it writes to as writablePaths instead"
+        for index, service in enumerate(config.services)
+        if not service.container.readonly_root_filesystem
+    ]
+    warnings += [
+        f"{config_key('services')}[{index}].ecsService.assignPublicIp is true: service {service.name}'s "
+        "tasks get public IP addresses, which fails AWS Security Hub control ECS.2 (ECS services "
+        "should not have public IP addresses assigned to them automatically); run them in private "
+        "subnets that pull through a NAT gateway or VPC endpoints instead"
+        for index, service in enumerate(config.services)
+        if service.ecs_service is not None and service.ecs_service.assign_public_ip
+    ]
+    rootless = [s.name for s in config.services if s.container.user is None]
+    if rootless:
+        warnings.append(
+            f"services {', '.join(rootless)} set no user: their containers run as their image's USER, "
+            f"root if the image names none; set {config_key('services')}[i].user to a non-root UID "
+            "(1000, 1000:1000) or user name"
+        )
+    return warnings
 
 
 def _ecs_service_args(config: EnvironmentStack, ecs: EcsServiceSpec) -> dict[str, object]:
