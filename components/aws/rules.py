@@ -314,6 +314,9 @@ SECRET_LIKE_ENV_NAME = re.compile(
     r"SECRET|PASSW(?:OR)?D|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|ECS_ENGINE_AUTH_DATA",
     re.IGNORECASE,
 )
+# An AWS access key ID as a value (IAM user guide, "Understanding unique ID prefixes": AKIA for a
+# long-term key, ASIA for a temporary one): a secret's half that ECS.8 names, whatever the variable.
+AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 
 # CloudWatch Logs PutRetentionPolicy accepted values (days).
 LOG_RETENTION_DAYS = (
