@@ -314,6 +314,30 @@ SECRET_LIKE_ENV_NAME = re.compile(
     r"SECRET|PASSW(?:OR)?D|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|ECS_ENGINE_AUTH_DATA",
     re.IGNORECASE,
 )
+# A container's secrets (ECS developer guide, specifying-sensitive-data.html and its Secrets Manager
+# and Parameter Store pages): valueFrom is the secret's or the parameter's ARN; the task execution role
+# needs secretsmanager:GetSecretValue on the secret, ssm:GetParameters on the parameter, and
+# kms:Decrypt on the customer managed key that encrypts either (none for an AWS managed key).
+# A secret's full ARN (Secrets Manager user guide, reference_iam-permissions.html, "Secret ARN"):
+# arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>; its name is
+# 1 to 512 of letters, digits and /_+=.@- (CreateSecret Name). A partial ARN (no suffix) would need a
+# wildcard in the policy, so only the full ARN is taken.
+SECRETS_MANAGER_SECRET_ARN = re.compile(
+    r"arn:(aws[a-z0-9-]*):secretsmanager:([a-z0-9-]+):([0-9]{12}):secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}"
+)
+# A parameter's ARN (Systems Manager user guide, sysman-paramstore-access.html):
+# arn:<partition>:ssm:<region>:<account>:parameter/<name without its leading />; names are letters,
+# digits and _.-/ (PutParameter Name, at most 2048 characters with the ARN's prefix).
+SSM_PARAMETER_ARN = re.compile(
+    r"arn:(aws[a-z0-9-]*):ssm:([a-z0-9-]+):([0-9]{12}):parameter/[A-Za-z0-9_.\-][A-Za-z0-9_.\-/]{0,1010}"
+)
+SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
+PARAMETER_READ_ACTIONS: tuple[str, ...] = ("ssm:GetParameters",)
+DECRYPT_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
+# A secret's name is the environment variable it becomes: a shell variable name.
+CONTAINER_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+# Ours: a service's secrets beyond this are better one JSON secret read by the application.
+CONTAINER_SECRETS_MAX = 50
 # An AWS access key ID as a value (IAM user guide, "Understanding unique ID prefixes": AKIA for a
 # long-term key, ASIA for a temporary one): a secret's half that ECS.8 names, whatever the variable.
 AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")

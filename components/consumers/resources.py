@@ -10,13 +10,14 @@ from components.aws.policy import canonical_json
 from components.aws.rules import ECS_LAUNCH_TYPE
 from components.consumers.documents import (
     ExecutionRolePolicies,
+    SecretReads,
     container_definitions_json,
     ecs_tasks_trust_policy,
     execution_role_policies,
     execution_role_policy,
     task_volumes,
 )
-from components.consumers.model import ContainerSettings
+from components.consumers.model import ContainerSecret, ContainerSettings
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
 
 if TYPE_CHECKING:
@@ -49,7 +50,15 @@ MAXIMUM_PERCENT = 200
 
 
 def role_policies(args: PullExecutionRoleArgs) -> ExecutionRolePolicies:
-    return execution_role_policies(args["repository_arns"], args["log_group_arns"])
+    return execution_role_policies(args["repository_arns"], args["log_group_arns"], role_secret_reads(args))
+
+
+def role_secret_reads(args: PullExecutionRoleArgs) -> SecretReads:
+    return SecretReads(
+        tuple(args.get("secret_arns", ())),
+        tuple(args.get("parameter_arns", ())),
+        tuple(args.get("decrypt_key_arns", ())),
+    )
 
 
 def managed_policy_name(role_name: str, slot: int) -> str:
@@ -190,6 +199,9 @@ def container_settings_of(args: FargateTaskDefinitionArgs) -> ContainerSettings:
         readonly_root_filesystem=args.get("readonly_root_filesystem", True),
         writable_paths=tuple(args.get("writable_paths", ())),
         user=args.get("user"),
+        secrets=tuple(
+            ContainerSecret(s["name"], s["value_from"], s.get("kms_key")) for s in args.get("secrets", ())
+        ),
     )
 
 

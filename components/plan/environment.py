@@ -17,6 +17,7 @@ from components.consumers.documents import (
     RolePermissionsTooLarge,
     execution_role_policies,
     execution_role_policy,
+    secret_reads,
 )
 from components.consumers.model import ContainerSettings, EcsServiceSpec
 from components.consumers.resources import (
@@ -141,6 +142,15 @@ def _container_args(container: ContainerSettings) -> dict[str, object]:
         args["writable_paths"] = list(container.writable_paths)
     if container.user is not None:
         args["user"] = container.user
+    if container.secrets:
+        args["secrets"] = [
+            {
+                "name": s.name,
+                "value_from": s.value_from,
+                **({} if s.kms_key is None else {"kms_key": s.kms_key}),
+            }
+            for s in container.secrets
+        ]
     return args
 
 
@@ -219,20 +229,30 @@ def pull_sources(
 
 def _role_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:
     log_groups = [log_group_arn(config.region, config.account_id, s.name) for s in config.services]
+    secrets = secret_reads(s.container for s in config.services)
     try:
-        execution_role_policies(sources.values(), log_groups)
+        execution_role_policies(sources.values(), log_groups, secrets)
     except RolePermissionsTooLarge as error:
         raise ConfigError(
             config_key("services"),
             f"{len(config.services)} services pulling {len(sources)} repositories",
             f"{error}: split the services over more stacks",
         ) from None
-    return {
+    args: dict[str, object] = {
         "role_name": execution_role_name(config.stack),
         "account_id": config.account_id,
         "repository_arns": sorted(sources.values()),
         "log_group_arns": log_groups,
     }
+    # As check_pull_execution_role_args returns them: each list only when it has an ARN.
+    for name, arns in (
+        ("secret_arns", secrets.secret_arns),
+        ("parameter_arns", secrets.parameter_arns),
+        ("decrypt_key_arns", secrets.key_arns),
+    ):
+        if arns:
+            args[name] = list(arns)
+    return args
 
 
 def _attached_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:

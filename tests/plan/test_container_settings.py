@@ -12,10 +12,12 @@ from ecs_service_variant import prod_with_ecs_services
 from minimal_stacks import ENVIRONMENT, SERVICE
 from test_project import committed
 
+from components.aws.rules import PULL_ACTIONS as PULL
 from components.config.model import EnvironmentStack
 from components.config.stack import parse_stack_config
-from components.consumers.component import FargateTaskDefinition
-from components.consumers.model import ContainerSettings
+from components.consumers.component import FargateTaskDefinition, PullExecutionRole
+from components.consumers.documents import SecretReads, execution_role_policies
+from components.consumers.model import ContainerSecret, ContainerSettings
 from components.errors import ConfigError
 from components.plan.model import StackPlan
 from components.plan.project import plan_stacks
@@ -185,3 +187,204 @@ def test_the_committed_stacks_are_read_only_and_unprivileged() -> None:
                 assert container["readonlyRootFilesystem"] is True
                 assert "privileged" not in container
                 assert "environment" not in container
+
+
+# --- secrets -------------------------------------------------------------------------------------
+
+ENV_ACCOUNT = "222222222222"  # minimal_stacks.ENVIRONMENT's
+SECRET = f"arn:aws:secretsmanager:us-east-1:{ENV_ACCOUNT}:secret:prod/db-password-AbCdEf"
+PARAMETER = f"arn:aws:ssm:us-east-1:{ENV_ACCOUNT}:parameter/prod/api/token"
+KEY = f"arn:aws:kms:us-east-1:{ENV_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_secrets_parse_with_their_keys() -> None:
+    secrets = [
+        {"name": "DB_PASSWORD", "valueFrom": SECRET, "kmsKey": KEY},
+        {"name": "API_TOKEN", "valueFrom": PARAMETER},
+    ]
+    assert parsed(secrets=secrets).secrets == (
+        ContainerSecret("DB_PASSWORD", SECRET, KEY),
+        ContainerSecret("API_TOKEN", PARAMETER, None),
+    )
+
+
+SECRET_ARN_PROBLEM = (
+    "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 "
+    "characters>) or an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>)"
+)
+SECRET_REFUSALS = [
+    (
+        [{"name": "1X", "valueFrom": SECRET}],
+        "secrets[0].name",
+        '"1X" is not an environment variable name (a letter or _, then letters, digits or _)',
+    ),
+    (
+        [{"name": "X", "valueFrom": SECRET[:-7]}],
+        "secrets[0].valueFrom",
+        f'"{SECRET[:-7]}" {SECRET_ARN_PROBLEM}',
+    ),
+    ([{"name": "X"}], "secrets[0].valueFrom", f"null {SECRET_ARN_PROBLEM}"),
+    (
+        [{"name": "X", "valueFrom": SECRET.replace("us-east-1", "eu-west-1")}],
+        "secrets[0].valueFrom",
+        f'"{SECRET.replace("us-east-1", "eu-west-1")}" is in Region eu-west-1, not the task\'s Region us-east-1',
+    ),
+    (
+        [{"name": "X", "valueFrom": PARAMETER.replace("aws:ssm", "aws-cn:ssm")}],
+        "secrets[0].valueFrom",
+        f'"{PARAMETER.replace("aws:ssm", "aws-cn:ssm")}" is in partition aws-cn, not the task\'s partition aws',
+    ),
+    (
+        [{"name": "X", "valueFrom": SECRET, "kmsKey": "alias/aws/secretsmanager"}],
+        "secrets[0].kmsKey",
+        '"alias/aws/secretsmanager" is not the ARN of a customer managed KMS key (arn:aws:kms:<region>:<account>:key/<key ID>)',
+    ),
+    (
+        [{"name": "X", "valueFrom": SECRET}, {"name": "X", "valueFrom": PARAMETER}],
+        "secrets[1]",
+        '"X" is a duplicate secret name',
+    ),
+    (
+        [{"name": "X", "valueFrom": SECRET, "value": "s3cret"}],
+        "secrets[0].value",
+        '"s3cret" is not a known setting (known: name, valueFrom, kmsKey)',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("secrets", "key", "message"), SECRET_REFUSALS, ids=[r[1] + r[2][:30] for r in SECRET_REFUSALS]
+)
+def test_each_secret_refusal_has_one_message_from_config_and_args(
+    secrets: Any, key: str, message: str
+) -> None:
+    assert str(config_refusal({"secrets": secrets})) == f"ecr-share:services[0].{key}: {message}"
+    in_python = [
+        {{"valueFrom": "value_from", "kmsKey": "kms_key"}.get(k, k): v for k, v in s.items()} for s in secrets
+    ]
+    region_args = {**ARGS, "execution_role_arn": f"arn:aws:iam::{ENV_ACCOUNT}:role/x"}
+    with pytest.raises(ConfigError) as caught:
+        FargateTaskDefinition._args.check_schema_args({**region_args, "secrets": in_python})
+    assert str(caught.value) == f"{key}: {message}"
+
+
+def test_a_secret_of_another_account_is_refused() -> None:
+    other = SECRET.replace(ENV_ACCOUNT, "999999999999")
+    assert str(config_refusal({"secrets": [{"name": "X", "valueFrom": other}]})) == (
+        f'ecr-share:services[0].secrets[0].valueFrom: "{other}" is in account 999999999999, not the task\'s '
+        f"account {ENV_ACCOUNT}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arg", "value", "message"),
+    [
+        (
+            "secret_arns",
+            [PARAMETER],
+            f'secretArns[0]: "{PARAMETER}" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
+        ),
+        ("parameter_arns", [PARAMETER, PARAMETER], f'parameterArns[1]: "{PARAMETER}" is a duplicate ARN'),
+        (
+            "decrypt_key_arns",
+            [KEY.replace(ENV_ACCOUNT, "999999999999")],
+            f'decryptKeyArns[0]: "{KEY.replace(ENV_ACCOUNT, "999999999999")}" is in account 999999999999, not the role\'s account {ENV_ACCOUNT}',
+        ),
+    ],
+)
+def test_the_role_reads_only_secrets_of_its_own_account(arg: str, value: list[str], message: str) -> None:
+    role_args = {
+        "role_name": "r",
+        "account_id": ENV_ACCOUNT,
+        "repository_arns": [f"arn:aws:ecr:us-east-1:{ENV_ACCOUNT}:repository/web-app"],
+        "log_group_arns": [],
+        arg: value,
+    }
+    with pytest.raises(ConfigError) as caught:
+        PullExecutionRole._args.check_schema_args(role_args)
+    assert str(caught.value) == message
+
+
+PROD_SECRET = SECRET.replace(ENV_ACCOUNT, "444444444444")
+PROD_PARAMETER = PARAMETER.replace(ENV_ACCOUNT, "444444444444")
+PROD_KEY = KEY.replace(ENV_ACCOUNT, "444444444444")
+
+
+@pytest.fixture(scope="module")
+def secret_plan() -> StackPlan:
+    stacks = committed()
+    services = stacks["prod"]["ecr-share:services"]
+    services[0]["secrets"] = [
+        {"name": "DB_PASSWORD", "valueFrom": PROD_SECRET, "kmsKey": PROD_KEY},
+        {"name": "API_TOKEN", "valueFrom": PROD_PARAMETER},
+    ]
+    services[1]["secrets"] = [{"name": "DB_PASSWORD", "valueFrom": PROD_SECRET, "kmsKey": PROD_KEY}]
+    return plan_stacks(stacks).plans["prod"]
+
+
+def test_secrets_are_the_containers_and_the_role_reads_exactly_them(secret_plan: StackPlan) -> None:
+    web = json.loads(str(secret_plan.named(TASK, "web-app-task").inputs["container_definitions"]))[0]
+    assert web["secrets"] == [
+        {"name": "DB_PASSWORD", "valueFrom": PROD_SECRET},
+        {"name": "API_TOKEN", "valueFrom": PROD_PARAMETER},
+    ]
+    assert "environment" not in web
+    policy = json.loads(
+        str(secret_plan.named("aws:iam/rolePolicy:RolePolicy", "execution-pull").inputs["policy"])
+    )
+    assert policy["Statement"][3:] == [
+        {
+            "Sid": "ReadOwnSecrets",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [PROD_SECRET],
+        },
+        {
+            "Sid": "ReadOwnParameters",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameters"],
+            "Resource": [PROD_PARAMETER],
+        },
+        {"Sid": "DecryptOwnSecrets", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [PROD_KEY]},
+    ]
+    assert [s["Sid"] for s in policy["Statement"][:3]] == ["ECRAuth", "ECRPull", "WriteOwnLogs"]
+
+
+def test_no_secrets_no_secret_statements() -> None:
+    policy = json.loads(
+        str(
+            plan_stacks(committed())
+            .plans["prod"]
+            .named("aws:iam/rolePolicy:RolePolicy", "execution-pull")
+            .inputs["policy"]
+        )
+    )
+    assert [s["Sid"] for s in policy["Statement"]] == ["ECRAuth", "ECRPull", "WriteOwnLogs"]
+
+
+def test_secret_arns_are_packed_with_the_rest_when_one_policy_cannot_hold_them() -> None:
+    repositories = [f"arn:aws:ecr:us-east-1:444444444444:repository/service-{i:03}" for i in range(200)]
+    secrets = SecretReads(
+        secret_arns=tuple(
+            f"arn:aws:secretsmanager:us-east-1:444444444444:secret:s{i:03}-AbCdEf" for i in range(100)
+        ),
+        parameter_arns=(PROD_PARAMETER,),
+        key_arns=(PROD_KEY,),
+    )
+    policies = execution_role_policies(repositories, (), secrets)
+    documents = [policies.inline, *(doc for _, doc in policies.managed)]
+    assert policies.managed  # past one inline policy
+    granted = sorted(
+        (action, arn)
+        for doc in documents
+        for statement in doc["Statement"]
+        if statement["Resource"] != "*"
+        for action in statement["Action"]
+        for arn in statement["Resource"]
+    )
+    expected = sorted(
+        [(a, r) for r in repositories for a in PULL]
+        + [("secretsmanager:GetSecretValue", s) for s in secrets.secret_arns]
+        + [("ssm:GetParameters", PROD_PARAMETER), ("kms:Decrypt", PROD_KEY)]
+    )
+    assert granted == expected
