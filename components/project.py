@@ -8,7 +8,7 @@ PROJECT = "ecr-share"
 NAMESPACE = PROJECT
 # The version of the package (pyproject.toml reads it from here) and of its provider's schema, which
 # `pulumi package add` gives the SDKs it generates.
-VERSION = "0.3.0"
+VERSION = "0.4.0"
 
 BUILD = "build"
 ENVIRONMENT = "environment"

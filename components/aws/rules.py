@@ -287,6 +287,61 @@ SECURITY_GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 ECS_MAX_TASKS_PER_SERVICE = 5_000
 ECS_LAUNCH_TYPE = "FARGATE"
 
+# Container hardening, as AWS Security Hub's ECS controls judge a task definition (Security Hub user
+# guide, ecs-controls.html: ECS.4 "ECS containers should run as non-privileged", ECS.5 "ECS containers
+# should be limited to read-only access to root filesystems", ECS.8 "Secrets should not be passed as
+# container environment variables"; checkov CKV_AWS_336 is ECS.5).
+# ContainerDefinition.user (ECS developer guide, task_definition_parameters.html, "user"): user,
+# user:group, uid, uid:gid, user:gid or uid:group. Each part as a Linux user or group name (useradd:
+# at most 32 characters) or a numeric ID; the image's /etc/passwd decides whether a name exists.
+CONTAINER_USER = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,31}))?")
+# The user parts that are the superuser: the name root and UID 0 (written 0, 00, ...).
+ROOT_USER_NAME = "root"
+# MountPoint.containerPath: an absolute path in the container. ECS gives no grammar; these characters
+# cover the paths applications write to (/tmp, /var/cache/nginx, /app/.cache) and keep a path free of
+# spaces, quotes and shell or JSON metacharacters. A ".." segment is refused apart (it would leave
+# the path the volume is meant for).
+CONTAINER_PATH = re.compile(r"/[A-Za-z0-9._@+=,/-]{0,254}")
+# Ours, not ECS's (a task definition's volumes have no documented count limit beyond its 64 KiB
+# size): a read-only root filesystem with more writable paths than this is no longer read-only in
+# any useful sense.
+WRITABLE_PATHS_MAX = 10
+# Environment variable names that look like secrets (ECS.8 checks AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY and ECS_ENGINE_AUTH_DATA by name; the AWS Config rule
+# ecs-no-environment-secrets takes more names as a parameter). Broader on purpose: a secret belongs
+# in the container's ``secrets`` (ECS developer guide, specifying-sensitive-data.html).
+SECRET_LIKE_ENV_NAME = re.compile(
+    r"SECRET|PASSW(?:OR)?D|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|ECS_ENGINE_AUTH_DATA",
+    re.IGNORECASE,
+)
+# A container's secrets (ECS developer guide, specifying-sensitive-data.html and its Secrets Manager
+# and Parameter Store pages): valueFrom is the secret's or the parameter's ARN; the task execution role
+# needs secretsmanager:GetSecretValue on the secret, ssm:GetParameters on the parameter, and
+# kms:Decrypt on the customer managed key that encrypts either (none for an AWS managed key).
+# A secret's full ARN (Secrets Manager user guide, reference_iam-permissions.html, "Secret ARN"):
+# arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>; its name is
+# 1 to 512 of letters, digits and /_+=.@- (CreateSecret Name). A partial ARN (no suffix) would need a
+# wildcard in the policy, so only the full ARN is taken.
+SECRETS_MANAGER_SECRET_ARN = re.compile(
+    r"arn:(aws[a-z0-9-]*):secretsmanager:([a-z0-9-]+):([0-9]{12}):secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}"
+)
+# A parameter's ARN (Systems Manager user guide, sysman-paramstore-access.html):
+# arn:<partition>:ssm:<region>:<account>:parameter/<name without its leading />; names are letters,
+# digits and _.-/ (PutParameter Name, at most 2048 characters with the ARN's prefix).
+SSM_PARAMETER_ARN = re.compile(
+    r"arn:(aws[a-z0-9-]*):ssm:([a-z0-9-]+):([0-9]{12}):parameter/[A-Za-z0-9_.\-][A-Za-z0-9_.\-/]{0,1010}"
+)
+SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
+PARAMETER_READ_ACTIONS: tuple[str, ...] = ("ssm:GetParameters",)
+DECRYPT_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
+# A secret's name is the environment variable it becomes: a shell variable name.
+CONTAINER_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+# Ours: a service's secrets beyond this are better one JSON secret read by the application.
+CONTAINER_SECRETS_MAX = 50
+# An AWS access key ID as a value (IAM user guide, "Understanding unique ID prefixes": AKIA for a
+# long-term key, ASIA for a temporary one): a secret's half that ECS.8 names, whatever the variable.
+AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+
 # CloudWatch Logs PutRetentionPolicy accepted values (days).
 LOG_RETENTION_DAYS = (
     1,

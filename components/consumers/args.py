@@ -3,23 +3,35 @@ environment stack's ``services`` and ``logRetentionDays`` keys; keys are the arg
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from components.aws import rules
 from components.aws.policy import iam_policy_length
 from components.config import values
-from components.consumers.config import cluster_name, parse_ecs_service, parse_log_retention
+from components.consumers.config import (
+    KEY_ARN,
+    PARAMETER_ARN,
+    SECRET_ARN,
+    cluster_name,
+    container_settings,
+    parse_ecs_service,
+    parse_log_retention,
+)
 from components.consumers.documents import (
     RolePermissionsTooLarge,
+    SecretReads,
     execution_role_policies,
     execution_role_policy,
 )
+from components.consumers.model import ContainerSecret
 from components.errors import ConfigError
 
 if TYPE_CHECKING:
     from components.consumers.component import (
         AttachedPullPolicyArgs,
+        ContainerSecretSettings,
         EcsServiceSettings,
         FargateTaskDefinitionArgs,
         PullExecutionRoleArgs,
@@ -45,21 +57,54 @@ def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRole
                 f"is in account {values.arn_account(arn)}, not {account}: the awslogs driver writes to "
                 "log groups of the task's own account",
             )
+    secrets = SecretReads(
+        _own_arns(
+            "secretArns", args.get("secretArns"), rules.SECRETS_MANAGER_SECRET_ARN, SECRET_ARN, account
+        ),
+        _own_arns(
+            "parameterArns", args.get("parameterArns"), rules.SSM_PARAMETER_ARN, PARAMETER_ARN, account
+        ),
+        _own_arns("decryptKeyArns", args.get("decryptKeyArns"), rules.KMS_KEY_ARN, KEY_ARN, account),
+    )
     try:
         # Past one inline policy the statements are split over managed policies, as the plan does.
-        execution_role_policies(repositories, log_groups)
+        execution_role_policies(repositories, log_groups, secrets)
     except RolePermissionsTooLarge as error:
         raise ConfigError(
             "repositoryArns",
             f"{len(repositories)} repositories and {len(log_groups)} log groups",
             f"{error}: split them over more roles",
         ) from None
-    return {
+    checked: PullExecutionRoleArgs = {
         "role_name": values.role_name("roleName", args["roleName"]),
         "account_id": account,
         "repository_arns": repositories,
         "log_group_arns": log_groups,
     }
+    if secrets.secret_arns:
+        checked["secret_arns"] = list(secrets.secret_arns)
+    if secrets.parameter_arns:
+        checked["parameter_arns"] = list(secrets.parameter_arns)
+    if secrets.key_arns:
+        checked["decrypt_key_arns"] = list(secrets.key_arns)
+    return checked
+
+
+def _own_arns(key: str, value: Any, pattern: re.Pattern[str], what: str, account: str) -> tuple[str, ...]:
+    """Unique ARNs of ``pattern`` in the role's own account (the task's secrets are there)."""
+    if value is None:
+        return ()
+    arns = values.sequence(key, value, non_empty=False)
+    for index, arn in enumerate(arns):
+        match = pattern.fullmatch(arn) if isinstance(arn, str) else None
+        if match is None:
+            raise ConfigError(f"{key}[{index}]", arn, f"is not {what}")
+        if match.group(3) != account:
+            raise ConfigError(
+                f"{key}[{index}]", arn, f"is in account {match.group(3)}, not the role's account {account}"
+            )
+    values.unique(key, arns, "ARN")
+    return tuple(arns)
 
 
 def check_attached_pull_policy_args(args: Mapping[str, Any]) -> AttachedPullPolicyArgs:
@@ -111,6 +156,14 @@ def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDe
         "region": region,
         "log_retention_days": parse_log_retention("logRetentionDays", args["logRetentionDays"]),
     }
+    container = container_settings("", args, region, None)
+    checked["readonly_root_filesystem"] = container.readonly_root_filesystem
+    if container.writable_paths:
+        checked["writable_paths"] = list(container.writable_paths)
+    if container.user is not None:
+        checked["user"] = container.user
+    if container.secrets:
+        checked["secrets"] = [_secret_args(s) for s in container.secrets]
     if args.get("ecsService") is not None:
         checked["ecs_service"] = check_ecs_service_args(args["ecsService"], region)
     return checked
@@ -178,3 +231,10 @@ def _arns(
     arns = [check(f"{key}[{index}]", arn) for index, arn in enumerate(entries)]
     values.unique(key, arns, what)
     return arns
+
+
+def _secret_args(secret: ContainerSecret) -> ContainerSecretSettings:
+    settings: ContainerSecretSettings = {"name": secret.name, "value_from": secret.value_from}
+    if secret.kms_key is not None:
+        settings["kms_key"] = secret.kms_key
+    return settings

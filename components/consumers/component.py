@@ -39,6 +39,12 @@ class PullExecutionRoleArgs(TypedDict):
     """Exactly the repositories this environment pulls from."""
     log_group_arns: Sequence[str]
     """The log groups its tasks write to, in its own account (arn:<partition>:logs:<region>:<account>:log-group:<name>:*); may be empty."""
+    secret_arns: NotRequired[Sequence[str]]
+    """Secrets Manager secrets (full ARNs, in its own account) its tasks read as container secrets: secretsmanager:GetSecretValue on exactly these."""
+    parameter_arns: NotRequired[Sequence[str]]
+    """SSM parameters (ARNs, in its own account) its tasks read as container secrets: ssm:GetParameters on exactly these."""
+    decrypt_key_arns: NotRequired[Sequence[str]]
+    """Customer managed KMS keys (ARNs, in its own account) that encrypt those secrets or parameters: kms:Decrypt on exactly these."""
 
 
 class PullExecutionRole(PlannedComponent):
@@ -111,6 +117,19 @@ class EcsServiceSettings(TypedDict):
     """Whether each task's network interface gets a public IP address."""
 
 
+class ContainerSecretSettings(TypedDict):
+    """An environment variable that ECS fills in from Secrets Manager or SSM Parameter Store when the
+    task starts (the container's ``secrets``); the execution role must be able to read it
+    (``PullExecutionRole``'s ``secret_arns``, ``parameter_arns`` and ``decrypt_key_arns``)."""
+
+    name: str
+    """The environment variable's name (a letter or _, then letters, digits or _)."""
+    value_from: str
+    """A Secrets Manager secret's full ARN (...:secret:<name>-<6 characters>) or an SSM parameter's ARN, in the Region of the task."""
+    kms_key: NotRequired[str]
+    """The customer managed key that encrypts it (a key ARN); left out: an AWS managed key."""
+
+
 class FargateTaskDefinitionArgs(TypedDict):
     family: str
     """The task family; the log group is /ecs/<family>."""
@@ -128,6 +147,17 @@ class FargateTaskDefinitionArgs(TypedDict):
     """The Region the awslogs driver writes to: the Region of the AWS provider."""
     log_retention_days: int
     """Retention of the log group, a CloudWatch Logs value (1, 3, 5, 7, 14, 30, ...)."""
+    readonly_root_filesystem: NotRequired[bool]
+    """Whether the container's root filesystem is read-only (Security Hub ECS.5). Left out: true.
+    False makes the preview warn; the container then writes anywhere, and ECS.5 fails."""
+    writable_paths: NotRequired[Sequence[str]]
+    """Absolute container paths the application may write to (at most 10), each on its own
+    task-scoped volume (ephemeral: gone with the task). Left out: none."""
+    user: NotRequired[str]
+    """The user the container runs as: a non-root UID (1000), uid:gid (1000:1000) or a user name;
+    root and UID 0 are refused. Left out: the image's USER."""
+    secrets: NotRequired[Sequence[ContainerSecretSettings]]
+    """The container's secrets (at most 50, unique names), all in one account and the task's Region. Left out: none."""
     ecs_service: NotRequired[EcsServiceSettings]
     """An ECS service on Fargate, named like the family, that runs every new revision (rolling update,
     circuit breaker with rollback, waits for a steady state). Left out: no service."""

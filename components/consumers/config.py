@@ -4,12 +4,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from components.aws import rules
 from components.aws.names import role_arn
 from components.config import values
-from components.consumers.model import EcsServiceSpec, ExistingRole, ServiceSpec
+from components.consumers.model import (
+    ContainerSecret,
+    ContainerSettings,
+    EcsServiceSpec,
+    ExistingRole,
+    ServiceSpec,
+)
 from components.errors import ConfigError
 
 SERVICE_KEYS = (
@@ -21,7 +28,19 @@ SERVICE_KEYS = (
     "memory",
     "containerPort",
     "ecsService",
+    "readonlyRootFilesystem",
+    "writablePaths",
+    "user",
+    "secrets",
 )
+# Keys whose null means their default (values.mapping's ``optional``).
+CONTAINER_KEYS = ("readonlyRootFilesystem", "writablePaths", "user", "secrets")
+SECRET_KEYS = ("name", "valueFrom", "kmsKey")
+SECRET_ARN = (
+    "a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)"
+)
+PARAMETER_ARN = "an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>)"
+KEY_ARN = "the ARN of a customer managed KMS key (arn:aws:kms:<region>:<account>:key/<key ID>)"
 ECS_SERVICE_KEYS = ("cluster", "subnets", "securityGroups", "desiredCount", "assignPublicIp")
 DEFAULT_LOG_RETENTION_DAYS = 30
 DEFAULT_DESIRED_COUNT = 1
@@ -38,7 +57,7 @@ def parse_services(full_key: str, value: Any, account_id: str, region: str) -> t
 
 
 def parse_service(full_key: str, value: Any, account_id: str, region: str) -> ServiceSpec:
-    settings = values.mapping(full_key, value, SERVICE_KEYS, ("ecsService",))
+    settings = values.mapping(full_key, value, SERVICE_KEYS, ("ecsService", *CONTAINER_KEYS))
     name = values.task_family(f"{full_key}.name", settings.get("name"))
     if ("imageTag" in settings) == ("imageDigest" in settings):
         raise ConfigError(full_key, value, "must set exactly one of imageTag or imageDigest")
@@ -59,7 +78,154 @@ def parse_service(full_key: str, value: Any, account_id: str, region: str) -> Se
         ecs_service=None
         if ecs_service is None
         else parse_ecs_service(f"{full_key}.ecsService", ecs_service, account_id, region),
+        container=container_settings(full_key, settings, region, account_id),
     )
+
+
+def container_settings(
+    key: str, settings: Mapping[str, Any], region: str, account_id: str | None
+) -> ContainerSettings:
+    """``readonlyRootFilesystem``, ``writablePaths``, ``user`` and ``secrets`` of a service (``key``)
+    or of the component's args (``key`` empty): the container is read-only, unprivileged and non-root
+    unless said otherwise, as Security Hub's ECS controls ask (rules.CONTAINER_USER's comment).
+    ``account_id``: the task's account, which the secrets must be in; None (the component, which
+    does not know its provider's account): the account of the first secret."""
+    readonly = values.boolean(
+        values.child(key, "readonlyRootFilesystem"), settings.get("readonlyRootFilesystem", True)
+    )
+    paths = settings.get("writablePaths")
+    writable = () if paths is None else writable_paths(values.child(key, "writablePaths"), paths)
+    if writable and not readonly:
+        raise ConfigError(
+            values.child(key, "writablePaths"),
+            list(writable),
+            "is set, but readonlyRootFilesystem is false: the whole root filesystem is writable; "
+            "keep the root filesystem read-only, or drop writablePaths",
+        )
+    user = settings.get("user")
+    secrets = settings.get("secrets")
+    return ContainerSettings(
+        readonly_root_filesystem=readonly,
+        writable_paths=writable,
+        user=None if user is None else container_user(values.child(key, "user"), user),
+        secrets=()
+        if secrets is None
+        else container_secrets(values.child(key, "secrets"), secrets, region, account_id),
+    )
+
+
+def container_secrets(
+    key: str, value: Any, region: str, account_id: str | None
+) -> tuple[ContainerSecret, ...]:
+    """Each ``{name, valueFrom, kmsKey}``: a variable name, a Secrets Manager secret's or an SSM
+    parameter's full ARN and a customer managed key's ARN, all in the task's account and Region."""
+    entries = values.sequence(key, value)
+    if len(entries) > rules.CONTAINER_SECRETS_MAX:
+        raise ConfigError(
+            key,
+            f"{len(entries)} secrets",
+            f"are more than {rules.CONTAINER_SECRETS_MAX} secrets: keep related values in one JSON secret",
+        )
+    secrets: list[ContainerSecret] = []
+    for index, entry in enumerate(entries):
+        entry_key = f"{key}[{index}]"
+        settings = values.mapping(entry_key, entry, SECRET_KEYS, ("kmsKey",))
+        name = settings.get("name")
+        if not isinstance(name, str) or rules.CONTAINER_SECRET_NAME.fullmatch(name) is None:
+            raise ConfigError(
+                f"{entry_key}.name",
+                name,
+                "is not an environment variable name (a letter or _, then letters, digits or _)",
+            )
+        value_from = settings.get("valueFrom")
+        arn = None
+        if isinstance(value_from, str):
+            arn = rules.SECRETS_MANAGER_SECRET_ARN.fullmatch(value_from) or rules.SSM_PARAMETER_ARN.fullmatch(
+                value_from
+            )
+        if arn is None:
+            raise ConfigError(
+                f"{entry_key}.valueFrom",
+                value_from,
+                f"is not {SECRET_ARN} or {PARAMETER_ARN}",
+            )
+        account_id = account_id or arn.group(3)
+        value_from = str(value_from)
+        _in_task_scope(f"{entry_key}.valueFrom", value_from, arn, region, account_id)
+        kms_key = settings.get("kmsKey")
+        if kms_key is not None:
+            key_match = rules.KMS_KEY_ARN.fullmatch(kms_key) if isinstance(kms_key, str) else None
+            if key_match is None:
+                raise ConfigError(
+                    f"{entry_key}.kmsKey",
+                    kms_key,
+                    f"is not {KEY_ARN}",
+                )
+            _in_task_scope(f"{entry_key}.kmsKey", kms_key, key_match, region, account_id)
+        secrets.append(ContainerSecret(name, value_from, kms_key))
+    values.unique(key, [s.name for s in secrets], "secret name")
+    return tuple(secrets)
+
+
+def _in_task_scope(key: str, value: str, arn: re.Match[str], region: str, account_id: str) -> None:
+    """The ARN's partition, Region and account are the task's: ECS reads a secret in the task's own
+    Region and, without a cross-account key policy, account."""
+    expected = (
+        ("partition", arn.group(1), rules.partition_for(region)),
+        ("Region", arn.group(2), region),
+        ("account", arn.group(3), account_id),
+    )
+    for what, actual, own in expected:
+        if actual != own:
+            raise ConfigError(key, value, f"is in {what} {actual}, not the task's {what} {own}")
+
+
+def writable_paths(key: str, value: Any) -> tuple[str, ...]:
+    """Absolute container paths, unique, at most ``rules.WRITABLE_PATHS_MAX``."""
+    paths = values.sequence(key, value)
+    if len(paths) > rules.WRITABLE_PATHS_MAX:
+        raise ConfigError(
+            key,
+            f"{len(paths)} paths",
+            f"are more than {rules.WRITABLE_PATHS_MAX} writable paths: mount a common parent directory "
+            "instead",
+        )
+    for index, path in enumerate(paths):
+        if (
+            not isinstance(path, str)
+            or rules.CONTAINER_PATH.fullmatch(path) is None
+            or ".." in path.split("/")
+            or path.strip("/") == ""
+        ):
+            raise ConfigError(
+                f"{key}[{index}]",
+                path,
+                "is not an absolute container path (/ then letters, digits and ._@+=,/-, no .. segment, "
+                "not / itself, at most 255 characters)",
+            )
+    normalized = [p.rstrip("/") for p in paths]
+    values.unique(key, normalized, "writable path")
+    return tuple(normalized)
+
+
+def container_user(key: str, value: Any) -> str:
+    """``user``, ``user:group``, ``uid`` or ``uid:gid``, never root (the name or UID 0)."""
+    match = rules.CONTAINER_USER.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            key,
+            value,
+            "is not a container user (a UID such as 1000, uid:gid such as 1000:1000, or a user name, "
+            "each part 1 to 32 letters, digits and _.-)",
+        )
+    user = match.group(1)
+    if user == rules.ROOT_USER_NAME or (user.isdigit() and int(user) == 0):
+        raise ConfigError(
+            key,
+            value,
+            "is the root user: run the container as a non-root UID (such as 1000) or user name",
+        )
+    return str(value)
 
 
 def parse_ecs_service(full_key: str, value: Any, account_id: str, region: str) -> EcsServiceSpec:

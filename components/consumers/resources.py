@@ -10,11 +10,14 @@ from components.aws.policy import canonical_json
 from components.aws.rules import ECS_LAUNCH_TYPE
 from components.consumers.documents import (
     ExecutionRolePolicies,
+    SecretReads,
     container_definitions_json,
     ecs_tasks_trust_policy,
     execution_role_policies,
     execution_role_policy,
+    task_volumes,
 )
+from components.consumers.model import ContainerSecret, ContainerSettings
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
 
 if TYPE_CHECKING:
@@ -47,7 +50,15 @@ MAXIMUM_PERCENT = 200
 
 
 def role_policies(args: PullExecutionRoleArgs) -> ExecutionRolePolicies:
-    return execution_role_policies(args["repository_arns"], args["log_group_arns"])
+    return execution_role_policies(args["repository_arns"], args["log_group_arns"], role_secret_reads(args))
+
+
+def role_secret_reads(args: PullExecutionRoleArgs) -> SecretReads:
+    return SecretReads(
+        tuple(args.get("secret_arns", ())),
+        tuple(args.get("parameter_arns", ())),
+        tuple(args.get("decrypt_key_arns", ())),
+    )
 
 
 def managed_policy_name(role_name: str, slot: int) -> str:
@@ -154,20 +165,24 @@ def fargate_task_definition_resources(name: str, args: FargateTaskDefinitionArgs
         {"name": log_group_name(family), "retention_in_days": args["log_retention_days"]},
         parent=key(FARGATE_TASK_DEFINITION, name),
     )
+    container = container_settings_of(args)
+    inputs: dict[str, object] = {
+        "family": family,
+        "network_mode": "awsvpc",
+        "requires_compatibilities": ["FARGATE"],
+        "cpu": str(args["cpu"]),
+        "memory": str(args["memory"]),
+        "execution_role_arn": args["execution_role_arn"],
+        "container_definitions": container_definitions_json(
+            family, str(args["image"]), args["container_port"], args["region"], container
+        ),
+    }
+    if container.writable_paths:
+        inputs["volumes"] = task_volumes(container)
     task_definition = Resource(
         TASK_DEFINITION,
         f"{name}-task",
-        {
-            "family": family,
-            "network_mode": "awsvpc",
-            "requires_compatibilities": ["FARGATE"],
-            "cpu": str(args["cpu"]),
-            "memory": str(args["memory"]),
-            "execution_role_arn": args["execution_role_arn"],
-            "container_definitions": container_definitions_json(
-                family, str(args["image"]), args["container_port"], args["region"]
-            ),
-        },
+        inputs,
         parent=key(FARGATE_TASK_DEFINITION, name),
         # The log group must exist before a task starts writing to it.
         depends_on=(log_group.key,),
@@ -176,6 +191,18 @@ def fargate_task_definition_resources(name: str, args: FargateTaskDefinitionArgs
     if "ecs_service" not in args:
         return log_group, task_definition
     return log_group, task_definition, ecs_service(name, family, args["ecs_service"], task_definition)
+
+
+def container_settings_of(args: FargateTaskDefinitionArgs) -> ContainerSettings:
+    """The checked args' container settings (defaults filled in by the args check)."""
+    return ContainerSettings(
+        readonly_root_filesystem=args.get("readonly_root_filesystem", True),
+        writable_paths=tuple(args.get("writable_paths", ())),
+        user=args.get("user"),
+        secrets=tuple(
+            ContainerSecret(s["name"], s["value_from"], s.get("kms_key")) for s in args.get("secrets", ())
+        ),
+    )
 
 
 def ecs_service_key(name: str) -> str:

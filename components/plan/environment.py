@@ -17,8 +17,9 @@ from components.consumers.documents import (
     RolePermissionsTooLarge,
     execution_role_policies,
     execution_role_policy,
+    secret_reads,
 )
-from components.consumers.model import EcsServiceSpec
+from components.consumers.model import ContainerSettings, EcsServiceSpec
 from components.consumers.resources import (
     ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
@@ -82,6 +83,7 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
             "region": config.region,
             "log_retention_days": config.log_retention_days,
         }
+        args.update(_container_args(service.container))
         if service.name in ecs_services:
             args["ecs_service"] = ecs_services[service.name]
         components.append(
@@ -108,7 +110,7 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
             IMAGES: images,
             ECS_SERVICES: _ecs_service_exports(ecs_services),
         },
-        warnings=tuple(warnings),
+        warnings=(*warnings, *service_warnings(config)),
     )
     return _checked_pins(config, plan)
 
@@ -131,6 +133,58 @@ def _checked_pins(config: EnvironmentStack, plan: StackPlan) -> StackPlan:
                 f"gives them (the build stack's, from its output replication) would delete it: {finding.text}",
             )
     return plan
+
+
+def _container_args(container: ContainerSettings) -> dict[str, object]:
+    """The component's container args, as ``check_fargate_task_definition_args`` returns them."""
+    args: dict[str, object] = {"readonly_root_filesystem": container.readonly_root_filesystem}
+    if container.writable_paths:
+        args["writable_paths"] = list(container.writable_paths)
+    if container.user is not None:
+        args["user"] = container.user
+    if container.secrets:
+        args["secrets"] = [
+            {
+                "name": s.name,
+                "value_from": s.value_from,
+                **({} if s.kms_key is None else {"kms_key": s.kms_key}),
+            }
+            for s in container.secrets
+        ]
+    return args
+
+
+def service_warnings(config: EnvironmentStack) -> list[str]:
+    """The preview's warnings on how the services run: each service that opts out of a read-only
+    root filesystem (Security Hub ECS.5 fails on it), each ECS service given public IPs (ECS.2), and
+    one note naming the services that set no ``user`` (one note per stack, not per service: the
+    same advice repeated is noise). Warned, not refused: each is a choice a team may have to make
+    (an image that writes where it cannot be told otherwise; public subnets with no NAT gateway or
+    VPC endpoints to pull through)."""
+    warnings = [
+        f"{config_key('services')}[{index}].readonlyRootFilesystem is false: service {service.name}'s "
+        "container may write anywhere on its root filesystem, which fails AWS Security Hub control "
+        "ECS.5 (ECS containers should be limited to read-only access to root filesystems); give the "
+        "paths it writes to as writablePaths instead"
+        for index, service in enumerate(config.services)
+        if not service.container.readonly_root_filesystem
+    ]
+    warnings += [
+        f"{config_key('services')}[{index}].ecsService.assignPublicIp is true: service {service.name}'s "
+        "tasks get public IP addresses, which fails AWS Security Hub control ECS.2 (ECS services "
+        "should not have public IP addresses assigned to them automatically); run them in private "
+        "subnets that pull through a NAT gateway or VPC endpoints instead"
+        for index, service in enumerate(config.services)
+        if service.ecs_service is not None and service.ecs_service.assign_public_ip
+    ]
+    rootless = [s.name for s in config.services if s.container.user is None]
+    if rootless:
+        warnings.append(
+            f"services {', '.join(rootless)} set no user: their containers run as their image's USER, "
+            f"root if the image names none; set {config_key('services')}[i].user to a non-root UID "
+            "(1000, 1000:1000) or user name"
+        )
+    return warnings
 
 
 def _ecs_service_args(config: EnvironmentStack, ecs: EcsServiceSpec) -> dict[str, object]:
@@ -175,20 +229,30 @@ def pull_sources(
 
 def _role_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:
     log_groups = [log_group_arn(config.region, config.account_id, s.name) for s in config.services]
+    secrets = secret_reads(s.container for s in config.services)
     try:
-        execution_role_policies(sources.values(), log_groups)
+        execution_role_policies(sources.values(), log_groups, secrets)
     except RolePermissionsTooLarge as error:
         raise ConfigError(
             config_key("services"),
             f"{len(config.services)} services pulling {len(sources)} repositories",
             f"{error}: split the services over more stacks",
         ) from None
-    return {
+    args: dict[str, object] = {
         "role_name": execution_role_name(config.stack),
         "account_id": config.account_id,
         "repository_arns": sorted(sources.values()),
         "log_group_arns": log_groups,
     }
+    # As check_pull_execution_role_args returns them: each list only when it has an ARN.
+    for name, arns in (
+        ("secret_arns", secrets.secret_arns),
+        ("parameter_arns", secrets.parameter_arns),
+        ("decrypt_key_arns", secrets.key_arns),
+    ):
+        if arns:
+            args[name] = list(arns)
+    return args
 
 
 def _attached_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:

@@ -18,7 +18,12 @@ from ecr_security.resource_policies import (
     role_narrowing_kept,
 )
 from ecr_security.roles import no_broad_managed_policy, pull_scoped
-from ecr_security.task_definitions import pinned_by_digest
+from ecr_security.task_definitions import (
+    no_environment_secrets,
+    not_privileged,
+    pinned_by_digest,
+    read_only_root_filesystem,
+)
 
 PACK_NAME = "ecr-share-security"
 
@@ -35,5 +40,8 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     no_broad_managed_policy,
     pull_scoped,
     pinned_by_digest,
+    read_only_root_filesystem,
+    not_privileged,
+    no_environment_secrets,
     one_repository_policy,
 ]

@@ -13,7 +13,7 @@ from pulumi_harness import PROJECT_DIR
 
 from components.aws.policy import iam_policy_length
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS
-from components.consumers.config import ECS_SERVICE_KEYS, SERVICE_KEYS
+from components.consumers.config import ECS_SERVICE_KEYS, SECRET_KEYS, SERVICE_KEYS
 from components.consumers.documents import execution_role_policy
 from components.encryption.config import KMS_KEYS_KEYS
 from components.replication.config import RECEIVE_KEYS, REPLICATION_KEYS, RULE_KEYS, SOURCE_KEYS
@@ -47,6 +47,7 @@ def test_every_top_level_key_is_documented(key: str) -> None:
     + [f"access.{k}" for k in ACCESS_KEYS]
     + [f"services[i].{k}" for k in SERVICE_KEYS if k not in ("imageDigest", "memory")]
     + [f"services[i].ecsService.{k}" for k in ECS_SERVICE_KEYS]
+    + [f"services[i].secrets[j].{k}" for k in SECRET_KEYS]
     + [f"replication.{k}" for k in REPLICATION_KEYS if k != "rules"]
     + [f"replication.rules[i].{k}" for k in RULE_KEYS]
     + [f"receiveReplication.{k}" for k in RECEIVE_KEYS]

@@ -38,6 +38,9 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "accountId": ("string", True),
         "repositoryArns": ("list<string>", True),
         "logGroupArns": ("list<string>", True),
+        "secretArns": ("list<string>", False),
+        "parameterArns": ("list<string>", False),
+        "decryptKeyArns": ("list<string>", False),
     },
     "FargateTaskDefinition": {
         "family": ("string", True),
@@ -48,6 +51,10 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
         "executionRoleArn": ("string*", True),
         "region": ("string", True),
         "logRetentionDays": ("integer", True),
+        "readonlyRootFilesystem": ("boolean", False),
+        "writablePaths": ("list<string>", False),
+        "user": ("string", False),
+        "secrets": ("list<ContainerSecretSettings>", False),
         "ecsService": ("EcsServiceSettings", False),
     },
     "RegistryReplication": {"rules": ("list<ReplicationRuleSettings>", True)},
@@ -151,6 +158,11 @@ TYPES: dict[str, dict[str, tuple[str, bool]]] = {
     },
     "ScanningRuleSettings": {"scanFrequency": ("string", True), "filters": ("list<string>", True)},
     "ReplicationSourceSettings": {"account": ("string", True), "filters": ("list<string>", False)},
+    "ContainerSecretSettings": {
+        "name": ("string", True),
+        "valueFrom": ("string", True),
+        "kmsKey": ("string", False),
+    },
     "EcsServiceSettings": {
         "clusterArn": ("string", True),
         "subnets": ("list<string>", True),

@@ -152,6 +152,7 @@ def test_prod_task_definitions_run_the_replicas(project: ProjectPlan) -> None:
             "image": "444444444444.dkr.ecr.us-east-1.amazonaws.com/web-app:v1.2.3",
             "essential": True,
             "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
+            "readonlyRootFilesystem": True,
             "logConfiguration": {
                 "logDriver": "awslogs",
                 "options": {

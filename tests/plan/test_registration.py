@@ -43,6 +43,30 @@ def test_prod_with_ecs_services_registers_exactly_its_plan(build: ProgramRun) ->
     assert_exports_exactly(plan, run)
 
 
+def test_prod_with_writable_paths_a_user_and_secrets_registers_exactly_its_plan(build: ProgramRun) -> None:
+    """The container settings reach the task definition (volumes, mount points, user, secrets) and
+    the secret reads the execution role's policy, through the components as planned."""
+    stacks = committed()
+    prefix = "arn:aws:secretsmanager:us-east-1:444444444444:secret"
+    stacks["prod"]["ecr-share:services"][0].update(
+        writablePaths=["/tmp"],
+        user="1000:1000",
+        secrets=[
+            {
+                "name": "DB_PASSWORD",
+                "valueFrom": f"{prefix}:prod/db-AbCdEf",
+                "kmsKey": "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            },
+            {"name": "API_TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:444444444444:parameter/prod/token"},
+        ],
+    )
+    stacks["prod"]["ecr-share:services"][1]["readonlyRootFilesystem"] = False
+    plan = plan_stacks(stacks).plans["prod"]
+    run = run_program("prod", stacks["prod"], {BUILD_STACK: build.exports})
+    assert_registers_exactly(plan, run)
+    assert_exports_exactly(plan, run)
+
+
 def test_a_variant_in_organization_mode_registers_exactly_its_plan() -> None:
     config: dict[str, Any] = load_stack_config(PROJECT_DIR, "build")
     config["ecr-share:access"] = {

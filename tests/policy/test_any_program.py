@@ -82,7 +82,14 @@ def careless_program() -> None:
         family="api",
         execution_role_arn=role.arn,
         container_definitions=json.dumps(
-            [{"name": "api", "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api:latest"}]
+            [
+                {
+                    "name": "api",
+                    "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api:latest",
+                    "privileged": True,
+                    "environment": [{"name": "DB_PASSWORD", "value": "hunter2"}],
+                }
+            ]
         ),
     )
 
@@ -136,7 +143,14 @@ def careful_program() -> None:
         family="api",
         execution_role_arn=role.arn,
         container_definitions=json.dumps(
-            [{"name": "api", "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api@{DIGEST}"}]
+            [
+                {
+                    "name": "api",
+                    "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api@{DIGEST}",
+                    "readonlyRootFilesystem": True,
+                    "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+                }
+            ]
         ),
     )
 
@@ -168,12 +182,27 @@ def test_the_careless_program_breaks_every_policy_once(careless: ProgramRun) -> 
         ("ecr-scan-on-push", "api"),
         ("ecr-tags-immutable", "api"),
         ("ecs-image-pinned-by-digest", "api"),
+        ("ecs-no-environment-secrets", "api"),
+        ("ecs-not-privileged", "api"),
+        ("ecs-read-only-root-filesystem", "api"),
         ("iam-ecr-pull-scoped", "task-pull"),
         ("iam-no-broad-ecr-managed-policy", "task-managed"),
     ]
     messages = {f.policy: f.message for f in found}
     assert messages["ecr-no-cross-account-write"].startswith(
         "statement 1 allows ecr:PutImage to every account:"
+    )
+    assert messages["ecs-no-environment-secrets"] == (
+        "container 'api' has environment variables that look like secrets (DB_PASSWORD; AWS Security Hub "
+        "ECS.8): pass them as the container's secrets, from Secrets Manager or SSM Parameter Store, instead"
+    )
+    assert "hunter2" not in str(found)
+    assert messages["ecs-not-privileged"] == (
+        "container 'api' is privileged (root on the host; AWS Security Hub ECS.4): remove privileged"
+    )
+    assert messages["ecs-read-only-root-filesystem"] == (
+        "container 'api' may write to its root filesystem (readonlyRootFilesystem is not set; AWS Security "
+        "Hub ECS.5): set it to true and mount the paths the application writes to as volumes"
     )
     assert messages["ecr-one-repository-policy"].startswith("repository api has 2 RepositoryPolicy resources")
     assert messages["iam-ecr-pull-scoped"].startswith(

@@ -282,3 +282,52 @@ def test_tag_pinned_image_in_a_production_stack(stacks: dict[str, list[Planned]]
         "container 'app' runs 444444444444.dkr.ecr.us-east-1.amazonaws.com/worker:v2, not pinned by digest: "
         "use <repository>@sha256:<digest> in a production stack",
     ]
+
+
+# --- task definitions: Security Hub ECS.4, ECS.5 and ECS.8 ------------------------------------------
+
+
+def edited_container(stacks: dict[str, list[Planned]], **settings: Any) -> list[Planned]:
+    """prod with its web-app container given ``settings`` (None removes one)."""
+    web = one(stacks["prod"], "web-app-task")
+    containers = json.loads(web.props["containerDefinitions"])
+    for name, value in settings.items():
+        if value is None:
+            containers[0].pop(name)
+        else:
+            containers[0][name] = value
+    return changed(stacks["prod"], "web-app-task", containerDefinitions=json.dumps(containers))
+
+
+@pytest.mark.parametrize(("value", "shown"), [(False, "false"), (None, "not set")])
+def test_a_writable_root_filesystem(stacks: dict[str, list[Planned]], value: Any, shown: str) -> None:
+    prod = edited_container(stacks, readonlyRootFilesystem=value)
+    assert only(findings(prod), "ecs-read-only-root-filesystem") == [
+        f"container 'app' may write to its root filesystem (readonlyRootFilesystem is {shown}; AWS Security "
+        "Hub ECS.5): set it to true and mount the paths the application writes to as volumes"
+    ]
+
+
+def test_a_privileged_container(stacks: dict[str, list[Planned]]) -> None:
+    assert only(findings(edited_container(stacks, privileged=True)), "ecs-not-privileged") == [
+        "container 'app' is privileged (root on the host; AWS Security Hub ECS.4): remove privileged"
+    ]
+    assert only(findings(edited_container(stacks, privileged=False)), "ecs-not-privileged") == []
+
+
+def test_secrets_in_environment_variables(stacks: dict[str, list[Planned]]) -> None:
+    environment = [
+        {"name": "LOG_LEVEL", "value": "info"},
+        {"name": "STRIPE_API_KEY", "value": "sk_live_1"},
+        {"name": "aws_secret_access_key", "value": "x"},
+        {"name": "UPSTREAM", "value": "AKIAIOSFODNN7EXAMPLE"},
+    ]
+    found = only(findings(edited_container(stacks, environment=environment)), "ecs-no-environment-secrets")
+    assert found == [
+        "container 'app' has environment variables that look like secrets (STRIPE_API_KEY, "
+        "aws_secret_access_key, UPSTREAM; AWS Security Hub ECS.8): pass them as the container's secrets, "
+        "from Secrets Manager or SSM Parameter Store, instead"
+    ]
+    assert "AKIAIOSFODNN7EXAMPLE" not in found[0] and "sk_live_1" not in found[0]
+    plain = [{"name": "LOG_LEVEL", "value": "info"}]
+    assert only(findings(edited_container(stacks, environment=plain)), "ecs-no-environment-secrets") == []

@@ -35,7 +35,7 @@ def test_the_entry_module_builds_the_pack_of_every_policy(monkeypatch: pytest.Mo
 
 def test_policy_names_are_unique_and_descriptions_say_what_to_change() -> None:
     names = [p.name for p in ecr_security.POLICIES]
-    assert len(set(names)) == len(names) == 13
+    assert len(set(names)) == len(names) == 16
     for policy in ecr_security.POLICIES:
         assert re.search(
             r"\b(set|add|remove|name|list|use|replace|write|merge|scope)\b", policy.description
