@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from components.verify.deployments import Deployment, VerifyError, load_deployments
-from components.verify.intended import intended_state
+from components.verify.intended import DeployedState, intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
 from components.verify.report import EXIT_ERROR, Report, render_json, render_markdown, render_table
 
@@ -111,11 +112,23 @@ def _live(
         sessions = Sessions(
             session_for or default_session, _profiles(deployment, profile_args, default_credentials)
         )
+        planned = intended_state(deployment)
         live = read_live_documents(deployment, sessions)
-        drift = [*state_drift(deployment, intended_state(deployment), live)]
+        drift = [*state_drift(deployment, planned, live)]
         drift += live_settings_drift(deployment, sessions)
-        matrices.append(build_matrix(deployment, live, drift))
+        matrices.append(build_matrix(deployment, with_planned_rest(live, planned), drift))
     return tuple(matrices)
+
+
+def with_planned_rest(live: DeployedState, planned: DeployedState) -> DeployedState:
+    """The live documents, and the planned ones live mode does not read: registry policies (their
+    statements are compared as drift, live_settings.py), and the roles a plan creates besides the
+    execution roles. The analysis then evaluates both."""
+    return replace(
+        live,
+        roles={**planned.roles, **live.roles},
+        registry_policies={**planned.registry_policies, **live.registry_policies},
+    )
 
 
 def _profiles(

@@ -47,7 +47,7 @@ def test_many_accounts_and_repositories_read_as_a_short_table(tmp_path: Path) ->
         "<repository> does not grant any other account\n" in out
     )
     assert out.endswith(
-        "Result: all 484 intended pulls are allowed; no other role or account can pull (exit code 0)\n"
+        "Result: all 484 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)\n"
     )
 
 

@@ -36,7 +36,7 @@ from functools import partial
 
 from components.verify.evaluator.conditions import RequestContext, holds_for
 from components.verify.evaluator.documents import ParsedPolicy, PolicyDocument, Statement, parse_policy
-from components.verify.evaluator.logic import FALSE, TRUE, Outcome, all_of, any_of, unknown
+from components.verify.evaluator.logic import FALSE, TRUE, Outcome, all_of, any_of, first_true, unknown
 from components.verify.evaluator.matching import Grant, action_matches
 
 
@@ -91,6 +91,9 @@ class Request:
     """Further resource-based policies that apply too (an ECR registry policy)."""
     resource_policy_required: bool = False
     """A key policy or trust policy: needed even within its own account (see the module doc)."""
+    unknown_context: tuple[str, ...] = ()
+    """Modelled keys whose value in this request is not known (a service's aws:SourceArn where its
+    form is not documented): conditions on them are unknown."""
 
     @property
     def resource_policies(self) -> tuple[PolicyDocument, ...]:
@@ -169,7 +172,8 @@ class Evaluator:
         self._parsed: dict[tuple[int, str, bool], ParsedPolicy] = {}
         self._identity: dict[tuple[object, ...], IdentitySide] = {}
         self._resource: dict[tuple[object, ...], ResourceSide] = {}
-        self._names_resources: dict[tuple[int, tuple[int, ...]], bool] = {}
+        self._names_resources: dict[tuple[int, ...], bool] = {}
+        self._may_grant: dict[tuple[int, tuple[int, ...]], bool] = {}
         # Principals by id: kept alive, so that no other object takes an id a key holds.
         self._principals: dict[int, Principal | ServicePrincipal] = {}
 
@@ -185,13 +189,40 @@ class Evaluator:
     ) -> bool:
         """Whether an answer for this caller and these resource policies may depend on the resource
         ARN (beyond its account): only if one of their statements names resources."""
-        documents = tuple(d for d in resource_policies if d is not None)
-        key = (id(principal), tuple(id(d) for d in documents))
+        key = (id(principal), *map(id, resource_policies))  # None has one id: absent is absent
         found = self._names_resources.get(key)
         if found is None:
             self._principals.setdefault(id(principal), principal)
+            documents = tuple(d for d in resource_policies if d is not None)
             parsed = [*self._identity_policies(principal), *self._resource_policies(documents)]
             found = self._names_resources[key] = any(p.names_resources for p in parsed)
+        return found
+
+    def resource_signature(
+        self, principal: Principal | ServicePrincipal, resource_policies: tuple[PolicyDocument, ...], arn: str
+    ) -> tuple[bool | None, ...]:
+        """What an answer for this caller and these resource policies depends on in a resource ARN
+        (beyond its account): two ARNs with one signature get the same answers."""
+        identity = self._identity_policies(principal)
+        return (
+            *_resource_signature(identity, arn),
+            *_resource_signature(self._resource_policies(resource_policies), arn),
+        )
+
+    def may_grant(self, principal: Principal | ServicePrincipal, *resource_policies: PolicyDocument) -> bool:
+        """Whether an Allow statement of these resource policies may name this principal (itself, its
+        account, everyone, or an element it cannot evaluate). If none may, every request that needs
+        the resource policy (from another account, a service, a key or trust policy) is denied,
+        whatever the action: callers skip asking."""
+        key = (id(principal), tuple(id(d) for d in resource_policies))
+        found = self._may_grant.get(key)
+        if found is None:
+            self._principals.setdefault(id(principal), principal)
+            found = self._may_grant[key] = any(
+                _may_name(s, principal)
+                for policy in self._resource_policies(resource_policies)
+                for s in (policy.statements if not policy.problems else (None,))
+            )
         return found
 
     def _identity_policies(self, principal: Principal | ServicePrincipal) -> list[ParsedPolicy]:
@@ -210,7 +241,12 @@ class Evaluator:
             return Evaluation(Decision.UNKNOWN, tuple(f"AWS would reject this policy: {p}" for p in problems))
 
         self._principals.setdefault(id(principal), principal)
-        asked = (id(principal), tuple(sorted(request.context.items())), request.action)
+        asked = (
+            id(principal),
+            tuple(sorted(request.context.items())),
+            request.unknown_context,
+            request.action,
+        )
         identity_key = (*asked, _resource_signature(identity, request.resource_arn))
         identity_side = self._identity.get(identity_key)
         if identity_side is None:
@@ -224,6 +260,22 @@ class Evaluator:
         if resource_side is None:
             resource_side = self._resource[resource_key] = _resource_side(request, resources)
         return _decide(request, identity_side, resource_side)
+
+
+def _may_name(statement: Statement | None, principal: Principal | ServicePrincipal) -> bool:
+    if statement is None or statement.principal is None:  # a rejected policy, NotPrincipal: unknown
+        return True
+    if statement.effect != "Allow":
+        return False
+    if isinstance(principal, ServicePrincipal):
+        grant, _ = statement.principal.grant(
+            caller_arn=None, caller_account=None, caller_service=principal.service
+        )
+    else:
+        grant, _ = statement.principal.grant(
+            caller_arn=principal.arn, caller_account=principal.account_id, caller_service=None
+        )
+    return grant is not Grant.NONE
 
 
 def _resource_signature(policies: list[ParsedPolicy], resource_arn: str) -> tuple[bool | None, ...]:
@@ -242,15 +294,9 @@ def _first_applying(
     statements: Iterable[tuple[PolicyDocument, Statement]], applies: Callable[[Statement], Outcome]
 ) -> tuple[Outcome, Deciding | None]:
     """Kleene OR of the statements (``any_of``), and the statement that made it true."""
-    last: list[tuple[PolicyDocument, Statement]] = []
-
-    def outcomes() -> Iterator[Outcome]:
-        for pair in statements:
-            last[:] = [pair]
-            yield applies(pair[1])
-
-    outcome = any_of(outcomes())
-    return outcome, (Deciding(*last[0]) if outcome.value is True else None)
+    pairs = list(statements)
+    outcome, n = first_true(applies(statement) for _, statement in pairs)
+    return outcome, (None if n is None else Deciding(*pairs[n]))
 
 
 def _with_effect(policies: list[ParsedPolicy], effect: str) -> Iterator[tuple[PolicyDocument, Statement]]:
@@ -425,6 +471,8 @@ def _request_context(request: Request) -> dict[str, tuple[str, ...] | None]:
             context["aws:principalorgpaths"] = principal.organization_paths or None
     for key, value in request.context.items():
         context[key.lower()] = (value,) if isinstance(value, str) else tuple(value)
+    for key in request.unknown_context:
+        context.pop(key.lower(), None)
     return context
 
 
