@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from components.verify.deployments import Deployment, VerifyError, load_deployments
 from components.verify.intended import DeployedState, intended_state
@@ -56,17 +56,25 @@ def parser() -> argparse.ArgumentParser:
         "roles, task definitions) and report drift from the plans",
     )
     verify.add_argument(
+        "--access-analyzer",
+        action="store_true",
+        help="also send each planned resource policy to IAM Access Analyzer's custom policy checks "
+        "(CheckNoPublicAccess, CheckAccessNotGranted; charged per check) with the build stack's "
+        "credentials, and report where AWS and the offline analysis disagree",
+    )
+    verify.add_argument(
         "--profile",
         action="append",
         default=[],
         metavar="[STACK=]PROFILE",
-        help="with --live: AWS profile for every stack, or for one stack (repeatable); "
-        "default: each stack's aws:profile",
+        help="with --live or --access-analyzer: AWS profile for every stack, or for one stack "
+        "(repeatable); default: each stack's aws:profile",
     )
     verify.add_argument(
         "--default-credentials",
         action="store_true",
-        help="with --live: ignore aws:profile in the stack files and use the default credential chain",
+        help="with --live or --access-analyzer: ignore aws:profile in the stack files and use the "
+        "default credential chain",
     )
     return main
 
@@ -82,13 +90,22 @@ def main(
     err = err or sys.stderr
     args = parser().parse_args(argv)
     try:
-        if (args.profile or args.default_credentials) and not args.live:
-            raise VerifyError("--profile and --default-credentials only apply with --live")
+        if (args.profile or args.default_credentials) and not (args.live or args.access_analyzer):
+            raise VerifyError(
+                "--profile and --default-credentials only apply with --live or --access-analyzer"
+            )
+        if args.live and args.access_analyzer:
+            raise VerifyError("--access-analyzer checks the planned documents: run it without --live")
         deployments = load_deployments(args.stacks_dir, args.stack)
         if args.live:
             matrices = _live(deployments, args.profile, args.default_credentials, session_for)
         else:
             matrices = tuple(build_matrix(d, intended_state(d)) for d in deployments)
+        if args.access_analyzer:
+            matrices = tuple(
+                _second_opinion(m, d, args.profile, args.default_credentials, session_for)
+                for m, d in zip(matrices, deployments, strict=True)
+            )
     except VerifyError as error:
         err.write(f"ecr-share verify: error: {error}\n")
         return EXIT_ERROR
@@ -118,6 +135,30 @@ def _live(
         drift += live_settings_drift(deployment, sessions)
         matrices.append(build_matrix(deployment, with_planned_rest(live, planned), drift))
     return tuple(matrices)
+
+
+def _second_opinion(
+    matrix: AccessMatrix,
+    deployment: Deployment,
+    profile_args: Sequence[str],
+    default_credentials: bool,
+    session_for: SessionFor | None,
+) -> AccessMatrix:
+    """IAM Access Analyzer's answers on the build's planned policies, through the build stack's
+    credentials in its Region (any account's credentials can run the checks)."""
+    from components.verify.access.analyzer import second_opinion
+    from components.verify.live import default_session
+
+    build = deployment.build
+    profile = _profiles(deployment, profile_args, default_credentials)[build.stack]
+    where = f"stack {build.stack}, " + (f"profile {profile}" if profile else "default credentials")
+    assert matrix.analysis is not None
+
+    def client() -> Any:
+        session = (session_for or default_session)(build, profile)
+        return session.client("accessanalyzer", region_name=build.region)
+
+    return replace(matrix, opinions=second_opinion(matrix.analysis, client, where))
 
 
 def with_planned_rest(live: DeployedState, planned: DeployedState) -> DeployedState:

@@ -178,7 +178,7 @@ def intended_state(deployment: Deployment) -> DeployedState:
     repositories: dict[str, RepositoryState] = {}
     # Repositories that share a policy text share its parsed document: evaluators parse it once.
     parsed: dict[str, PolicyDocument] = {}
-    for registry, name, document in _repository_documents(deployment):
+    for registry, name, document in repository_documents(deployment):
         arn = registry.arn(name)
         policy = None if document is None else parsed.setdefault(document.text, json.loads(document.text))
         repositories[arn] = RepositoryState(name, arn, policy, replica=registry.replica)
@@ -315,7 +315,7 @@ def attached_role_state(plan: StackPlan, arn: str) -> RoleState:
     )
 
 
-def _repository_documents(
+def repository_documents(
     deployment: Deployment,
 ) -> list[tuple[Registry, str, EvaluatedDocument | None]]:
     build_plan = deployment.plans[deployment.build.stack]
@@ -349,7 +349,7 @@ def evaluated_documents(deployment: Deployment) -> list[EvaluatedDocument]:
     """Every policy document the report evaluates, once each, as registered: repository policies
     (and the creation templates' for replicas), registry policies, key policies, and each planned
     role's trust and identity policies, and the managed policy attached to existing roles."""
-    documents = [d for _, _, d in _repository_documents(deployment) if d is not None]
+    documents = [d for _, _, d in repository_documents(deployment) if d is not None]
     documents += [d for _, d in registry_policy_documents(deployment)]
     documents += [k.document for k in planned_keys(deployment)]
     for role in planned_roles(deployment):

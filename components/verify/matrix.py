@@ -50,6 +50,7 @@ from components.verify.intended import (
 from components.verify.keys import Outsider, key_notes
 
 if TYPE_CHECKING:
+    from components.verify.access.analyzer import Opinion
     from components.verify.access.findings import Analysis
 
 __all__ = [
@@ -120,6 +121,8 @@ class AccessMatrix:
     drift: tuple[str, ...] = ()
     analysis: Analysis | None = None
     """Every class of access of every principal to every resource (``access.findings``)."""
+    opinions: tuple[Opinion, ...] = ()
+    """IAM Access Analyzer's answers on the planned policies (``--access-analyzer``)."""
     _cells: dict[tuple[str, str, str], Cell] = field(init=False, repr=False, compare=False)
     _rows: dict[str, Row] = field(init=False, repr=False, compare=False)
 

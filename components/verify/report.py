@@ -15,6 +15,7 @@ from components.verify.access.actions import (
     PARTIAL_PULL_CHECK,
     class_actions,
 )
+from components.verify.access.analyzer import Opinion, opinion_json
 from components.verify.access.findings import Analysis, Finding, FindingStatus
 from components.verify.access.principals import OWN_POLICY_ROWS, Row, RowKind
 from components.verify.access.resources import ResourceKind
@@ -29,6 +30,8 @@ from components.verify.summary import (
     accounts_text,
     cell_lines,
     finding_lines,
+    in_order,
+    listed,
     registry_table,
     repositories_text,
 )
@@ -42,6 +45,9 @@ NOT_EVALUATED = "SCPs, RCPs, permissions boundaries, session policies and VPC en
 FORMAT_VERSION = 2
 # The seed's three checks, by stable ID (JSON keys), in SEED_CHECKS' order.
 SEED_CHECK_IDS = ("SEED-REPOSITORY-POLICY", "SEED-AUTHORIZATION-TOKEN", "SEED-ROLE-POLICY")
+ANALYZER_TITLE = (
+    "IAM Access Analyzer custom policy checks of the planned policies (AWS, then the offline analysis)"
+)
 FINDING_TEXT = {FindingStatus.UNINTENDED: "UNINTENDED", FindingStatus.UNKNOWN: "unknown"}
 LEGEND = (
     "allowed: meant to pull and can; DENIED: meant to pull but cannot; -: not meant to and cannot; "
@@ -88,11 +94,17 @@ class Report:
         return len(self.cells(Status.UNKNOWN)) + len(self.findings(FindingStatus.UNKNOWN))
 
     @property
+    def disagreements(self) -> list[Opinion]:
+        """IAM Access Analyzer answers (``--access-analyzer``) that differ from the offline ones."""
+        return [o for m in self.matrices for o in m.opinions if not o.agrees]
+
+    @property
     def exit_code(self) -> int:
         if (
             self.cells(Status.DENIED, Status.UNINTENDED)
             or self.findings(FindingStatus.UNINTENDED)
             or self.drift
+            or self.disagreements
         ):
             return EXIT_PROBLEM
         return EXIT_UNPROVEN if self.unproven else EXIT_OK
@@ -113,11 +125,15 @@ class Report:
             )
         if self.drift:
             problems.append(f"{_count(len(self.drift), 'drift finding')} in the deployed documents")
+        if disagreements := self.disagreements:
+            problems.append(f"IAM Access Analyzer disagrees on {_count(len(disagreements), 'check')}")
         if unknown := self.unproven:
             problems.append(f"{_count(unknown, 'access')} cannot be proven either way")
         if problems:
             return "; ".join(problems)
         tail = "; the deployed policies match the plan" if self.live else ""
+        if any(m.opinions for m in self.matrices):
+            tail += "; IAM Access Analyzer agrees"
         allowed = len(self.cells(Status.ALLOWED))
         pulls = "the 1 intended pull is" if allowed == 1 else f"all {allowed:,} intended pulls are"
         return f"{pulls} allowed; no access of any class goes beyond what the config declares{tail}"
@@ -240,6 +256,46 @@ def _finding_title(line: FindingLine) -> str:
     return f"{first.check} {FINDING_TEXT[first.status]}: {line.subject}"
 
 
+def _verdict(opinion: Opinion) -> str:
+    if opinion.result is None:
+        return f"not asked ({opinion.question.skipped})"
+    offline = "FAIL" if opinion.question.offline else "PASS"
+    return f"AWS {opinion.result}, offline {offline}" + ("" if opinion.agrees else ", DISAGREE")
+
+
+def _opinion_lines(matrix: AccessMatrix) -> list[str]:
+    """A line per planned policy (or per group of four or more of one kind with the same answers):
+    each check's verdict, checks with one verdict together; AWS's reasons under a disagreement."""
+    by_policy: dict[str, list[Opinion]] = {}
+    for opinion in matrix.opinions:
+        by_policy.setdefault(opinion.question.policy.label, []).append(opinion)
+
+    def verdicts(opinions: list[Opinion]) -> str:
+        checks: dict[str, list[str]] = {}
+        for o in opinions:
+            checks.setdefault(_verdict(o), []).append(o.question.check)
+        return "; ".join(f"{', '.join(c)}: {v}" for v, c in checks.items())
+
+    lines: list[str] = []
+    policies = list(by_policy.values())
+    for group in in_order(policies, lambda ops: (ops[0].question.policy.kind_words, verdicts(ops))):
+        first = group[0][0].question.policy
+        if len(group) == 1:
+            subject = first.label
+        else:
+            plural = first.kind_words.replace("policy", "policies")
+            subject = f"{len(group)} {plural} ({listed([ops[0].question.policy.name for ops in group])})"
+        lines.append(f"  {subject}: {verdicts(group[0])}")
+        lines += [
+            f"    AWS on {o.question.policy.label}, {o.question.check}: {reason}"
+            for ops in group
+            for o in ops
+            if not o.agrees
+            for reason in o.reasons
+        ]
+    return lines
+
+
 def render_table(report: Report) -> str:
     lines = [f"ecr-share verify ({_mode_line(report)})", f"Not evaluated: {NOT_EVALUATED}.", ""]
     for matrix in report.matrices:
@@ -271,6 +327,8 @@ def render_table(report: Report) -> str:
                 what, *grants = finding_line.text.split("\n")
                 lines.append(f"  {_finding_title(finding_line)}: {what}")
                 lines += [f"    {g}" for g in grants]
+        if matrix.opinions:
+            lines += ["", f"{ANALYZER_TITLE}:", *_opinion_lines(matrix)]
         for title, items in (("Notes:", matrix.notes), ("Drift:", matrix.drift)):
             if items:
                 lines += ["", title, *(f"  {item}" for item in items)]
@@ -346,6 +404,7 @@ def _matrix_json(matrix: AccessMatrix) -> dict[str, Any]:
         ],
         "documents": documents,
         "analysis": None if matrix.analysis is None else _analysis_json(matrix.analysis),
+        "accessAnalyzer": [opinion_json(o) for o in matrix.opinions] if matrix.opinions else None,
         "notes": list(matrix.notes),
         "drift": list(matrix.drift),
     }
@@ -494,6 +553,13 @@ def render_markdown(report: Report) -> str:
                 what, *grants = finding_line.text.split("\n")
                 lines.append(f"- **{_finding_title(finding_line)}**: {what}")
                 lines += [f"  - {g}" for g in grants]
+        if matrix.opinions:
+            lines += [
+                "",
+                f"### {ANALYZER_TITLE}",
+                "",
+                *(f"- {line.strip()}" for line in _opinion_lines(matrix)),
+            ]
         for title, items in (("### Notes", matrix.notes), ("### Drift", matrix.drift)):
             if items:
                 lines += ["", title, "", *(f"- {item}" for item in items)]

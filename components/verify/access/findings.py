@@ -114,6 +114,9 @@ class Analysis:
     findings: tuple[Finding, ...]
     questions: int
     """How many evaluations the analysis asked beyond the pull tables (after grouping)."""
+    granted: frozenset[tuple[int, str]] = frozenset()
+    """(id of a resource policy, action) for every action a statement of that policy allows to some
+    principal, meant or not, beyond pulls: what ``--access-analyzer`` compares with AWS's answer."""
     botocore: str = field(default_factory=botocore_version)
 
     def with_status(self, status: FindingStatus) -> tuple[Finding, ...]:
@@ -144,7 +147,7 @@ def analyze(
     in_tables = {r.name for r in who.matrix}
     for row in who.all:
         findings += session.row_findings(row, list(groups.values()), skip_pull=row.name in in_tables)
-    return Analysis(who.all, tuple(resources), tuple(findings), session.questions)
+    return Analysis(who.all, tuple(resources), tuple(findings), session.questions, frozenset(session.granted))
 
 
 class _ActionGroups:
@@ -206,6 +209,7 @@ class _Session:
         self.groups = groups
         self.questions = 0
         self._declared: dict[tuple[object, ...], tuple[bool, frozenset[str]]] = {}
+        self.granted: set[tuple[int, str]] = set()
 
     def row_findings(
         self, row: Row, groups: Sequence[Sequence[AnalyzedResource]], *, skip_pull: bool
@@ -249,6 +253,15 @@ class _Session:
         ):
             return {}  # no statement may name it: denied whatever the action
         answers = {klass: self._answer(row, principal, klass, resource) for klass in classes}
+        documents = {id(d) for d in resource.documents}
+        for answer in answers.values():
+            if answer.decision is Decision.ALLOW or answer.partial:
+                self.granted.update(
+                    (id(d.document), action)
+                    for action, evaluation in answer.evaluations
+                    for d in evaluation.granted_by
+                    if id(d.document) in documents
+                )
         return {k: a for k, a in answers.items() if a.decision is not Decision.DENY or a.partial}
 
     def _findings(

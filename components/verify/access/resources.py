@@ -21,7 +21,15 @@ from enum import Enum
 from components.verify.access.actions import KEY_CLASSES, REPOSITORY_CLASSES, ROLE_CLASSES, ActionClass
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
-from components.verify.intended import DeployedState, Registry, planned_keys, planned_roles
+from components.verify.intended import (
+    DeployedState,
+    EvaluatedDocument,
+    Registry,
+    planned_keys,
+    planned_roles,
+    registry_policy_documents,
+    repository_documents,
+)
 
 
 class ResourceKind(Enum):
@@ -43,6 +51,8 @@ class PolicyRef:
 
     document: PolicyDocument
     label: str
+    planned: EvaluatedDocument | None = None
+    """The registered text it is, when it is what a plan registers (not a live edit)."""
 
 
 @dataclass(frozen=True)
@@ -79,16 +89,30 @@ class AnalyzedResource:
 def analyzed_resources(
     deployment: Deployment, state: DeployedState, registries: tuple[Registry, ...]
 ) -> tuple[AnalyzedResource, ...]:
-    return (*_repositories(state, registries), *_keys(deployment), *_roles(deployment))
+    return (*_repositories(deployment, state, registries), *_keys(deployment), *_roles(deployment))
 
 
-def _repositories(state: DeployedState, registries: tuple[Registry, ...]) -> Iterator[AnalyzedResource]:
+def _planned(document: PolicyDocument, planned: EvaluatedDocument | None) -> EvaluatedDocument | None:
+    return planned if planned is not None and json.loads(planned.text) == document else None
+
+
+def _repositories(
+    deployment: Deployment, state: DeployedState, registries: tuple[Registry, ...]
+) -> Iterator[AnalyzedResource]:
+    planned = {registry.arn(name): d for registry, name, d in repository_documents(deployment)}
+    planned_registry = dict(registry_policy_documents(deployment))
     for registry in registries:
         registry_policy = state.registry_policies.get(registry.key)
         shared = (
             ()
             if registry_policy is None
-            else (PolicyRef(registry_policy, f"registry policy of {registry.account_id} {registry.region}"),)
+            else (
+                PolicyRef(
+                    registry_policy,
+                    f"registry policy of {registry.account_id} {registry.region}",
+                    _planned(registry_policy, planned_registry.get(registry.key)),
+                ),
+            )
         )
         for name in registry.repositories:
             repository = state.repositories[registry.arn(name)]
@@ -98,7 +122,13 @@ def _repositories(state: DeployedState, registries: tuple[Registry, ...]) -> Ite
             own = (
                 ()
                 if repository.policy is None
-                else (PolicyRef(repository.policy, f"repository policy of {label}"),)
+                else (
+                    PolicyRef(
+                        repository.policy,
+                        f"repository policy of {label}",
+                        _planned(repository.policy, planned.get(repository.arn)),
+                    ),
+                )
             )
             yield AnalyzedResource(
                 ResourceKind.REPOSITORY,
@@ -123,7 +153,7 @@ def _keys(deployment: Deployment) -> Iterator[AnalyzedResource]:
             key.region,
             key.resource.name,
             label,
-            (PolicyRef(policy, f"key policy of {label}"),),
+            (PolicyRef(policy, f"key policy of {label}", key.document),),
             stack=key.stack,
         )
 
@@ -131,7 +161,9 @@ def _keys(deployment: Deployment) -> Iterator[AnalyzedResource]:
 def _roles(deployment: Deployment) -> Iterator[AnalyzedResource]:
     for role in planned_roles(deployment):
         label = f"role {role.name} of stack {role.stack} ({role.account_id})"
-        trust = json.loads(role.resource.inputs["assume_role_policy"])
+        text = role.resource.inputs["assume_role_policy"]
+        trust = json.loads(text)
+        registered = EvaluatedDocument(role.stack, role.resource.key, "assume_role_policy", text)
         yield AnalyzedResource(
             ResourceKind.ROLE,
             role.arn,
@@ -139,7 +171,7 @@ def _roles(deployment: Deployment) -> Iterator[AnalyzedResource]:
             deployment.plans[role.stack].region,
             role.name,
             label,
-            (PolicyRef(trust, f"trust policy of {label}"),),
+            (PolicyRef(trust, f"trust policy of {label}", registered),),
             stack=role.stack,
             purpose=role.purpose,
         )
