@@ -25,13 +25,15 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
     verify = commands.add_parser(
         "verify",
-        help="prove which accounts can pull which repositories",
+        help="prove who can pull, write, delete or administer each registry, key and role",
         description=(
-            "Plan every stack from its stack file, evaluate the repository policies of every registry that "
-            "holds shared images and each execution role's policy, and print who can pull what, with the "
-            "seed's three checks. Exit codes: 0 every intended pull allowed and nothing else; 1 an "
-            "intended pull is denied, an unintended one allowed, or (--live) drift; 2 error (stack "
-            "files, config, credentials); 3 some access cannot be proven."
+            "Plan every stack from its stack file and analyze every policy the plans register (repository, "
+            "registry, key, trust and identity policies): print who can pull what, with the seed's three "
+            "checks, and every access of any class (pull, push, replicate-in, delete, administration, key "
+            "use, role assumption) that the config does not declare. Exit codes: 0 every intended pull "
+            "allowed and nothing else; 1 an intended pull is denied, an access the config does not declare "
+            "is allowed, (--live) drift or (--access-analyzer) a disagreement; 2 error (stack files, config, "
+            "credentials); 3 some access cannot be proven."
         ),
     )
     verify.add_argument(

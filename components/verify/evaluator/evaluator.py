@@ -173,7 +173,7 @@ class Evaluator:
         self._identity: dict[tuple[object, ...], IdentitySide] = {}
         self._resource: dict[tuple[object, ...], ResourceSide] = {}
         self._names_resources: dict[tuple[int, ...], bool] = {}
-        self._may_grant: dict[tuple[int, tuple[int, ...]], bool] = {}
+        self._grantees: dict[tuple[int, ...], _Grantees] = {}
         # Principals by id: kept alive, so that no other object takes an id a key holds.
         self._principals: dict[int, Principal | ServicePrincipal] = {}
 
@@ -214,16 +214,11 @@ class Evaluator:
         account, everyone, or an element it cannot evaluate). If none may, every request that needs
         the resource policy (from another account, a service, a key or trust policy) is denied,
         whatever the action: callers skip asking."""
-        key = (id(principal), tuple(id(d) for d in resource_policies))
-        found = self._may_grant.get(key)
-        if found is None:
-            self._principals.setdefault(id(principal), principal)
-            found = self._may_grant[key] = any(
-                _may_name(s, principal)
-                for policy in self._resource_policies(resource_policies)
-                for s in (policy.statements if not policy.problems else (None,))
-            )
-        return found
+        key = tuple(id(d) for d in resource_policies)
+        grantees = self._grantees.get(key)
+        if grantees is None:
+            grantees = self._grantees[key] = _Grantees.of(self._resource_policies(resource_policies))
+        return grantees.may_name(principal)
 
     def _identity_policies(self, principal: Principal | ServicePrincipal) -> list[ParsedPolicy]:
         documents = principal.identity_policies if isinstance(principal, Principal) else ()
@@ -262,20 +257,35 @@ class Evaluator:
         return _decide(request, identity_side, resource_side)
 
 
-def _may_name(statement: Statement | None, principal: Principal | ServicePrincipal) -> bool:
-    if statement is None or statement.principal is None:  # a rejected policy, NotPrincipal: unknown
-        return True
-    if statement.effect != "Allow":
-        return False
-    if isinstance(principal, ServicePrincipal):
-        grant, _ = statement.principal.grant(
-            caller_arn=None, caller_account=None, caller_service=principal.service
+@dataclass(frozen=True)
+class _Grantees:
+    """Whom the Allow statements of some resource policies may name, together: a lookup per caller."""
+
+    open_to_iam: bool
+    """Everyone, or an element (or a policy) that cannot be evaluated for an IAM caller."""
+    open_to_services: bool
+    accounts: frozenset[str]
+    arns: frozenset[str]
+    services: frozenset[str]
+
+    @classmethod
+    def of(cls, policies: list[ParsedPolicy]) -> _Grantees:
+        elements = [s.principal for p in policies for s in p.statements if s.effect == "Allow"]
+        rejected = any(p.problems for p in policies) or any(e is None for e in elements)  # NotPrincipal
+        named = [e for e in elements if e is not None]
+        anyone = rejected or any(e.everyone or e.invalid is not None for e in named)
+        return cls(
+            anyone or any(e.aws_everyone or e.unknown_for_iam is not None for e in named),
+            anyone or any(e.unknown_for_service is not None for e in named),
+            frozenset(a for e in named for a in e.accounts),
+            frozenset(a for e in named for a in e.arns),
+            frozenset(a for e in named for a in e.services),
         )
-    else:
-        grant, _ = statement.principal.grant(
-            caller_arn=principal.arn, caller_account=principal.account_id, caller_service=None
-        )
-    return grant is not Grant.NONE
+
+    def may_name(self, principal: Principal | ServicePrincipal) -> bool:
+        if isinstance(principal, ServicePrincipal):
+            return self.open_to_services or principal.service in self.services
+        return self.open_to_iam or principal.account_id in self.accounts or principal.arn in self.arns
 
 
 def _resource_signature(policies: list[ParsedPolicy], resource_arn: str) -> tuple[bool | None, ...]:

@@ -199,3 +199,19 @@ def test_the_check_is_of_the_planned_documents_only() -> None:
         err
         == "ecr-share verify: error: --access-analyzer checks the planned documents: run it without --live\n"
     )
+
+
+DOC = (ROOT / "docs" / "verify.md").read_text()
+SECTION = (
+    "IAM Access Analyzer custom policy checks of the planned policies (AWS, then the offline analysis):\n"
+)
+
+
+def test_the_documented_second_opinion_is_the_stubbed_output(in_root: None, no_credentials: None) -> None:
+    """docs/verify.md shows the section the committed files print when AWS agrees, and the error."""
+    _, out, _ = run("--access-analyzer", session_for=StubbedAws(planned_questions(Path(".")), agreeing))
+    printed = out.split(SECTION, 1)[1].split("\n\n", 1)[0]
+    shown = DOC.split("```text\n" + SECTION, 1)[1].split("\n```", 1)[0]
+    assert shown == printed
+    _, _, err = run("--access-analyzer")
+    assert f"```text\n{err}```" in DOC

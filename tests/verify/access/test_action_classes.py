@@ -84,3 +84,23 @@ def test_read_only_classes_are_listed_but_not_evaluated() -> None:
     assert not spec(ActionClass.READ).evaluated and not spec(ActionClass.KEY_READ).evaluated
     assert "DescribeImages" in spec(ActionClass.READ).operations
     assert "AssumeRole" in operations("sts")
+
+
+def test_docs_list_every_check_with_its_operations() -> None:
+    """docs/verify.md's table of checks: every class, and the operation counts it gives."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "verify.md").read_text()
+    table = doc.split("| check | actions | source |", 1)[1].split("\n\n", 1)[0]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([A-Z-]+)` \| (.*)$", table, re.MULTILINE)}
+    assert set(rows) == {s.klass.check_id for s in CLASSES}
+    for s in CLASSES:
+        counted = re.search(r"\((\d+) operations\)", rows[s.klass.check_id])
+        if counted:
+            assert int(counted.group(1)) == len(s.operations), s.klass
+        else:
+            for operation in s.operations:
+                assert operation in rows[s.klass.check_id] or operation.startswith(
+                    ("ReEncrypt", "GenerateDataKey")
+                ), operation
