@@ -221,8 +221,13 @@ class _Session:
             reached = [r for r in group if reaches(row, r)]
             if not reached:
                 continue
-            classes = [k for k in reached[0].classes if not (k is ActionClass.PULL and skip_pull)]
-            documents = reached[0].documents
+            first = reached[0]
+            documents = first.documents
+            if needs_resource_policy(principal, first) and not self.evaluator.may_grant(
+                principal, *documents
+            ):
+                continue  # no statement may name it: denied whatever the action
+            classes = [k for k in first.classes if not (k is ActionClass.PULL and skip_pull)]
             if self.evaluator.names_resources(principal, *documents):
                 # Per resource, but once per set of statements whose Resource matches it.
                 by_signature: dict[tuple[bool | None, ...], dict[ActionClass, _Answer]] = {}
@@ -235,8 +240,8 @@ class _Session:
                 continue
             # One answer for the whole group; only an access that is not denied is looked at further,
             # and where the intent cannot differ between its resources, only if the first is a finding.
-            answers = self._answers(row, principal, classes, reached[0])
-            if answers and (row.uses or any(self._findings(row, reached[0], answers))):
+            answers = self._answers(row, principal, classes, first)
+            if answers and (row.uses or any(self._findings(row, first, answers))):
                 for resource in reached:
                     yield from self._findings(row, resource, answers)
 
@@ -248,10 +253,6 @@ class _Session:
         resource: AnalyzedResource,
     ) -> dict[ActionClass, _Answer]:
         """The classes whose access is not denied, with their answers."""
-        if needs_resource_policy(principal, resource) and not self.evaluator.may_grant(
-            principal, *resource.documents
-        ):
-            return {}  # no statement may name it: denied whatever the action
         answers = {klass: self._answer(row, principal, klass, resource) for klass in classes}
         documents = {id(d) for d in resource.documents}
         for answer in answers.values():

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from components.verify.access.actions import KEY_CLASSES, REPOSITORY_CLASSES, ROLE_CLASSES, ActionClass
 from components.verify.deployments import Deployment
@@ -81,7 +82,7 @@ class AnalyzedResource:
     def classes(self) -> tuple[ActionClass, ...]:
         return CLASSES_OF[self.kind]
 
-    @property
+    @cached_property
     def documents(self) -> tuple[PolicyDocument, ...]:
         return tuple(p.document for p in self.policies)
 
