@@ -97,6 +97,8 @@ class PlannedPolicy:
     registry_policy: bool
     ids: frozenset[int]
     """The parsed documents (ids) the analysis evaluated for it."""
+    labels: frozenset[str]
+    """How the analysis's findings name it, on each resource it decides."""
     resources: tuple[AnalyzedResource, ...]
 
     @property
@@ -146,15 +148,16 @@ class Opinion:
 
 def planned_policies(analysis: Analysis) -> list[PlannedPolicy]:
     """Each planned resource policy the analysis evaluated, once, with the resources it decides."""
-    found: dict[tuple[str, str, str], tuple[PolicyRef, list[AnalyzedResource], set[int]]] = {}
+    found: dict[tuple[str, str, str], tuple[PolicyRef, list[AnalyzedResource], set[int], set[str]]] = {}
     for resource in analysis.resources:
         for ref in resource.policies:
             if ref.planned is None:
                 continue
             d = ref.planned
-            entry = found.setdefault((d.stack, d.resource, d.input), (ref, [], set()))
+            entry = found.setdefault((d.stack, d.resource, d.input), (ref, [], set(), set()))
             entry[1].append(resource)
             entry[2].add(id(ref.document))
+            entry[3].add(ref.label)
     return [
         PlannedPolicy(
             ref.planned,
@@ -162,9 +165,10 @@ def planned_policies(analysis: Analysis) -> list[PlannedPolicy]:
             resources[0].kind,
             ref.label.startswith("registry policy"),
             frozenset(ids),
+            frozenset(labels),
             tuple(resources),
         )
-        for ref, resources, ids in found.values()
+        for ref, resources, ids, labels in found.values()
         if ref.planned is not None
     ]
 
@@ -195,10 +199,7 @@ def _public(analysis: Analysis, policy: PlannedPolicy) -> bool:
     for finding in analysis.findings:
         if finding.principal.kind not in STRANGERS or finding.resource.arn not in arns:
             continue
-        if finding.status is FindingStatus.UNKNOWN or any(
-            g.policy.startswith(("repository policy", "registry policy", "key policy", "trust policy"))
-            for g in finding.grants
-        ):
+        if finding.status is FindingStatus.UNKNOWN or any(g.policy in policy.labels for g in finding.grants):
             return True
     return False
 

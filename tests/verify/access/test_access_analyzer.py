@@ -5,6 +5,7 @@ botocore model of accessanalyzer."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,39 @@ def test_the_documented_second_opinion_is_the_stubbed_output(in_root: None, no_c
     assert shown == printed
     _, _, err = run("--access-analyzer")
     assert f"```text\n{err}```" in DOC
+
+
+def test_a_public_trust_policy_is_public_offline_and_a_pass_from_aws_disagrees() -> None:
+    from variants import committed, with_input
+
+    from components.verify.access.analyzer import ask
+
+    deployment = committed()
+    key = "aws:iam/role:Role::execution-role"
+    trust = json.loads(deployment.plans["dev"].resource(key).inputs["assume_role_policy"])
+    anyone = {"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+    deployment = with_input(
+        deployment, "dev", key, "assume_role_policy", {**trust, "Statement": [*trust["Statement"], anyone]}
+    )
+    analysis = build_matrix(deployment, intended_state(deployment)).analysis
+    assert analysis is not None
+    public = {
+        q.policy.label: q.offline
+        for q in questions(analysis)
+        if q.operation == NO_PUBLIC_ACCESS and q.skipped is None
+    }
+    assert public == {
+        "trust policy execution-role (stack dev)": True,
+        "trust policy execution-role (stack prod)": False,
+        "trust policy execution-role (stack staging)": False,
+    }
+
+    class Client:
+        def check_no_public_access(self, **_: Any) -> dict[str, Any]:
+            return {"result": "PASS"}
+
+        def check_access_not_granted(self, **_: Any) -> dict[str, Any]:
+            return {"result": "PASS"}
+
+    opinions = ask([q for q in questions(analysis) if q.policy.label.startswith("trust")], Client())
+    assert [o.agrees for o in opinions] == [False, True, True]
