@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from components.verify.deployments import Deployment, VerifyError, load_deployments
-from components.verify.intended import intended_state
+from components.verify.intended import DeployedState, intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
 from components.verify.report import EXIT_ERROR, Report, render_json, render_markdown, render_table
 
@@ -24,13 +25,15 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
     verify = commands.add_parser(
         "verify",
-        help="prove which accounts can pull which repositories",
+        help="prove who can pull, write, delete or administer each registry, key and role",
         description=(
-            "Plan every stack from its stack file, evaluate the repository policies of every registry that "
-            "holds shared images and each execution role's policy, and print who can pull what, with the "
-            "seed's three checks. Exit codes: 0 every intended pull allowed and nothing else; 1 an "
-            "intended pull is denied, an unintended one allowed, or (--live) drift; 2 error (stack "
-            "files, config, credentials); 3 some access cannot be proven."
+            "Plan every stack from its stack file and analyze every policy the plans register (repository, "
+            "registry, key, trust and identity policies): print who can pull what, with the seed's three "
+            "checks, and every access of any class (pull, push, replicate-in, delete, administration, key "
+            "use, role assumption) that the config does not declare. Exit codes: 0 every intended pull "
+            "allowed and nothing else; 1 an intended pull is denied, an access the config does not declare "
+            "is allowed, (--live) drift or (--access-analyzer) a disagreement; 2 error (stack files, config, "
+            "credentials); 3 some access cannot be proven."
         ),
     )
     verify.add_argument(
@@ -55,17 +58,25 @@ def parser() -> argparse.ArgumentParser:
         "roles, task definitions) and report drift from the plans",
     )
     verify.add_argument(
+        "--access-analyzer",
+        action="store_true",
+        help="also send each planned resource policy to IAM Access Analyzer's custom policy checks "
+        "(CheckNoPublicAccess, CheckAccessNotGranted; charged per check) with the build stack's "
+        "credentials, and report where AWS and the offline analysis disagree",
+    )
+    verify.add_argument(
         "--profile",
         action="append",
         default=[],
         metavar="[STACK=]PROFILE",
-        help="with --live: AWS profile for every stack, or for one stack (repeatable); "
-        "default: each stack's aws:profile",
+        help="with --live or --access-analyzer: AWS profile for every stack, or for one stack "
+        "(repeatable); default: each stack's aws:profile",
     )
     verify.add_argument(
         "--default-credentials",
         action="store_true",
-        help="with --live: ignore aws:profile in the stack files and use the default credential chain",
+        help="with --live or --access-analyzer: ignore aws:profile in the stack files and use the "
+        "default credential chain",
     )
     return main
 
@@ -81,13 +92,22 @@ def main(
     err = err or sys.stderr
     args = parser().parse_args(argv)
     try:
-        if (args.profile or args.default_credentials) and not args.live:
-            raise VerifyError("--profile and --default-credentials only apply with --live")
+        if (args.profile or args.default_credentials) and not (args.live or args.access_analyzer):
+            raise VerifyError(
+                "--profile and --default-credentials only apply with --live or --access-analyzer"
+            )
+        if args.live and args.access_analyzer:
+            raise VerifyError("--access-analyzer checks the planned documents: run it without --live")
         deployments = load_deployments(args.stacks_dir, args.stack)
         if args.live:
             matrices = _live(deployments, args.profile, args.default_credentials, session_for)
         else:
             matrices = tuple(build_matrix(d, intended_state(d)) for d in deployments)
+        if args.access_analyzer:
+            matrices = tuple(
+                _second_opinion(m, d, args.profile, args.default_credentials, session_for)
+                for m, d in zip(matrices, deployments, strict=True)
+            )
     except VerifyError as error:
         err.write(f"ecr-share verify: error: {error}\n")
         return EXIT_ERROR
@@ -111,11 +131,47 @@ def _live(
         sessions = Sessions(
             session_for or default_session, _profiles(deployment, profile_args, default_credentials)
         )
+        planned = intended_state(deployment)
         live = read_live_documents(deployment, sessions)
-        drift = [*state_drift(deployment, intended_state(deployment), live)]
+        drift = [*state_drift(deployment, planned, live)]
         drift += live_settings_drift(deployment, sessions)
-        matrices.append(build_matrix(deployment, live, drift))
+        matrices.append(build_matrix(deployment, with_planned_rest(live, planned), drift))
     return tuple(matrices)
+
+
+def _second_opinion(
+    matrix: AccessMatrix,
+    deployment: Deployment,
+    profile_args: Sequence[str],
+    default_credentials: bool,
+    session_for: SessionFor | None,
+) -> AccessMatrix:
+    """IAM Access Analyzer's answers on the build's planned policies, through the build stack's
+    credentials in its Region (any account's credentials can run the checks)."""
+    from components.verify.access.analyzer import second_opinion
+    from components.verify.live import default_session
+
+    build = deployment.build
+    profile = _profiles(deployment, profile_args, default_credentials)[build.stack]
+    where = f"stack {build.stack}, " + (f"profile {profile}" if profile else "default credentials")
+    assert matrix.analysis is not None
+
+    def client() -> Any:
+        session = (session_for or default_session)(build, profile)
+        return session.client("accessanalyzer", region_name=build.region)
+
+    return replace(matrix, opinions=second_opinion(matrix.analysis, client, where))
+
+
+def with_planned_rest(live: DeployedState, planned: DeployedState) -> DeployedState:
+    """The live documents, and the planned ones live mode does not read: registry policies (their
+    statements are compared as drift, live_settings.py), and the roles a plan creates besides the
+    execution roles. The analysis then evaluates both."""
+    return replace(
+        live,
+        roles={**planned.roles, **live.roles},
+        registry_policies={**planned.registry_policies, **live.registry_policies},
+    )
 
 
 def _profiles(

@@ -12,20 +12,21 @@ grants, nobody else.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from components.aws import names
 from components.aws.names import execution_role_name, repository_arn
+from components.aws.rules import partition_for
 from components.config.model import EnvironmentStack
-from components.consumers.resources import POLICY, ROLE_POLICY, ROLE_POLICY_ATTACHMENT
+from components.consumers.resources import POLICY, ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT
+from components.encryption.resources import KMS_KEY
 from components.plan.environment import IMAGES, PULL_ROLES
 from components.plan.model import Resource, StackPlan
 from components.replication.documents import replica_registries, template_for
-from components.replication.resources import CREATION_TEMPLATE
-from components.repositories.model import Access, AccountsAccess
+from components.replication.resources import CREATION_TEMPLATE, REGISTRY_POLICY
+from components.repositories.model import Access
 from components.repositories.resources import REPOSITORY, REPOSITORY_POLICY
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
@@ -93,11 +94,13 @@ class RoleState:
 
 @dataclass(frozen=True)
 class DeployedState:
-    """Repositories (in every registry) by ARN; execution roles by environment stack, and the
-    existing roles an environment attaches the pull policy to by ``attached_role_key``."""
+    """Repositories (in every registry) by ARN; execution roles by environment stack, the existing
+    roles an environment attaches the pull policy to by ``attached_role_key``, and the other roles
+    the plans create by ``planned_role_key``; registry policies by registry key (``Registry.key``)."""
 
     repositories: dict[str, RepositoryState]
     roles: dict[str, RoleState]
+    registry_policies: dict[str, PolicyDocument] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -171,11 +174,11 @@ def _template_owner(deployment: Deployment, account: str, region: str) -> str | 
 
 
 def intended_state(deployment: Deployment) -> DeployedState:
-    """The documents the plans deploy, in every registry and on every execution role."""
+    """The documents the plans deploy, in every registry and on every role they create or attach to."""
     repositories: dict[str, RepositoryState] = {}
     # Repositories that share a policy text share its parsed document: evaluators parse it once.
     parsed: dict[str, PolicyDocument] = {}
-    for registry, name, document in _repository_documents(deployment):
+    for registry, name, document in repository_documents(deployment):
         arn = registry.arn(name)
         policy = None if document is None else parsed.setdefault(document.text, json.loads(document.text))
         repositories[arn] = RepositoryState(name, arn, policy, replica=registry.replica)
@@ -185,7 +188,117 @@ def intended_state(deployment: Deployment) -> DeployedState:
             roles[attached_role_key(env.stack, role.name)] = attached_role_state(
                 deployment.plans[env.stack], role.arn
             )
-    return DeployedState(repositories, roles)
+    for planned in planned_roles(deployment):
+        if planned.purpose != EXECUTION:
+            roles[planned_role_key(planned.stack, planned.name)] = RoleState(
+                planned.arn,
+                tuple(json.loads(p.inputs["policy"]) for p in planned.policies),
+                tuple(f"inline policy {p.inputs['name']}" for p in planned.policies),
+            )
+    registry_policies = {
+        registry: json.loads(document.text) for registry, document in registry_policy_documents(deployment)
+    }
+    return DeployedState(repositories, roles, registry_policies)
+
+
+def planned_role_key(stack: str, role: str) -> str:
+    """How ``DeployedState.roles`` names a role a plan creates other than the execution role."""
+    return f"{stack}#{role}"
+
+
+def scoped_plans(deployment: Deployment) -> list[StackPlan]:
+    """The plans whose documents decide access to this build's registries: the build stack's and
+    every one of its environments' (a receiving registry's, even if not selected)."""
+    stacks = [deployment.build.stack, *sorted(e.stack for e in deployment.every_environment)]
+    return [deployment.plans[s] for s in stacks]
+
+
+def registry_policy_documents(deployment: Deployment) -> list[tuple[str, EvaluatedDocument]]:
+    """(registry key, registered text) of every registry policy the plans register."""
+    return [
+        (
+            f"{plan.account_id}/{plan.region_of(r)}",
+            EvaluatedDocument(plan.stack, r.key, "policy", r.inputs["policy"]),
+        )
+        for plan in scoped_plans(deployment)
+        for r in plan.of_type(REGISTRY_POLICY)
+    ]
+
+
+EXECUTION = "execution"
+CREATION_TEMPLATES = "creation templates"
+
+
+@dataclass(frozen=True)
+class PlannedRole:
+    """A role a plan creates: its trust policy, identity policies and what it is for."""
+
+    stack: str
+    account_id: str
+    name: str
+    arn: str
+    resource: Resource
+    policies: tuple[Resource, ...]
+    purpose: str
+    """``EXECUTION`` (an environment's task execution role) or ``CREATION_TEMPLATES`` (the role ECR
+    assumes to create KMS-encrypted replicas), or the role's name for any other."""
+    region: str | None = None
+    """For a creation-template role: the Region of the templates that use it."""
+
+
+def planned_roles(deployment: Deployment) -> list[PlannedRole]:
+    """Every role the scoped plans create; execution roles only of the selected environments (the
+    others are not evaluated as principals)."""
+    selected = {e.stack for e in deployment.environments}
+    found = []
+    for plan in scoped_plans(deployment):
+        users = {
+            str(t.inputs["custom_role_arn"]): plan.region_of(t)
+            for t in plan.of_type(CREATION_TEMPLATE)
+            if "custom_role_arn" in t.inputs
+        }
+        for role in plan.of_type(ROLE):
+            name = str(role.inputs["name"])
+            arn = names.role_arn(plan.region, plan.account_id, name)
+            if name == execution_role_name(plan.stack):
+                if plan.stack not in selected:
+                    continue
+                purpose, region, policies = EXECUTION, None, role_policies(plan)
+            else:
+                purpose = CREATION_TEMPLATES if arn in users else name
+                region = users.get(arn)
+                policies = [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == name]
+            found.append(
+                PlannedRole(plan.stack, plan.account_id, name, arn, role, tuple(policies), purpose, region)
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class PlannedKey:
+    stack: str
+    account_id: str
+    region: str
+    resource: Resource
+
+    @property
+    def arn(self) -> str:
+        """The key's ARN, with its logical name for the key ID nobody knows before it exists."""
+        return (
+            f"arn:{partition_for(self.region)}:kms:{self.region}:{self.account_id}:key/{self.resource.name}"
+        )
+
+    @property
+    def document(self) -> EvaluatedDocument:
+        return EvaluatedDocument(self.stack, self.resource.key, "policy", str(self.resource.inputs["policy"]))
+
+
+def planned_keys(deployment: Deployment) -> list[PlannedKey]:
+    return [
+        PlannedKey(plan.stack, plan.account_id, plan.region_of(k), k)
+        for plan in scoped_plans(deployment)
+        for k in plan.of_type(KMS_KEY)
+    ]
 
 
 def attached_role_key(stack: str, role: str) -> str:
@@ -202,7 +315,7 @@ def attached_role_state(plan: StackPlan, arn: str) -> RoleState:
     )
 
 
-def _repository_documents(
+def repository_documents(
     deployment: Deployment,
 ) -> list[tuple[Registry, str, EvaluatedDocument | None]]:
     build_plan = deployment.plans[deployment.build.stack]
@@ -233,13 +346,28 @@ def _repository_documents(
 
 
 def evaluated_documents(deployment: Deployment) -> list[EvaluatedDocument]:
-    """Every policy document the report evaluates, once each, as registered."""
-    documents = [d for _, _, d in _repository_documents(deployment) if d is not None]
+    """Every policy document the report evaluates, once each, as registered: repository policies
+    (and the creation templates' for replicas), registry policies, key policies, and each planned
+    role's trust and identity policies, and the managed policy attached to existing roles."""
+    documents = [d for _, _, d in repository_documents(deployment) if d is not None]
+    documents += [d for _, d in registry_policy_documents(deployment)]
+    documents += [k.document for k in planned_keys(deployment)]
+    for role in planned_roles(deployment):
+        documents.append(
+            EvaluatedDocument(
+                role.stack,
+                role.resource.key,
+                "assume_role_policy",
+                role.resource.inputs["assume_role_policy"],
+            )
+        )
+        documents += [
+            EvaluatedDocument(role.stack, p.key, "policy", p.inputs["policy"]) for p in role.policies
+        ]
     for env in deployment.environments:
         plan = deployment.plans[env.stack]
         documents += [
-            EvaluatedDocument(env.stack, r.key, "policy", r.inputs["policy"])
-            for r in (*role_policies(plan), *plan.of_type(POLICY))
+            EvaluatedDocument(env.stack, r.key, "policy", r.inputs["policy"]) for r in plan.of_type(POLICY)
         ]
     return list({(d.stack, d.resource, d.input): d for d in documents}.values())
 
@@ -282,26 +410,3 @@ def used_repositories(plan: StackPlan) -> dict[str, str]:
         account, region, name = match.groups()
         used[repository_arn(region, account, name)] = name
     return used
-
-
-def grants_role(access: Access | None, arn: str) -> bool:
-    """Whether a grant names this role ARN (``access.roles``)."""
-    return access is not None and arn in access.roles
-
-
-def grants_lambda(access: Access | None, account: str, region: str) -> bool:
-    """Whether a grant lets the Lambda functions of an account in a Region pull."""
-    return access is not None and account in access.lambda_accounts_in(region)
-
-
-def grants(access: Access | None, account: str, organization_path: str | None) -> bool:
-    """Whether a grant is meant to include an account (with its OU path, in organization mode)."""
-    if access is None:
-        return False
-    if isinstance(access, AccountsAccess):
-        return account in access.accounts
-    if organization_path is None or organization_path.split("/", 1)[0] != access.organization_id:
-        return False
-    return not access.organization_paths or any(
-        fnmatch.fnmatchcase(organization_path, p) for p in access.organization_paths
-    )

@@ -1,53 +1,68 @@
-"""The access matrix of one build stack: every principal that matters against every repository of
-every registry that holds its images, with the seed's three troubleshooting checks and the reason for
-each denial.
+"""The access matrix of one build stack, the pull view of the access analysis: every principal that
+may pull (``access.principals``) against every repository of every registry that holds its images,
+with the seed's three troubleshooting checks and the reason for each denial. A principal that can
+pull a repository it is not meant to reach is UNINTENDED.
 
-Principals: each environment's execution role, and the existing roles it attaches the pull policy to;
-in each account the grants name (or that runs an environment), a role whose own policy allows
-``ecr:*`` on ``*`` (the worst case that account's admins can create); each role the build stack grants
-by ARN, with such a policy; the Lambda functions of each account granted Lambda pulls, and of any
-other account; in organization mode with OU paths, such a role in an account of the organization
-outside those paths; and a stranger, such a role in an account nobody granted, outside any
-organization. A principal that can pull a repository it is not meant to reach is UNINTENDED.
+A pull is ``ecr:GetAuthorizationToken`` on ``*`` (an identity policy), then ``ecr:BatchGetImage`` and
+``ecr:GetDownloadUrlForLayer`` on the repository (``access.actions``: ``BatchCheckLayerAvailability``
+is a push-side call); a cell where only one of those two is allowed is a partial pull.
 
 The documents come from a ``DeployedState``: the one the plans deploy (offline) or the one read from
-AWS (``--live``).
+AWS (``--live``). ``build_matrix`` also runs the analysis of every other class of access
+(``access.findings``), with the same evaluator.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from components.aws.names import arn_account
-from components.aws.policy import document
-from components.aws.rules import LAMBDA_PULL_ACTIONS, partition_for
-from components.config.model import BuildStack, EnvironmentStack
+from components.config.model import BuildStack
 from components.plan.pins import unproven_notes
-from components.repositories.model import AccountsAccess, OrganizationAccess
+from components.repositories.model import OrganizationAccess
+from components.verify.access.intent import pull_declared
+from components.verify.access.principals import (
+    ADMIN_IDENTITY,
+    LAMBDA_ROWS,
+    OWN_POLICY_ROWS,
+    Row,
+    RowKind,
+    principals,
+    row_principal,
+)
+from components.verify.access.resources import analyzed_resources
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import Decision, Evaluation, Evaluator, Principal
-from components.verify.evaluator.pull import can_lambda_pull, can_pull
+from components.verify.evaluator.pull import can_lambda_pull, can_pull, lambda_function_arn
 from components.verify.intended import (
     DeployedState,
     EvaluatedDocument,
     Registry,
     RepositoryState,
     RoleState,
-    attached_role_key,
     evaluated_documents,
-    grants,
-    grants_lambda,
-    grants_role,
     registries,
-    role_arn,
-    used_repositories,
 )
 from components.verify.keys import Outsider, key_notes
+
+if TYPE_CHECKING:
+    from components.verify.access.analyzer import Opinion
+    from components.verify.access.findings import Analysis
+
+__all__ = [
+    "ADMIN_IDENTITY",
+    "OWN_POLICY_ROWS",
+    "AccessMatrix",
+    "Cell",
+    "Row",
+    "RowKind",
+    "Status",
+    "build_matrix",
+]
 
 # The seed's "Testing Cross-Account Access" troubleshooting list, in its order.
 SEED_CHECKS = (
@@ -55,11 +70,6 @@ SEED_CHECKS = (
     "role has ecr:GetAuthorizationToken",
     "role may pull the repository ARN",
 )
-# What the account rows assume: their own admins gave the role every ECR action (worst case).
-ADMIN_IDENTITY: PolicyDocument = document({"Effect": "Allow", "Action": "ecr:*", "Resource": "*"})
-STRANGER = "stranger"
-LAMBDA_STRANGER = "lambda stranger"
-OUTSIDE_PATHS = "outside granted OUs"
 
 
 class Status(Enum):
@@ -68,61 +78,6 @@ class Status(Enum):
     UNKNOWN = "unknown"  # cannot be proven either way
     NOT_USED = "not used"  # not meant to pull, and cannot
     UNINTENDED = "unintended"  # not meant to pull, but can: a problem
-
-
-class RowKind(Enum):
-    ROLE = "execution role"
-    ATTACHED_ROLE = "existing role"
-    ACCOUNT = "account"
-    GRANTED_ROLE = "granted role"
-    LAMBDA = "lambda functions"
-    OUTSIDE_PATHS = "organization account outside the granted OU paths"
-    LAMBDA_STRANGER = "lambda functions of a stranger"
-    STRANGER = "stranger"
-
-
-# Rows whose own identity policies come from the plans (or, live, from IAM); the others are assumed
-# to hold ADMIN_IDENTITY.
-OWN_POLICY_ROWS = (RowKind.ROLE, RowKind.ATTACHED_ROLE)
-LAMBDA_ROWS = (RowKind.LAMBDA, RowKind.LAMBDA_STRANGER)
-
-
-@dataclass(frozen=True)
-class Row:
-    """A principal of the matrix."""
-
-    name: str
-    kind: RowKind
-    account_id: str
-    role_arn: str
-    organization_id: str | None = None
-    organization_path: str | None = None
-    organization_known: bool = True
-    stack: str | None = None
-    uses: tuple[str, ...] = ()
-    """Repository ARNs this principal is meant to pull (an execution role: what its services run)."""
-
-    @property
-    def label(self) -> str:
-        if self.kind is RowKind.ROLE:
-            return f"{self.stack} role ({self.account_id})"
-        if self.kind is RowKind.ATTACHED_ROLE:
-            return f"{self.stack} role {self.role_name} ({self.account_id})"
-        if self.kind is RowKind.ACCOUNT:
-            return f"account {self.account_id}" + (f" ({self.stack})" if self.stack else "")
-        if self.kind is RowKind.GRANTED_ROLE:
-            return f"role {self.role_name} ({self.account_id})"
-        if self.kind is RowKind.LAMBDA:
-            return f"Lambda functions of {self.account_id}" + (f" ({self.stack})" if self.stack else "")
-        if self.kind is RowKind.LAMBDA_STRANGER:
-            return "Lambda functions of any other account"
-        if self.kind is RowKind.OUTSIDE_PATHS:
-            return "organization account outside the granted OUs"
-        return "any other account"
-
-    @property
-    def role_name(self) -> str:
-        return self.role_arn.rsplit("/", 1)[1]
 
 
 # The seed's three checks of one pull; the first is ``None`` (not needed) within one account; a
@@ -142,6 +97,9 @@ class Cell:
     """The seed's three checks; the first is ``None`` (not needed) within one account. For Lambda
     functions only the first applies: the Lambda service has no identity policy."""
     reasons: tuple[str, ...]
+    partial: bool = False
+    """Denied, but one of the image's manifest (BatchGetImage) and layers (GetDownloadUrlForLayer)
+    can be fetched: a partial pull."""
 
     @cached_property
     def status(self) -> Status:
@@ -161,6 +119,10 @@ class AccessMatrix:
     documents: tuple[EvaluatedDocument, ...] = ()
     notes: tuple[str, ...] = ()
     drift: tuple[str, ...] = ()
+    analysis: Analysis | None = None
+    """Every class of access of every principal to every resource (``access.findings``)."""
+    opinions: tuple[Opinion, ...] = ()
+    """IAM Access Analyzer's answers on the planned policies (``--access-analyzer``)."""
     _cells: dict[tuple[str, str, str], Cell] = field(init=False, repr=False, compare=False)
     _rows: dict[str, Row] = field(init=False, repr=False, compare=False)
 
@@ -185,23 +147,28 @@ class AccessMatrix:
 
 
 def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[str] = ()) -> AccessMatrix:
-    """Every row against every repository of every registry. One evaluator serves the whole matrix,
-    so each document is parsed once and each distinct question answered once."""
+    """Every row against every repository of every registry, then the analysis of every other class
+    of access. One evaluator serves both, so each document is parsed once and each distinct question
+    answered once."""
+    from components.verify.access.findings import analyze  # it reads the matrix's cells
+
     build = deployment.build
     found = registries(deployment)
-    rows = _rows(deployment)
+    resources = analyzed_resources(deployment, state, found)
+    who = principals(deployment, state, (d for r in resources for d in r.documents))
     evaluator = Evaluator()
     held = [
         (registry, [state.repositories[registry.arn(n)] for n in registry.repositories]) for registry in found
     ]
     cells: list[Cell] = []
-    for row in rows:
+    for row in who.matrix:
         role = state.roles[row.name] if row.kind in OWN_POLICY_ROWS else None
-        cells += _row_cells(build, row, role, held, evaluator)
+        cells += _row_cells(build, row, role, held, state, evaluator)
+    analysis = analyze(deployment, state, who, resources, cells, evaluator)
     return AccessMatrix(
         build,
         found,
-        rows,
+        who.matrix,
         tuple(cells),
         tuple(evaluated_documents(deployment)),
         tuple(
@@ -209,170 +176,28 @@ def build_matrix(deployment: Deployment, state: DeployedState, drift: Iterable[s
                 *_notes(deployment),
                 *key_notes(
                     deployment,
-                    (Outsider(r.label, r.account_id, r.role_arn) for r in rows if r.kind is not RowKind.ROLE),
+                    (
+                        Outsider(r.label, r.account_id, r.role_arn)
+                        for r in who.matrix
+                        if r.kind is not RowKind.ROLE
+                    ),
                 ),
                 *unproven_notes(deployment.plans, {e.stack for e in deployment.environments}),
             ]
         ),
         tuple(drift),
+        analysis,
     )
-
-
-def _rows(deployment: Deployment) -> tuple[Row, ...]:
-    build = deployment.build
-    partition = partition_for(build.region)
-    environments = sorted(deployment.environments, key=lambda e: e.stack)
-    roles: list[Row] = []
-    for env in environments:
-        plan = deployment.plans[env.stack]
-        membership = _membership(env.organization_path)
-        uses = tuple(sorted(used_repositories(plan)))
-        roles.append(
-            Row(
-                env.stack,
-                RowKind.ROLE,
-                env.account_id,
-                role_arn(plan),
-                *membership,
-                stack=env.stack,
-                uses=uses,
-            )
-        )
-        roles += [
-            Row(
-                attached_role_key(env.stack, r.name),
-                RowKind.ATTACHED_ROLE,
-                env.account_id,
-                r.arn,
-                *membership,
-                stack=env.stack,
-                uses=uses,  # the same policy documents as the execution role
-            )
-            for r in env.pull_roles
-        ]
-    accounts: dict[str, EnvironmentStack | None] = {}
-    if isinstance(build.access, AccountsAccess):
-        accounts.update(dict.fromkeys(build.access.accounts))
-    # A role grant's account gets a row too: its other roles must not pull.
-    for account in build.access.role_accounts:
-        accounts.setdefault(account, None)
-    # Every registry is reported whatever is selected, so every grant to its replicas has a row.
-    for env in sorted(deployment.every_environment, key=lambda e: e.stack):
-        receive = env.receive_replication
-        if receive is not None and isinstance(receive.access, AccountsAccess):
-            for account in receive.access.accounts:
-                accounts.setdefault(account, None)
-    for env in environments:
-        if accounts.get(env.account_id) is None or env.organization_path is not None:
-            accounts[env.account_id] = env
-    accounts.pop(build.account_id, None)
-    known = isinstance(build.access, AccountsAccess)
-    rows = roles + [
-        Row(
-            f"account {account}",
-            RowKind.ACCOUNT,
-            account,
-            f"arn:{partition}:iam::{account}:role/any-role",
-            *_membership(env.organization_path if env else None, known=known),
-            stack=env.stack if env else None,
-        )
-        for account, env in sorted(accounts.items())
-    ]
-    # Granted roles that are no row already (an execution role or existing role of a selected stack).
-    listed = {r.role_arn for r in roles}
-    rows += [
-        Row(f"role {arn}", RowKind.GRANTED_ROLE, arn_account(arn), arn, *_membership(None, known=known))
-        for arn in sorted(set(build.access.roles) - listed)
-    ]
-    lambda_accounts = sorted({g.account_id for g in build.access.lambda_accounts})
-    # The function's creator: a role of the account, or, where the grant names its deployers, one of them.
-    deployers = {g.account_id: min(g.deployers) for g in build.access.lambda_accounts if g.deployers}
-    by_account = {e.account_id: e for e in environments}
-    rows += [
-        Row(
-            f"lambda {account}",
-            RowKind.LAMBDA,
-            account,
-            deployers.get(account, f"arn:{partition}:iam::{account}:role/any-role"),
-            *_membership(
-                by_account[account].organization_path if account in by_account else None, known=known
-            ),
-            stack=by_account[account].stack if account in by_account else None,
-        )
-        for account in lambda_accounts
-    ]
-    used = {
-        build.account_id,
-        *accounts,
-        *lambda_accounts,
-        *(e.account_id for e in deployment.environments),
-    }
-    spare = (f"{n:012d}" for n in range(999_999_999_999, 0, -1))
-    if isinstance(build.access, OrganizationAccess) and (path := _outside_path(build.access)):
-        account = next(a for a in spare if a not in used)
-        used.add(account)
-        rows.append(
-            Row(
-                OUTSIDE_PATHS,
-                RowKind.OUTSIDE_PATHS,
-                account,
-                f"arn:{partition}:iam::{account}:role/any-role",
-                build.access.organization_id,
-                path,
-            )
-        )
-    stranger = next(a for a in spare if a not in used)
-    stranger_role = f"arn:{partition}:iam::{stranger}:role/any-role"
-    if lambda_accounts:
-        # Only where functions may pull at all: then no function of another account may.
-        rows.append(Row(LAMBDA_STRANGER, RowKind.LAMBDA_STRANGER, stranger, stranger_role))
-    rows.append(Row(STRANGER, RowKind.STRANGER, stranger, stranger_role))
-    return tuple(rows)
-
-
-def _membership(path: str | None, known: bool = False) -> tuple[str | None, str | None, bool]:
-    """(organization ID, OU path, whether membership is known) from ``ecr-share:organizationPath``.
-    Without one (or with a wildcard in it) membership is unknown, unless it cannot matter."""
-    if path is None or "*" in path:
-        return None, None, known
-    return path.split("/", 1)[0], path, True
-
-
-def _outside_path(access: OrganizationAccess) -> str | None:
-    """An OU path in the organization that no granted path covers, if the grant is narrowed."""
-    if not access.organization_paths:
-        return None
-    path = f"{access.organization_id}/r-0000/ou-0000-00000000/"
-    return None if any(fnmatch.fnmatchcase(path, p) for p in access.organization_paths) else path
 
 
 def _principal(row: Row, role: RoleState | None) -> Principal:
-    policies = (
-        role.policies if role is not None else (() if row.kind in OWN_POLICY_ROWS else (ADMIN_IDENTITY,))
-    )
-    return Principal(
-        row.account_id,
-        row.role_arn,
-        organization_id=row.organization_id,
-        organization_paths=(row.organization_path,) if row.organization_path else (),
-        identity_policies=policies,
-        organization_known=row.organization_known,
-    )
+    if role is not None:
+        return row_principal(row, role.policies)
+    return row_principal(row, () if row.kind in OWN_POLICY_ROWS else (ADMIN_IDENTITY,))
 
 
 def _intended(row: Row, registry: Registry, arn: str) -> bool:
-    if row.kind in OWN_POLICY_ROWS:
-        return arn in row.uses
-    if row.kind is RowKind.LAMBDA:
-        return grants_lambda(registry.grant, row.account_id, registry.region)
-    if row.kind in (RowKind.ACCOUNT, RowKind.GRANTED_ROLE):
-        # A role of the registry's own account may pull whatever its own policies allow.
-        return (
-            row.account_id == registry.account_id
-            or grants(registry.grant, row.account_id, row.organization_path)
-            or (row.kind is RowKind.GRANTED_ROLE and grants_role(registry.grant, row.role_arn))
-        )
-    return False
+    return pull_declared(row, registry, arn)
 
 
 def _tri(values: Iterable[bool | None]) -> Decision:
@@ -387,32 +212,40 @@ def _row_cells(
     row: Row,
     role: RoleState | None,
     held: list[tuple[Registry, list[RepositoryState]]],
+    state: DeployedState,
     evaluator: Evaluator,
 ) -> list[Cell]:
     """One row's cells. An allowed pull carries no reason, so where no statement of the caller's
     policies or the repository's names resources, one answer holds for every repository of that
-    account with the same policy: it is evaluated once per row."""
+    account with the same policies: it is evaluated once per row."""
     if row.kind in LAMBDA_ROWS:
-        return [_lambda_cell(build, row, registry, repo) for registry, repos in held for repo in repos]
+        return [
+            _lambda_cell(build, row, registry, repo, state.registry_policies.get(registry.key), evaluator)
+            for registry, repos in held
+            for repo in repos
+        ]
     principal = _principal(row, role)
     uses = frozenset(row.uses)
-    allowed: dict[tuple[int, str], Checks] = {}
+    allowed: dict[tuple[int, int, str], Checks] = {}
     cells: list[Cell] = []
     for registry, repositories in held:
         # Whether a grant means an account depends on the registry, not on the repository.
         meant = None if row.kind in OWN_POLICY_ROWS else _intended(row, registry, "")
+        registry_policy = state.registry_policies.get(registry.key)
         for repo in repositories:
             intended = repo.arn in uses if meant is None else meant
             policy = repo.policy if repo.exists else None
-            reusable = (role is None or role.exists) and not evaluator.names_resources(principal, policy)
-            key = (id(policy), repo.account_id)
+            reusable = (role is None or role.exists) and not evaluator.names_resources(
+                principal, policy, registry_policy
+            )
+            key = (id(policy), id(registry_policy), repo.account_id)
             checks = allowed.get(key) if reusable else None
             if checks is not None:
                 cells.append(
                     Cell(row.name, registry.key, repo.name, repo.arn, intended, Decision.ALLOW, checks, ())
                 )
                 continue
-            cell = _cell(build, row, principal, registry, repo, role, intended, evaluator)
+            cell = _cell(build, row, principal, registry, repo, registry_policy, role, intended, evaluator)
             if reusable and cell.decision is Decision.ALLOW and not cell.reasons:
                 allowed[key] = cell.checks
             cells.append(cell)
@@ -425,11 +258,18 @@ def _cell(
     principal: Principal,
     registry: Registry,
     repo: RepositoryState,
+    registry_policy: PolicyDocument | None,
     role: RoleState | None,
     intended: bool,
     evaluator: Evaluator,
 ) -> Cell:
-    result = can_pull(principal, repo.arn, repo.policy if repo.exists else None, evaluator=evaluator)
+    result = can_pull(
+        principal,
+        repo.arn,
+        repo.policy if repo.exists else None,
+        registry_policy=registry_policy,
+        evaluator=evaluator,
+    )
     # Within one account the identity policy alone may allow: no repository policy is needed.
     same_account = repo.account_id == row.account_id
     checks: Checks = (
@@ -451,17 +291,44 @@ def _cell(
         reasons.append(_organization_unknown(build, row))
     if decision is not Decision.ALLOW:
         reasons += _deny_reasons(row, repo, checks, result.reasons, result.actions)
+    partial = repo.exists and result.authorization.allowed and _partial(e for _, e in result.actions)
     return Cell(
-        row.name, registry.key, repo.name, repo.arn, intended, decision, checks, tuple(dict.fromkeys(reasons))
+        row.name,
+        registry.key,
+        repo.name,
+        repo.arn,
+        intended,
+        decision,
+        checks,
+        tuple(dict.fromkeys(reasons)),
+        partial,
     )
 
 
-def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: RepositoryState) -> Cell:
+def _partial(evaluations: Iterable[Evaluation]) -> bool:
+    """One of the image's manifest and layers allowed, the other denied."""
+    decisions = [e.decision for e in evaluations]
+    return Decision.ALLOW in decisions and Decision.DENY in decisions
+
+
+def _lambda_cell(
+    build: BuildStack,
+    row: Row,
+    registry: Registry,
+    repo: RepositoryState,
+    registry_policy: PolicyDocument | None,
+    evaluator: Evaluator,
+) -> Cell:
     """The account's functions in the registry's Region (the only ones Lambda pulls for there),
     created by a role of that account whose own policy allows ``ecr:*`` on ``*``."""
-    partition = partition_for(registry.region)
-    function = f"arn:{partition}:lambda:{registry.region}:{row.account_id}:function:any-function"
-    result = can_lambda_pull(function, _principal(row, None), repo.arn, repo.policy if repo.exists else None)
+    result = can_lambda_pull(
+        lambda_function_arn(registry.region, row.account_id),
+        _principal(row, None),
+        repo.arn,
+        repo.policy if repo.exists else None,
+        registry_policy=registry_policy,
+        evaluator=evaluator,
+    )
     # The service needs the repository policy always; the deployer only from another account.
     needed = result.service if repo.account_id == row.account_id else (*result.deployer, *result.service)
     grants_side = _tri(e.resource_allows for _, e in needed)
@@ -510,6 +377,7 @@ def _lambda_cell(build: BuildStack, row: Row, registry: Registry, repo: Reposito
         decision,
         (grants_side, None, None),
         tuple(dict.fromkeys(reasons)),
+        repo.exists and _partial(e for _, e in result.service),
     )
 
 
@@ -577,13 +445,4 @@ def _notes(deployment: Deployment) -> list[str]:
                     f"{env.stack}: ecr-share:organizationPath {env.organization_path} has a wildcard; "
                     "an account has one exact path"
                 )
-    build = deployment.build
-    whole = set(build.access.accounts) if isinstance(build.access, AccountsAccess) else set()
-    for account in sorted({g.account_id for g in build.access.lambda_accounts} - whole - {build.account_id}):
-        notes.append(
-            f"Lambda functions of {account}: so that roles there can create and update functions from "
-            f"the images, any role account {account} allows may call {' and '.join(LAMBDA_PULL_ACTIONS)} "
-            "on them (AWS's cross-account statement for Lambda), which is enough for a client that pulls "
-            "without ecr:BatchCheckLayerAvailability"
-        )
     return notes

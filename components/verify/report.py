@@ -10,15 +10,28 @@ from typing import Any
 
 from components.repositories.config import access_output
 from components.repositories.model import Access, AccountsAccess
+from components.verify.access.actions import (
+    CLASSES,
+    PARTIAL_PULL_CHECK,
+    class_actions,
+)
+from components.verify.access.analyzer import Opinion, opinion_json
+from components.verify.access.findings import Analysis, Finding, FindingStatus
+from components.verify.access.principals import OWN_POLICY_ROWS, Row, RowKind
+from components.verify.access.resources import ResourceKind
 from components.verify.evaluator.evaluator import Decision
 from components.verify.intended import Registry
-from components.verify.matrix import OWN_POLICY_ROWS, SEED_CHECKS, AccessMatrix, Cell, RowKind, Status
+from components.verify.matrix import SEED_CHECKS, AccessMatrix, Cell, Status
 from components.verify.summary import (
     CELL_TEXT,
     MAX_DRAWN_REPOSITORIES,
+    FindingLine,
     Line,
     accounts_text,
     cell_lines,
+    finding_lines,
+    in_order,
+    listed,
     registry_table,
     repositories_text,
 )
@@ -28,6 +41,14 @@ EXIT_PROBLEM = 1  # a pull meant to work is denied, one not meant is allowed, or
 EXIT_ERROR = 2  # the report could not be made: stack files, config or credentials
 EXIT_UNPROVEN = 3  # nothing wrong found, but some access could not be proven
 NOT_EVALUATED = "SCPs, RCPs, permissions boundaries, session policies and VPC endpoint policies"
+# The JSON report's shape: raised whenever a key is renamed or removed (output without the key is 1).
+FORMAT_VERSION = 2
+# The seed's three checks, by stable ID (JSON keys), in SEED_CHECKS' order.
+SEED_CHECK_IDS = ("SEED-REPOSITORY-POLICY", "SEED-AUTHORIZATION-TOKEN", "SEED-ROLE-POLICY")
+ANALYZER_TITLE = (
+    "IAM Access Analyzer custom policy checks of the planned policies (AWS, then the offline analysis)"
+)
+FINDING_TEXT = {FindingStatus.UNINTENDED: "UNINTENDED", FindingStatus.UNKNOWN: "unknown"}
 LEGEND = (
     "allowed: meant to pull and can; DENIED: meant to pull but cannot; -: not meant to and cannot; "
     "UNINTENDED: can pull without being meant to; unknown: cannot be proven"
@@ -41,7 +62,7 @@ ROWS_NOTE = (
 MORE_ROWS_NOTES = {
     RowKind.ATTACHED_ROLE: "<stack> role <name>: an existing role the stack attaches the pull policy to, "
     "meant to pull what the stack's services run (offline: with only that policy; --live reads its others)",
-    RowKind.GRANTED_ROLE: "role <name> (<account>): a role the build stack grants by ARN, whose own policy "
+    RowKind.GRANTED_ROLE: "role <name> (<account>): a role a grant or a policy names by ARN, whose own policy "
     "allows ecr:* on *",
     RowKind.LAMBDA: "Lambda functions of <account>: its container-image functions in the registry's Region, "
     "created by a role there whose own policy allows ecr:* on *; both the Lambda service and that role "
@@ -60,15 +81,33 @@ class Report:
     def cells(self, *statuses: Status) -> list[Cell]:
         return [c for m in self.matrices for c in m.with_status(*statuses)]
 
+    def findings(self, status: FindingStatus) -> list[Finding]:
+        return [f for m in self.matrices if m.analysis for f in m.analysis.with_status(status)]
+
     @property
     def drift(self) -> list[str]:
         return [d for m in self.matrices for d in m.drift]
 
     @property
+    def unproven(self) -> int:
+        """Pulls of the pull tables, and accesses of every other kind, not provable either way."""
+        return len(self.cells(Status.UNKNOWN)) + len(self.findings(FindingStatus.UNKNOWN))
+
+    @property
+    def disagreements(self) -> list[Opinion]:
+        """IAM Access Analyzer answers (``--access-analyzer``) that differ from the offline ones."""
+        return [o for m in self.matrices for o in m.opinions if not o.agrees]
+
+    @property
     def exit_code(self) -> int:
-        if self.cells(Status.DENIED, Status.UNINTENDED) or self.drift:
+        if (
+            self.cells(Status.DENIED, Status.UNINTENDED)
+            or self.findings(FindingStatus.UNINTENDED)
+            or self.drift
+            or self.disagreements
+        ):
             return EXIT_PROBLEM
-        return EXIT_UNPROVEN if self.cells(Status.UNKNOWN) else EXIT_OK
+        return EXIT_UNPROVEN if self.unproven else EXIT_OK
 
     @property
     def summary(self) -> str:
@@ -76,22 +115,33 @@ class Report:
         problems = []
         if denied := self.cells(Status.DENIED):
             problems.append(f"{len(denied)} of {_count(len(intended), 'intended pull')} denied")
-        if unintended := self.cells(Status.UNINTENDED):
-            problems.append(f"{_count(len(unintended), 'pull')} allowed that no grant means")
+        if unintended := self.findings(FindingStatus.UNINTENDED):
+            checks: dict[str, int] = {}
+            for finding in unintended:
+                checks[finding.check] = checks.get(finding.check, 0) + 1
+            by_check = ", ".join(f"{check} {n:,}" for check, n in sorted(checks.items()))
+            problems.append(
+                f"{_count(len(unintended), 'access')} allowed that the config does not declare ({by_check})"
+            )
         if self.drift:
             problems.append(f"{_count(len(self.drift), 'drift finding')} in the deployed documents")
-        if unknown := self.cells(Status.UNKNOWN):
-            problems.append(f"{_count(len(unknown), 'pull')} cannot be proven either way")
+        if disagreements := self.disagreements:
+            problems.append(f"IAM Access Analyzer disagrees on {_count(len(disagreements), 'check')}")
+        if unknown := self.unproven:
+            problems.append(f"{_count(unknown, 'access')} cannot be proven either way")
         if problems:
             return "; ".join(problems)
         tail = "; the deployed policies match the plan" if self.live else ""
+        if any(m.opinions for m in self.matrices):
+            tail += "; IAM Access Analyzer agrees"
         allowed = len(self.cells(Status.ALLOWED))
         pulls = "the 1 intended pull is" if allowed == 1 else f"all {allowed:,} intended pulls are"
-        return f"{pulls} allowed; no other role or account can pull{tail}"
+        return f"{pulls} allowed; no access of any class goes beyond what the config declares{tail}"
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n:,} {noun}s"
+    plural = f"{noun[:-1]}ies" if noun.endswith("y") else f"{noun}es" if noun.endswith("s") else f"{noun}s"
+    return f"{n} {noun}" if n == 1 else f"{n:,} {plural}"
 
 
 def _mode_line(report: Report) -> str:
@@ -175,6 +225,77 @@ def _why_lines(matrix: AccessMatrix) -> list[Line]:
     return cell_lines(_explained(matrix), _why)
 
 
+EVALUATED_CHECKS = tuple(c.klass.check_id for c in CLASSES if c.evaluated)
+
+
+def _analysis_heading(analysis: Analysis, documents: int) -> str:
+    kinds = [r.kind for r in analysis.resources]
+    nouns = {ResourceKind.REPOSITORY: "repository", ResourceKind.KEY: "key", ResourceKind.ROLE: "role"}
+    counted = [_count(kinds.count(kind), noun) for kind, noun in nouns.items() if kind in kinds]
+    return (
+        f"Access analysis ({', '.join(EVALUATED_CHECKS)}) of {_count(documents, 'document')}, "
+        f"{_count(len(analysis.principals), 'principal')} against {' and '.join(counted)}"
+    )
+
+
+def _finding_text(finding: Finding) -> str:
+    """What is allowed, then (a line each) the statements that grant it, or why it is unknown."""
+    lines = [", ".join(finding.actions)]
+    if finding.status is FindingStatus.UNKNOWN:
+        lines += [f"cannot be proven: {r}" for r in finding.reasons]
+    lines += [f"granted by {g.quoted}" for g in finding.grants]
+    return "\n".join(lines)
+
+
+def _finding_lines(matrix: AccessMatrix) -> list[FindingLine]:
+    return finding_lines(matrix.analysis.findings if matrix.analysis else (), _finding_text)
+
+
+def _finding_title(line: FindingLine) -> str:
+    first = line.findings[0]
+    return f"{first.check} {FINDING_TEXT[first.status]}: {line.subject}"
+
+
+def _verdict(opinion: Opinion) -> str:
+    if opinion.result is None:
+        return f"not asked ({opinion.question.skipped})"
+    offline = "FAIL" if opinion.question.offline else "PASS"
+    return f"AWS {opinion.result}, offline {offline}" + ("" if opinion.agrees else ", DISAGREE")
+
+
+def _opinion_lines(matrix: AccessMatrix) -> list[str]:
+    """A line per planned policy (or per group of four or more of one kind with the same answers):
+    each check's verdict, checks with one verdict together; AWS's reasons under a disagreement."""
+    by_policy: dict[str, list[Opinion]] = {}
+    for opinion in matrix.opinions:
+        by_policy.setdefault(opinion.question.policy.label, []).append(opinion)
+
+    def verdicts(opinions: list[Opinion]) -> str:
+        checks: dict[str, list[str]] = {}
+        for o in opinions:
+            checks.setdefault(_verdict(o), []).append(o.question.check)
+        return "; ".join(f"{', '.join(c)}: {v}" for v, c in checks.items())
+
+    lines: list[str] = []
+    policies = list(by_policy.values())
+    for group in in_order(policies, lambda ops: (ops[0].question.policy.kind_words, verdicts(ops))):
+        first = group[0][0].question.policy
+        if len(group) == 1:
+            subject = first.label
+        else:
+            plural = first.kind_words.replace("policy", "policies")
+            subject = f"{len(group)} {plural} ({listed([ops[0].question.policy.name for ops in group])})"
+        lines.append(f"  {subject}: {verdicts(group[0])}")
+        lines += [
+            f"    AWS on {o.question.policy.label}, {o.question.check}: {reason}"
+            for ops in group
+            for o in ops
+            if not o.agrees
+            for reason in o.reasons
+        ]
+    return lines
+
+
 def render_table(report: Report) -> str:
     lines = [f"ecr-share verify ({_mode_line(report)})", f"Not evaluated: {NOT_EVALUATED}.", ""]
     for matrix in report.matrices:
@@ -197,6 +318,17 @@ def render_table(report: Report) -> str:
         if explained := _why_lines(matrix):
             lines += ["", "Why not:"]
             lines += [f"  {_arrow(matrix, line)}: {line.text}" for line in explained]
+        if matrix.analysis is not None:
+            lines += ["", _analysis_heading(matrix.analysis, len(matrix.documents)) + ":"]
+            found = _finding_lines(matrix)
+            if not found:
+                lines.append("  nothing is allowed beyond what the config declares")
+            for finding_line in found:
+                what, *grants = finding_line.text.split("\n")
+                lines.append(f"  {_finding_title(finding_line)}: {what}")
+                lines += [f"    {g}" for g in grants]
+        if matrix.opinions:
+            lines += ["", f"{ANALYZER_TITLE}:", *_opinion_lines(matrix)]
         for title, items in (("Notes:", matrix.notes), ("Drift:", matrix.drift)):
             if items:
                 lines += ["", title, *(f"  {item}" for item in items)]
@@ -218,11 +350,13 @@ def _aligned(rows: Sequence[Sequence[str]], rule_after: int | None = None) -> li
 
 def render_json(report: Report) -> str:
     document: dict[str, Any] = {
+        "formatVersion": FORMAT_VERSION,
         "mode": "live" if report.live else "offline",
         "source": report.source,
         "exitCode": report.exit_code,
         "summary": report.summary,
         "notEvaluated": NOT_EVALUATED,
+        "checks": _checks_json(),
         "builds": [_matrix_json(m) for m in report.matrices],
     }
     return json.dumps(document, indent=2) + "\n"
@@ -250,19 +384,7 @@ def _matrix_json(matrix: AccessMatrix) -> dict[str, Any]:
             }
             for r in matrix.registries
         ],
-        "principals": [
-            {
-                "principal": row.name,
-                "kind": row.kind.value,
-                "label": row.label,
-                "accountId": row.account_id,
-                "roleArn": row.role_arn,
-                "stack": row.stack,
-                "organizationPath": row.organization_path,
-                "pulls": list(row.uses),
-            }
-            for row in matrix.rows
-        ],
+        "principals": [_principal_json(row) for row in matrix.rows],
         "cells": [
             {
                 "principal": cell.row,
@@ -273,16 +395,99 @@ def _matrix_json(matrix: AccessMatrix) -> dict[str, Any]:
                 "decision": cell.decision.value,
                 "status": cell.status.value,
                 "checks": {
-                    name: "not needed" if d is None else d.value
-                    for name, d in zip(SEED_CHECKS, cell.checks, strict=True)
+                    check: "not needed" if d is None else d.value
+                    for check, d in zip(SEED_CHECK_IDS, cell.checks, strict=True)
                 },
                 "reasons": list(cell.reasons),
             }
             for cell in matrix.cells
         ],
         "documents": documents,
+        "analysis": None if matrix.analysis is None else _analysis_json(matrix.analysis),
+        "accessAnalyzer": [opinion_json(o) for o in matrix.opinions] if matrix.opinions else None,
         "notes": list(matrix.notes),
         "drift": list(matrix.drift),
+    }
+
+
+def _checks_json() -> list[dict[str, Any]]:
+    """Every check ID the report may use, with what it means and where its actions come from."""
+    checks = [
+        {
+            "id": spec.klass.check_id,
+            "service": spec.service,
+            "evaluated": spec.evaluated,
+            "what": spec.what,
+            "actions": list(class_actions(spec.klass).actions),
+            "ownAccountOnly": list(class_actions(spec.klass).own_only),
+            "source": spec.source,
+        }
+        for spec in CLASSES
+    ]
+    checks.append(
+        {
+            "id": PARTIAL_PULL_CHECK,
+            "service": "ecr",
+            "evaluated": True,
+            "what": "fetch an image's manifest or its layers, not both",
+            "actions": [],
+            "ownAccountOnly": [],
+            "source": "one of ECR-PULL's BatchGetImage and GetDownloadUrlForLayer",
+        }
+    )
+    checks += [{"id": check, "seed": name} for check, name in zip(SEED_CHECK_IDS, SEED_CHECKS, strict=True)]
+    return checks
+
+
+def _principal_json(row: Row) -> dict[str, Any]:
+    return {
+        "principal": row.name,
+        "kind": row.kind.value,
+        "label": row.label,
+        "accountId": row.account_id,
+        "roleArn": row.role_arn or None,
+        "service": row.service,
+        "stack": row.stack,
+        "organizationPath": row.organization_path,
+        "pulls": list(row.uses),
+    }
+
+
+def _analysis_json(analysis: Analysis) -> dict[str, Any]:
+    return {
+        "botocore": analysis.botocore,
+        "principals": [_principal_json(row) for row in analysis.principals],
+        "resources": [
+            {
+                "resource": r.arn,
+                "kind": r.kind.value,
+                "label": r.label,
+                "accountId": r.account_id,
+                "region": r.region,
+                "registry": r.registry.key if r.registry else None,
+                "stack": r.stack,
+                "policies": [p.label for p in r.policies],
+                "checks": [c.check_id for c in r.classes],
+            }
+            for r in analysis.resources
+        ],
+        "findings": [
+            {
+                "id": f.id,
+                "check": f.check,
+                "status": f.status.value,
+                "principal": f.principal.name,
+                "resource": f.resource.arn,
+                "actions": list(f.actions),
+                "grants": [
+                    {"policy": g.policy, "sid": g.sid, "index": g.index, "statement": json.loads(g.text)}
+                    for g in f.grants
+                ],
+                "reasons": list(f.reasons),
+            }
+            for f in analysis.findings
+        ],
+        "questions": analysis.questions,
     }
 
 
@@ -333,6 +538,28 @@ def render_markdown(report: Report) -> str:
         if explained := _why_lines(matrix):
             lines += ["", "### Why not", ""]
             lines += [f"- {_arrow(matrix, line, '→')}: {line.text}" for line in explained]
+        if matrix.analysis is not None:
+            lines += [
+                "",
+                "### Access analysis",
+                "",
+                _analysis_heading(matrix.analysis, len(matrix.documents)) + ".",
+                "",
+            ]
+            found = _finding_lines(matrix)
+            if not found:
+                lines.append("Nothing is allowed beyond what the config declares.")
+            for finding_line in found:
+                what, *grants = finding_line.text.split("\n")
+                lines.append(f"- **{_finding_title(finding_line)}**: {what}")
+                lines += [f"  - {g}" for g in grants]
+        if matrix.opinions:
+            lines += [
+                "",
+                f"### {ANALYZER_TITLE}",
+                "",
+                *(f"- {line.strip()}" for line in _opinion_lines(matrix)),
+            ]
         for title, items in (("### Notes", matrix.notes), ("### Drift", matrix.drift)):
             if items:
                 lines += ["", title, "", *(f"- {item}" for item in items)]

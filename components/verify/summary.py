@@ -10,8 +10,10 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from components.verify.access.findings import Finding
+from components.verify.access.principals import Row, RowKind
 from components.verify.intended import Registry
-from components.verify.matrix import AccessMatrix, Cell, Row, RowKind, Status
+from components.verify.matrix import AccessMatrix, Cell, Status
 
 # A registry with more repositories is shown as counts per status, not one column each.
 MAX_COLUMNS = 10
@@ -133,8 +135,12 @@ def cell_lines(cells: Sequence[Cell], text: Callable[[Cell], str]) -> list[Line]
 
 def _without_repository(cell: Cell, text: str) -> str:
     """The text with the cell's repository (its ARN, or its name as a word) as a placeholder."""
-    text = text.replace(cell.arn, f"{REPOSITORY} ARN")
-    return re.sub(rf"(?<![\w./-]){re.escape(cell.repository)}(?![\w./-])", REPOSITORY, text)
+    return _without_name(text, cell.arn, cell.repository)
+
+
+def _without_name(text: str, arn: str, name: str) -> str:
+    text = text.replace(arn, f"{REPOSITORY} ARN")
+    return re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w./-])", REPOSITORY, text)
 
 
 def repositories_text(cells: Sequence[Cell], registry: str) -> str:
@@ -144,3 +150,39 @@ def repositories_text(cells: Sequence[Cell], registry: str) -> str:
     if len(names) == 1:
         return f"{names[0]} ({registry})"
     return f"{len(names):,} repositories of {registry} ({listed(names)})"
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """One finding, or ``GROUP_FROM`` or more of one check, principal and registry whose texts
+    differ only in the repository."""
+
+    findings: tuple[Finding, ...]
+    text: str
+    """What is allowed and the statements that grant it, with ``<repository>`` for the repository
+    when the line holds several."""
+
+    @property
+    def subject(self) -> str:
+        first = self.findings[0]
+        where = first.resource
+        if len(self.findings) == 1 or where.registry is None:
+            target = where.label
+        else:
+            names = [f.resource.name for f in self.findings]
+            target = f"{len(names):,} repositories of {where.registry.label} ({listed(names)})"
+        return f"{first.principal.label} -> {target}"
+
+
+def finding_lines(findings: Sequence[Finding], text: Callable[[Finding], str]) -> list[FindingLine]:
+    def without_resource(f: Finding) -> str:
+        return _without_name(text(f), f.resource.arn, f.resource.name)
+
+    def key(f: Finding) -> Hashable:
+        registry = f.resource.registry.key if f.resource.registry else f.resource.key
+        return (f.check, f.status, f.principal.name, registry, without_resource(f))
+
+    return [
+        FindingLine(tuple(group), without_resource(group[0]) if len(group) > 1 else text(group[0]))
+        for group in in_order(list(findings), key)
+    ]

@@ -55,7 +55,7 @@ def test_deployed_exactly_from_the_plans_is_clean(aws: None, project: Path) -> N
     assert "Drift:" not in out
     assert registry_table(out, PROD_REPLICAS)["account 222222222222 (dev)"] == ["-", "-"]
     assert out.endswith(
-        "Result: all 15 intended pulls are allowed; no other role or account can pull; the deployed "
+        "Result: all 15 intended pulls are allowed; no access of any class goes beyond what the config declares; the deployed "
         "policies match the plan (exit code 0)\n"
     )
 
@@ -91,7 +91,8 @@ def test_a_replica_policy_its_plan_does_not_deploy_is_drift_and_unintended(aws: 
         "does not deploy\n" in out
     )
     assert out.endswith(
-        "Result: 2 pulls allowed that no grant means; 1 drift finding in the deployed documents (exit code 1)\n"
+        "Result: 4 accesses allowed that the config does not declare (ECR-PULL 2, ECR-PUSH 2); 1 drift "
+        "finding in the deployed documents (exit code 1)\n"
     )
 
 

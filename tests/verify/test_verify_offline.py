@@ -31,7 +31,7 @@ def test_committed_stacks_verify_clean() -> None:
         "web-app does not grant any other account\n" in out
     )
     assert out.rstrip().endswith(
-        "Result: all 15 intended pulls are allowed; no other role or account can pull (exit code 0)"
+        "Result: all 15 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)"
     )
 
 
@@ -39,7 +39,21 @@ def test_json_format_lists_every_cell_with_the_seed_checks() -> None:
     code, out, _ = run("--stacks-dir", str(ROOT), "--format", "json")
     report = json.loads(out)
     assert code == report["exitCode"] == 0
+    assert report["formatVersion"] == 2
+    assert {c["id"] for c in report["checks"]} >= {
+        "ECR-PULL",
+        "ECR-PULL-PARTIAL",
+        "ECR-PUSH",
+        "ECR-REPLICATE-IN",
+        "ECR-DELETE",
+        "ECR-ADMIN",
+        "KMS-USE",
+        "KMS-ADMIN",
+        "IAM-ASSUME",
+        "SEED-REPOSITORY-POLICY",
+    }
     (build,) = report["builds"]
+    assert build["analysis"]["findings"] == []
     assert build["access"] == {
         "mode": "accounts",
         "accounts": ["222222222222", "333333333333", "444444444444"],
@@ -52,13 +66,13 @@ def test_json_format_lists_every_cell_with_the_seed_checks() -> None:
     prod_worker = cells[("prod", "444444444444/us-east-1", "worker")]
     assert prod_worker["status"] == "allowed"
     assert prod_worker["checks"] == {
-        "repository policy grants the account": "not needed",
-        "role has ecr:GetAuthorizationToken": "allow",
-        "role may pull the repository ARN": "allow",
+        "SEED-REPOSITORY-POLICY": "not needed",
+        "SEED-AUTHORIZATION-TOKEN": "allow",
+        "SEED-ROLE-POLICY": "allow",
     }
     dev_worker = cells[("dev", "111111111111/us-east-1", "worker")]
     assert dev_worker["status"] == "not used"
-    assert dev_worker["checks"]["repository policy grants the account"] == "allow"
+    assert dev_worker["checks"]["SEED-REPOSITORY-POLICY"] == "allow"
     assert dev_worker["reasons"] == [
         "role ecr-share-dev-execution may not pull arn:aws:ecr:us-east-1:111111111111:repository/worker"
     ]
@@ -121,7 +135,7 @@ def test_organization_mode_without_an_organization_path_is_unproven(project: Pat
         "organization o-abc123def4 is not known: set ecr-share:organizationPath in its stack; " in out
     )
     # staging's role and account rows on both registries that serve the grant, prod's account on both.
-    assert "Result: 7 pulls cannot be proven either way (exit code 3)" in out
+    assert "Result: 7 accesses cannot be proven either way (exit code 3)" in out
 
 
 def test_organization_mode_the_account_outside_the_granted_ous_cannot_pull(project: Path) -> None:
@@ -186,6 +200,7 @@ def test_a_role_split_over_managed_policies_is_evaluated_whole(tmp_path: Path) -
     role_cells = [c for c in build["cells"] if c["principal"] == "big"]
     assert len(role_cells) == 80 and {c["status"] for c in role_cells} == {"allowed"}
     assert [d["resource"] for d in build["documents"]["big"]] == [
+        "aws:iam/role:Role::execution-role",
         "aws:iam/rolePolicy:RolePolicy::execution-pull",
         *(f"aws:iam/policy:Policy::execution-pull-{n}" for n in range(1, 11)),
     ]

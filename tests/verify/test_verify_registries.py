@@ -14,9 +14,9 @@ import pytest
 from stack_edits import grant_prod_replicas
 from verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, registry_table, run
 
-from components.consumers.resources import ROLE_POLICY
+from components.consumers.resources import ROLE, ROLE_POLICY
 from components.plan.project import plan_project
-from components.replication.resources import CREATION_TEMPLATE
+from components.replication.resources import CREATION_TEMPLATE, REGISTRY_POLICY
 from components.repositories.resources import REPOSITORY_POLICY
 from components.verify.deployments import Deployment, load_deployments
 from components.verify.intended import DeployedState, intended_state
@@ -128,7 +128,16 @@ def test_prod_replicas_granting_dev_and_staging_are_unintended() -> None:
         ("account 222222222222", "444444444444/us-east-1"),
         ("account 333333333333", "444444444444/us-east-1"),
     }
-    assert out.endswith("Result: 4 pulls allowed that no grant means (exit code 1)\n")
+    # The statement that grants them is quoted; its push-side action is no pull's companion there.
+    assert (
+        "  ECR-PULL UNINTENDED: account 222222222222 (dev) -> web-app (replicas 444444444444 us-east-1): "
+        "ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer\n"
+        "    granted by repository policy of web-app (replicas 444444444444 us-east-1) statement "
+        "'AllowCrossAccountPull': " in out
+    )
+    assert out.endswith(
+        "Result: 8 accesses allowed that the config does not declare (ECR-PULL 4, ECR-PUSH 4) (exit code 1)\n"
+    )
 
 
 def test_receive_replication_access_grants_only_the_named_account(project: Path) -> None:
@@ -144,7 +153,10 @@ def test_receive_replication_access_grants_only_the_named_account(project: Path)
     assert table[ACCOUNTS[0]] == ["-", "-"]
     # The grant is to the account: staging's execution role still pulls only what its services run.
     assert table[ROLES[2]] == ["-", "-"]
-    assert "Result: all 17 intended pulls are allowed; no other role or account can pull (exit code 0)" in out
+    assert (
+        "Result: all 17 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)"
+        in out
+    )
 
 
 def test_selecting_one_stack_keeps_the_replica_grant_of_the_stack_that_receives_them(project: Path) -> None:
@@ -189,8 +201,15 @@ def test_a_build_policy_that_drops_an_account_is_denied_with_the_reason() -> Non
 
 
 def planned_documents(project: Path) -> dict[str, list[dict[str, str]]]:
-    """Every repository, role and replica-template policy the plans register, per stack, as sent."""
-    inputs = {REPOSITORY_POLICY: "policy", ROLE_POLICY: "policy", CREATION_TEMPLATE: "repository_policy"}
+    """Every repository, registry, role (trust and identity) and replica-template policy the plans
+    register, per stack, as sent."""
+    inputs = {
+        REPOSITORY_POLICY: "policy",
+        ROLE_POLICY: "policy",
+        CREATION_TEMPLATE: "repository_policy",
+        REGISTRY_POLICY: "policy",
+        ROLE: "assume_role_policy",
+    }
     documents: dict[str, list[dict[str, str]]] = {}
     for stack, plan in plan_project(project).plans.items():
         for resource in plan.resources:
@@ -218,3 +237,9 @@ def test_json_lists_every_evaluated_document_as_the_plan_registers_it(
     assert by_resource == {stack: sorted(d, key=lambda d: d["resource"]) for stack, d in expected.items()}
     prod_templates = [d for d in build["documents"]["prod"] if d["input"] == "repository_policy"]
     assert len(prod_templates) == (1 if prod_grants else 0)  # the ROOT template, only when it grants
+    # The defect of issue 19: prod's registry policy is evaluated, and listed, like every other document.
+    (registry_policy,) = [
+        d for d in build["documents"]["prod"] if d["input"] == "policy" and "registryPolicy" in d["resource"]
+    ]
+    assert registry_policy["resource"] == "aws:ecr/registryPolicy:RegistryPolicy::replication-registry-policy"
+    assert '"ecr:ReplicateImage"' in registry_policy["text"]

@@ -47,7 +47,7 @@ def test_many_accounts_and_repositories_read_as_a_short_table(tmp_path: Path) ->
         "<repository> does not grant any other account\n" in out
     )
     assert out.endswith(
-        "Result: all 484 intended pulls are allowed; no other role or account can pull (exit code 0)\n"
+        "Result: all 484 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)\n"
     )
 
 
@@ -106,3 +106,54 @@ def test_small_groups_keep_their_places_and_large_ones_take_the_first() -> None:
     assert in_order(items, lambda item: item[0]) == [["a1", "a2", "a3", "a4"], ["b1"], ["c1"], ["b2"]]
     assert listed(["x", "y", "z"]) == "x, y, z"
     assert listed(["w", "x", "y", "z"]) == "w, x, y and 1 more"
+
+
+def test_many_findings_of_one_principal_read_as_one_line() -> None:
+    """An over-grant on every repository (here: a statement added to each repository policy) is one
+    line per check and principal, the repository a placeholder in the quoted policy's name."""
+    import json as json_
+    from dataclasses import replace
+
+    from components.plan.project import plan_stacks
+    from components.repositories.resources import REPOSITORY_POLICY
+    from components.verify.deployments import Deployment
+    from components.verify.intended import intended_state
+    from components.verify.matrix import build_matrix
+    from components.verify.report import Report, render_table
+
+    project = plan_stacks(
+        project_configs(accounts=6, repositories=12, environments=2, services_per_environment=2)
+    )
+    (build,) = project.builds()
+    environments = tuple(project.environments_of(build.stack))
+    plan = project.plans["build"]
+    extra = {
+        "Sid": "Extra",
+        "Effect": "Allow",
+        "Principal": {"AWS": "999999999999"},
+        "Action": "ecr:PutImage",
+    }
+
+    def with_extra(text: str) -> str:
+        policy = json_.loads(text)
+        return json_.dumps({**policy, "Statement": [*policy["Statement"], extra]}, separators=(",", ":"))
+
+    resources = tuple(
+        replace(r, inputs={**r.inputs, "policy": with_extra(r.inputs["policy"])})
+        if r.type == REPOSITORY_POLICY
+        else r
+        for r in plan.resources
+    )
+    plans = {**project.plans, "build": replace(plan, resources=resources)}
+    deployment = Deployment(build, environments, plans, environments)
+    out = render_table(Report(False, "DIR", (build_matrix(deployment, intended_state(deployment)),)))
+    analysis = out.split("Access analysis", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert analysis[1:] == [
+        "  ECR-PUSH UNINTENDED: account 999999999999 -> 12 repositories of build registry 111111111111 us-east-1 "
+        "(team-0/service-0000, team-1/service-0001, team-2/service-0002 and 9 more): ecr:PutImage",
+        "    granted by repository policy of <repository> (build registry 111111111111 us-east-1) statement "
+        '\'Extra\': {"Sid":"Extra","Effect":"Allow","Principal":{"AWS":"999999999999"},"Action":"ecr:PutImage"}',
+    ]
+    assert out.endswith(
+        "Result: 12 accesses allowed that the config does not declare (ECR-PUSH 12) (exit code 1)\n"
+    )

@@ -3,6 +3,7 @@ following the IAM User Guide's evaluation rules; whatever it cannot decide is un
 
 from components.verify.evaluator.documents import PolicyDocument
 from components.verify.evaluator.evaluator import (
+    Deciding,
     Decision,
     Evaluation,
     Evaluator,
@@ -21,6 +22,7 @@ from components.verify.evaluator.pull import (
 )
 
 __all__ = [
+    "Deciding",
     "Decision",
     "Evaluation",
     "Evaluator",

@@ -46,13 +46,18 @@ def all_of(outcomes: Iterable[Outcome]) -> Outcome:
 
 def any_of(outcomes: Iterable[Outcome]) -> Outcome:
     """Kleene OR: the first True decides; otherwise the first unknown; a False keeps the reasons."""
+    return first_true(outcomes)[0]
+
+
+def first_true(outcomes: Iterable[Outcome]) -> tuple[Outcome, int | None]:
+    """``any_of``, and the position of the outcome that made it true."""
     first_unknown: Outcome | None = None
     reasons: list[str] = []
-    for outcome in outcomes:
+    for n, outcome in enumerate(outcomes):
         if outcome.value is True:
-            return outcome
+            return outcome, n
         if outcome.value is None and first_unknown is None:
             first_unknown = outcome
         elif outcome.value is False and outcome.why:
             reasons.append(outcome.why)
-    return first_unknown or Outcome(False, "; ".join(reasons))
+    return first_unknown or Outcome(False, "; ".join(reasons)), None

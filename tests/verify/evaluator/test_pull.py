@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.aws.rules import AUTH_ACTION, PULL_ACTIONS
+from components.verify.access.actions import PULL_IMAGE_ACTIONS
 from components.verify.evaluator import Decision, Principal, can_pull
 
 OWNER = "111111111111"
@@ -42,8 +43,19 @@ def test_seed_documents_allow_the_pull() -> None:
     the repository policy grants the account and the role's policy grants auth plus pull."""
     result = can_pull(role(AUTH_STATEMENT, PULL_STATEMENT), REPO, SEED_REPOSITORY_POLICY)
     assert result.decision is Decision.ALLOW
-    assert [action for action, _ in result.actions] == list(PULL_ACTIONS)
+    assert [action for action, _ in result.actions] == list(PULL_IMAGE_ACTIONS)
     assert result.reasons == ()
+
+
+def test_a_pull_needs_no_push_side_call() -> None:
+    """aws-facts 2.5: a client pulls with GetAuthorizationToken, BatchGetImage (the manifest) and
+    GetDownloadUrlForLayer (each layer); BatchCheckLayerAvailability is a push-side call, and AWS's
+    AmazonEC2ContainerRegistryPullOnly policy omits it. A grant of the two is a full pull."""
+    two = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    statement = {**SEED_REPOSITORY_POLICY["Statement"][0], "Action": two}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    result = can_pull(role(AUTH_STATEMENT, {**PULL_STATEMENT, "Action": two}), REPO, policy)
+    assert result.decision is Decision.ALLOW
 
 
 def test_check_1_repository_policy_must_include_the_destination_account() -> None:
@@ -90,7 +102,7 @@ def test_one_missing_pull_action_denies() -> None:
     partial = {**PULL_STATEMENT, "Action": ["ecr:BatchGetImage"]}
     result = can_pull(role(AUTH_STATEMENT, partial), REPO, SEED_REPOSITORY_POLICY)
     assert result.decision is Decision.DENY
-    assert {a for a, e in result.actions if not e.allowed} == set(PULL_ACTIONS) - {"ecr:BatchGetImage"}
+    assert {a for a, e in result.actions if not e.allowed} == {"ecr:GetDownloadUrlForLayer"}
 
 
 def test_unknown_part_makes_the_pull_unknown() -> None:

@@ -1,0 +1,178 @@
+"""Every resource the access analysis asks about, with the policies that decide access to it.
+
+- each repository of every registry that holds shared images (the build registry, the build
+  account's replicas in other Regions, each destination account's replicas, as their creation
+  templates make them): its repository policy, and its registry's registry policy, which applies to
+  every request on it too (ECR registry-permissions.html, scope V2, the default; under V1 it grants
+  less, so V2 is the worst case);
+- each KMS key a plan creates: its key policy, needed even within the key's account;
+- each role a plan creates: its trust policy (who may assume it), needed even within its account.
+
+A role's identity policies are what it grants as a principal (``principals``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property
+
+from components.verify.access.actions import KEY_CLASSES, REPOSITORY_CLASSES, ROLE_CLASSES, ActionClass
+from components.verify.deployments import Deployment
+from components.verify.evaluator.documents import PolicyDocument
+from components.verify.intended import (
+    DeployedState,
+    EvaluatedDocument,
+    Registry,
+    planned_keys,
+    planned_roles,
+    registry_policy_documents,
+    repository_documents,
+)
+
+
+class ResourceKind(Enum):
+    REPOSITORY = "repository"
+    KEY = "key"
+    ROLE = "role"
+
+
+CLASSES_OF: dict[ResourceKind, tuple[ActionClass, ...]] = {
+    ResourceKind.REPOSITORY: REPOSITORY_CLASSES,
+    ResourceKind.KEY: KEY_CLASSES,
+    ResourceKind.ROLE: ROLE_CLASSES,
+}
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    """A policy that decides access, with the words that name it for people."""
+
+    document: PolicyDocument
+    label: str
+    planned: EvaluatedDocument | None = None
+    """The registered text it is, when it is what a plan registers (not a live edit)."""
+
+
+@dataclass(frozen=True)
+class AnalyzedResource:
+    kind: ResourceKind
+    arn: str
+    account_id: str
+    region: str
+    name: str
+    """A repository's name, a key's logical name, a role's name."""
+    label: str
+    policies: tuple[PolicyRef, ...]
+    """The resource policies that apply to every request on it, in order."""
+    registry: Registry | None = None
+    stack: str | None = None
+    """The stack that plans it (keys and roles)."""
+    purpose: str | None = None
+    """A role's purpose (``intended.EXECUTION``, ``intended.CREATION_TEMPLATES``)."""
+
+    @property
+    def key(self) -> str:
+        """Stable across runs: the ARN (a key's holds its logical name, its ID being unknown)."""
+        return self.arn
+
+    @property
+    def classes(self) -> tuple[ActionClass, ...]:
+        return CLASSES_OF[self.kind]
+
+    @cached_property
+    def documents(self) -> tuple[PolicyDocument, ...]:
+        return tuple(p.document for p in self.policies)
+
+
+def analyzed_resources(
+    deployment: Deployment, state: DeployedState, registries: tuple[Registry, ...]
+) -> tuple[AnalyzedResource, ...]:
+    return (*_repositories(deployment, state, registries), *_keys(deployment), *_roles(deployment))
+
+
+def _planned(document: PolicyDocument, planned: EvaluatedDocument | None) -> EvaluatedDocument | None:
+    return planned if planned is not None and json.loads(planned.text) == document else None
+
+
+def _repositories(
+    deployment: Deployment, state: DeployedState, registries: tuple[Registry, ...]
+) -> Iterator[AnalyzedResource]:
+    planned = {registry.arn(name): d for registry, name, d in repository_documents(deployment)}
+    planned_registry = dict(registry_policy_documents(deployment))
+    for registry in registries:
+        registry_policy = state.registry_policies.get(registry.key)
+        shared = (
+            ()
+            if registry_policy is None
+            else (
+                PolicyRef(
+                    registry_policy,
+                    f"registry policy of {registry.account_id} {registry.region}",
+                    _planned(registry_policy, planned_registry.get(registry.key)),
+                ),
+            )
+        )
+        for name in registry.repositories:
+            repository = state.repositories[registry.arn(name)]
+            if not repository.exists:
+                continue  # nothing to reach; its cells say it is missing
+            label = f"{name} ({registry.label})"
+            own = (
+                ()
+                if repository.policy is None
+                else (
+                    PolicyRef(
+                        repository.policy,
+                        f"repository policy of {label}",
+                        _planned(repository.policy, planned.get(repository.arn)),
+                    ),
+                )
+            )
+            yield AnalyzedResource(
+                ResourceKind.REPOSITORY,
+                repository.arn,
+                registry.account_id,
+                registry.region,
+                name,
+                label,
+                (*own, *shared),
+                registry=registry,
+            )
+
+
+def _keys(deployment: Deployment) -> Iterator[AnalyzedResource]:
+    for key in planned_keys(deployment):
+        label = f"key {key.resource.name} of stack {key.stack} ({key.account_id} {key.region})"
+        policy = json.loads(key.document.text)
+        yield AnalyzedResource(
+            ResourceKind.KEY,
+            key.arn,
+            key.account_id,
+            key.region,
+            key.resource.name,
+            label,
+            (PolicyRef(policy, f"key policy of {label}", key.document),),
+            stack=key.stack,
+        )
+
+
+def _roles(deployment: Deployment) -> Iterator[AnalyzedResource]:
+    for role in planned_roles(deployment):
+        label = f"role {role.name} of stack {role.stack} ({role.account_id})"
+        text = role.resource.inputs["assume_role_policy"]
+        trust = json.loads(text)
+        registered = EvaluatedDocument(role.stack, role.resource.key, "assume_role_policy", text)
+        yield AnalyzedResource(
+            ResourceKind.ROLE,
+            role.arn,
+            role.account_id,
+            deployment.plans[role.stack].region,
+            role.name,
+            label,
+            (PolicyRef(trust, f"trust policy of {label}", registered),),
+            stack=role.stack,
+            purpose=role.purpose,
+        )
