@@ -10,8 +10,8 @@ from the stack files alone, never from the documents under test.
   ``lambdaAccounts`` in the registry's Region; a destination account's replicas: that
   ``receiveReplication.access``. A ``lambdaAccounts`` entry declares its account's functions, and
   the creators of those functions: its ``deployers``, or, without any, every principal of the account
-  (AWS's documented root statement, which the docs say grants the whole account a pull; an account
-  that ``roles`` narrows must name its deployers, or the stack is refused).
+  (AWS's documented root statement, which the docs say grants the whole account a pull), except in an
+  account that ``roles`` narrows, which must name its deployers (the stack is refused otherwise).
 - Replicate-in: into a destination registry, the build account for the repositories its
   replication rules send there (``receiveReplication.sourceAccount`` and ``filters``), and that
   stack's creation-template role. ``otherSources`` and ``registryPolicyStatements`` declare access
@@ -130,8 +130,13 @@ def grants_lambda_deployer(access: Access | None, row: Row, region: str) -> bool
     else only the listed roles."""
     if access is None:
         return False
+    # An account that ``roles`` narrows declares only those roles, whatever a Lambda entry without
+    # deployers would imply: the config refuses that combination, and the analysis keeps to the narrowing
+    # however the documents came about.
+    narrowed = row.account_id in access.role_accounts
     return any(
-        grant.account_id == row.account_id and (not grant.deployers or row.role_arn in grant.deployers)
+        grant.account_id == row.account_id
+        and (row.role_arn in grant.deployers if grant.deployers or narrowed else True)
         for grant in access.lambda_grants_in(region)
     )
 

@@ -22,6 +22,7 @@ from components.replication.model import ReplicationSource
 from components.repositories.model import AccountsAccess, LambdaAccount
 from components.verify.access.findings import Finding, FindingStatus
 from components.verify.deployments import Deployment
+from components.verify.matrix import Status
 
 PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 LAMBDA = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -65,6 +66,9 @@ def repository_policies(
     return with_input(
         deployment, "build", BUILD_TEMPLATE, "repository_policy", {"Version": "2012-10-17", "Statement": west}
     )
+
+
+BUILD_ID = "111111111111/us-east-1"
 
 
 def findings(deployment: Deployment) -> list[Finding]:
@@ -143,11 +147,17 @@ def test_a_lambda_only_account_has_a_row_and_its_roles_must_not_pull() -> None:
         [whole, *lambda_statements("555555555555", "us-east-1")],
         [whole, *lambda_statements("555555555555", "us-west-2")],
     )
-    _, _, out = verified(deployment)
+    matrix, _, out = verified(deployment)
     build = registry_table(out, BUILD_REGISTRY)
     assert build["Lambda functions of 555555555555"] == ["allowed", "allowed"]
-    assert build["account 555555555555"] == ["UNINTENDED", "UNINTENDED"]
+    # The row exists; an entry without deployers declares its whole account (docs/consumers.md).
+    assert matrix.cell("account 555555555555", BUILD_ID, "web-app").status is Status.ALLOWED
     assert registry_table(out, PROD_REPLICAS)["account 555555555555"] == ["-", "-"]
+    # With deployers, the same root statement lets every other role of the account pull: UNINTENDED.
+    deployer = LambdaAccount("555555555555", deployers=("arn:aws:iam::555555555555:role/deploy",))
+    access = replace(deployment.build.access, lambda_accounts=(deployer,))
+    matrix, _, out = verified(replace(deployment, build=replace(deployment.build, access=access)))
+    assert matrix.cell("account 555555555555", BUILD_ID, "web-app").status is Status.UNINTENDED
     assert "statement 'AllowLambdaAccountPull'" in out
 
 
