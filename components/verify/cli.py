@@ -67,6 +67,16 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --live: ignore aws:profile in the stack files and use the default credential chain",
     )
+    verify.add_argument(
+        "--pull",
+        action="store_true",
+        help="with --live: instead of the access matrix, pull each service's image as its stack would "
+        "(GetAuthorizationToken, BatchGetImage, the config blob) and simulate the execution role's pull; "
+        "exit 1 on any failed pull",
+    )
+    verify.add_argument(
+        "--docker", action="store_true", help="with --pull: also run docker login and docker pull"
+    )
     return main
 
 
@@ -83,7 +93,11 @@ def main(
     try:
         if (args.profile or args.default_credentials) and not args.live:
             raise VerifyError("--profile and --default-credentials only apply with --live")
+        if (args.pull and not args.live) or (args.docker and not args.pull):
+            raise VerifyError("--pull only applies with --live, and --docker only with --pull")
         deployments = load_deployments(args.stacks_dir, args.stack)
+        if args.pull:
+            return _pull(deployments, args, session_for, out)
         if args.live:
             matrices = _live(deployments, args.profile, args.default_credentials, session_for)
         else:
@@ -116,6 +130,24 @@ def _live(
         drift += live_settings_drift(deployment, sessions)
         matrices.append(build_matrix(deployment, live, drift))
     return tuple(matrices)
+
+
+def _pull(
+    deployments: Sequence[Deployment], args: argparse.Namespace, session_for: SessionFor | None, out: TextIO
+) -> int:
+    from components.verify.live import Sessions, default_session
+    from components.verify.pull_report import RENDERERS as PULL_RENDERERS
+    from components.verify.pull_report import exit_code
+    from components.verify.pull_test import Docker, pull_test
+
+    def sessions_of(deployment: Deployment) -> Sessions:
+        return Sessions(
+            session_for or default_session, _profiles(deployment, args.profile, args.default_credentials)
+        )
+
+    pulls = pull_test(deployments, sessions_of, Docker() if args.docker else None)
+    out.write(PULL_RENDERERS[args.format](pulls))
+    return exit_code(pulls)
 
 
 def _profiles(
