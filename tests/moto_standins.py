@@ -332,3 +332,54 @@ def _json(value: Any) -> dict[str, Any]:
 
 def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+class LookupEvents:
+    """CloudTrail's LookupEvents, which moto lacks: the given records as the Event history of one
+    account and Region, newest first, ``MaxResults`` a page with a NextToken, filtered by the one
+    lookup attribute and the time range; the first ``throttle`` calls are refused with
+    ThrottlingException, as AWS refuses more than two calls a second."""
+
+    def __init__(self, records: Iterable[dict[str, Any]], throttle: int = 0) -> None:
+        self.records = sorted(records, key=lambda r: r["eventTime"], reverse=True)
+        self.throttle = throttle
+        self.calls = 0
+
+    def install(self, cloudtrail: Any) -> None:
+        serve(cloudtrail, ("LookupEvents",), self._respond)
+
+    def _respond(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        self.calls += 1
+        if self.calls <= self.throttle:
+            raise error(operation, "ThrottlingException", "Rate exceeded")
+        (attribute,) = params.get("LookupAttributes", [{"AttributeKey": "", "AttributeValue": ""}])
+        key = {"EventSource": "eventSource", "EventName": "eventName"}.get(attribute["AttributeKey"])
+        since = params.get("StartTime", datetime.min.replace(tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        until = params.get("EndTime", datetime.max.replace(tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        matching = [
+            r
+            for r in self.records
+            if since <= r["eventTime"] <= until and (key is None or r.get(key) == attribute["AttributeValue"])
+        ]
+        start = int(params.get("NextToken", "0"))
+        size = params.get("MaxResults", 50)
+        page = matching[start : start + size]
+        answer: dict[str, Any] = {
+            "Events": [
+                {
+                    "EventId": r["eventID"],
+                    "EventName": r["eventName"],
+                    "ReadOnly": str(r.get("readOnly", False)).lower(),
+                    "EventTime": datetime.strptime(r["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+                    "EventSource": r["eventSource"],
+                    "Resources": [],
+                    "CloudTrailEvent": json.dumps(r),
+                }
+                for r in page
+            ]
+        }
+        if start + size < len(matching):
+            answer["NextToken"] = str(start + size)
+        return answer

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from components.audit.cli import add_parser as add_audit_parser
+from components.audit.cli import run as run_audit
 from components.verify.deployments import Deployment, VerifyError, load_deployments
 from components.verify.intended import intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
@@ -77,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--docker", action="store_true", help="with --pull: also run docker login and docker pull"
     )
+    add_audit_parser(commands)
     return main
 
 
@@ -90,6 +93,8 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = parser().parse_args(argv)
+    if args.command == "audit":
+        return run_audit(args, session_for=session_for, out=out, err=err)
     try:
         if (args.profile or args.default_credentials) and not args.live:
             raise VerifyError("--profile and --default-credentials only apply with --live")

@@ -45,7 +45,11 @@ def _rows(pulls: Sequence[ServicePull]) -> list[list[str]]:
 
 COLUMNS = ["stack", "service", "image", "registry", "calls", "role checks", "result"]
 # The calls column names each call by what it fetches.
-SHORT = {"GetAuthorizationToken": "token", "BatchGetImage": "manifest", "GetDownloadUrlForLayer": "config blob"}
+SHORT = {
+    "GetAuthorizationToken": "token",
+    "BatchGetImage": "manifest",
+    "GetDownloadUrlForLayer": "config blob",
+}
 
 
 def render_table(pulls: Sequence[ServicePull]) -> str:
