@@ -188,11 +188,12 @@ def read_lookup_events(
     window: Window,
     progress: Callable[[str], None],
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     now: datetime | None = None,
 ) -> tuple[Tally, str | None]:
     """Every ECR event LookupEvents holds for the window; a note when the window starts before the
     90 days it keeps."""
+    sleep = sleep or time.sleep
     now = now or datetime.now(UTC)
     note = None
     since = window.since
