@@ -275,3 +275,26 @@ def write_trail(folder: Path, records: Iterable[dict[str, Any]], **options: Any)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
     return folder
+
+
+# The embedded engine reads the generated gzip files as the Athena table CloudTrail documents: its
+# columns, lower case, useridentity a struct and requestparameters JSON text.
+_CLOUDTRAIL_VIEW = """
+CREATE VIEW cloudtrail AS
+SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname, r.awsRegion AS awsregion,
+  struct_pack(type := r.userIdentity.type, arn := r.userIdentity.arn, accountid := r.userIdentity.accountId,
+    invokedby := r.userIdentity.invokedBy,
+    sessioncontext := struct_pack(sessionissuer := struct_pack(arn := r.userIdentity.sessionContext.sessionIssuer.arn))
+  ) AS useridentity,
+  CAST(r.requestParameters AS VARCHAR) AS requestparameters, r.errorCode AS errorcode,
+  r.recipientAccountId AS recipientaccountid, r.sharedEventID AS sharedeventid
+FROM (SELECT unnest(Records) AS r FROM read_json('{files}', format = 'auto', columns = {{'Records':
+  'STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, awsRegion VARCHAR, userIdentity STRUCT(type
+  VARCHAR, arn VARCHAR, accountId VARCHAR, invokedBy VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn
+  VARCHAR))), requestParameters JSON, errorCode VARCHAR, recipientAccountId VARCHAR, sharedEventID VARCHAR)[]'}}))
+"""
+
+
+def cloudtrail_view(folder: Path) -> str:
+    """DuckDB's ``cloudtrail`` view over the log files under ``folder``."""
+    return _CLOUDTRAIL_VIEW.format(files=folder / "AWSLogs" / "**" / "*.json.gz")

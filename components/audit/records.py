@@ -67,20 +67,22 @@ class Row:
 
 
 FIELDS = tuple(Row.__dataclass_fields__)
+_REGISTRY = FIELDS.index("registry")
 
 
 @dataclass
 class Tally:
     """The rows of one read, with what it read and what it had to skip."""
 
-    counts: Counter[Row] = field(default_factory=Counter)
+    counts: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    """Each aggregate's fields (a plain tuple: hashed once per event, the reader's hot path)."""
     records: int = 0
     ecr_events: int = 0
     files: int = 0
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     skipped_records: Counter[str] = field(default_factory=Counter)
     recipients: set[str] = field(default_factory=set)
-    _caller_copies: Counter[Row] = field(default_factory=Counter)
+    _caller_copies: Counter[tuple[str, ...]] = field(default_factory=Counter)
 
     def add(self, record: Mapping[str, Any], since: str, until: str, region: str | None = None) -> None:
         """Count one CloudTrail record if it is an ECR event in the window (``since`` <= eventTime <
@@ -94,14 +96,14 @@ class Tally:
         if region is not None and record.get("awsRegion") != region:
             self.skipped_records["in another Region's log folder"] += 1
             return
-        row = row_of(record)
+        row = fields_of(record)
         if row is None:
             self.skipped_records["without the fields of an ECR event"] += 1
             return
         self.ecr_events += 1
         recipient = str(record.get("recipientAccountId", ""))
         self.recipients.add(recipient)
-        if record.get("sharedEventID") and recipient != row.registry:
+        if record.get("sharedEventID") and recipient != row[_REGISTRY]:
             self._caller_copies[row] += 1
         else:
             self.counts[row] += 1
@@ -110,12 +112,13 @@ class Tally:
         """Every aggregate, each call counted once (see the module's docstring)."""
         counts = Counter(self.counts)
         for row, count in self._caller_copies.items():
-            if row.registry not in self.recipients:
+            if row[_REGISTRY] not in self.recipients:
                 counts[row] += count
-        return sorted(counts.items())
+        return sorted((Row(*row), count) for row, count in counts.items())
 
 
-def row_of(record: Mapping[str, Any]) -> Row | None:
+def fields_of(record: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """A record's aggregate fields, in ``Row``'s order."""
     identity = record.get("userIdentity") or {}
     if not isinstance(identity, dict):
         return None
@@ -137,16 +140,16 @@ def row_of(record: Mapping[str, Any]) -> Row | None:
         return None
     if not _ACCOUNT.fullmatch(registry):
         return None
-    return Row(
-        day=time[:10],
-        event=event,
-        region=region,
-        principal=principal,
-        principal_account=str(identity.get("accountId") or ""),
-        invoked_by=invoked_by,
-        registry=registry,
-        repository=str(parameters.get("repositoryName") or ""),
-        error=str(record.get("errorCode") or ""),
+    return (
+        time[:10],
+        event,
+        region,
+        principal,
+        str(identity.get("accountId") or ""),
+        invoked_by,
+        registry,
+        str(parameters.get("repositoryName") or ""),
+        str(record.get("errorCode") or ""),
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from conftest import WINDOW, account_session
 from moto_standins import LookupEvents
-from trail_records import BUILD
+from trail_records import BUILD, cloudtrail_view
 
 from components.audit import cli as audit_cli
 from components.audit.athena import run_athena
@@ -91,27 +91,9 @@ def test_lookup_events_keeps_to_its_90_days(aws: None) -> None:
     assert note == "LookupEvents holds 90 days: read from 2026-12-01, not 2026-11-01"
 
 
-# The embedded engine reads the generated gzip files as the Athena table CloudTrail documents: its
-# columns, lower case, useridentity a struct and requestparameters JSON text.
-CLOUDTRAIL_VIEW = """
-CREATE VIEW cloudtrail AS
-SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname, r.awsRegion AS awsregion,
-  struct_pack(type := r.userIdentity.type, arn := r.userIdentity.arn, accountid := r.userIdentity.accountId,
-    invokedby := r.userIdentity.invokedBy,
-    sessioncontext := struct_pack(sessionissuer := struct_pack(arn := r.userIdentity.sessionContext.sessionIssuer.arn))
-  ) AS useridentity,
-  CAST(r.requestParameters AS VARCHAR) AS requestparameters, r.errorCode AS errorcode,
-  r.recipientAccountId AS recipientaccountid, r.sharedEventID AS sharedeventid
-FROM (SELECT unnest(Records) AS r FROM read_json('{files}', format = 'auto', columns = {{'Records':
-  'STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, awsRegion VARCHAR, userIdentity STRUCT(type
-  VARCHAR, arn VARCHAR, accountId VARCHAR, invokedBy VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn
-  VARCHAR))), requestParameters JSON, errorCode VARCHAR, recipientAccountId VARCHAR, sharedEventID VARCHAR)[]'}}))
-"""
-
-
 def test_the_athena_query_counts_what_the_embedded_reader_counts(week_trail: Path) -> None:
     engine = duckdb.connect()
-    engine.execute(CLOUDTRAIL_VIEW.format(files=week_trail / "AWSLogs" / "**" / "*.json.gz"))
+    engine.execute(cloudtrail_view(week_trail))
     from_sql = rows_from(engine.sql(aggregation("cloudtrail", SINCE, UNTIL)).fetchall())
     from_python = read_trail(LocalLogFiles(week_trail), "", WEEK, lambda _: None).rows()
     assert from_sql == from_python
