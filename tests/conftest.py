@@ -44,3 +44,16 @@ def moto() -> Iterator[Any]:
 
     with mock_aws() as mock:
         yield mock
+
+
+@pytest.fixture
+def moto_accounts(moto: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The session's moto, reset for this test, with credentials that reach it and no profile of the
+    machine's."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    moto.reset()
+    return moto

@@ -13,8 +13,8 @@ from typing import Any
 import boto3
 import duckdb
 import pytest
+from audit_setup import WINDOW, account_session
 from botocore.stub import Stubber
-from conftest import WINDOW, account_session
 from moto_standins import LookupEvents
 from trail_records import BUILD, cloudtrail_view
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from conftest import BUCKET, WINDOW
+from audit_setup import BUCKET, WINDOW
 from trail_records import BUILD, DEV, REGION, log_files, pull, record, role, write_trail
 
 from components.audit.records import Tally

@@ -39,14 +39,8 @@ def run(*args: str) -> str:
 
 
 @pytest.fixture
-def deployed(moto: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def deployed(moto_accounts: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """The committed project deployed in a reset moto, its images pushed; run from its folder."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    moto.reset()
     forget()
     for path in PROJECT_DIR.glob("Pulumi*.yaml"):
         shutil.copy(path, tmp_path / path.name)
@@ -68,12 +62,9 @@ def test_docs_verify_shows_a_real_failed_pull(deployed: Path) -> None:
     assert shown(VERIFY_DOC, command) == run("verify", "--live", "--pull", "--stack", "staging")
 
 
-def test_the_readme_shows_a_real_audit(moto: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readme_shows_a_real_audit(moto_accounts: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    moto.reset()
     monkeypatch.chdir(PROJECT_DIR)
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="org-trail-logs")
