@@ -11,8 +11,8 @@ from trail_records import scenario, write_trail
 
 
 @pytest.fixture
-def aws(moto_accounts: Any) -> None:
-    """Empty AWS accounts in the session's moto, for this test alone."""
+def aws(own_moto: None) -> None:
+    """Empty AWS accounts in a moto of this test alone (tests/audit runs before tests/pipeline)."""
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -39,7 +38,7 @@ def run(*args: str) -> str:
 
 
 @pytest.fixture
-def deployed(moto_accounts: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def deployed(own_moto: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """The committed project deployed in a reset moto, its images pushed; run from its folder."""
     forget()
     for path in PROJECT_DIR.glob("Pulumi*.yaml"):
@@ -62,7 +61,7 @@ def test_docs_verify_shows_a_real_failed_pull(deployed: Path) -> None:
     assert shown(VERIFY_DOC, command) == run("verify", "--live", "--pull", "--stack", "staging")
 
 
-def test_the_readme_shows_a_real_audit(moto_accounts: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readme_shows_a_real_audit(own_moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
     monkeypatch.chdir(PROJECT_DIR)
