@@ -8,25 +8,17 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from components.audit.findings import findings
-from components.audit.intent import project_intent
-from components.audit.records import Row, Tally
-from components.audit.report import RENDERERS, AuditReport
-from components.audit.sources import (
-    AuditError,
-    Window,
-    log_files,
-    parse_since,
-    read_lookup_events,
-    read_trail,
-)
 from components.verify.deployments import VerifyError, load_deployments
 
+if TYPE_CHECKING:
+    from components.audit.records import Row, Tally
+    from components.audit.sources import Window
+
 EXIT_ERROR = 2
+# The formats of report.RENDERERS: the parser is built for every command, so it imports no reader.
+FORMATS = ("json", "markdown", "table")
 
 
 def add_parser(commands: Any) -> None:
@@ -77,7 +69,7 @@ def add_parser(commands: Any) -> None:
     audit.add_argument(
         "--region", help="AWS Region for --athena, or for --lookup-events instead of the stack's"
     )
-    audit.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format")
+    audit.add_argument("--format", choices=FORMATS, default="table", help="output format")
 
 
 def now() -> datetime:
@@ -101,6 +93,13 @@ def run(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from components.audit.findings import findings
+    from components.audit.intent import project_intent
+    from components.audit.report import RENDERERS, AuditReport
+    from components.audit.sources import AuditError, Window, parse_since
+
     out = out or sys.stdout
     err = err or sys.stderr
 
@@ -152,6 +151,9 @@ def _read(
     session: SessionFactory,
     progress: Callable[[str], None],
 ) -> tuple[list[tuple[Row, int]], Tally, str, list[str]]:
+    from components.audit.records import Tally
+    from components.audit.sources import AuditError, log_files, read_lookup_events, read_trail
+
     if args.trail:
         files, prefix = log_files(args.trail, lambda: session(args.profile, args.region).client("s3"))
         tally = read_trail(files, prefix, window, progress)

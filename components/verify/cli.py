@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from components.audit.cli import add_parser as add_audit_parser
-from components.audit.cli import run as run_audit
 from components.verify.deployments import Deployment, VerifyError, load_deployments
 from components.verify.intended import intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
@@ -94,6 +93,8 @@ def main(
     err = err or sys.stderr
     args = parser().parse_args(argv)
     if args.command == "audit":
+        from components.audit.cli import run as run_audit
+
         return run_audit(args, session_for=session_for, out=out, err=err)
     try:
         if (args.profile or args.default_credentials) and not args.live:
