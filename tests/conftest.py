@@ -44,3 +44,37 @@ def moto() -> Iterator[Any]:
 
     with mock_aws() as mock:
         yield mock
+
+
+def _test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials that reach moto, and no profile of the machine's."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def own_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A moto of this test alone, started and stopped with it, for the test folders collected before
+    tests/pipeline: a worker runs its tests in collection order, and the pipeline tests' own mock_aws
+    must then be the outermost one (a nested one neither empties moto nor routes Moto API requests)."""
+    from moto import mock_aws
+
+    _test_credentials(monkeypatch)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def moto_accounts(moto: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The session's moto, emptied for this test, with credentials that reach it and no profile of the
+    machine's."""
+    _test_credentials(monkeypatch)
+    # The backends' data only: moto's reset() also clears the request mock's routes, after which the
+    # Moto API calls of later tests in this process (requests to motoapi.amazonaws.com) go nowhere.
+    from moto.core.base_backend import BackendDict
+
+    BackendDict.reset()
+    return moto

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from components.audit.cli import add_parser as add_audit_parser
 from components.verify.deployments import Deployment, VerifyError, load_deployments
 from components.verify.intended import DeployedState, intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
@@ -78,6 +79,17 @@ def parser() -> argparse.ArgumentParser:
         help="with --live or --access-analyzer: ignore aws:profile in the stack files and use the "
         "default credential chain",
     )
+    verify.add_argument(
+        "--pull",
+        action="store_true",
+        help="with --live: instead of the access matrix, pull each service's image as its stack would "
+        "(GetAuthorizationToken, BatchGetImage, the config blob) and simulate the execution role's pull; "
+        "exit 1 on any failed pull",
+    )
+    verify.add_argument(
+        "--docker", action="store_true", help="with --pull: also run docker login and docker pull"
+    )
+    add_audit_parser(commands)
     return main
 
 
@@ -91,6 +103,10 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = parser().parse_args(argv)
+    if args.command == "audit":
+        from components.audit.cli import run as run_audit
+
+        return run_audit(args, session_for=session_for, out=out, err=err)
     try:
         if (args.profile or args.default_credentials) and not (args.live or args.access_analyzer):
             raise VerifyError(
@@ -98,7 +114,11 @@ def main(
             )
         if args.live and args.access_analyzer:
             raise VerifyError("--access-analyzer checks the planned documents: run it without --live")
+        if (args.pull and not args.live) or (args.docker and not args.pull):
+            raise VerifyError("--pull only applies with --live, and --docker only with --pull")
         deployments = load_deployments(args.stacks_dir, args.stack)
+        if args.pull:
+            return _pull(deployments, args, session_for, out)
         if args.live:
             matrices = _live(deployments, args.profile, args.default_credentials, session_for)
         else:
@@ -172,6 +192,24 @@ def with_planned_rest(live: DeployedState, planned: DeployedState) -> DeployedSt
         roles={**planned.roles, **live.roles},
         registry_policies={**planned.registry_policies, **live.registry_policies},
     )
+
+
+def _pull(
+    deployments: Sequence[Deployment], args: argparse.Namespace, session_for: SessionFor | None, out: TextIO
+) -> int:
+    from components.verify.live import Sessions, default_session
+    from components.verify.pull_report import RENDERERS as PULL_RENDERERS
+    from components.verify.pull_report import exit_code
+    from components.verify.pull_test import Docker, pull_test
+
+    def sessions_of(deployment: Deployment) -> Sessions:
+        return Sessions(
+            session_for or default_session, _profiles(deployment, args.profile, args.default_credentials)
+        )
+
+    pulls = pull_test(deployments, sessions_of, Docker() if args.docker else None)
+    out.write(PULL_RENDERERS[args.format](pulls))
+    return exit_code(pulls)
 
 
 def _profiles(

@@ -21,13 +21,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def aws(moto: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Empty AWS accounts in the session's moto, for this test alone, with credentials that reach it
-    and no profile of the machine's."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    moto.reset()
+def aws(moto_accounts: Any) -> None:
+    """Empty AWS accounts in the session's moto, for this test alone (``moto_accounts``), and none of
+    the previous test's credentials."""
     forget()

@@ -10,8 +10,7 @@ moto 5.2.5 cannot hold is supplied around it, and only for the calls it lacks:
 
 - repository creation templates: moto has no such API. ``CreationTemplates`` answers
   Create/Update/Describe/DeleteRepositoryCreationTemplate through botocore's ``before-call`` event,
-  the hook botocore's ``Stubber`` answers through, and checks each request and each response against
-  the ECR model as ``Stubber`` does (``botocore.validate.validate_parameters``);
+  through ``moto_standins.serve``, checked against the ECR model;
 - a replication configuration of more than one rule: moto's PutReplicationConfiguration refuses it
   ("This feature is disabled"), so the plan's configuration is written into moto's registry state and
   read back through the real DescribeRegistry call;
@@ -35,12 +34,11 @@ from typing import Any
 import boto3
 import botocore.loaders
 import botocore.session
-from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 from moto.ec2.models import ec2_backends
 from moto.ecr.models import ecr_backends
 from moto.kms.models import kms_backends
+from moto_standins import error, serve
 
 from components.aws.policy import canonical_json
 from components.config.model import StackConfig
@@ -92,20 +90,13 @@ class CreationTemplates:
 
     def install(self, ecr: Any, account_id: str) -> None:
         """On one ECR client of ``account_id``: the handlers need to know whose registry it is."""
-        for operation in self.OPERATIONS:
-            ecr.meta.events.register(f"before-call.ecr.{operation}", self._handler(account_id))
+        region = ecr.meta.region_name
 
-    def _handler(self, account_id: str) -> Any:
-        def answer(model: Any, params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
-            # ECR speaks JSON: the request body is the call's parameters.
-            params = json.loads(params["body"] or b"{}")
-            validate_parameters(params, model.input_shape)
-            templates = self.registries.setdefault((account_id, request_signer.region_name), {})
-            response = self._answer(model.name, params, templates, account_id)
-            validate_parameters(response, model.output_shape)
-            return AWSResponse("", 200, {}, None), response
+        def respond(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            templates = self.registries.setdefault((account_id, region), {})
+            return self._answer(operation, params, templates, account_id)
 
-        return answer
+        serve(ecr, self.OPERATIONS, respond)
 
     def _answer(
         self, operation: str, params: dict[str, Any], templates: dict[str, dict[str, Any]], account_id: str
@@ -116,10 +107,10 @@ class CreationTemplates:
             found = [templates[p] for p in wanted if p in templates]
             return {"registryId": account_id, "repositoryCreationTemplates": found}
         if operation != "CreateRepositoryCreationTemplate" and prefix not in templates:
-            raise _error(operation, "TemplateNotFoundException", f"template {prefix} not found")
+            raise error(operation, "TemplateNotFoundException", f"template {prefix} not found")
         if operation == "CreateRepositoryCreationTemplate":
             if prefix in templates:
-                raise _error(operation, "TemplateAlreadyExistsException", f"template {prefix} exists")
+                raise error(operation, "TemplateAlreadyExistsException", f"template {prefix} exists")
             templates[prefix] = dict(params)
         elif operation == "UpdateRepositoryCreationTemplate":
             templates[prefix] = {**templates[prefix], **params}
@@ -127,10 +118,6 @@ class CreationTemplates:
             template = templates.pop(prefix)
             return {"registryId": account_id, "repositoryCreationTemplate": template}
         return {"registryId": account_id, "repositoryCreationTemplate": templates[prefix]}
-
-
-def _error(operation: str, code: str, message: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
 TEMPLATES = CreationTemplates()
