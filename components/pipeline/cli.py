@@ -25,6 +25,7 @@ from components.pipeline.images import (
     repositories_run_by,
     with_requests,
 )
+from components.pipeline.pending import completed, half_done
 from components.pipeline.release import Gate
 from components.pipeline.run import Environment, Prepared, release
 from components.pipeline.stacks import PipelineError, StackInfo, discover, is_diy
@@ -239,6 +240,8 @@ def parser() -> argparse.ArgumentParser:
 def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
     project: Path = args.project_dir.resolve()
     stacks = discover(project)
+    unfinished = {name: change for name, stack in stacks.items() if (change := half_done(stack))}
+    stacks = {name: completed(s, unfinished[name]) if name in unfinished else s for name, s in stacks.items()}
     source = None
     if args.command == "promote":
         source = _promotion_source(stacks, args.source)
@@ -267,7 +270,9 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
     if hasattr(args, "fail_on"):
         gate = Gate(args.fail_on, args.scan_timeout, environment.settings.scan_poll_seconds)
     backend = _backend(args.backend, project, environment.env)
-    return Prepared(args.command, project, stacks, plan, backend, requests, gate, source, args.org)
+    return Prepared(
+        args.command, project, stacks, plan, backend, requests, gate, source, args.org, unfinished
+    )
 
 
 def _names(value: str | None) -> list[str] | None:

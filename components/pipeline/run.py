@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,12 +21,14 @@ from pulumi import automation as auto
 from components.config.stack import parse_stack_config
 from components.pipeline import plan as planning
 from components.pipeline.images import (
+    ConfigChange,
     ImageRequest,
     check_rollouts_held,
     digests_running,
     repositories_run_by,
     with_digests,
 )
+from components.pipeline.pending import clear_record
 from components.pipeline.processes import SupervisedPulumiCommand
 from components.pipeline.registry import (
     BuildRegistry,
@@ -115,6 +118,8 @@ class Prepared:
     """``promote --from``: the stack whose digests are carried on."""
     organization: str | None = None
     """``--org``."""
+    unfinished: Mapping[str, ConfigChange] = field(default_factory=dict)
+    """Stacks whose file holds the pipeline's own half-done pin, with the removals left to make."""
 
 
 def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
@@ -180,6 +185,8 @@ def _run(
     else:
         console.line(f"{prepared.command}: {plan.describe()}")
     console.line(backend.describe())
+    for name, change in prepared.unfinished.items():
+        supervisor.call(partial(finish_pin, workspace, backend, stacks[name], change, console))
     if _needs_deployed_build(prepared):
         supervisor.call(lambda: check_build_deployed(workspace, backend, stacks, plan))
     requests = prepared.requests
@@ -254,6 +261,24 @@ def backend_of(url: str, organization: str | None, workspace: auto.LocalWorkspac
     if ORGANIZATION_NAME.fullmatch(default):
         return Backend(url, default)
     return Backend(url, workspace.who_am_i().user)
+
+
+def finish_pin(
+    workspace: auto.LocalWorkspace, backend: Backend, stack: StackInfo, change: ConfigChange, console: Console
+) -> None:
+    """The removal an interrupted pin did not make: its digests are in the file already."""
+    console.line(
+        f"[{stack.name}] {stack.file.name} holds the digests an earlier run pinned but still its tags (that "
+        f"run stopped between its two config calls): completing it, config rm-all --path {' '.join(change.remove)}"
+    )
+    workspace.cli_api.config_remove_all(
+        *change.remove,
+        stack=backend.qualified(stack.name),
+        path=True,
+        cwd=workspace.work_dir,
+        additional_env=dict(workspace.env_vars),
+    )
+    clear_record(stack.file)
 
 
 def _needs_deployed_build(prepared: Prepared) -> bool:

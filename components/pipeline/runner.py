@@ -17,6 +17,7 @@ from pulumi import automation as auto
 
 from components.pipeline.events import EngineEvents
 from components.pipeline.images import ConfigChange
+from components.pipeline.pending import clear_record, write_record
 from components.pipeline.plan import Plan
 from components.pipeline.processes import Stopping
 from components.pipeline.report import (
@@ -181,10 +182,16 @@ class Runner:
             "cwd": self.workspace.work_dir,
             "additional_env": dict(self.workspace.env_vars),
         }
+        # Two calls: a record of the pin lets the next run complete it if this one stops between them.
+        record = self.stacks[name].file if change.remove and config_file is None else None
+        if record is not None:
+            write_record(record, change)
         self.workspace.cli_api.config_set_all(plaintext=[f"{k}={v}" for k, v in change.set.items()], **common)
         if change.remove:
             self.console.line(f"[{name}] config rm-all --path {' '.join(change.remove)}{where}")
             self.workspace.cli_api.config_remove_all(*change.remove, **common)
+        if record is not None:
+            clear_record(record)
 
     def _preview_config(self, name: str, stack: auto.Stack, change: ConfigChange, scratch: Path) -> str:
         """Preview never writes the stack file: the CLI edits a copy, and the preview reads it

@@ -50,6 +50,7 @@ FAILURE = (
     "ClientException: Too many concurrent attempts to create a new revision of the specified family."
 )
 CANCELED = "error: update canceled"
+KILLED = "error: signal: killed"
 # Seconds each kind of resource operation takes on the virtual clock (an ECS service waits for
 # steady state). Anything else takes one second.
 SECONDS = {
@@ -184,6 +185,8 @@ class FakePulumi(SupervisedPulumiCommand):
             if self.children.stopping:
                 raise Stopping(call.op)  # as SupervisedPulumiCommand.run does
             return self._finish(self._engine(call, behaviour, Path(cwd)))
+        if behaviour == "killed":  # e.g. script("prod", "config rm-all", "killed"): it changes nothing
+            return self._finish(auto.CommandResult("", KILLED, -9))
         return self._finish(self._housekeeping(call, Path(cwd)))
 
     def _next(self, stack: str | None, op: str) -> str:
