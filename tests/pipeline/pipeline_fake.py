@@ -662,3 +662,16 @@ def run_pipeline(
     command, *rest = args
     code = main([command, "--project-dir", str(project), *rest], environment)
     return Run(code, "".join(out), "".join(err), fake, waits, questions)
+
+
+def stack_services(project: Path, stack: str) -> list[dict[str, Any]]:
+    """The services of ``Pulumi.<stack>.yaml`` as the file holds them now."""
+    config = yaml.safe_load((project / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    return list(config["ecr-share:services"])
+
+
+def deployed(project: Path) -> FakePulumi:
+    """A backend where the build stack is deployed (its repositories exist)."""
+    fake = FakePulumi()
+    assert run_pipeline(project, "up", "--stacks", "build", fake=fake).code == 0
+    return fake

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pipeline_fake import FakePulumi, run_pipeline
+from pipeline_fake import deployed, run_pipeline
+from pipeline_fake import stack_services as services
 
 from components.pipeline.pending import record_path
 
 RELEASE = ["up", "--promote", "dev,staging,prod"]
-
-
-def services(project: Path, stack: str) -> list[dict[str, object]]:
-    config = yaml.safe_load((project / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
-    return list(config["ecr-share:services"])
-
-
-def deployed(project: Path) -> FakePulumi:
-    fake = FakePulumi()
-    assert run_pipeline(project, "up", "--stacks", "build", fake=fake).code == 0
-    return fake
 
 
 # --- atomic pins -----------------------------------------------------------------------------------
