@@ -41,6 +41,7 @@ EXIT_CODES = """exit codes:
        missing from the build registry, or the scan gate stopped it: nothing deployed)
   2    nothing was run: a usage or environment error (bad flag or stack file, no
        Pulumi CLI, no passphrase, build stack not deployed), or destroy not confirmed
+       or refused (deployed stacks outside the run depend on one it destroys)
   130  stopped by SIGINT (Ctrl-C); 143 stopped by SIGTERM (CI cancellation)"""
 
 EXAMPLES = {
@@ -67,7 +68,11 @@ same registry check and scan gate.""",
   {PROG} refresh --stacks prod""",
     "destroy": f"""examples:
   {PROG} destroy --promote dev,staging,prod
-  {PROG} destroy --yes --stacks dev""",
+  {PROG} destroy --yes --stacks dev
+
+A stack that deployed stacks outside the run depend on (the build stack: every environment;
+a stack another one deploys after) is not destroyed unless they are in the run or
+--force-dependents is given.""",
     "outputs": f"""examples:
   {PROG} outputs
   {PROG} outputs --stacks staging | jq -r '.staging.images'""",
@@ -231,6 +236,12 @@ def parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="leave protected resources (the shared repositories) in place",
             )
+            command.add_argument(
+                "--force-dependents",
+                action="store_true",
+                help="destroy even a stack that deployed stacks outside the run read (the build stack, or "
+                "one another stack deploys after); without it such a destroy is refused, naming them",
+            )
     return p
 
 
@@ -271,7 +282,17 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         gate = Gate(args.fail_on, args.scan_timeout, environment.settings.scan_poll_seconds)
     backend = _backend(args.backend, project, environment.env)
     return Prepared(
-        args.command, project, stacks, plan, backend, requests, gate, source, args.org, unfinished
+        args.command,
+        project,
+        stacks,
+        plan,
+        backend,
+        requests,
+        gate,
+        source,
+        args.org,
+        getattr(args, "force_dependents", False),
+        unfinished,
     )
 
 

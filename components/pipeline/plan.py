@@ -232,6 +232,27 @@ def check_build_references(plan: Plan, stacks: Mapping[str, StackInfo], backend:
             )
 
 
+def dependents_left(plan: Plan, stacks: Mapping[str, StackInfo]) -> dict[str, list[str]]:
+    """``destroy``: for each stack it destroys, the stacks outside the run that depend on it: every
+    environment depends on the build stack (a StackReference to its outputs), and a stack depends on
+    each stack its ``deployAfter`` names. Stacks in the run are destroyed first, so they are left out."""
+    if plan.command != "destroy":
+        return {}
+    after = deploy_after(stacks)
+    left: dict[str, list[str]] = {}
+    for name in plan.order:
+        dependents = [
+            other
+            for other in select(stacks, None)
+            if other not in plan.order
+            and stacks[other].kind == ENVIRONMENT
+            and (stacks[name].kind == BUILD or name in after.get(other, frozenset()))
+        ]
+        if dependents:
+            left[name] = dependents
+    return left
+
+
 def credential_warnings(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[str]:
     if plan.command not in ENGINE_COMMANDS:
         return []

@@ -51,10 +51,17 @@ from components.pipeline.report import (
     verdict,
 )
 from components.pipeline.runner import Runner, Settings
-from components.pipeline.stacks import Backend, PipelineError, StackInfo, diy_backend, is_diy
+from components.pipeline.stacks import (
+    DEPLOY_AFTER_KEY,
+    Backend,
+    PipelineError,
+    StackInfo,
+    diy_backend,
+    is_diy,
+)
 from components.pipeline.supervisor import Interrupted, Supervisor
 from components.plan.environment import ECS_SERVICES, IMAGES, TASK_DEFINITION_ARNS
-from components.project import DIY_ORGANIZATION
+from components.project import BUILD, DIY_ORGANIZATION
 
 MISSING_CLI = (
     "The Pulumi CLI was not found on PATH; install it with `curl -fsSL https://get.pulumi.com | sh` "
@@ -118,6 +125,8 @@ class Prepared:
     """``promote --from``: the stack whose digests are carried on."""
     organization: str | None = None
     """``--org``."""
+    force_dependents: bool = False
+    """``destroy --force-dependents``: destroy even what deployed stacks outside the run read."""
     unfinished: Mapping[str, ConfigChange] = field(default_factory=dict)
     """Stacks whose file holds the pipeline's own half-done pin, with the removals left to make."""
 
@@ -137,17 +146,25 @@ def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
     except auto.InvalidVersionError as error:
         errors.line(f"error: {error}")
         return 2
-    try:
-        if prepared.command == "destroy" and not yes and not _confirmed(prepared, environment, errors):
-            return 2
-    except KeyboardInterrupt:
-        errors.line("Interrupted; nothing was changed.")
-        return 130
     workspace = auto.LocalWorkspace(
         work_dir=str(prepared.project_dir),
         env_vars={"PULUMI_BACKEND_URL": prepared.backend_url},
         pulumi_command=command,
     )
+    try:
+        if not prepared.force_dependents:
+            check_no_deployed_dependents(workspace, prepared)
+        if prepared.command == "destroy" and not yes and not _confirmed(prepared, environment, errors):
+            return 2
+    except KeyboardInterrupt:
+        errors.line("Interrupted; nothing was changed.")
+        return 130
+    except PipelineError as error:
+        errors.line(f"error: {error}")
+        return 2
+    except auto.CommandError as error:
+        errors.line(f"error: pulumi: {engine_error(str(error))}")
+        return 2
     settings = environment.settings
     supervisor = Supervisor(command.children, console, settings.cancel_timeout, settings.heartbeat_seconds)
     with supervisor:
@@ -293,16 +310,51 @@ def _needs_deployed_build(prepared: Prepared) -> bool:
     )
 
 
+def is_deployed(workspace: auto.LocalWorkspace, qualified: str) -> bool:
+    """A stack is deployed when it exists on the backend and has outputs (every ecr-share stack
+    exports some once its ``up`` succeeded; a destroyed or never-updated stack has none)."""
+    try:
+        return bool(auto.Stack.select(qualified, workspace).outputs())
+    except auto.StackNotFoundError:
+        return False
+
+
+def check_no_deployed_dependents(workspace: auto.LocalWorkspace, prepared: Prepared) -> None:
+    """``destroy`` refuses to remove a stack that deployed stacks outside the run read: the build
+    stack (every environment's StackReference) or a stack another one deploys after."""
+    left = planning.dependents_left(prepared.plan, prepared.stacks)
+    if not left:
+        return
+    backend = backend_of(prepared.backend_url, prepared.organization, workspace)
+    candidates = [
+        name for name in planning.select(prepared.stacks, None) if any(name in d for d in left.values())
+    ]
+    deployed = {name for name in candidates if is_deployed(workspace, backend.qualified(name))}
+    reasons = []
+    for name, dependents in left.items():
+        reading = [d for d in dependents if d in deployed]
+        if not reading:
+            continue
+        if prepared.stacks[name].kind == BUILD:
+            reasons.append(f"{', '.join(reading)} read {name}'s outputs through a StackReference")
+        else:
+            reasons.append(
+                f"{', '.join(reading)} deploy{'s' if len(reading) == 1 else ''} after {name} ({DEPLOY_AFTER_KEY})"
+            )
+    if reasons:
+        everyone = ", ".join(n for n in planning.select(prepared.stacks, None) if n in deployed)
+        raise PipelineError(
+            f"destroy refused: deployed stacks depend on what it removes: {'; '.join(reasons)}. Destroy "
+            f"{everyone} in the same run (they go first), or pass --force-dependents"
+        )
+
+
 def check_build_deployed(
     workspace: auto.LocalWorkspace, backend: Backend, stacks: Mapping[str, StackInfo], plan: planning.Plan
 ) -> None:
     build = planning.build_of(stacks)
     qualified = backend.qualified(build.name)
-    try:
-        deployed = bool(auto.Stack.select(qualified, workspace).outputs())
-    except auto.StackNotFoundError:
-        deployed = False
-    if not deployed:
+    if not is_deployed(workspace, qualified):
         environments = ", ".join(s.name for s in planning.environments_of(plan, stacks))
         raise PipelineError(
             f"the build stack {qualified} is not deployed on {backend.url}, so {environments} cannot read "

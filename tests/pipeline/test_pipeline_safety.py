@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline_fake import deployed, run_pipeline
+from pipeline_fake import FakePulumi, deployed, run_pipeline, stack_files, write_project
 from pipeline_fake import stack_services as services
 
 from components.pipeline.pending import record_path
@@ -67,3 +67,64 @@ def test_a_file_changed_since_the_record_is_checked_as_it_is(project: Path, rele
     assert run.code == 2
     assert "completing it" not in run.out
     assert "imageTag" in run.err and "imageDigest" in run.err
+
+
+# --- a guarded destroy -----------------------------------------------------------------------------
+
+
+def released_everywhere(project: Path) -> FakePulumi:
+    fake = deployed(project)
+    assert run_pipeline(project, *RELEASE, fake=fake).code == 0
+    return fake
+
+
+def test_destroying_the_build_stack_that_environments_read_is_refused(
+    project: Path, released: dict[str, str]
+) -> None:
+    fake = released_everywhere(project)
+    run = run_pipeline(project, "destroy", "--stacks", "build", "--exclude-protected", "--yes", fake=fake)
+    assert run.code == 2
+    assert run.err == (
+        "error: destroy refused: deployed stacks depend on what it removes: dev, prod, staging read build's "
+        "outputs through a StackReference. Destroy dev, prod, staging in the same run (they go first), or "
+        "pass --force-dependents\n"
+    )
+    assert [op for _stack, op in fake.engine_order()].count("destroy") == 0
+
+
+def test_destroying_a_stack_another_deploys_after_is_refused(
+    tmp_path: Path, released: dict[str, str]
+) -> None:
+    files = stack_files()
+    files["prod"]["ecr-share:deployAfter"] = ["staging"]
+    project = write_project(tmp_path / "ecr-share", files)
+    fake = released_everywhere(project)
+    run = run_pipeline(project, "destroy", "--stacks", "dev,staging", "--yes", fake=fake)
+    assert run.code == 2
+    assert run.err == (
+        "error: destroy refused: deployed stacks depend on what it removes: prod deploys after staging "
+        "(ecr-share:deployAfter). Destroy prod in the same run (they go first), or pass --force-dependents\n"
+    )
+
+
+def test_dependents_in_the_same_run_are_destroyed_first(project: Path, released: dict[str, str]) -> None:
+    fake = released_everywhere(project)
+    run = run_pipeline(
+        project, "destroy", "--stacks", "build,dev,staging,prod", "--parallel", "1", "--yes", fake=fake
+    )
+    assert run.code == 0, run.err
+    assert [s for s, op in fake.engine_order() if op == "destroy"] == ["prod", "staging", "dev", "build"]
+    assert run.out.splitlines()[0] == "destroy: prod -> staging -> dev -> build"
+
+
+def test_dependents_never_deployed_or_destroyed_do_not_count(project: Path) -> None:
+    fake = deployed(project)  # no environment was ever deployed
+    run = run_pipeline(project, "destroy", "--stacks", "build", "--yes", fake=fake)
+    assert run.code == 0, run.err
+
+
+def test_force_dependents_destroys_anyway(project: Path, released: dict[str, str]) -> None:
+    fake = released_everywhere(project)
+    run = run_pipeline(project, "destroy", "--stacks", "build", "--yes", "--force-dependents", fake=fake)
+    assert run.code == 0, run.err
+    assert [s for s, op in fake.engine_order() if op == "destroy"] == ["build"]
