@@ -150,6 +150,12 @@ def _gate() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"wait this long for scans still in progress (default {DEFAULT_SCAN_TIMEOUT:g})",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (instead of warning about) a repository that reaches an environment without running "
+        "in a stack it deploys after (ecr-share:deployAfter)",
+    )
     return p
 
 
@@ -268,6 +274,9 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         plan = planning.make_plan(
             args.command, stacks, selected, promote=promote, parallel=getattr(args, "parallel", 2)
         )
+    gaps = planning.untested(plan, stacks)
+    if gaps and getattr(args, "strict", False):
+        raise PipelineError(f"--strict: {'; '.join(gaps)}: run it there first, or leave out --strict")
     requests = _requests(args, project, stacks, plan, environment)
     if requests is not None:
         planning.check_configs(plan, stacks, lambda stack: with_requests(stack.config, requests))
@@ -293,6 +302,7 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         args.org,
         getattr(args, "force_dependents", False),
         unfinished,
+        tuple(f"warning: {gap}" for gap in gaps),
     )
 
 

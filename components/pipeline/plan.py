@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.pipeline.images import ConfigChange, digest_pins
+from components.pipeline.images import ConfigChange, digest_pins, repositories_run_by
 from components.pipeline.stacks import CREDENTIAL_KEYS, DEPLOY_AFTER_KEY, Backend, PipelineError, StackInfo
 from components.plan.project import ProjectError, plan_stacks
 from components.project import BUILD, ENVIRONMENT, key
@@ -251,6 +251,39 @@ def dependents_left(plan: Plan, stacks: Mapping[str, StackInfo]) -> dict[str, li
         if dependents:
             left[name] = dependents
     return left
+
+
+def untested(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[str]:
+    """Repositories that would reach an environment of the run without running in any stack it
+    deploys after (directly or through them): what a staging gate does not test. One sentence each."""
+    if plan.command not in IMAGE_COMMANDS:
+        return []
+    after = deploy_after(stacks)
+    gaps = []
+    for stack in environments_of(plan, stacks):
+        before = _all_before(stack.name, after)
+        if not before:
+            continue
+        tested = set(repositories_run_by(stacks[name] for name in before))
+        for repository in repositories_run_by([stack]):
+            if repository not in tested:
+                names = sorted(before)
+                gaps.append(
+                    f"{repository} reaches {stack.name} untested: {stack.name} deploys after "
+                    f"{', '.join(names)} ({DEPLOY_AFTER_KEY}), and no service of {' or '.join(names)} runs it"
+                )
+    return gaps
+
+
+def _all_before(name: str, after: Mapping[str, frozenset[str]]) -> set[str]:
+    found: set[str] = set()
+    pending = list(after.get(name, ()))
+    while pending:
+        before = pending.pop()
+        if before not in found:
+            found.add(before)
+            pending.extend(after.get(before, ()))
+    return found
 
 
 def credential_warnings(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[str]:

@@ -129,6 +129,8 @@ class Prepared:
     """``destroy --force-dependents``: destroy even what deployed stacks outside the run read."""
     unfinished: Mapping[str, ConfigChange] = field(default_factory=dict)
     """Stacks whose file holds the pipeline's own half-done pin, with the removals left to make."""
+    warnings: tuple[str, ...] = ()
+    """What the checks before the CLI found and let pass (a repository untested before a stack)."""
 
 
 def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
@@ -136,7 +138,7 @@ def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
     # `outputs` prints JSON on stdout: everything else it says goes to stderr.
     console = Console(environment.write_error if prepared.command == "outputs" else environment.write)
     errors = Console(environment.write_error)
-    for warning in planning.credential_warnings(prepared.plan, prepared.stacks):
+    for warning in [*prepared.warnings, *planning.credential_warnings(prepared.plan, prepared.stacks)]:
         errors.line(warning)
     try:
         command = environment.pulumi_command()

@@ -128,3 +128,58 @@ def test_force_dependents_destroys_anyway(project: Path, released: dict[str, str
     run = run_pipeline(project, "destroy", "--stacks", "build", "--yes", "--force-dependents", fake=fake)
     assert run.code == 0, run.err
     assert [s for s, op in fake.engine_order() if op == "destroy"] == ["build"]
+
+
+# --- promotion covers what runs ------------------------------------------------------------------
+
+
+def staging_without_worker(root: Path) -> Path:
+    files = stack_files()
+    files["staging"]["ecr-share:services"] = files["staging"]["ecr-share:services"][:1]
+    files["prod"]["ecr-share:deployAfter"] = ["staging"]
+    return write_project(root / "ecr-share", files)
+
+
+UNTESTED = (
+    "worker reaches prod untested: prod deploys after staging (ecr-share:deployAfter), and no service of "
+    "staging runs it"
+)
+
+
+def test_a_repository_untested_before_its_stack_is_a_warning(
+    tmp_path: Path, released: dict[str, str]
+) -> None:
+    project = staging_without_worker(tmp_path)
+    run = run_pipeline(project, *RELEASE, fake=deployed(project))
+    assert run.code == 0, run.err
+    assert run.err == f"warning: {UNTESTED}\n"
+
+
+def test_strict_refuses_it_before_anything_runs(tmp_path: Path, released: dict[str, str]) -> None:
+    project = staging_without_worker(tmp_path)
+    fake = deployed(project)
+    fake.calls.clear()
+    run = run_pipeline(project, *RELEASE, "--strict", fake=fake)
+    assert run.code == 2
+    assert run.err == f"error: --strict: {UNTESTED}: run it there first, or leave out --strict\n"
+    assert fake.calls == []
+
+
+def test_a_stack_tested_through_the_stacks_before_it_passes_strict(
+    tmp_path: Path, released: dict[str, str]
+) -> None:
+    files = stack_files()
+    files["staging"]["ecr-share:deployAfter"] = ["dev"]
+    files["prod"]["ecr-share:deployAfter"] = ["staging"]
+    files["dev"]["ecr-share:services"] = files["staging"]["ecr-share:services"]
+    files["staging"]["ecr-share:services"] = files["staging"]["ecr-share:services"][:1]
+    project = write_project(tmp_path / "ecr-share", files)
+    run = run_pipeline(project, *RELEASE, "--strict", fake=deployed(project))
+    assert run.code == 0, run.err
+    assert run.err == ""
+
+
+def test_the_docs_show_the_warning_as_printed() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text(encoding="utf-8")
+    shown = doc.split("<!-- untested-warning -->\n", 1)[1].split("```text\n", 1)[1].split("\n", 1)[0]
+    assert shown.strip() == f"warning: {UNTESTED}"
