@@ -46,7 +46,7 @@ def test_each_created_keys_policy_is_evaluated_for_every_other_account(kms_proje
         "and which roles of its own account may use the key",
     ]
     # The pulls themselves are unchanged: all allowed, and nothing else.
-    assert "Result: all 15 intended pulls are allowed; no other role or account can pull" in out
+    assert "Result: all 16 intended pulls are allowed; no other role or account can pull" in out
 
 
 def test_a_key_policy_that_lets_another_account_use_the_key_is_reported(
