@@ -27,6 +27,7 @@ from components.pipeline.images import (
 )
 from components.pipeline.pending import completed, half_done
 from components.pipeline.release import Gate
+from components.pipeline.replication import ReplicationGate
 from components.pipeline.run import Environment, Prepared, release
 from components.pipeline.stacks import PipelineError, StackInfo, discover, is_diy
 from components.project import ENVIRONMENT
@@ -34,6 +35,7 @@ from components.project import ENVIRONMENT
 STATE_FOLDER = ".pulumi-state"
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 DEFAULT_SCAN_TIMEOUT = 600.0
+DEFAULT_REPLICATION_TIMEOUT = 900.0
 PROG = "python -m components.pipeline"
 EXIT_CODES = """exit codes:
   0    every selected stack succeeded
@@ -149,6 +151,14 @@ def _gate() -> argparse.ArgumentParser:
         default=DEFAULT_SCAN_TIMEOUT,
         metavar="SECONDS",
         help=f"wait this long for scans still in progress (default {DEFAULT_SCAN_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--replication-timeout",
+        type=float,
+        default=DEFAULT_REPLICATION_TIMEOUT,
+        metavar="SECONDS",
+        help="before updating an environment that pulls from a replica, wait this long for ECR to report "
+        f"the release's images replicated there (default {DEFAULT_REPLICATION_TIMEOUT:g})",
     )
     p.add_argument(
         "--strict",
@@ -282,13 +292,14 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         planning.check_configs(plan, stacks, lambda stack: with_requests(stack.config, requests))
     else:
         planning.check_configs(plan, stacks)
-    for flag in ("retries", "cancel_timeout", "scan_timeout"):
+    for flag in ("retries", "cancel_timeout", "scan_timeout", "replication_timeout"):
         value = getattr(args, flag, 0)
         if value < 0:
             raise PipelineError(f"--{flag.replace('_', '-')} must be 0 or more, not {value:g}")
     gate = None
     if hasattr(args, "fail_on"):
-        gate = Gate(args.fail_on, args.scan_timeout, environment.settings.scan_poll_seconds)
+        replication = ReplicationGate(args.replication_timeout, environment.settings.replication_poll_seconds)
+        gate = Gate(args.fail_on, args.scan_timeout, environment.settings.scan_poll_seconds, replication)
     backend = _backend(args.backend, project, environment.env)
     return Prepared(
         args.command,

@@ -11,7 +11,7 @@ from typing import Any
 
 from components.pipeline.images import ConfigChange, digest_pins, repositories_run_by
 from components.pipeline.stacks import CREDENTIAL_KEYS, DEPLOY_AFTER_KEY, Backend, PipelineError, StackInfo
-from components.plan.project import ProjectError, plan_stacks
+from components.plan.project import ProjectError, ProjectPlan, plan_stacks
 from components.project import BUILD, ENVIRONMENT, key
 
 COMMANDS = ("preview", "up", "promote", "refresh", "destroy", "outputs")
@@ -202,17 +202,17 @@ def check_configs(
     plan: Plan,
     stacks: Mapping[str, StackInfo],
     configured: Callable[[StackInfo], Mapping[str, Any]] = lambda stack: stack.config,
-) -> None:
+) -> ProjectPlan | None:
     """Plan every stack, release images applied (``configured``), exactly as the program plans it:
     a bad ``Pulumi.prod.yaml``, an environment its build stack would refuse, or two stacks owning
     one registry singleton stop the run before any stack is touched."""
     if plan.command not in IMAGE_COMMANDS:
-        return
+        return None
     configs = {
         name: configured(stack) if name in plan.order else stack.config for name, stack in stacks.items()
     }
     try:
-        plan_stacks(configs, lambda name: str(stacks[name].file))
+        return plan_stacks(configs, lambda name: str(stacks[name].file))
     except ProjectError as error:
         raise PipelineError(str(error)) from None
 

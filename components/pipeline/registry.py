@@ -3,8 +3,8 @@
 everything else from the standard AWS SDK configuration (``AWS_CONFIG_FILE``, ``AWS_ENDPOINT_URL``...).
 
 It resolves each requested tag to its digest (a digest is checked to exist) and reads each image's
-scan findings. Only reads: ecr:DescribeImages and ecr:DescribeImageScanFindings on the shared
-repositories (plus sts:AssumeRole where the stack assumes a role)."""
+scan findings and where it has replicated. Only reads: ecr:DescribeImages,
+ecr:DescribeImageScanFindings and ecr:DescribeImageReplicationStatus on the shared repositories (plus sts:AssumeRole where the stack assumes a role)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from components.aws.names import registry_host
 from components.pipeline.gate import NOT_SCANNED, Scan
 from components.pipeline.images import ImageRequest
+from components.pipeline.replication import NOT_STARTED, ReplicaImage
 
 NOT_FOUND = ("ImageNotFoundException", "RepositoryNotFoundException")
 # The AWS service models, parsed once for every session a process creates.
@@ -131,6 +132,22 @@ class RegistryReader:
         status = found.get("imageScanStatus") or {}
         counts = (found.get("imageScanFindings") or {}).get("findingSeverityCounts") or {}
         return Scan(str(status.get("status", "")), dict(counts), str(status.get("description", "")))
+
+    def replication_status(self, image: ReplicaImage) -> tuple[str, str]:
+        """(status, failure code) of ``image`` in its destination (ecr:DescribeImageReplicationStatus,
+        asked of the build registry, which lists each destination's status)."""
+        try:
+            found = self._ecr.describe_image_replication_status(
+                registryId=self.registry.registry_id,
+                repositoryName=image.repository,
+                imageId={"imageDigest": image.digest},
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise RegistryError(self._cannot(error)) from None
+        for status in found.get("replicationStatuses") or []:
+            if (status.get("registryId"), status.get("region")) == (image.account, image.region):
+                return str(status.get("status", "")), str(status.get("failureCode", ""))
+        return NOT_STARTED, ""
 
     def _missing(self, request: ImageRequest, code: str) -> str:
         if code == "RepositoryNotFoundException":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from components.pipeline.gate import Scan, blocking
 from components.pipeline.images import ImageRequest
 from components.pipeline.processes import Stopping
 from components.pipeline.registry import RegistryReader, ReleaseRefused
+from components.pipeline.replication import ReplicationGate
 from components.pipeline.report import Console, format_seconds
 
 
@@ -18,6 +19,7 @@ class Gate:
     timeout: float
     """Seconds to wait for scans still IN_PROGRESS or PENDING."""
     poll_seconds: float = 5.0
+    replication: ReplicationGate = field(default_factory=lambda: ReplicationGate(900.0))
 
 
 def checked_digests(

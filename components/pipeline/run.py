@@ -40,6 +40,7 @@ from components.pipeline.registry import (
     default_session,
 )
 from components.pipeline.release import Gate, checked_digests
+from components.pipeline.replication import ReplicationGate, replica_images, wait_until_replicated
 from components.pipeline.report import (
     CANCELLED,
     FAILED,
@@ -61,6 +62,7 @@ from components.pipeline.stacks import (
 )
 from components.pipeline.supervisor import Interrupted, Supervisor
 from components.plan.environment import ECS_SERVICES, IMAGES, TASK_DEFINITION_ARNS
+from components.plan.project import ProjectPlan
 from components.project import BUILD, DIY_ORGANIZATION
 
 MISSING_CLI = (
@@ -212,6 +214,7 @@ def _run(
     if prepared.source is not None:
         requests = supervisor.call(lambda: promoted_requests(workspace, backend, prepared))
     digests = None
+    before_update: dict[str, Callable[[], object]] = {}
     if requests:
         assert prepared.gate is not None
         gate = prepared.gate
@@ -222,7 +225,12 @@ def _run(
             lambda: checked_digests(reader, requests, gate, console, supervisor.sleep, time.monotonic)
         )
         known = digests
-        planning.check_configs(plan, stacks, lambda stack: with_digests(stack.config, known))
+        pinned = planning.check_configs(plan, stacks, lambda stack: with_digests(stack.config, known))
+        if pinned is not None and plan.command == "up":
+            wait = environment.settings.wait or supervisor.sleep
+            before_update = replication_gates(
+                pinned, plan, stacks, reader, gate.replication, Console(environment.write_error), wait
+            )
     runner = Runner(
         workspace,
         stacks,
@@ -232,6 +240,7 @@ def _run(
         console,
         environment.settings,
         supervisor,
+        before_update,
     )
     outcomes = runner.run()
     supervisor.check()
@@ -245,6 +254,28 @@ def _run(
         console.line(f"Stopped by {signal.Signals(supervisor.signal).name} (exit {128 + supervisor.signal}).")
         return 128 + supervisor.signal
     return 1 if any(o.result in (FAILED, CANCELLED) for o in outcomes) else 0
+
+
+def replication_gates(
+    pinned: ProjectPlan,
+    plan: planning.Plan,
+    stacks: Mapping[str, StackInfo],
+    reader: RegistryReader,
+    gate: ReplicationGate,
+    progress: Console,
+    sleep: Callable[[float], bool],
+) -> dict[str, Callable[[], object]]:
+    """For each environment that pulls a release image from a replica: the wait, run right before
+    its update (the stacks before it have run meanwhile, which is time replication gets)."""
+    registry = reader.registry
+    gates: dict[str, Callable[[], object]] = {}
+    for stack in planning.environments_of(plan, stacks):
+        images = replica_images(pinned.plans[stack.name].exports, registry.registry_id, registry.region)
+        if images:
+            gates[stack.name] = partial(
+                wait_until_replicated, stack.name, images, reader.replication_status, gate, progress, sleep
+            )
+    return gates
 
 
 def _summary(

@@ -30,6 +30,7 @@ from semver import VersionInfo
 
 from components.pipeline.cli import main
 from components.pipeline.processes import Child, ChildProcesses, Stopping, SupervisedPulumiCommand
+from components.pipeline.registry import SessionFactory
 from components.pipeline.run import Environment
 from components.pipeline.runner import Settings
 from components.plan.model import OutputRef, Resource
@@ -627,6 +628,7 @@ def run_pipeline(
     answer: str | BaseException | None = None,
     commit: str | None = "4f2a9c1",
     settings: Settings | None = None,
+    registry_session: SessionFactory | None = None,
 ) -> Run:
     """``python -m components.pipeline *args`` in-process, with the fake CLI and no real waiting.
     Registry calls go to whatever AWS endpoint the test set up (moto)."""
@@ -658,6 +660,7 @@ def run_pipeline(
         pulumi_command=lambda: fake,
         git_commit=lambda _path: commit,
         settings=replace(base, clock=fake.clock, wait=base.wait or wait),
+        **({} if registry_session is None else {"registry_session": registry_session}),
     )
     command, *rest = args
     code = main([command, "--project-dir", str(project), *rest], environment)

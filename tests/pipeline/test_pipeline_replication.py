@@ -1,0 +1,136 @@
+"""The replication gate, black box: prod pulls from its own replicas, and is updated only once ECR
+reports the release's images replicated there. DescribeImageReplicationStatus is served beside
+moto (which lacks it), checked against the botocore model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ecr_standins import ServingSession
+from pipeline_fake import ACCOUNTS, FakePulumi, run_pipeline, stack_files, write_project
+from registry_fake import BUILD_ACCOUNT, REGION, MotoRegistry
+
+from components.pipeline.registry import BuildRegistry, default_session
+
+RELEASE = ["up", "--promote", "dev,staging,prod"]
+PROD = ACCOUNTS["prod"]
+
+
+class Replication:
+    """What DescribeImageReplicationStatus answers: per repository, the statuses of successive calls
+    in prod's destination (the last one repeats)."""
+
+    def __init__(self) -> None:
+        self.script: dict[str, list[tuple[str, str]]] = {}
+        self.calls: list[dict[str, Any]] = []
+
+    def respond(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(request)
+        queue = self.script.get(request["repositoryName"], [("COMPLETE", "")])
+        status, code = queue.pop(0) if len(queue) > 1 else queue[0]
+        statuses = (
+            []
+            if status == "NONE"
+            else [
+                {
+                    "region": REGION,
+                    "registryId": PROD,
+                    "status": status,
+                    **({"failureCode": code} if code else {}),
+                }
+            ]
+        )
+        return {
+            "repositoryName": request["repositoryName"],
+            "imageId": request["imageId"],
+            "replicationStatuses": statuses,
+        }
+
+    def session(self, registry: BuildRegistry) -> ServingSession:
+        return ServingSession(default_session(registry), ["DescribeImageReplicationStatus"], self.respond)
+
+
+@pytest.fixture
+def replicated_project(tmp_path: Path) -> Path:
+    files = stack_files()
+    files["build"]["ecr-share:replication"] = {
+        "rules": [
+            {
+                "destinations": [{"region": REGION, "account": PROD}],
+                "filters": ["web-app", "worker"],
+                "rootTemplate": True,
+            }
+        ]
+    }
+    files["prod"]["ecr-share:pullFrom"] = "replica"
+    files["prod"]["ecr-share:receiveReplication"] = {
+        "sourceAccount": BUILD_ACCOUNT,
+        "filters": ["web-app", "worker"],
+        "rootTemplate": True,
+    }
+    return write_project(tmp_path / "ecr-share", files)
+
+
+@pytest.fixture
+def replication() -> Iterator[Replication]:
+    yield Replication()
+
+
+def release(project: Path, replication: Replication, *flags: str) -> Any:
+    fake = FakePulumi()
+    assert run_pipeline(project, "up", "--stacks", "build", fake=fake).code == 0
+    return run_pipeline(project, *RELEASE, *flags, fake=fake, registry_session=replication.session)
+
+
+def test_prod_waits_until_its_images_are_replicated(
+    replicated_project: Path, registry: MotoRegistry, released: dict[str, str], replication: Replication
+) -> None:
+    replication.script["worker"] = [("IN_PROGRESS", ""), ("IN_PROGRESS", ""), ("COMPLETE", "")]
+    run = release(replicated_project, replication)
+    assert run.code == 0, run.err
+    web, worker = released["web-app"], released["worker"]
+    assert run.err.splitlines() == [
+        f"[prod] waiting for worker@{worker} to replicate to {PROD} us-east-1 (IN_PROGRESS), up to 15m00s",
+        f"[prod] replicated: web-app@{web}, worker@{worker}",
+    ]
+    assert run.waits == [10.0, 10.0]
+    # Asked of the build registry, for prod's images only (dev and staging pull from it).
+    assert {(c["registryId"], c["repositoryName"]) for c in replication.calls} == {
+        (BUILD_ACCOUNT, "web-app"),
+        (BUILD_ACCOUNT, "worker"),
+    }
+    # Waited right before prod's update: dev and staging were updated first.
+    assert run.out.index("[3/4] staging: succeeded") < run.out.index("[4/4] prod: up started")
+
+
+def test_a_failed_replication_stops_before_prod_is_touched(
+    replicated_project: Path, registry: MotoRegistry, released: dict[str, str], replication: Replication
+) -> None:
+    replication.script["web-app"] = [("FAILED", "KMS_KEY_INVALID")]
+    run = release(replicated_project, replication)
+    assert run.code == 1
+    message = (
+        f"web-app@{released['web-app']} failed to replicate to {PROD} us-east-1 (KMS_KEY_INVALID), where "
+        "prod pulls it from: prod was not updated"
+    )
+    assert f"[4/4] prod: failed in 0.0s ({message})" in run.out.splitlines()
+    assert ("prod", "up") not in run.fake.engine_order()
+    assert not [c for c in run.fake.calls_for("prod") if c.op.startswith("config")]
+
+
+def test_replication_that_never_starts_times_out_naming_backfill(
+    replicated_project: Path, registry: MotoRegistry, released: dict[str, str], replication: Replication
+) -> None:
+    replication.script["worker"] = [("NONE", "")]
+    run = release(replicated_project, replication, "--replication-timeout", "25")
+    assert run.code == 1
+    assert run.waits == [10.0, 10.0, 5.0]
+    assert (
+        f"worker@{released['worker']} to {PROD} us-east-1 (NOT STARTED) did not replicate within 25.0s "
+        "(--replication-timeout) (an image pushed before the replication rule that covers it replicates only "
+        "through `backfill`): prod was not updated"
+    ) in run.out
+    assert ("prod", "up") not in run.fake.engine_order()
