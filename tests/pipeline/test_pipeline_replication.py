@@ -100,7 +100,7 @@ def test_prod_waits_until_its_images_are_replicated(
     assert run.waits == [10.0, 10.0]
     doc = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text(encoding="utf-8")
     shown = doc.split("<!-- replication-progress -->\n", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
-    assert [line.strip() for line in shown.splitlines()] == [
+    assert [line.strip() for line in shown.strip().splitlines()] == [
         re.sub(r"sha256:[0-9a-f]{64}", "sha256:...", line) for line in run.err.splitlines()
     ]
     # Asked of the build registry, for prod's images only (dev and staging pull from it).
