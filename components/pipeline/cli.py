@@ -209,6 +209,13 @@ def _running() -> argparse.ArgumentParser:
         help="after SIGINT/SIGTERM, how long a running pulumi may take to cancel gracefully before it is "
         "stopped (default 60)",
     )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write the release record there (JSON, format ecr-share-release/1: each stack's result, its "
+        "images with tag, digest, scan, signature and replication state, and its rollouts)",
+    )
     return p
 
 
@@ -312,6 +319,7 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         source,
         args.org,
         getattr(args, "force_dependents", False),
+        getattr(args, "report", None),
         unfinished,
         tuple(f"warning: {gap}" for gap in gaps),
     )

@@ -29,12 +29,16 @@ def checked_digests(
     console: Console,
     sleep: Callable[[float], bool],
     clock: Callable[[], float],
+    scans_read: dict[str, Scan] | None = None,
 ) -> dict[str, str]:
-    """Repository -> digest for every request, after the gate passed. ``sleep`` returns True when
+    """Repository -> digest for every request, after the gate passed (each scan read goes into
+    ``scans_read``, for the release record). ``sleep`` returns True when
     the run is stopping. Raises ReleaseRefused naming each missing image or each image the gate stops."""
     console.line(f"images: {reader.registry.describe()}")
     digests = {request.repository: reader.digest(request) for request in requests}
     scans = {} if gate.fail_on == "none" else _scans(reader, requests, digests, gate, console, sleep, clock)
+    if scans_read is not None:
+        scans_read.update(scans)
     for row in _table(requests, digests, scans):
         console.line(f"  {row}")
     if gate.fail_on == "none":

@@ -30,6 +30,8 @@ from components.pipeline.images import (
 )
 from components.pipeline.pending import clear_record
 from components.pipeline.processes import SupervisedPulumiCommand
+from components.pipeline.record import ReleaseRecord
+from components.pipeline.record import write as write_record
 from components.pipeline.registry import (
     BuildRegistry,
     RegistryError,
@@ -129,6 +131,8 @@ class Prepared:
     """``--org``."""
     force_dependents: bool = False
     """``destroy --force-dependents``: destroy even what deployed stacks outside the run read."""
+    report: Path | None = None
+    """``--report``: where the release record goes."""
     unfinished: Mapping[str, ConfigChange] = field(default_factory=dict)
     """Stacks whose file holds the pipeline's own half-done pin, with the removals left to make."""
     warnings: tuple[str, ...] = ()
@@ -171,22 +175,39 @@ def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
         return 2
     settings = environment.settings
     supervisor = Supervisor(command.children, console, settings.cancel_timeout, settings.heartbeat_seconds)
+    record = ReleaseRecord(prepared.command, prepared.plan.order)
+    code = _supervised(prepared, workspace, environment, console, errors, supervisor, record)
+    if prepared.report is not None:
+        write_record(prepared.report, record.document(prepared.stacks, code))
+    return code
+
+
+def _supervised(
+    prepared: Prepared,
+    workspace: auto.LocalWorkspace,
+    environment: Environment,
+    console: Console,
+    errors: Console,
+    supervisor: Supervisor,
+    record: ReleaseRecord,
+) -> int:
     with supervisor:
         try:
-            return _run(prepared, workspace, environment, console, supervisor)
+            return _run(prepared, workspace, environment, console, supervisor, record)
         except Interrupted as stopped:
+            record.error = f"stopped by {stopped}"
             errors.line(f"Stopped by {stopped}; nothing was deployed.")
             return stopped.exit_code
-        except PipelineError as error:
-            errors.line(f"error: {error}")
-            return 2
-        except RegistryError as error:
+        except (PipelineError, RegistryError) as error:
+            record.error = str(error)
             errors.line(f"error: {error}")
             return 2
         except auto.CommandError as error:  # the backend checks before any stack runs
-            errors.line(f"error: pulumi: {engine_error(str(error))}")
+            record.error = f"pulumi: {engine_error(str(error))}"
+            errors.line(f"error: {record.error}")
             return 2
         except ReleaseRefused as error:
+            record.error = str(error)
             errors.line(f"error: {error}")
             return 1
 
@@ -197,6 +218,7 @@ def _run(
     environment: Environment,
     console: Console,
     supervisor: Supervisor,
+    record: ReleaseRecord,
 ) -> int:
     stacks, plan = prepared.stacks, prepared.plan
     backend = supervisor.call(lambda: backend_of(prepared.backend_url, prepared.organization, workspace))
@@ -221,15 +243,19 @@ def _run(
         reader = supervisor.call(
             lambda: RegistryReader(_build_registry(stacks), environment.registry_session)
         )
+        record.requests = requests
         digests = supervisor.call(
-            lambda: checked_digests(reader, requests, gate, console, supervisor.sleep, time.monotonic)
+            lambda: checked_digests(
+                reader, requests, gate, console, supervisor.sleep, time.monotonic, record.scans
+            )
         )
+        record.digests.update(digests)
         known = digests
         pinned = planning.check_configs(plan, stacks, lambda stack: with_digests(stack.config, known))
         if pinned is not None and plan.command == "up":
             wait = environment.settings.wait or supervisor.sleep
             before_update = replication_gates(
-                pinned, plan, stacks, reader, gate.replication, Console(environment.write_error), wait
+                pinned, plan, stacks, reader, gate.replication, Console(environment.write_error), wait, record
             )
     runner = Runner(
         workspace,
@@ -243,6 +269,7 @@ def _run(
         before_update,
     )
     outcomes = runner.run()
+    record.outcomes = outcomes
     supervisor.check()
     for child in supervisor.children.kill():  # a safety net: every child has been waited for
         console.line(f"killed pulumi {child.operation} (pid {child.process.pid}), still running at the end")
@@ -264,6 +291,7 @@ def replication_gates(
     gate: ReplicationGate,
     progress: Console,
     sleep: Callable[[float], bool],
+    record: ReleaseRecord,
 ) -> dict[str, Callable[[], object]]:
     """For each environment that pulls a release image from a replica: the wait, run right before
     its update (the stacks before it have run meanwhile, which is time replication gets)."""
@@ -272,10 +300,15 @@ def replication_gates(
     for stack in planning.environments_of(plan, stacks):
         images = replica_images(pinned.plans[stack.name].exports, registry.registry_id, registry.region)
         if images:
-            gates[stack.name] = partial(
+            wait = partial(
                 wait_until_replicated, stack.name, images, reader.replication_status, gate, progress, sleep
             )
+            gates[stack.name] = partial(_recorded, record.replication, stack.name, wait)
     return gates
+
+
+def _recorded(into: dict[str, dict[str, str]], stack: str, wait: Callable[[], dict[str, str]]) -> None:
+    into[stack] = wait()
 
 
 def _summary(

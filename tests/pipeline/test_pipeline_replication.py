@@ -4,6 +4,7 @@ moto (which lacks it), checked against the botocore model."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,3 +141,67 @@ def test_replication_that_never_starts_times_out_naming_backfill(
         "through `backfill`): prod was not updated"
     ) in run.out
     assert ("prod", "up") not in run.fake.engine_order()
+
+
+# --- the release record ---------------------------------------------------------------------------
+
+
+def test_the_release_record_holds_each_stacks_images_and_rollouts(
+    replicated_project: Path,
+    registry: MotoRegistry,
+    released: dict[str, str],
+    replication: Replication,
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "release.json"
+    run = release(replicated_project, replication, "--report", str(report))
+    assert run.code == 0, run.err
+    document = json.loads(report.read_text(encoding="utf-8"))
+    web, worker = released["web-app"], released["worker"]
+    assert document["format"] == "ecr-share-release/1"
+    assert (document["command"], document["exitCode"], document["error"]) == ("up", 0, None)
+    assert [(s["stack"], s["result"]) for s in document["stacks"]] == [
+        ("build", "succeeded"),
+        ("dev", "succeeded"),
+        ("staging", "succeeded"),
+        ("prod", "succeeded"),
+    ]
+    build, _dev, staging, prod = document["stacks"]
+    assert "images" not in build
+    clean = {"status": "COMPLETE", "findings": {}}
+    assert prod["images"] == [
+        {
+            "service": "web-app",
+            "repository": "web-app",
+            "tag": "4f2a9c1",
+            "digest": web,
+            "scan": clean,
+            "signature": None,
+            "replication": "COMPLETE",
+        },
+        {
+            "service": "worker",
+            "repository": "worker",
+            "tag": "4f2a9c1",
+            "digest": worker,
+            "scan": clean,
+            "signature": None,
+            "replication": "COMPLETE",
+        },
+    ]
+    assert [i["replication"] for i in staging["images"]] == [None, None]  # it pulls from the build registry
+    assert prod["rollouts"] == []  # the fixture's stacks run no ECS service
+
+
+def test_a_refused_release_leaves_a_record_too(
+    replicated_project: Path, registry: MotoRegistry, replication: Replication, tmp_path: Path
+) -> None:
+    report = tmp_path / "release.json"
+    run = release(replicated_project, replication, "--report", str(report))  # nothing pushed
+    assert run.code == 1
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert document["exitCode"] == 1
+    assert document["error"].startswith(
+        "web-app:4f2a9c1 is not in 111111111111.dkr.ecr.us-east-1.amazonaws.com"
+    )
+    assert {s["result"] for s in document["stacks"]} == {"not run"}
