@@ -7,6 +7,7 @@ can be checked without the Pulumi CLI and AWS is checked here (``prepare``); ``r
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from components.config.model import BuildStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.pipeline import plan as planning
+from components.pipeline.backfill import backfill, destinations
 from components.pipeline.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from components.pipeline.images import (
     ImageRequest,
@@ -26,9 +28,11 @@ from components.pipeline.images import (
     with_requests,
 )
 from components.pipeline.pending import completed, half_done
+from components.pipeline.registry import RegistryError, RegistryReader
 from components.pipeline.release import Gate
 from components.pipeline.replication import ReplicationGate
-from components.pipeline.run import Environment, Prepared, release
+from components.pipeline.report import Console
+from components.pipeline.run import Environment, Prepared, build_registry_of, release
 from components.pipeline.stacks import PipelineError, StackInfo, discover, is_diy
 from components.project import ENVIRONMENT
 
@@ -75,6 +79,11 @@ same registry check and scan gate.""",
 A stack that deployed stacks outside the run depend on (the build stack: every environment;
 a stack another one deploys after) is not destroyed unless they are in the run or
 --force-dependents is given.""",
+    "backfill": f"""examples:
+  {PROG} backfill --to prod
+
+Starts one ECR replication backfill per replica registry the stacks pull from, and
+follows it until it ends (exit 1 when it failed or an image failed to replicate).""",
     "outputs": f"""examples:
   {PROG} outputs
   {PROG} outputs --stacks staging | jq -r '.staging.images'""",
@@ -86,6 +95,7 @@ SUMMARIES = {
     "refresh": "refresh every selected stack's state from AWS",
     "destroy": "destroy the selected stacks, environments first",
     "outputs": "print the selected stacks' outputs as JSON",
+    "backfill": "replicate images pushed before a replication rule existed to the environments' replicas",
 }
 
 
@@ -236,6 +246,27 @@ def parser() -> argparse.ArgumentParser:
         "destroy": [_common(), _selection(), _running()],
         "outputs": [_common(), _selection(with_order=False)],
     }
+    backfill = commands.add_parser(
+        "backfill",
+        parents=[_common()],
+        help=SUMMARIES["backfill"],
+        description=SUMMARIES["backfill"][0].upper() + SUMMARIES["backfill"][1:] + ".",
+        epilog=f"{EXAMPLES['backfill']}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backfill.add_argument(
+        "--to",
+        required=True,
+        metavar="ENV,ENV",
+        help="the environments whose replica registries get the images",
+    )
+    backfill.add_argument(
+        "--timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="follow each backfill this long (default 3600); it goes on in ECR after that",
+    )
     for name in planning.COMMANDS:
         command = commands.add_parser(
             name,
@@ -394,9 +425,40 @@ def _backend(flag: str | None, project: Path, env: Mapping[str, str]) -> str:
     return backend
 
 
+def _sleep(seconds: float) -> bool:
+    """Wait; never asks to stop (a Ctrl-C ends backfill's following, not the backfill in ECR)."""
+    time.sleep(seconds)
+    return False
+
+
+def _backfill(args: argparse.Namespace, environment: Environment) -> int:
+    errors = Console(environment.write_error)
+    try:
+        if args.timeout < 0:
+            raise PipelineError(f"--timeout must be 0 or more, not {args.timeout:g}")
+        stacks = discover(args.project_dir.resolve())
+        targets = destinations(stacks, _names(args.to) or [])
+        if not targets:
+            raise PipelineError("--to names no stack: name the environments whose replicas need the images")
+        reader = RegistryReader(build_registry_of(stacks), environment.registry_session)
+        return backfill(
+            reader,
+            targets,
+            args.timeout,
+            environment.settings.replication_poll_seconds,
+            Console(environment.write),
+            environment.settings.wait or _sleep,
+        )
+    except (PipelineError, RegistryError) as error:
+        errors.line(f"error: {error}")
+        return 2
+
+
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
     environment = environment or Environment()
     args = parser().parse_args(argv)
+    if args.command == "backfill":
+        return _backfill(args, environment)
     try:
         prepared = prepare(args, environment)
     except PipelineError as error:

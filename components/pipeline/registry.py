@@ -97,6 +97,11 @@ class RegistryReader:
         except (BotoCoreError, ClientError) as error:
             raise RegistryError(self._cannot(error)) from None
 
+    @property
+    def client(self) -> Any:
+        """The ECR client, for the operations other modules drive (backfill)."""
+        return self._ecr
+
     def digest(self, request: ImageRequest) -> str:
         """The digest a tag names now, or the requested digest once it is known to exist."""
         image_id = {"imageDigest": request.digest} if request.digest else {"imageTag": request.tag}

@@ -241,7 +241,7 @@ def _run(
         assert prepared.gate is not None
         gate = prepared.gate
         reader = supervisor.call(
-            lambda: RegistryReader(_build_registry(stacks), environment.registry_session)
+            lambda: RegistryReader(build_registry_of(stacks), environment.registry_session)
         )
         record.requests = requests
         digests = supervisor.call(
@@ -464,7 +464,7 @@ def _value(outputs: Mapping[str, auto.OutputValue], name: str) -> Any:
     return None if output is None or output.secret else output.value
 
 
-def _build_registry(stacks: Mapping[str, StackInfo]) -> BuildRegistry:
+def build_registry_of(stacks: Mapping[str, StackInfo]) -> BuildRegistry:
     build = planning.build_of(stacks)
     config = parse_stack_config(build.name, build.config)  # valid: prepare planned every stack
     return build_registry(config.account_id, config.region, build.config)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,105 @@ def test_a_refused_release_leaves_a_record_too(
         "web-app:4f2a9c1 is not in 111111111111.dkr.ecr.us-east-1.amazonaws.com"
     )
     assert {s["result"] for s in document["stacks"]} == {"not run"}
+
+
+# --- backfill --------------------------------------------------------------------------------------
+
+STARTED = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+class Backfills:
+    """ECR's backfill calls: one backfill whose progress advances at each ListReplicationBackfills."""
+
+    OPERATIONS = (
+        "StartReplicationBackfill",
+        "ListReplicationBackfills",
+        "DescribeReplicationBackfillResults",
+    )
+
+    def __init__(self, steps: list[tuple[str, int, int]]) -> None:
+        self.steps = steps
+        """(status, completed, failed) of successive listings, out of 3 images."""
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def respond(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((operation, request))
+        destination = {"region": REGION, "registryId": PROD}
+        if operation == "StartReplicationBackfill":
+            return {
+                "replicationBackfillId": "bf-1",
+                "registryId": BUILD_ACCOUNT,
+                "destination": destination,
+                "status": "PREPARING",
+                "startedAt": STARTED,
+            }
+        if operation == "ListReplicationBackfills":
+            status, completed, failed = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+            progress = {
+                "totalReplicationCount": 3,
+                "completedReplicationCount": completed,
+                "failedReplicationCount": failed,
+                "failureCodes": ["ACCESS_DENIED"] if failed else [],
+            }
+            return {
+                "backfills": [
+                    {
+                        "replicationBackfillId": "bf-1",
+                        "destination": destination,
+                        "status": status,
+                        "progress": progress,
+                        "startedAt": STARTED,
+                    }
+                ]
+            }
+        return {
+            "replicationBackfillId": "bf-1",
+            "results": [
+                {
+                    "repositoryName": "worker",
+                    "imageId": {"imageDigest": "sha256:" + "a" * 64},
+                    "status": "FAILED",
+                    "failureCode": "ACCESS_DENIED",
+                }
+            ],
+        }
+
+    def session(self, registry: BuildRegistry) -> ServingSession:
+        return ServingSession(default_session(registry), self.OPERATIONS, self.respond)
+
+
+def test_backfill_replicates_older_images_to_prods_registry_with_progress(
+    replicated_project: Path, registry: MotoRegistry
+) -> None:
+    backfills = Backfills(
+        [("IN_PROGRESS", 1, 0), ("IN_PROGRESS", 1, 0), ("IN_PROGRESS", 2, 0), ("COMPLETE", 3, 0)]
+    )
+    run = run_pipeline(replicated_project, "backfill", "--to", "prod", registry_session=backfills.session)
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == [
+        f"backfill bf-1 to {PROD} us-east-1 (prod): PREPARING",
+        "backfill bf-1: IN_PROGRESS: 1 of 3 images replicated, 0 failed",
+        "backfill bf-1: IN_PROGRESS: 2 of 3 images replicated, 0 failed",
+        "backfill bf-1: COMPLETE: 3 of 3 images replicated, 0 failed",
+    ]
+    assert run.waits == [10.0, 10.0, 10.0]
+    assert backfills.calls[0] == (
+        "StartReplicationBackfill",
+        {"registryId": BUILD_ACCOUNT, "destination": {"region": REGION, "registryId": PROD}},
+    )
+
+
+def test_a_backfill_with_failed_images_names_them(replicated_project: Path, registry: MotoRegistry) -> None:
+    backfills = Backfills([("COMPLETE", 2, 1)])
+    run = run_pipeline(replicated_project, "backfill", "--to", "prod", registry_session=backfills.session)
+    assert run.code == 1
+    assert run.out.splitlines()[-1] == f"  failed: worker@sha256:{'a' * 64} (ACCESS_DENIED)"
+
+
+def test_backfill_to_a_stack_that_pulls_from_the_build_registry_is_refused(replicated_project: Path) -> None:
+    run = run_pipeline(replicated_project, "backfill", "--to", "staging")
+    assert run.code == 2
+    assert run.err == (
+        "error: --to staging: Pulumi.staging.yaml pulls from the build registry (pullFrom), not from replicas: "
+        "there is nothing to backfill\n"
+    )
