@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from components.config import values
 from components.config.files import project_dir_default
@@ -171,6 +172,14 @@ def _gate() -> argparse.ArgumentParser:
         f"the release's images replicated there (default {DEFAULT_REPLICATION_TIMEOUT:g})",
     )
     p.add_argument(
+        "--require-signature",
+        action="append",
+        default=[],
+        metavar="PROFILE_ARN",
+        help="deploy only images ECR reports signed (COMPLETE) by this AWS Signer signing profile (repeatable: "
+        "any of them); a stack file can require it too (ecr-share:requireSignature)",
+    )
+    p.add_argument(
         "--strict",
         action="store_true",
         help="refuse (instead of warning about) a repository that reaches an environment without running "
@@ -322,6 +331,10 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         plan = planning.make_plan(
             args.command, stacks, selected, promote=promote, parallel=getattr(args, "parallel", 2)
         )
+    profiles = [
+        _checked(values.signing_profile_arn, "--require-signature", arn)
+        for arn in getattr(args, "require_signature", [])
+    ]
     gaps = planning.untested(plan, stacks)
     if gaps and getattr(args, "strict", False):
         raise PipelineError(f"--strict: {'; '.join(gaps)}: run it there first, or leave out --strict")
@@ -337,7 +350,13 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
     gate = None
     if hasattr(args, "fail_on"):
         replication = ReplicationGate(args.replication_timeout, environment.settings.replication_poll_seconds)
-        gate = Gate(args.fail_on, args.scan_timeout, environment.settings.scan_poll_seconds, replication)
+        gate = Gate(
+            args.fail_on,
+            args.scan_timeout,
+            environment.settings.scan_poll_seconds,
+            replication,
+            tuple(profiles),
+        )
     backend = _backend(args.backend, project, environment.env)
     return Prepared(
         args.command,
@@ -395,8 +414,12 @@ def _requests(
 
 
 def _checked_tag(key: str, tag: str) -> str:
+    return _checked(values.image_tag, key, tag)
+
+
+def _checked(check: Callable[[str, Any], str], key: str, value: str) -> str:
     try:
-        return values.image_tag(key, tag)
+        return check(key, value)
     except ConfigError as error:
         raise PipelineError(str(error)) from None
 

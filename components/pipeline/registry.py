@@ -18,7 +18,7 @@ import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from components.aws.names import registry_host
-from components.pipeline.gate import NOT_SCANNED, Scan
+from components.pipeline.gate import NOT_SCANNED, Scan, Signature
 from components.pipeline.images import ImageRequest
 from components.pipeline.replication import NOT_STARTED, ReplicaImage
 
@@ -153,6 +153,25 @@ class RegistryReader:
             if (status.get("registryId"), status.get("region")) == (image.account, image.region):
                 return str(status.get("status", "")), str(status.get("failureCode", ""))
         return NOT_STARTED, ""
+
+    def signatures(self, repository: str, digest: str) -> list[Signature]:
+        """Each signing profile's status for the image (ecr:DescribeImageSigningStatus)."""
+        try:
+            found = self._ecr.describe_image_signing_status(
+                registryId=self.registry.registry_id,
+                repositoryName=repository,
+                imageId={"imageDigest": digest},
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise RegistryError(self._cannot(error)) from None
+        return [
+            Signature(
+                str(s.get("signingProfileArn", "")),
+                str(s.get("status", "")),
+                " ".join(filter(None, [s.get("failureCode"), s.get("failureReason")])),
+            )
+            for s in found.get("signingStatuses") or []
+        ]
 
     def _missing(self, request: ImageRequest, code: str) -> str:
         if code == "RepositoryNotFoundException":

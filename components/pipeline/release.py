@@ -20,6 +20,8 @@ class Gate:
     """Seconds to wait for scans still IN_PROGRESS or PENDING."""
     poll_seconds: float = 5.0
     replication: ReplicationGate = field(default_factory=lambda: ReplicationGate(900.0))
+    signing_profiles: tuple[str, ...] = ()
+    """``--require-signature``: for every environment of the run, besides its stack file's."""
 
 
 def checked_digests(

@@ -54,6 +54,7 @@ from components.pipeline.report import (
     verdict,
 )
 from components.pipeline.runner import Runner, Settings
+from components.pipeline.signing import check_signatures, requirements
 from components.pipeline.stacks import (
     DEPLOY_AFTER_KEY,
     Backend,
@@ -250,6 +251,12 @@ def _run(
             )
         )
         record.digests.update(digests)
+        required = requirements(planning.environments_of(plan, stacks), gate.signing_profiles)
+        if required:
+            found = digests
+            record.signatures.update(
+                supervisor.call(lambda: check_signatures(reader.signatures, required, stacks, found, console))
+            )
         known = digests
         pinned = planning.check_configs(plan, stacks, lambda stack: with_digests(stack.config, known))
         if pinned is not None and plan.command == "up":
