@@ -44,8 +44,10 @@ DEFAULT_REPLICATION_TIMEOUT = 900.0
 PROG = "python -m components.pipeline"
 EXIT_CODES = """exit codes:
   0    every selected stack succeeded
-  1    a stack failed or was cancelled, or the release was refused (an image is
-       missing from the build registry, or the scan gate stopped it: nothing deployed)
+  1    a stack failed or was cancelled (the replication gate fails a stack whose
+       images did not replicate), or the release was refused (an image is missing
+       from the build registry, or the scan or signature gate stopped it: nothing
+       deployed); backfill: a backfill or an image in it failed
   2    nothing was run: a usage or environment error (bad flag or stack file, no
        Pulumi CLI, no passphrase, build stack not deployed), or destroy not confirmed
        or refused (deployed stacks outside the run depend on one it destroys)
