@@ -65,6 +65,12 @@ ECR_REPOSITORY_NAME = re.compile(
 # Docker/OCI reference grammar for tags (distribution/reference); stricter than ECR's 1-300.
 IMAGE_TAG = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
 IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# An AWS Signer signing profile ARN, as ECR managed signing names it (botocore ecr 2015-09-21,
+# shape SigningProfileArn: pattern and max 200).
+SIGNING_PROFILE_ARN = re.compile(
+    r"arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:/signing-profiles/[a-zA-Z0-9_]{2,}"
+)
+SIGNING_PROFILE_ARN_MAX_CHARS = 200
 # ECS ContainerDefinition.image: at most 255 characters before any "@digest".
 IMAGE_REFERENCE_MAX_CHARS = 255
 # Region names come from the partitions below; ECR's model allows any [0-9a-z-]{2,25}.

@@ -57,6 +57,8 @@ class EnvironmentStack:
     """Existing roles of this account that get the pull policy too."""
     deploy_after: tuple[str, ...] = ()
     """Environment stacks the pipeline deploys before this one; nothing this stack deploys."""
+    require_signature: tuple[str, ...] = ()
+    """Signing profile ARNs: the pipeline deploys here only images signed (COMPLETE) by one of them."""
     repositories: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

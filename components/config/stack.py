@@ -50,6 +50,7 @@ ENVIRONMENT_KEYS = (
     "receiveReplication",
     "pullRoles",
     "deployAfter",
+    "requireSignature",
 )
 # A stack's own name (the last part of a qualified one), as the Pulumi CLI accepts it.
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -217,6 +218,15 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
     if receive is not None and receive.kms_keys is not None:
         _check_template_role_name(stack, region)
     deploy_after = _deploy_after(key("deployAfter"), _structured(config, key("deployAfter")), stack)
+    signing = _structured(config, key("requireSignature"))
+    require_signature = (
+        ()
+        if signing is None
+        else tuple(
+            values.signing_profile_arn(f"{key('requireSignature')}[{index}]", arn)
+            for index, arn in enumerate(values.sequence(key("requireSignature"), signing))
+        )
+    )
     return EnvironmentStack(
         stack=stack,
         account_id=account,
@@ -229,6 +239,7 @@ def _parse_environment(stack: str, config: Mapping[str, Any], account: str, regi
         receive_replication=receive,
         pull_roles=pull_roles,
         deploy_after=deploy_after,
+        require_signature=require_signature,
     )
 
 

@@ -206,6 +206,21 @@ def at_most(key: str, count: int, limit: int, counted: str, limit_text: str) -> 
         raise ConfigError(key, f"{count} {counted}", f"are more than ECR's {limit} {limit_text}")
 
 
+def signing_profile_arn(key: str, value: Any) -> str:
+    """An AWS Signer signing profile ARN (``arn:aws:signer:<region>:<account>:/signing-profiles/<name>``)."""
+    if (
+        not isinstance(value, str)
+        or len(value) > rules.SIGNING_PROFILE_ARN_MAX_CHARS
+        or rules.SIGNING_PROFILE_ARN.fullmatch(value) is None
+    ):
+        raise ConfigError(
+            key,
+            value,
+            "is not an AWS Signer signing profile ARN (arn:aws:signer:<region>:<account>:/signing-profiles/<name>)",
+        )
+    return value
+
+
 def sequence(key: str, value: Any, *, non_empty: bool = True) -> list[Any]:
     if not isinstance(value, list):
         raise ConfigError(key, value, "is not a list")

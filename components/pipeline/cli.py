@@ -7,9 +7,11 @@ can be checked without the Pulumi CLI and AWS is checked here (``prepare``); ``r
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from components.config import values
 from components.config.files import project_dir_default
@@ -17,6 +19,7 @@ from components.config.model import BuildStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.pipeline import plan as planning
+from components.pipeline.backfill import backfill, destinations
 from components.pipeline.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from components.pipeline.images import (
     ImageRequest,
@@ -25,21 +28,29 @@ from components.pipeline.images import (
     repositories_run_by,
     with_requests,
 )
+from components.pipeline.pending import completed, half_done
+from components.pipeline.registry import RegistryError, RegistryReader
 from components.pipeline.release import Gate
-from components.pipeline.run import Environment, Prepared, release
+from components.pipeline.replication import ReplicationGate
+from components.pipeline.report import Console
+from components.pipeline.run import Environment, Prepared, build_registry_of, release
 from components.pipeline.stacks import PipelineError, StackInfo, discover, is_diy
 from components.project import ENVIRONMENT
 
 STATE_FOLDER = ".pulumi-state"
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 DEFAULT_SCAN_TIMEOUT = 600.0
+DEFAULT_REPLICATION_TIMEOUT = 900.0
 PROG = "python -m components.pipeline"
 EXIT_CODES = """exit codes:
   0    every selected stack succeeded
-  1    a stack failed or was cancelled, or the release was refused (an image is
-       missing from the build registry, or the scan gate stopped it: nothing deployed)
+  1    a stack failed or was cancelled (the replication gate fails a stack whose
+       images did not replicate), or the release was refused (an image is missing
+       from the build registry, or the scan or signature gate stopped it: nothing
+       deployed); backfill: a backfill or an image in it failed
   2    nothing was run: a usage or environment error (bad flag or stack file, no
        Pulumi CLI, no passphrase, build stack not deployed), or destroy not confirmed
+       or refused (deployed stacks outside the run depend on one it destroys)
   130  stopped by SIGINT (Ctrl-C); 143 stopped by SIGTERM (CI cancellation)"""
 
 EXAMPLES = {
@@ -66,7 +77,16 @@ same registry check and scan gate.""",
   {PROG} refresh --stacks prod""",
     "destroy": f"""examples:
   {PROG} destroy --promote dev,staging,prod
-  {PROG} destroy --yes --stacks dev""",
+  {PROG} destroy --yes --stacks dev
+
+A stack that deployed stacks outside the run depend on (the build stack: every environment;
+a stack another one deploys after) is not destroyed unless they are in the run or
+--force-dependents is given.""",
+    "backfill": f"""examples:
+  {PROG} backfill --to prod
+
+Starts one ECR replication backfill per replica registry the stacks pull from, and
+follows it until it ends (exit 1 when it failed or an image failed to replicate).""",
     "outputs": f"""examples:
   {PROG} outputs
   {PROG} outputs --stacks staging | jq -r '.staging.images'""",
@@ -78,6 +98,7 @@ SUMMARIES = {
     "refresh": "refresh every selected stack's state from AWS",
     "destroy": "destroy the selected stacks, environments first",
     "outputs": "print the selected stacks' outputs as JSON",
+    "backfill": "replicate images pushed before a replication rule existed to the environments' replicas",
 }
 
 
@@ -144,6 +165,28 @@ def _gate() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"wait this long for scans still in progress (default {DEFAULT_SCAN_TIMEOUT:g})",
     )
+    p.add_argument(
+        "--replication-timeout",
+        type=float,
+        default=DEFAULT_REPLICATION_TIMEOUT,
+        metavar="SECONDS",
+        help="before updating an environment that pulls from a replica, wait this long for ECR to report "
+        f"the release's images replicated there (default {DEFAULT_REPLICATION_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--require-signature",
+        action="append",
+        default=[],
+        metavar="PROFILE_ARN",
+        help="deploy only images ECR reports signed (COMPLETE) by this AWS Signer signing profile (repeatable: "
+        "any of them); a stack file can require it too (ecr-share:requireSignature)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (instead of warning about) a repository that reaches an environment without running "
+        "in a stack it deploys after (ecr-share:deployAfter)",
+    )
     return p
 
 
@@ -187,6 +230,13 @@ def _running() -> argparse.ArgumentParser:
         help="after SIGINT/SIGTERM, how long a running pulumi may take to cancel gracefully before it is "
         "stopped (default 60)",
     )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write the release record there (JSON, format ecr-share-release/1: each stack's result, its "
+        "images with tag, digest, scan, signature and replication state, and its rollouts)",
+    )
     return p
 
 
@@ -207,6 +257,27 @@ def parser() -> argparse.ArgumentParser:
         "destroy": [_common(), _selection(), _running()],
         "outputs": [_common(), _selection(with_order=False)],
     }
+    backfill = commands.add_parser(
+        "backfill",
+        parents=[_common()],
+        help=SUMMARIES["backfill"],
+        description=SUMMARIES["backfill"][0].upper() + SUMMARIES["backfill"][1:] + ".",
+        epilog=f"{EXAMPLES['backfill']}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backfill.add_argument(
+        "--to",
+        required=True,
+        metavar="ENV,ENV",
+        help="the environments whose replica registries get the images",
+    )
+    backfill.add_argument(
+        "--timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="follow each backfill this long (default 3600); it goes on in ECR after that",
+    )
     for name in planning.COMMANDS:
         command = commands.add_parser(
             name,
@@ -230,6 +301,12 @@ def parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="leave protected resources (the shared repositories) in place",
             )
+            command.add_argument(
+                "--force-dependents",
+                action="store_true",
+                help="destroy even a stack that deployed stacks outside the run read (the build stack, or "
+                "one another stack deploys after); without it such a destroy is refused, naming them",
+            )
     return p
 
 
@@ -239,6 +316,8 @@ def parser() -> argparse.ArgumentParser:
 def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
     project: Path = args.project_dir.resolve()
     stacks = discover(project)
+    unfinished = {name: change for name, stack in stacks.items() if (change := half_done(stack))}
+    stacks = {name: completed(s, unfinished[name]) if name in unfinished else s for name, s in stacks.items()}
     source = None
     if args.command == "promote":
         source = _promotion_source(stacks, args.source)
@@ -254,20 +333,48 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         plan = planning.make_plan(
             args.command, stacks, selected, promote=promote, parallel=getattr(args, "parallel", 2)
         )
+    profiles = [
+        _checked(values.signing_profile_arn, "--require-signature", arn)
+        for arn in getattr(args, "require_signature", [])
+    ]
+    gaps = planning.untested(plan, stacks)
+    if gaps and getattr(args, "strict", False):
+        raise PipelineError(f"--strict: {'; '.join(gaps)}: run it there first, or leave out --strict")
     requests = _requests(args, project, stacks, plan, environment)
     if requests is not None:
         planning.check_configs(plan, stacks, lambda stack: with_requests(stack.config, requests))
     else:
         planning.check_configs(plan, stacks)
-    for flag in ("retries", "cancel_timeout", "scan_timeout"):
+    for flag in ("retries", "cancel_timeout", "scan_timeout", "replication_timeout"):
         value = getattr(args, flag, 0)
         if value < 0:
             raise PipelineError(f"--{flag.replace('_', '-')} must be 0 or more, not {value:g}")
     gate = None
     if hasattr(args, "fail_on"):
-        gate = Gate(args.fail_on, args.scan_timeout, environment.settings.scan_poll_seconds)
+        replication = ReplicationGate(args.replication_timeout, environment.settings.replication_poll_seconds)
+        gate = Gate(
+            args.fail_on,
+            args.scan_timeout,
+            environment.settings.scan_poll_seconds,
+            replication,
+            tuple(profiles),
+        )
     backend = _backend(args.backend, project, environment.env)
-    return Prepared(args.command, project, stacks, plan, backend, requests, gate, source, args.org)
+    return Prepared(
+        args.command,
+        project,
+        stacks,
+        plan,
+        backend,
+        requests,
+        gate,
+        source,
+        args.org,
+        getattr(args, "force_dependents", False),
+        getattr(args, "report", None),
+        unfinished,
+        tuple(f"warning: {gap}" for gap in gaps),
+    )
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -309,8 +416,12 @@ def _requests(
 
 
 def _checked_tag(key: str, tag: str) -> str:
+    return _checked(values.image_tag, key, tag)
+
+
+def _checked(check: Callable[[str, Any], str], key: str, value: str) -> str:
     try:
-        return values.image_tag(key, tag)
+        return check(key, value)
     except ConfigError as error:
         raise PipelineError(str(error)) from None
 
@@ -339,9 +450,40 @@ def _backend(flag: str | None, project: Path, env: Mapping[str, str]) -> str:
     return backend
 
 
+def _sleep(seconds: float) -> bool:
+    """Wait; never asks to stop (a Ctrl-C ends backfill's following, not the backfill in ECR)."""
+    time.sleep(seconds)
+    return False
+
+
+def _backfill(args: argparse.Namespace, environment: Environment) -> int:
+    errors = Console(environment.write_error)
+    try:
+        if args.timeout < 0:
+            raise PipelineError(f"--timeout must be 0 or more, not {args.timeout:g}")
+        stacks = discover(args.project_dir.resolve())
+        targets = destinations(stacks, _names(args.to) or [])
+        if not targets:
+            raise PipelineError("--to names no stack: name the environments whose replicas need the images")
+        reader = RegistryReader(build_registry_of(stacks), environment.registry_session)
+        return backfill(
+            reader,
+            targets,
+            args.timeout,
+            environment.settings.replication_poll_seconds,
+            Console(environment.write),
+            environment.settings.wait or _sleep,
+        )
+    except (PipelineError, RegistryError) as error:
+        errors.line(f"error: {error}")
+        return 2
+
+
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
     environment = environment or Environment()
     args = parser().parse_args(argv)
+    if args.command == "backfill":
+        return _backfill(args, environment)
     try:
         prepared = prepare(args, environment)
     except PipelineError as error:

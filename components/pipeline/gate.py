@@ -47,6 +47,15 @@ class Scan:
         return f"{self.status}: {', '.join(found) or 'no findings'}"
 
 
+@dataclass(frozen=True)
+class Signature:
+    """One signing profile's status for an image (DescribeImageSigningStatus; signing.py judges it)."""
+
+    profile: str
+    status: str
+    failure: str = ""
+
+
 def blocking(scan: Scan, fail_on: str) -> str | None:
     """Why ``scan`` stops a release under ``--fail-on fail_on``, or None when it passes."""
     if fail_on == "none":

@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.pipeline.images import ConfigChange, digest_pins
+from components.pipeline.images import ConfigChange, digest_pins, repositories_run_by
 from components.pipeline.stacks import CREDENTIAL_KEYS, DEPLOY_AFTER_KEY, Backend, PipelineError, StackInfo
-from components.plan.project import ProjectError, plan_stacks
+from components.plan.project import ProjectError, ProjectPlan, plan_stacks
 from components.project import BUILD, ENVIRONMENT, key
 
 COMMANDS = ("preview", "up", "promote", "refresh", "destroy", "outputs")
@@ -202,17 +202,17 @@ def check_configs(
     plan: Plan,
     stacks: Mapping[str, StackInfo],
     configured: Callable[[StackInfo], Mapping[str, Any]] = lambda stack: stack.config,
-) -> None:
+) -> ProjectPlan | None:
     """Plan every stack, release images applied (``configured``), exactly as the program plans it:
     a bad ``Pulumi.prod.yaml``, an environment its build stack would refuse, or two stacks owning
     one registry singleton stop the run before any stack is touched."""
     if plan.command not in IMAGE_COMMANDS:
-        return
+        return None
     configs = {
         name: configured(stack) if name in plan.order else stack.config for name, stack in stacks.items()
     }
     try:
-        plan_stacks(configs, lambda name: str(stacks[name].file))
+        return plan_stacks(configs, lambda name: str(stacks[name].file))
     except ProjectError as error:
         raise PipelineError(str(error)) from None
 
@@ -230,6 +230,60 @@ def check_build_references(plan: Plan, stacks: Mapping[str, StackInfo], backend:
                 f"{stack.file}: {BUILD_STACK_KEY} is {named}, but the build stack is {wanted} on "
                 f"{backend.url}: set {BUILD_STACK_KEY}: {wanted}"
             )
+
+
+def dependents_left(plan: Plan, stacks: Mapping[str, StackInfo]) -> dict[str, list[str]]:
+    """``destroy``: for each stack it destroys, the stacks outside the run that depend on it: every
+    environment depends on the build stack (a StackReference to its outputs), and a stack depends on
+    each stack its ``deployAfter`` names. Stacks in the run are destroyed first, so they are left out."""
+    if plan.command != "destroy":
+        return {}
+    after = deploy_after(stacks)
+    left: dict[str, list[str]] = {}
+    for name in plan.order:
+        dependents = [
+            other
+            for other in select(stacks, None)
+            if other not in plan.order
+            and stacks[other].kind == ENVIRONMENT
+            and (stacks[name].kind == BUILD or name in after.get(other, frozenset()))
+        ]
+        if dependents:
+            left[name] = dependents
+    return left
+
+
+def untested(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[str]:
+    """Repositories that would reach an environment of the run without running in any stack it
+    deploys after (directly or through them): what a staging gate does not test. One sentence each."""
+    if plan.command not in IMAGE_COMMANDS:
+        return []
+    after = deploy_after(stacks)
+    gaps = []
+    for stack in environments_of(plan, stacks):
+        before = _all_before(stack.name, after)
+        if not before:
+            continue
+        tested = set(repositories_run_by(stacks[name] for name in before))
+        for repository in repositories_run_by([stack]):
+            if repository not in tested:
+                names = sorted(before)
+                gaps.append(
+                    f"{repository} reaches {stack.name} untested: {stack.name} deploys after "
+                    f"{', '.join(names)} ({DEPLOY_AFTER_KEY}), and no service of {' or '.join(names)} runs it"
+                )
+    return gaps
+
+
+def _all_before(name: str, after: Mapping[str, frozenset[str]]) -> set[str]:
+    found: set[str] = set()
+    pending = list(after.get(name, ()))
+    while pending:
+        before = pending.pop()
+        if before not in found:
+            found.add(before)
+            pending.extend(after.get(before, ()))
+    return found
 
 
 def credential_warnings(plan: Plan, stacks: Mapping[str, StackInfo]) -> list[str]:

@@ -3,8 +3,8 @@
 everything else from the standard AWS SDK configuration (``AWS_CONFIG_FILE``, ``AWS_ENDPOINT_URL``...).
 
 It resolves each requested tag to its digest (a digest is checked to exist) and reads each image's
-scan findings. Only reads: ecr:DescribeImages and ecr:DescribeImageScanFindings on the shared
-repositories (plus sts:AssumeRole where the stack assumes a role)."""
+scan findings and where it has replicated. Only reads: ecr:DescribeImages,
+ecr:DescribeImageScanFindings and ecr:DescribeImageReplicationStatus on the shared repositories (plus sts:AssumeRole where the stack assumes a role)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from components.aws.names import registry_host
-from components.pipeline.gate import NOT_SCANNED, Scan
+from components.pipeline.gate import NOT_SCANNED, Scan, Signature
 from components.pipeline.images import ImageRequest
+from components.pipeline.replication import NOT_STARTED, ReplicaImage
 
 NOT_FOUND = ("ImageNotFoundException", "RepositoryNotFoundException")
 # The AWS service models, parsed once for every session a process creates.
@@ -96,6 +97,11 @@ class RegistryReader:
         except (BotoCoreError, ClientError) as error:
             raise RegistryError(self._cannot(error)) from None
 
+    @property
+    def client(self) -> Any:
+        """The ECR client, for the operations other modules drive (backfill)."""
+        return self._ecr
+
     def digest(self, request: ImageRequest) -> str:
         """The digest a tag names now, or the requested digest once it is known to exist."""
         image_id = {"imageDigest": request.digest} if request.digest else {"imageTag": request.tag}
@@ -131,6 +137,41 @@ class RegistryReader:
         status = found.get("imageScanStatus") or {}
         counts = (found.get("imageScanFindings") or {}).get("findingSeverityCounts") or {}
         return Scan(str(status.get("status", "")), dict(counts), str(status.get("description", "")))
+
+    def replication_status(self, image: ReplicaImage) -> tuple[str, str]:
+        """(status, failure code) of ``image`` in its destination (ecr:DescribeImageReplicationStatus,
+        asked of the build registry, which lists each destination's status)."""
+        try:
+            found = self._ecr.describe_image_replication_status(
+                registryId=self.registry.registry_id,
+                repositoryName=image.repository,
+                imageId={"imageDigest": image.digest},
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise RegistryError(self._cannot(error)) from None
+        for status in found.get("replicationStatuses") or []:
+            if (status.get("registryId"), status.get("region")) == (image.account, image.region):
+                return str(status.get("status", "")), str(status.get("failureCode", ""))
+        return NOT_STARTED, ""
+
+    def signatures(self, repository: str, digest: str) -> list[Signature]:
+        """Each signing profile's status for the image (ecr:DescribeImageSigningStatus)."""
+        try:
+            found = self._ecr.describe_image_signing_status(
+                registryId=self.registry.registry_id,
+                repositoryName=repository,
+                imageId={"imageDigest": digest},
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise RegistryError(self._cannot(error)) from None
+        return [
+            Signature(
+                str(s.get("signingProfileArn", "")),
+                str(s.get("status", "")),
+                " ".join(filter(None, [s.get("failureCode"), s.get("failureReason")])),
+            )
+            for s in found.get("signingStatuses") or []
+        ]
 
     def _missing(self, request: ImageRequest, code: str) -> str:
         if code == "RepositoryNotFoundException":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from components.pipeline.gate import Scan, blocking
 from components.pipeline.images import ImageRequest
 from components.pipeline.processes import Stopping
 from components.pipeline.registry import RegistryReader, ReleaseRefused
+from components.pipeline.replication import ReplicationGate
 from components.pipeline.report import Console, format_seconds
 
 
@@ -18,6 +19,9 @@ class Gate:
     timeout: float
     """Seconds to wait for scans still IN_PROGRESS or PENDING."""
     poll_seconds: float = 5.0
+    replication: ReplicationGate = field(default_factory=lambda: ReplicationGate(900.0))
+    signing_profiles: tuple[str, ...] = ()
+    """``--require-signature``: for every environment of the run, besides its stack file's."""
 
 
 def checked_digests(
@@ -27,12 +31,16 @@ def checked_digests(
     console: Console,
     sleep: Callable[[float], bool],
     clock: Callable[[], float],
+    scans_read: dict[str, Scan] | None = None,
 ) -> dict[str, str]:
-    """Repository -> digest for every request, after the gate passed. ``sleep`` returns True when
+    """Repository -> digest for every request, after the gate passed (each scan read goes into
+    ``scans_read``, for the release record). ``sleep`` returns True when
     the run is stopping. Raises ReleaseRefused naming each missing image or each image the gate stops."""
     console.line(f"images: {reader.registry.describe()}")
     digests = {request.repository: reader.digest(request) for request in requests}
     scans = {} if gate.fail_on == "none" else _scans(reader, requests, digests, gate, console, sleep, clock)
+    if scans_read is not None:
+        scans_read.update(scans)
     for row in _table(requests, digests, scans):
         console.line(f"  {row}")
     if gate.fail_on == "none":

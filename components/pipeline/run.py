@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,13 +21,17 @@ from pulumi import automation as auto
 from components.config.stack import parse_stack_config
 from components.pipeline import plan as planning
 from components.pipeline.images import (
+    ConfigChange,
     ImageRequest,
     check_rollouts_held,
     digests_running,
     repositories_run_by,
     with_digests,
 )
+from components.pipeline.pending import clear_record
 from components.pipeline.processes import SupervisedPulumiCommand
+from components.pipeline.record import ReleaseRecord
+from components.pipeline.record import write as write_record
 from components.pipeline.registry import (
     BuildRegistry,
     RegistryError,
@@ -37,6 +42,7 @@ from components.pipeline.registry import (
     default_session,
 )
 from components.pipeline.release import Gate, checked_digests
+from components.pipeline.replication import ReplicationGate, replica_images, wait_until_replicated
 from components.pipeline.report import (
     CANCELLED,
     FAILED,
@@ -48,10 +54,19 @@ from components.pipeline.report import (
     verdict,
 )
 from components.pipeline.runner import Runner, Settings
-from components.pipeline.stacks import Backend, PipelineError, StackInfo, diy_backend, is_diy
+from components.pipeline.signing import check_signatures, requirements
+from components.pipeline.stacks import (
+    DEPLOY_AFTER_KEY,
+    Backend,
+    PipelineError,
+    StackInfo,
+    diy_backend,
+    is_diy,
+)
 from components.pipeline.supervisor import Interrupted, Supervisor
 from components.plan.environment import ECS_SERVICES, IMAGES, TASK_DEFINITION_ARNS
-from components.project import DIY_ORGANIZATION
+from components.plan.project import ProjectPlan
+from components.project import BUILD, DIY_ORGANIZATION
 
 MISSING_CLI = (
     "The Pulumi CLI was not found on PATH; install it with `curl -fsSL https://get.pulumi.com | sh` "
@@ -115,6 +130,14 @@ class Prepared:
     """``promote --from``: the stack whose digests are carried on."""
     organization: str | None = None
     """``--org``."""
+    force_dependents: bool = False
+    """``destroy --force-dependents``: destroy even what deployed stacks outside the run read."""
+    report: Path | None = None
+    """``--report``: where the release record goes."""
+    unfinished: Mapping[str, ConfigChange] = field(default_factory=dict)
+    """Stacks whose file holds the pipeline's own half-done pin, with the removals left to make."""
+    warnings: tuple[str, ...] = ()
+    """What the checks before the CLI found and let pass (a repository untested before a stack)."""
 
 
 def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
@@ -122,7 +145,7 @@ def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
     # `outputs` prints JSON on stdout: everything else it says goes to stderr.
     console = Console(environment.write_error if prepared.command == "outputs" else environment.write)
     errors = Console(environment.write_error)
-    for warning in planning.credential_warnings(prepared.plan, prepared.stacks):
+    for warning in [*prepared.warnings, *planning.credential_warnings(prepared.plan, prepared.stacks)]:
         errors.line(warning)
     try:
         command = environment.pulumi_command()
@@ -132,35 +155,60 @@ def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
     except auto.InvalidVersionError as error:
         errors.line(f"error: {error}")
         return 2
-    try:
-        if prepared.command == "destroy" and not yes and not _confirmed(prepared, environment, errors):
-            return 2
-    except KeyboardInterrupt:
-        errors.line("Interrupted; nothing was changed.")
-        return 130
     workspace = auto.LocalWorkspace(
         work_dir=str(prepared.project_dir),
         env_vars={"PULUMI_BACKEND_URL": prepared.backend_url},
         pulumi_command=command,
     )
+    try:
+        if not prepared.force_dependents:
+            check_no_deployed_dependents(workspace, prepared)
+        if prepared.command == "destroy" and not yes and not _confirmed(prepared, environment, errors):
+            return 2
+    except KeyboardInterrupt:
+        errors.line("Interrupted; nothing was changed.")
+        return 130
+    except PipelineError as error:
+        errors.line(f"error: {error}")
+        return 2
+    except auto.CommandError as error:
+        errors.line(f"error: pulumi: {engine_error(str(error))}")
+        return 2
     settings = environment.settings
     supervisor = Supervisor(command.children, console, settings.cancel_timeout, settings.heartbeat_seconds)
+    record = ReleaseRecord(prepared.command, prepared.plan.order)
+    code = _supervised(prepared, workspace, environment, console, errors, supervisor, record)
+    if prepared.report is not None:
+        write_record(prepared.report, record.document(prepared.stacks, code))
+    return code
+
+
+def _supervised(
+    prepared: Prepared,
+    workspace: auto.LocalWorkspace,
+    environment: Environment,
+    console: Console,
+    errors: Console,
+    supervisor: Supervisor,
+    record: ReleaseRecord,
+) -> int:
     with supervisor:
         try:
-            return _run(prepared, workspace, environment, console, supervisor)
+            return _run(prepared, workspace, environment, console, supervisor, record)
         except Interrupted as stopped:
+            record.error = f"stopped by {stopped}"
             errors.line(f"Stopped by {stopped}; nothing was deployed.")
             return stopped.exit_code
-        except PipelineError as error:
-            errors.line(f"error: {error}")
-            return 2
-        except RegistryError as error:
+        except (PipelineError, RegistryError) as error:
+            record.error = str(error)
             errors.line(f"error: {error}")
             return 2
         except auto.CommandError as error:  # the backend checks before any stack runs
-            errors.line(f"error: pulumi: {engine_error(str(error))}")
+            record.error = f"pulumi: {engine_error(str(error))}"
+            errors.line(f"error: {record.error}")
             return 2
         except ReleaseRefused as error:
+            record.error = str(error)
             errors.line(f"error: {error}")
             return 1
 
@@ -171,6 +219,7 @@ def _run(
     environment: Environment,
     console: Console,
     supervisor: Supervisor,
+    record: ReleaseRecord,
 ) -> int:
     stacks, plan = prepared.stacks, prepared.plan
     backend = supervisor.call(lambda: backend_of(prepared.backend_url, prepared.organization, workspace))
@@ -180,23 +229,41 @@ def _run(
     else:
         console.line(f"{prepared.command}: {plan.describe()}")
     console.line(backend.describe())
+    for name, change in prepared.unfinished.items():
+        supervisor.call(partial(finish_pin, workspace, backend, stacks[name], change, console))
     if _needs_deployed_build(prepared):
         supervisor.call(lambda: check_build_deployed(workspace, backend, stacks, plan))
     requests = prepared.requests
     if prepared.source is not None:
         requests = supervisor.call(lambda: promoted_requests(workspace, backend, prepared))
     digests = None
+    before_update: dict[str, Callable[[], object]] = {}
     if requests:
         assert prepared.gate is not None
         gate = prepared.gate
         reader = supervisor.call(
-            lambda: RegistryReader(_build_registry(stacks), environment.registry_session)
+            lambda: RegistryReader(build_registry_of(stacks), environment.registry_session)
         )
+        record.requests = requests
         digests = supervisor.call(
-            lambda: checked_digests(reader, requests, gate, console, supervisor.sleep, time.monotonic)
+            lambda: checked_digests(
+                reader, requests, gate, console, supervisor.sleep, time.monotonic, record.scans
+            )
         )
+        record.digests.update(digests)
+        required = requirements(planning.environments_of(plan, stacks), gate.signing_profiles)
+        if required:
+            found = digests
+            record.signatures.update(
+                supervisor.call(lambda: check_signatures(reader.signatures, required, stacks, found, console))
+            )
         known = digests
-        planning.check_configs(plan, stacks, lambda stack: with_digests(stack.config, known))
+        pinned = planning.check_configs(plan, stacks, lambda stack: with_digests(stack.config, known))
+        if pinned is not None and plan.command == "up":
+            wait = environment.settings.wait or supervisor.sleep
+            before_update = replication_gates(
+                pinned, plan, stacks, reader, gate.replication, Console(environment.write_error), wait, record
+            )
     runner = Runner(
         workspace,
         stacks,
@@ -206,8 +273,10 @@ def _run(
         console,
         environment.settings,
         supervisor,
+        before_update,
     )
     outcomes = runner.run()
+    record.outcomes = outcomes
     supervisor.check()
     for child in supervisor.children.kill():  # a safety net: every child has been waited for
         console.line(f"killed pulumi {child.operation} (pid {child.process.pid}), still running at the end")
@@ -219,6 +288,34 @@ def _run(
         console.line(f"Stopped by {signal.Signals(supervisor.signal).name} (exit {128 + supervisor.signal}).")
         return 128 + supervisor.signal
     return 1 if any(o.result in (FAILED, CANCELLED) for o in outcomes) else 0
+
+
+def replication_gates(
+    pinned: ProjectPlan,
+    plan: planning.Plan,
+    stacks: Mapping[str, StackInfo],
+    reader: RegistryReader,
+    gate: ReplicationGate,
+    progress: Console,
+    sleep: Callable[[float], bool],
+    record: ReleaseRecord,
+) -> dict[str, Callable[[], object]]:
+    """For each environment that pulls a release image from a replica: the wait, run right before
+    its update (the stacks before it have run meanwhile, which is time replication gets)."""
+    registry = reader.registry
+    gates: dict[str, Callable[[], object]] = {}
+    for stack in planning.environments_of(plan, stacks):
+        images = replica_images(pinned.plans[stack.name].exports, registry.registry_id, registry.region)
+        if images:
+            wait = partial(
+                wait_until_replicated, stack.name, images, reader.replication_status, gate, progress, sleep
+            )
+            gates[stack.name] = partial(_recorded, record.replication, stack.name, wait)
+    return gates
+
+
+def _recorded(into: dict[str, dict[str, str]], stack: str, wait: Callable[[], dict[str, str]]) -> None:
+    into[stack] = wait()
 
 
 def _summary(
@@ -256,6 +353,24 @@ def backend_of(url: str, organization: str | None, workspace: auto.LocalWorkspac
     return Backend(url, workspace.who_am_i().user)
 
 
+def finish_pin(
+    workspace: auto.LocalWorkspace, backend: Backend, stack: StackInfo, change: ConfigChange, console: Console
+) -> None:
+    """The removal an interrupted pin did not make: its digests are in the file already."""
+    console.line(
+        f"[{stack.name}] {stack.file.name} holds the digests an earlier run pinned but still its tags (that "
+        f"run stopped between its two config calls): completing it, config rm-all --path {' '.join(change.remove)}"
+    )
+    workspace.cli_api.config_remove_all(
+        *change.remove,
+        stack=backend.qualified(stack.name),
+        path=True,
+        cwd=workspace.work_dir,
+        additional_env=dict(workspace.env_vars),
+    )
+    clear_record(stack.file)
+
+
 def _needs_deployed_build(prepared: Prepared) -> bool:
     """Every environment reads the build stack's outputs (StackReference), in preview as in up. Only
     ``up --keep-images`` with the build stack in the run can deploy it first and need nothing else."""
@@ -268,16 +383,51 @@ def _needs_deployed_build(prepared: Prepared) -> bool:
     )
 
 
+def is_deployed(workspace: auto.LocalWorkspace, qualified: str) -> bool:
+    """A stack is deployed when it exists on the backend and has outputs (every ecr-share stack
+    exports some once its ``up`` succeeded; a destroyed or never-updated stack has none)."""
+    try:
+        return bool(auto.Stack.select(qualified, workspace).outputs())
+    except auto.StackNotFoundError:
+        return False
+
+
+def check_no_deployed_dependents(workspace: auto.LocalWorkspace, prepared: Prepared) -> None:
+    """``destroy`` refuses to remove a stack that deployed stacks outside the run read: the build
+    stack (every environment's StackReference) or a stack another one deploys after."""
+    left = planning.dependents_left(prepared.plan, prepared.stacks)
+    if not left:
+        return
+    backend = backend_of(prepared.backend_url, prepared.organization, workspace)
+    candidates = [
+        name for name in planning.select(prepared.stacks, None) if any(name in d for d in left.values())
+    ]
+    deployed = {name for name in candidates if is_deployed(workspace, backend.qualified(name))}
+    reasons = []
+    for name, dependents in left.items():
+        reading = [d for d in dependents if d in deployed]
+        if not reading:
+            continue
+        if prepared.stacks[name].kind == BUILD:
+            reasons.append(f"{', '.join(reading)} read {name}'s outputs through a StackReference")
+        else:
+            reasons.append(
+                f"{', '.join(reading)} deploy{'s' if len(reading) == 1 else ''} after {name} ({DEPLOY_AFTER_KEY})"
+            )
+    if reasons:
+        everyone = ", ".join(n for n in planning.select(prepared.stacks, None) if n in deployed)
+        raise PipelineError(
+            f"destroy refused: deployed stacks depend on what it removes: {'; '.join(reasons)}. Destroy "
+            f"{everyone} in the same run (they go first), or pass --force-dependents"
+        )
+
+
 def check_build_deployed(
     workspace: auto.LocalWorkspace, backend: Backend, stacks: Mapping[str, StackInfo], plan: planning.Plan
 ) -> None:
     build = planning.build_of(stacks)
     qualified = backend.qualified(build.name)
-    try:
-        deployed = bool(auto.Stack.select(qualified, workspace).outputs())
-    except auto.StackNotFoundError:
-        deployed = False
-    if not deployed:
+    if not is_deployed(workspace, qualified):
         environments = ", ".join(s.name for s in planning.environments_of(plan, stacks))
         raise PipelineError(
             f"the build stack {qualified} is not deployed on {backend.url}, so {environments} cannot read "
@@ -321,7 +471,7 @@ def _value(outputs: Mapping[str, auto.OutputValue], name: str) -> Any:
     return None if output is None or output.secret else output.value
 
 
-def _build_registry(stacks: Mapping[str, StackInfo]) -> BuildRegistry:
+def build_registry_of(stacks: Mapping[str, StackInfo]) -> BuildRegistry:
     build = planning.build_of(stacks)
     config = parse_stack_config(build.name, build.config)  # valid: prepare planned every stack
     return build_registry(config.account_id, config.region, build.config)

@@ -17,8 +17,10 @@ from pulumi import automation as auto
 
 from components.pipeline.events import EngineEvents
 from components.pipeline.images import ConfigChange
+from components.pipeline.pending import clear_record, write_record
 from components.pipeline.plan import Plan
 from components.pipeline.processes import Stopping
+from components.pipeline.replication import ReplicationRefused
 from components.pipeline.report import (
     ABSENT,
     CANCELLED,
@@ -51,6 +53,7 @@ class Settings:
     heartbeat_seconds: float | None = 30.0
     """A line per running stack this often during long updates (None: never)."""
     scan_poll_seconds: float = 5.0
+    replication_poll_seconds: float = 10.0
     clock: Callable[[], float] = time.monotonic
     """Measures each stack's duration."""
     wait: Callable[[float], bool] | None = None
@@ -71,7 +74,10 @@ class Runner:
         console: Console,
         settings: Settings,
         supervisor: Supervisor,
+        before_update: Mapping[str, Callable[[], object]] | None = None,
     ) -> None:
+        self.before_update = before_update or {}
+        """Checks that must pass right before a stack's ``up`` (the replication gate)."""
         self.workspace = workspace
         self.stacks = stacks
         self.plan = plan
@@ -112,6 +118,10 @@ class Runner:
             # Stopped between two CLI calls: nothing ran, unless its config had been set already.
             outcome.result = CANCELLED if name in self._configured else NOT_RUN
             outcome.error = f"stopped before its {self.plan.command} started"
+        except ReplicationRefused as error:
+            outcome.result = FAILED
+            outcome.error = str(error)
+            self._failed = True
         except (auto.CommandError, RuntimeError) as error:
             stopping = self.supervisor.stopping.is_set()
             outcome.result = CANCELLED if stopping else FAILED
@@ -134,6 +144,8 @@ class Runner:
             return
         config_file = None
         change = self.changes.get(name)
+        if self.plan.command == "up" and name in self.before_update:
+            self.before_update[name]()
         if change is not None and self.plan.command == "up":
             self._set_config(name, stack, change, None)
             self._configured.add(name)
@@ -181,10 +193,16 @@ class Runner:
             "cwd": self.workspace.work_dir,
             "additional_env": dict(self.workspace.env_vars),
         }
+        # Two calls: a record of the pin lets the next run complete it if this one stops between them.
+        record = self.stacks[name].file if change.remove and config_file is None else None
+        if record is not None:
+            write_record(record, change)
         self.workspace.cli_api.config_set_all(plaintext=[f"{k}={v}" for k, v in change.set.items()], **common)
         if change.remove:
             self.console.line(f"[{name}] config rm-all --path {' '.join(change.remove)}{where}")
             self.workspace.cli_api.config_remove_all(*change.remove, **common)
+        if record is not None:
+            clear_record(record)
 
     def _preview_config(self, name: str, stack: auto.Stack, change: ConfigChange, scratch: Path) -> str:
         """Preview never writes the stack file: the CLI edits a copy, and the preview reads it

@@ -30,6 +30,7 @@ from semver import VersionInfo
 
 from components.pipeline.cli import main
 from components.pipeline.processes import Child, ChildProcesses, Stopping, SupervisedPulumiCommand
+from components.pipeline.registry import SessionFactory
 from components.pipeline.run import Environment
 from components.pipeline.runner import Settings
 from components.plan.model import OutputRef, Resource
@@ -50,6 +51,7 @@ FAILURE = (
     "ClientException: Too many concurrent attempts to create a new revision of the specified family."
 )
 CANCELED = "error: update canceled"
+KILLED = "error: signal: killed"
 # Seconds each kind of resource operation takes on the virtual clock (an ECS service waits for
 # steady state). Anything else takes one second.
 SECONDS = {
@@ -184,6 +186,8 @@ class FakePulumi(SupervisedPulumiCommand):
             if self.children.stopping:
                 raise Stopping(call.op)  # as SupervisedPulumiCommand.run does
             return self._finish(self._engine(call, behaviour, Path(cwd)))
+        if behaviour == "killed":  # e.g. script("prod", "config rm-all", "killed"): it changes nothing
+            return self._finish(auto.CommandResult("", KILLED, -9))
         return self._finish(self._housekeeping(call, Path(cwd)))
 
     def _next(self, stack: str | None, op: str) -> str:
@@ -624,6 +628,7 @@ def run_pipeline(
     answer: str | BaseException | None = None,
     commit: str | None = "4f2a9c1",
     settings: Settings | None = None,
+    registry_session: SessionFactory | None = None,
 ) -> Run:
     """``python -m components.pipeline *args`` in-process, with the fake CLI and no real waiting.
     Registry calls go to whatever AWS endpoint the test set up (moto)."""
@@ -655,7 +660,21 @@ def run_pipeline(
         pulumi_command=lambda: fake,
         git_commit=lambda _path: commit,
         settings=replace(base, clock=fake.clock, wait=base.wait or wait),
+        **({} if registry_session is None else {"registry_session": registry_session}),
     )
     command, *rest = args
     code = main([command, "--project-dir", str(project), *rest], environment)
     return Run(code, "".join(out), "".join(err), fake, waits, questions)
+
+
+def stack_services(project: Path, stack: str) -> list[dict[str, Any]]:
+    """The services of ``Pulumi.<stack>.yaml`` as the file holds them now."""
+    config = yaml.safe_load((project / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    return list(config["ecr-share:services"])
+
+
+def deployed(project: Path) -> FakePulumi:
+    """A backend where the build stack is deployed (its repositories exist)."""
+    fake = FakePulumi()
+    assert run_pipeline(project, "up", "--stacks", "build", fake=fake).code == 0
+    return fake

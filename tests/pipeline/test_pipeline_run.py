@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipeline_fake import CANCELED, DIGEST, LOCKED, FakePulumi, run_pipeline, stack_files, write_project
+from pipeline_fake import (
+    CANCELED,
+    DIGEST,
+    LOCKED,
+    FakePulumi,
+    deployed,
+    run_pipeline,
+    stack_files,
+    write_project,
+)
+from pipeline_fake import stack_services as services
 from registry_fake import MotoRegistry
 
 from components.pipeline.runner import Settings
@@ -32,18 +42,6 @@ def summary_row(out: str, stack: str) -> list[str]:
 
 def config_calls(fake: FakePulumi, stack: str) -> list[list[str]]:
     return [call.args for call in fake.calls_for(stack) if call.op.startswith("config")]
-
-
-def services(project: Path, stack: str) -> list[dict[str, object]]:
-    config = yaml.safe_load((project / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
-    return list(config["ecr-share:services"])
-
-
-def deployed(project: Path) -> FakePulumi:
-    """A backend where the build stack is deployed (its repositories exist)."""
-    fake = FakePulumi()
-    assert run_pipeline(project, "up", "--stacks", "build", fake=fake).code == 0
-    return fake
 
 
 # --- resolve and pin ---------------------------------------------------------------------------

@@ -142,6 +142,7 @@ def test_the_build_accounts_own_replicas_are_checked_by_every_stacks_plans() -> 
     stacks = with_lifecycle(KEEP_ONE_V)
     stacks = {"build": stacks["build"], "staging": stacks["staging"]}
     stacks["staging"].update({"aws:region": "us-west-2", "ecr-share:pullFrom": "replica"})
+    stacks["staging"]["ecr-share:services"] = stacks["staging"]["ecr-share:services"][:1]  # web-app only
     plan = plan_alone(stacks, "staging")
     assert plan.exports["images"] == {
         "web-app": "111111111111.dkr.ecr.us-west-2.amazonaws.com/web-app:v1.2.3"

@@ -26,6 +26,7 @@ def test_a_stack_in_the_replica_region_pulls_the_build_accounts_replica(build: P
     config = load_stack_config(PROJECT_DIR, "staging")
     config["aws:region"] = "us-west-2"
     config["ecr-share:pullFrom"] = "replica"
+    config["ecr-share:services"] = config["ecr-share:services"][:1]  # only web-app replicates to us-west-2
     run = run_program("staging-west", config, {BUILD_STACK: build.exports})
     assert run.exports["images"] == {"web-app": "111111111111.dkr.ecr.us-west-2.amazonaws.com/web-app:v1.2.3"}
     statements = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]

@@ -37,7 +37,12 @@ def committed() -> dict[str, dict[str, Any]]:
 def project() -> ProjectPlan:
     """The committed stacks, and staging-west: staging's account pulling replicas in us-west-2."""
     stacks = committed()
-    stacks["staging-west"] = {**stacks["staging"], "aws:region": "us-west-2", "ecr-share:pullFrom": "replica"}
+    stacks["staging-west"] = {
+        **stacks["staging"],
+        "aws:region": "us-west-2",
+        "ecr-share:pullFrom": "replica",
+        "ecr-share:services": stacks["staging"]["ecr-share:services"][:1],  # web-app replicates to us-west-2
+    }
     return plan_stacks(stacks)
 
 

@@ -47,7 +47,7 @@ def test_each_created_keys_policy_is_evaluated_for_every_other_account(kms_proje
     ]
     # The pulls themselves are unchanged: all allowed, and nothing else.
     assert (
-        "Result: all 15 intended pulls are allowed; no access of any class goes beyond what the config declares"
+        "Result: all 16 intended pulls are allowed; no access of any class goes beyond what the config declares"
         in out
     )
 

@@ -55,7 +55,7 @@ def test_deployed_exactly_from_the_plans_is_clean(aws: None, project: Path) -> N
     assert "Drift:" not in out
     assert registry_table(out, PROD_REPLICAS)["account 222222222222 (dev)"] == ["-", "-"]
     assert out.endswith(
-        "Result: all 15 intended pulls are allowed; no access of any class goes beyond what the config declares; the deployed "
+        "Result: all 16 intended pulls are allowed; no access of any class goes beyond what the config declares; the deployed "
         "policies match the plan (exit code 0)\n"
     )
 
@@ -134,7 +134,7 @@ def test_hand_edited_build_policy_that_drops_an_account(aws: None, project: Path
         "repository policy of web-app differs from the one ecr-share deploys: deployed only: "
     )
     assert "intended only: " in drift and "333333333333" in drift
-    assert report["summary"] == "2 of 15 intended pulls denied; 1 drift finding in the deployed documents"
+    assert report["summary"] == "2 of 16 intended pulls denied; 1 drift finding in the deployed documents"
 
 
 def test_hand_edited_build_policy_opened_to_everyone(aws: None, project: Path) -> None:
@@ -161,10 +161,11 @@ def test_extra_managed_policy_on_a_role_is_reported(aws: None, project: Path) ->
 
     code, out, _ = verify_live(project)
     assert code == 1
-    # The build grant names the whole staging account, so the role's scope was the only limit, in
-    # the build registry and in the build account's us-west-2 replicas alike; prod's replicas grant
-    # no other account, so they stay out of reach.
-    assert registry_table(out, BUILD_REGISTRY)["staging role (333333333333)"] == ["allowed", "UNINTENDED"]
+    # The build grant names the whole staging account, so the role's scope was the only limit: in
+    # the build registry staging runs both repositories (both intended), and the build account's
+    # us-west-2 replicas, which it does not pull, are now in reach; prod's replicas grant no other
+    # account, so they stay out of reach.
+    assert registry_table(out, BUILD_REGISTRY)["staging role (333333333333)"] == ["allowed", "allowed"]
     assert registry_table(out, WEST_REPLICAS)["staging role (333333333333)"] == ["UNINTENDED"]
     assert registry_table(out, PROD_REPLICAS)["staging role (333333333333)"] == ["-", "-"]
     assert (

@@ -31,7 +31,7 @@ def test_committed_stacks_verify_clean() -> None:
         "web-app does not grant any other account\n" in out
     )
     assert out.rstrip().endswith(
-        "Result: all 15 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)"
+        "Result: all 16 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)"
     )
 
 
@@ -122,7 +122,7 @@ def test_organization_mode_without_an_organization_path_is_unproven(project: Pat
     assert code == 3
     build = registry_table(out, BUILD_REGISTRY)
     assert build["dev role (222222222222)"] == ["allowed", "-"]
-    assert build["staging role (333333333333)"] == ["unknown", "-"]
+    assert build["staging role (333333333333)"] == ["unknown", "unknown"]
     assert build["account 333333333333 (staging)"] == ["unknown", "unknown"]
     # prod pulls replicas in its own account: within one account its identity policy is enough.
     assert registry_table(out, PROD_REPLICAS)["prod role (444444444444)"] == ["allowed", "allowed"]
@@ -135,7 +135,7 @@ def test_organization_mode_without_an_organization_path_is_unproven(project: Pat
         "organization o-abc123def4 is not known: set ecr-share:organizationPath in its stack; " in out
     )
     # staging's role and account rows on both registries that serve the grant, prod's account on both.
-    assert "Result: 7 accesses cannot be proven either way (exit code 3)" in out
+    assert "Result: 8 accesses cannot be proven either way (exit code 3)" in out
 
 
 def test_organization_mode_the_account_outside_the_granted_ous_cannot_pull(project: Path) -> None:
@@ -151,7 +151,7 @@ def test_organization_mode_the_account_outside_the_granted_ous_cannot_pull(proje
     roles = {
         "dev role (222222222222)": ["allowed", "-"],
         "prod role (444444444444)": ["-", "-"],
-        "staging role (333333333333)": ["allowed", "-"],
+        "staging role (333333333333)": ["allowed", "allowed"],
     }
     members = {f"account {a} ({s})": ["allowed", "allowed"] for a, s in ACCOUNTS.items()}
     outsiders = {"organization account outside the granted OUs": ["-", "-"], "any other account": ["-", "-"]}
@@ -188,7 +188,7 @@ def test_module_entry_point_runs() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["summary"].startswith("all 15 intended pulls are allowed")
+    assert json.loads(result.stdout)["summary"].startswith("all 16 intended pulls are allowed")
 
 
 def test_a_role_split_over_managed_policies_is_evaluated_whole(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ COMMITTED = {
     BUILD_REGISTRY: {
         ROLES[0]: ["allowed", "-"],
         ROLES[1]: ["-", "-"],  # prod pulls its replicas instead
-        ROLES[2]: ["allowed", "-"],
+        ROLES[2]: ["allowed", "allowed"],
         **each(ACCOUNTS, "allowed", "allowed"),
         STRANGER: ["-", "-"],
     },
@@ -154,7 +154,7 @@ def test_receive_replication_access_grants_only_the_named_account(project: Path)
     # The grant is to the account: staging's execution role still pulls only what its services run.
     assert table[ROLES[2]] == ["-", "-"]
     assert (
-        "Result: all 17 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)"
+        "Result: all 18 intended pulls are allowed; no access of any class goes beyond what the config declares (exit code 0)"
         in out
     )
 
@@ -189,7 +189,7 @@ def test_a_build_policy_that_drops_an_account_is_denied_with_the_reason() -> Non
         },
     )
     out = render_table(Report(False, str(ROOT), (build_matrix(deployment, edited),)))
-    assert registry_table(out, BUILD_REGISTRY)[ROLES[2]] == ["DENIED", "-"]
+    assert registry_table(out, BUILD_REGISTRY)[ROLES[2]] == ["DENIED", "allowed"]
     assert "  staging -> web-app (build registry 111111111111 us-east-1)  1 FAIL  2 ok  3 ok\n" in out
     assert (
         "  staging -> web-app (build registry 111111111111 us-east-1): repository policy of web-app does "
@@ -197,7 +197,7 @@ def test_a_build_policy_that_drops_an_account_is_denied_with_the_reason() -> Non
     )
     # The account row too: no role of staging's account can pull web-app any more.
     assert registry_table(out, BUILD_REGISTRY)[ACCOUNTS[1]] == ["DENIED", "allowed"]
-    assert out.endswith("Result: 2 of 15 intended pulls denied (exit code 1)\n")
+    assert out.endswith("Result: 2 of 16 intended pulls denied (exit code 1)\n")
 
 
 def planned_documents(project: Path) -> dict[str, list[dict[str, str]]]:
