@@ -57,7 +57,7 @@ def iam(account: str) -> Any:
 def deploy_and_push(project: Path) -> Deployment:
     """Everything deployed, and the images the committed stacks run pushed where they pull them
     from: ``web-app:v1.2.3`` and a ``worker`` image in the build registry and in prod's replicas (as
-    replication leaves them). moto derives an image's digest from its layers, so prod's stack file
+    replication leaves them), tagged ``v1.2.3`` too in the build registry for staging. moto derives an image's digest from its layers, so prod's stack file
     is pinned to the digest the pushed ``worker`` got."""
     # The pipeline tests' image manifests (tests/pipeline is not on the verify tests' path).
     sys.path.insert(0, str(Path(__file__).parents[1] / "pipeline"))
@@ -72,5 +72,9 @@ def deploy_and_push(project: Path) -> Deployment:
         worker = registry.put_image(
             repositoryName="worker", imageManifest=manifest("worker", "v7", "1"), imageTag="v7"
         )["image"]["imageId"]["imageDigest"]
+    # staging runs worker by tag, from the build registry: the same image, tagged as staging's file has it.
+    ecr(BUILD).put_image(
+        repositoryName="worker", imageManifest=manifest("worker", "v7", "1"), imageTag="v1.2.3"
+    )
     edit(project / "Pulumi.prod.yaml", COMMITTED_DIGEST, worker)
     return deployment

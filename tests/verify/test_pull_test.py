@@ -73,9 +73,10 @@ def test_every_service_pulls_its_image_from_the_registry_its_plan_names(aws: Non
         ("prod", "web-app"): ["replicas 444444444444 us-east-1", calls, "1 n/a 2 ok 3 ok", "pulled"],
         ("prod", "worker"): ["replicas 444444444444 us-east-1", calls, "1 n/a 2 ok 3 ok", "pulled"],
         ("staging", "web-app"): ["build registry 111111111111 us-east-1", calls, "1 ok 2 ok 3 ok", "pulled"],
+        ("staging", "worker"): ["build registry 111111111111 us-east-1", calls, "1 ok 2 ok 3 ok", "pulled"],
     }
     assert "Failed pulls" not in out
-    assert out.endswith("Result: 4 of 4 images pulled (exit code 0)\n")
+    assert out.endswith("Result: 5 of 5 images pulled (exit code 0)\n")
 
 
 def test_check_1_a_repository_policy_without_the_account(aws: None, project: Path) -> None:
@@ -107,7 +108,7 @@ def test_check_1_a_repository_policy_without_the_account(aws: None, project: Pat
         "arn:aws:ecr:us-east-1:111111111111:repository/web-app are allowed by ecr-cross-account-pull of "
         "arn:aws:iam::333333333333:role/ecr-share-staging-execution",
     ]
-    assert out.endswith("Result: 3 of 4 images pulled; 1 failed (exit code 1)\n")
+    assert out.endswith("Result: 4 of 5 images pulled; 1 failed (exit code 1)\n")
 
 
 def test_check_2_a_role_without_get_authorization_token(aws: None, project: Path) -> None:

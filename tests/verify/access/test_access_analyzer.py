@@ -109,7 +109,7 @@ def test_every_planned_policy_is_checked_and_aws_agrees(in_root: None) -> None:
         "  trust policy execution-role (stack staging): public: AWS PASS, offline PASS",
     ]
     assert out.endswith(
-        "Result: all 15 intended pulls are allowed; no access of any class goes beyond what the config "
+        "Result: all 16 intended pulls are allowed; no access of any class goes beyond what the config "
         "declares; IAM Access Analyzer agrees (exit code 0)\n"
     )
 
