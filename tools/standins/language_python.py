@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from concurrent import futures
 from pathlib import Path
@@ -174,9 +175,19 @@ class StandInPythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         command = [python, self.executor, *self.run_arguments(request)]
         sys.stdout.flush()
-        process = subprocess.Popen(command, env=env)
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        CHILDREN.add(process)
         context.add_callback(lambda: _terminate(process))
+        copies = [
+            threading.Thread(target=_copy, args=(process.stdout, sys.stdout.buffer), daemon=True),
+            threading.Thread(target=_copy, args=(process.stderr, sys.stderr.buffer), daemon=True),
+        ]
+        for thread in copies:
+            thread.start()
         code = process.wait()
+        for thread in copies:
+            thread.join(timeout=10)
+        CHILDREN.discard(process)
         if code == 0:
             return language_pb2.RunResponse()
         if code == USER_ACTIONABLE_EXIT_CODE:
@@ -209,6 +220,11 @@ class StandInPythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             info.options.update({**options, "virtualenv": "venv"})
         python, env = python_environment(info)
         env.update(dict(entry.split("=", 1) for entry in request.env if "=" in entry))
+        # A DEVIATION from the real host, whose pip toolchain sets nothing like it (python/toolchain):
+        # pulumi_policy writes its port to sys.stdout.buffer without a flush, which on a pipe stays
+        # buffered and the CLI waits for it forever. Whether the real host's RunPlugin streams hit the
+        # same is unconfirmed here (it cannot be built).
+        env["PYTHONUNBUFFERED"] = "1"
         process = subprocess.Popen(
             [python, info.program_directory or request.program, *request.args],
             cwd=request.pwd or None,
@@ -216,6 +232,7 @@ class StandInPythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        CHILDREN.add(process)
         context.add_callback(lambda: _terminate(process))
         lines: list[language_pb2.RunPluginResponse] = []
         ready = threading.Condition()
@@ -239,10 +256,44 @@ class StandInPythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             yield from pending
             if not pending and not any(t.is_alive() for t in pumps):
                 break
-        yield language_pb2.RunPluginResponse(exitcode=process.wait())
+        code = process.wait()
+        CHILDREN.discard(process)
+        yield language_pb2.RunPluginResponse(exitcode=code)
 
     def Cancel(self, request: Any, context: Any) -> empty_pb2.Empty:
         return empty_pb2.Empty()
+
+
+# The programs and plugins this host runs: ended with the host (see ``exit_with_parent``).
+CHILDREN: set[subprocess.Popen[bytes]] = set()
+
+
+def _copy(source: Any, target: Any) -> None:
+    for line in iter(source.readline, b""):
+        target.write(line)
+        target.flush()
+
+
+def exit_with_parent(children: set[subprocess.Popen[bytes]]) -> None:
+    """End this plugin, and what it runs, when the CLI that started it is gone or asks it to stop (the
+    real Go plugins watch the engine the same way), so no stand-in outlives its CLI: a thread
+    watches the parent process; SIGTERM and SIGINT end it at once."""
+    parent = os.getppid()
+
+    def stop(*_: Any) -> None:
+        for child in list(children):
+            _terminate(child)
+        os._exit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        stop()
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _terminate(process: subprocess.Popen[Any]) -> None:
@@ -276,9 +327,5 @@ def serve(argv: list[str], environ: Mapping[str, str] = os.environ) -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
-    # The CLI ends a plugin by killing it; SIGTERM/SIGINT stop the server cleanly too.
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
-    server.stop(grace=1)
+    exit_with_parent(CHILDREN)
+    threading.Event().wait()

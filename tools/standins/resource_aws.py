@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -35,6 +34,7 @@ import boto3
 import grpc
 from botocore.exceptions import ClientError
 from google.protobuf import empty_pb2, json_format, struct_pb2
+from language_python import exit_with_parent
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 VERSION = "7.51.1"
@@ -685,8 +685,5 @@ def serve(argv: list[str]) -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
-    server.stop(grace=1)
+    exit_with_parent(set())
+    threading.Event().wait()
