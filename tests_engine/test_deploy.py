@@ -104,3 +104,43 @@ def test_a_changed_lifecycle_rule_deploys(engine: Engine) -> None:
         "config", "set", "-s", "build", "--path", "ecr-share:lifecycle.expireUntaggedAfterDays", "30"
     )
     engine.pulumi("up", "-s", "build", "--yes")
+
+
+def test_verify_live_after_up_reports_no_drift(engine: Engine) -> None:
+    """`verify --live` reads what `pulumi up` left in moto (each stack's aws:profile assumes a role
+    in its account) and finds it as planned."""
+    for stack in ("dev", "staging"):  # the Quick start deploys build and prod only
+        (engine.project / f"Pulumi.{stack}.yaml").unlink()
+    quick_start(engine)
+    first_replicated_push(engine)
+    result = engine.python("-m", "components", "verify", "--live", check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.stdout.endswith(
+        "Result: all 13 intended pulls are allowed; no other role or account can pull; "
+        "the deployed policies match the plan (exit code 0)\n"
+    ), result.stdout[-4000:]
+
+
+def first_replicated_push(engine: Engine) -> None:
+    """What ECR does at the first push after replication is configured, which moto cannot: each
+    destination of the build stack's `replication` output gets its replicas, with the settings of
+    the creation template ECR applies there (the one moto_server.py keeps)."""
+    build = engine.outputs("build")
+    names = list(build["repositoryUrls"])
+    for destination in build["replication"]["destinations"]:
+        ecr = engine.aws("ecr", destination["account"], destination["region"])
+        (template,) = ecr.describe_repository_creation_templates(prefixes=["ROOT"])[
+            "repositoryCreationTemplates"
+        ]
+        for name in names:
+            if not any(name.startswith(f) for f in destination["filters"]):
+                continue
+            ecr.create_repository(
+                repositoryName=name,
+                imageTagMutability=template["imageTagMutability"],
+                encryptionConfiguration=template["encryptionConfiguration"],
+            )
+            if template.get("repositoryPolicy"):
+                ecr.set_repository_policy(repositoryName=name, policyText=template["repositoryPolicy"])
+            if template.get("lifecyclePolicy"):
+                ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=template["lifecyclePolicy"])
