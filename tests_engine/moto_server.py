@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -25,7 +26,10 @@ from moto.ecr.models import ECRBackend
 from moto.ecr.responses import ECRResponse
 from moto.server import ThreadedMotoServer
 
-from tests.verify.deployed import TEMPLATES
+# The unit tests' modules import each other from tests/ and tests/verify/ (pytest's pythonpath).
+_TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(_TESTS), str(_TESTS / "verify")]
+from deployed import TEMPLATES  # noqa: E402
 
 _ECR_MODEL = botocore.session.get_session().get_service_model("ecr")
 _one_rule = ECRBackend.put_replication_configuration
