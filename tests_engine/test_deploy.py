@@ -90,14 +90,9 @@ def test_config_set_path_reaches_the_program_as_structured_config(engine: Engine
     assert worker["imageScanningConfiguration"] == {"scanOnPush": False}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (issue 23): a lifecycle policy inherits protect from its repository (its parent), "
-    "and pulumi-aws replaces a LifecyclePolicy on any change (terraform-provider-aws "
-    "ecr/lifecycle_policy.go: policy is ForceNew, no Update), so the engine refuses to apply a "
-    "changed ecr-share:lifecycle",
-)
 def test_a_changed_lifecycle_rule_deploys(engine: Engine) -> None:
+    """Found by this stage: a lifecycle policy took its repository's protection, and pulumi-aws replaces
+    one on any change, so the engine refused; protection is now exactly the plan's."""
     engine.pulumi("stack", "init", "build")
     engine.pulumi("up", "-s", "build", "--yes")
     engine.pulumi(
