@@ -3,7 +3,6 @@ stand-ins it runs with)."""
 
 from __future__ import annotations
 
-import pytest
 import yaml
 
 from tests_engine.conftest import Engine
