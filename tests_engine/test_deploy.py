@@ -110,7 +110,7 @@ def test_verify_live_after_up_reports_no_drift(engine: Engine) -> None:
     result = engine.python("-m", "components", "verify", "--live", check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert result.stdout.endswith(
-        "Result: all 13 intended pulls are allowed; no other role or account can pull; "
+        "Result: all 13 intended pulls are allowed; no access of any class goes beyond what the config declares; "
         "the deployed policies match the plan (exit code 0)\n"
     ), result.stdout[-4000:]
 
