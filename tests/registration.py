@@ -33,14 +33,10 @@ def under(plan: StackPlan, parent: str | None, ancestor: str) -> bool:
     return False
 
 
-def protected(plan: StackPlan, key: str | None) -> bool:
-    """``protect`` as the engine applies it: set on the resource or inherited from its parents."""
-    while key is not None:
-        resource = plan.resource(key)
-        if resource.protect:
-            return True
-        key = resource.parent
-    return False
+def protected(plan: StackPlan, key: str) -> bool:
+    """``protect`` as registered: exactly the plan's, never inherited from a protected parent (a
+    lifecycle policy under its protected repository must stay replaceable)."""
+    return plan.resource(key).protect
 
 
 def sent_aliases(plan: StackPlan, resource: Resource, stack: str) -> tuple[str, ...]:

@@ -3,7 +3,6 @@ stand-ins it runs with)."""
 
 from __future__ import annotations
 
-import pytest
 import yaml
 
 from tests_engine.conftest import Engine
@@ -90,14 +89,9 @@ def test_config_set_path_reaches_the_program_as_structured_config(engine: Engine
     assert worker["imageScanningConfiguration"] == {"scanOnPush": False}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (issue 23): a lifecycle policy inherits protect from its repository (its parent), "
-    "and pulumi-aws replaces a LifecyclePolicy on any change (terraform-provider-aws "
-    "ecr/lifecycle_policy.go: policy is ForceNew, no Update), so the engine refuses to apply a "
-    "changed ecr-share:lifecycle",
-)
 def test_a_changed_lifecycle_rule_deploys(engine: Engine) -> None:
+    """Found by this stage: a lifecycle policy took its repository's protection, and pulumi-aws replaces
+    one on any change, so the engine refused; protection is now exactly the plan's."""
     engine.pulumi("stack", "init", "build")
     engine.pulumi("up", "-s", "build", "--yes")
     engine.pulumi(
@@ -116,7 +110,7 @@ def test_verify_live_after_up_reports_no_drift(engine: Engine) -> None:
     result = engine.python("-m", "components", "verify", "--live", check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert result.stdout.endswith(
-        "Result: all 13 intended pulls are allowed; no other role or account can pull; "
+        "Result: all 13 intended pulls are allowed; no access of any class goes beyond what the config declares; "
         "the deployed policies match the plan (exit code 0)\n"
     ), result.stdout[-4000:]
 

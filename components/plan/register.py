@@ -78,7 +78,11 @@ class PlannedComponent(pulumi.ComponentResource):
             options = pulumi.ResourceOptions(
                 parent=self._registered.get(child.parent or "", self),
                 depends_on=[*outside, *(w for d in child.depends_on for w in waits_for(self._registered[d]))],
-                protect=child.protect or None,
+                # Explicit, never inherited: the SDK would give every child of a protected repository its
+                # protection, and the engine then refuses to replace a changed lifecycle policy
+                # (pulumi-aws replaces one on any change: terraform-provider-aws ecr/lifecycle_policy.go,
+                # policy ForceNew). Only what the plan protects holds what cannot be rebuilt.
+                protect=child.protect,
                 aliases=_aliases(child.aliases, child.type, child.name, parent_type) or None,
             )
             self._qualified_types[child.key] = qualified_type(parent_type, child.type)

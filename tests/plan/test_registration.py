@@ -110,3 +110,16 @@ def test_what_0_1_deployed_keeps_its_urn_through_the_0_2_renames(
     assert dev.one("aws:ecs/taskDefinition:TaskDefinition", "web-app-task").aliases == (
         "urn:pulumi:dev::ecr-share::ecr-share:index:FargateTaskDefinition$aws:ecs/taskDefinition:TaskDefinition::web-app",
     )
+
+
+def test_only_repositories_and_keys_are_protected_not_what_they_hold(build: ProgramRun) -> None:
+    """The real engine refused a changed ``lifecycle`` (issue 23's engine stage): the SDK gave the
+    lifecycle policy its repository's protection, and pulumi-aws replaces a lifecycle policy on any
+    change. Protection is exactly the plan's: the repositories, never their policies."""
+    protected = {(r.typ, r.name) for r in build.resources if r.protect}
+    assert protected == {
+        ("aws:ecr/repository:Repository", "shared-web-app"),
+        ("aws:ecr/repository:Repository", "shared-worker"),
+    }
+    assert build.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    assert not any(r.protect for r in build.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy"))
