@@ -29,6 +29,7 @@ def serve(client: Any, operations: Iterable[str], respond: Respond) -> None:
     """Answer ``operations`` of this client with ``respond``, checked against the model."""
     service = client.meta.service_model.service_id.hyphenize()
     for operation in operations:
+        client.meta.service_model.operation_model(operation)  # OperationNotFoundError: not in the model
         client.meta.events.register(f"before-parameter-build.{service}.{operation}", _keep_params)
         client.meta.events.register(f"before-call.{service}.{operation}", _answer(respond))
 
