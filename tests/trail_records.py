@@ -130,33 +130,26 @@ def pull(
     found = []
     for index, event in enumerate(events):
         at = time + timedelta(seconds=index)
-        if caller and caller != registry:
-            shared = hashlib.sha256(f"{at}{caller}{registry}{repository}{event}".encode()).hexdigest()[:36]
-            for recipient in (caller, registry):
-                found.append(
-                    record(
-                        event,
-                        at,
-                        identity,
-                        registry=registry,
-                        repository=repository,
-                        recipient=recipient,
-                        error=error,
-                        shared=shared,
-                    )
-                )
-        else:
-            found.append(
-                record(
-                    event,
-                    at,
-                    identity,
-                    registry=registry,
-                    repository=repository,
-                    recipient=registry,
-                    error=error,
-                )
+        # A cross-account call is delivered to both accounts, as one event (the same shared ID).
+        cross = bool(caller) and caller != registry
+        shared = (
+            hashlib.sha256(f"{at}{caller}{registry}{repository}{event}".encode()).hexdigest()[:36]
+            if cross
+            else None
+        )
+        found += [
+            record(
+                event,
+                at,
+                identity,
+                registry=registry,
+                repository=repository,
+                recipient=recipient,
+                error=error,
+                shared=shared,
             )
+            for recipient in ((caller, registry) if cross else (registry,))
+        ]
     return found
 
 

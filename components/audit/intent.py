@@ -6,19 +6,18 @@ strings parsed back, registries recomputed) without touching either.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from components.aws.names import account_root_arn, execution_role_arn, registry_host, repository_arn
 from components.aws.rules import partition_for
 from components.config.model import StackConfig
 from components.plan.environment import IMAGES
+from components.plan.pins import IMAGE
 from components.repositories.model import Access
 from components.verify.deployments import Deployment
 from components.verify.intended import registries
 
 # <account>.dkr.ecr.<region>.<dns suffix>/<repository> then ":<tag>" or "@<digest>" (aws/names.py).
-_IMAGE = re.compile(r"([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.-]+/([^:@]+)(?::([^@]+)|@(.+))")
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class ProjectIntent:
 
 
 def parse_image(service: str, reference: str) -> Image:
-    match = _IMAGE.fullmatch(reference)
+    match = IMAGE.fullmatch(reference)
     if match is None:
         raise ValueError(f"{reference!r} is not an ECR image reference")
     account, region, repository, tag, digest = match.groups()
