@@ -230,12 +230,17 @@ EVALUATED_CHECKS = tuple(c.klass.check_id for c in CLASSES if c.evaluated)
 
 def _analysis_heading(analysis: Analysis, documents: int) -> str:
     kinds = [r.kind for r in analysis.resources]
-    nouns = {ResourceKind.REPOSITORY: "repository", ResourceKind.KEY: "key", ResourceKind.ROLE: "role"}
+    nouns = {kind: kind.value for kind in ResourceKind}
     counted = [_count(kinds.count(kind), noun) for kind, noun in nouns.items() if kind in kinds]
     return (
         f"Access analysis ({', '.join(EVALUATED_CHECKS)}) of {_count(documents, 'document')}, "
-        f"{_count(len(analysis.principals), 'principal')} against {' and '.join(counted)}"
+        f"{_count(len(analysis.principals), 'principal')} against {_and_joined(counted)}"
     )
+
+
+def _and_joined(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(filter(None, (", ".join(words[:-1]), words[-1])))
 
 
 def _finding_text(finding: Finding) -> str:
@@ -450,6 +455,7 @@ def _principal_json(row: Row) -> dict[str, Any]:
         "stack": row.stack,
         "organizationPath": row.organization_path,
         "pulls": list(row.uses),
+        "reads": list(row.reads),
     }
 
 

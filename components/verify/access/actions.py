@@ -44,6 +44,8 @@ class ActionClass(Enum):
     KEY_ADMIN = "KMS-ADMIN"
     KEY_READ = "KMS-READ"
     ASSUME = "IAM-ASSUME"
+    SECRET_READ = "SECRETSMANAGER-READ"
+    PARAMETER_READ = "SSM-READ"
 
     @property
     def check_id(self) -> str:
@@ -270,9 +272,28 @@ CLASSES: tuple[ClassSpec, ...] = (
         "assumption, AssumeRoleWithSAML/WebIdentity, needs a Federated principal: not evaluated)",
         what="assume the role",
     ),
+    ClassSpec(
+        ActionClass.SECRET_READ,
+        "secretsmanager",
+        ("GetSecretValue",),
+        "Secrets Manager user guide reference_iam-permissions.html and the GetSecretValue and "
+        "BatchGetSecretValue API references: reading a secret's value is GetSecretValue (the batch call "
+        "needs it on each secret too); ECS developer guide secrets-envvar-secrets-manager.html",
+        what="read the secret's value",
+    ),
+    ClassSpec(
+        ActionClass.PARAMETER_READ,
+        "ssm",
+        ("GetParameter", "GetParameters", "GetParametersByPath", "GetParameterHistory"),
+        "Systems Manager model docs: each returns a parameter's value (decrypted WithDecryption); ECS "
+        "developer guide secrets-envvar-ssm-paramstore.html: the execution role needs ssm:GetParameters",
+        what="read the parameter's value",
+    ),
 )
 # Services whose every operation must have a class (the ones whose resources the plans create
-# policies for); sts only contributes AssumeRole, the one way a role's trust policy is used.
+# policies for); sts only contributes AssumeRole, the one way a role's trust policy is used; of
+# secretsmanager and ssm, the analysis asks who can read the values of the secrets and parameters the
+# task definitions name (the plans create neither, nor their policies).
 COMPLETE_SERVICES = ("ecr", "kms")
 # Operations whose IAM action is not ``prefix:Operation`` (KMS developer guide, key-policy-default.html:
 # "kms:ReEncrypt* ... ReEncryptFrom and ReEncryptTo").
@@ -283,6 +304,8 @@ _REACHING_INPUTS = {
     "ecr": frozenset({"repositoryName", "resourceArn", "registryId"}),
     "kms": frozenset({"KeyId", "TargetKeyId", "SourceKeyId", "DestinationKeyId"}),
     "sts": frozenset({"RoleArn"}),
+    "secretsmanager": frozenset({"SecretId", "SecretIdList"}),
+    "ssm": frozenset({"Name", "Names", "Path"}),
 }
 
 
@@ -373,3 +396,5 @@ REPOSITORY_CLASSES = (
 )
 KEY_CLASSES = (ActionClass.KEY_USE, ActionClass.KEY_ADMIN)
 ROLE_CLASSES = (ActionClass.ASSUME,)
+SECRET_CLASSES = (ActionClass.SECRET_READ,)
+PARAMETER_CLASSES = (ActionClass.PARAMETER_READ,)

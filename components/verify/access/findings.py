@@ -39,7 +39,7 @@ from components.verify.access.principals import (
     evaluator_principal,
     row_principal,
 )
-from components.verify.access.resources import AnalyzedResource, ResourceKind
+from components.verify.access.resources import RESOURCE_POLICY_REQUIRED, AnalyzedResource, ResourceKind
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument, Statement
 from components.verify.evaluator.evaluator import (
@@ -359,7 +359,7 @@ class _Session:
         common: dict[str, Any] = {
             "more_resource_policies": resource.documents,
             "unknown_context": unknown,
-            "resource_policy_required": resource.kind is not ResourceKind.REPOSITORY,
+            "resource_policy_required": resource.kind in RESOURCE_POLICY_REQUIRED,
         }
         arn, account = resource.arn, resource.account_id
         if resource.kind is not ResourceKind.KEY:
@@ -387,7 +387,7 @@ def needs_resource_policy(principal: Principal | ServicePrincipal, resource: Ana
     return (
         isinstance(principal, ServicePrincipal)
         or principal.account_id != resource.account_id
-        or resource.kind is not ResourceKind.REPOSITORY
+        or resource.kind in RESOURCE_POLICY_REQUIRED
     )
 
 

@@ -20,6 +20,8 @@ from the stack files alone, never from the documents under test.
 - Key use: a stack's creation-template role, on the keys that stack creates in its Region.
 - Assume: an execution role by ECS tasks of its own account; a creation-template role by ECR in its
   own account.
+- Secret and parameter reads: an execution role the secrets and parameters its services' ``secrets``
+  name (ECS reads them with it when a task starts), and no other principal the plans create.
 - Nothing else: push, delete and administration are declared for the owning account only. One
   push-side action comes with a declared pull: ``ecr:BatchCheckLayerAvailability`` changes nothing
   (it says whether a layer exists), and the seed's pull set, like AWS's managed policies
@@ -49,6 +51,8 @@ def declared(build_account: str, row: Row, klass: ActionClass, resource: Analyze
         if klass is ActionClass.REPLICATE_IN:
             return replicate_in_declared(build_account, row, resource.registry)
         return False
+    if resource.kind in (ResourceKind.SECRET, ResourceKind.PARAMETER):
+        return row.kind is RowKind.ROLE and resource.arn in row.reads
     if resource.kind is ResourceKind.KEY:
         return (
             klass is ActionClass.KEY_USE

@@ -97,6 +97,9 @@ class Row:
     stack: str | None = None
     uses: tuple[str, ...] = ()
     """Repository ARNs this principal is meant to pull (an execution role: what its services run)."""
+    reads: tuple[str, ...] = ()
+    """Secret and parameter ARNs this principal is meant to read (an execution role: its services'
+    ``secrets``, from the config)."""
     service: str | None = None
     """A service principal's name."""
     region: str | None = None
@@ -218,6 +221,7 @@ def principals(
                 *membership,
                 stack=env.stack,
                 uses=uses,
+                reads=secret_reads(env),
                 purpose=EXECUTION,
             )
         )
@@ -343,6 +347,11 @@ def principals(
         *_service_rows(deployment, planned, named.services - {LAMBDA_SERVICE}, stranger),
     ]
     return Principals(tuple(rows), tuple(extra))
+
+
+def secret_reads(env: EnvironmentStack) -> tuple[str, ...]:
+    """The secrets and parameters an environment's config says its execution role reads."""
+    return tuple(sorted({s.value_from for service in env.services for s in service.container.secrets}))
 
 
 def _service_rows(

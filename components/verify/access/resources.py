@@ -6,7 +6,11 @@
   every request on it too (ECR registry-permissions.html, scope V2, the default; under V1 it grants
   less, so V2 is the worst case);
 - each KMS key a plan creates: its key policy, needed even within the key's account;
-- each role a plan creates: its trust policy (who may assume it), needed even within its account.
+- each role a plan creates: its trust policy (who may assume it), needed even within its account;
+- each Secrets Manager secret and SSM parameter the selected environments' task definitions name in a
+  container's ``secrets``: no plan creates them or their policies, so the analysis takes them to have
+  no resource policy (the default; Parameter Store has none, RAM shares aside): only principals of
+  their own account, through their identity policies, can read them.
 
 A role's identity policies are what it grants as a principal (``principals``).
 """
@@ -19,7 +23,17 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
-from components.verify.access.actions import KEY_CLASSES, REPOSITORY_CLASSES, ROLE_CLASSES, ActionClass
+from components.aws.rules import SECRETS_MANAGER_SECRET_ARN, SSM_PARAMETER_ARN
+from components.consumers.resources import TASK_DEFINITION
+from components.plan.model import StackPlan
+from components.verify.access.actions import (
+    KEY_CLASSES,
+    PARAMETER_CLASSES,
+    REPOSITORY_CLASSES,
+    ROLE_CLASSES,
+    SECRET_CLASSES,
+    ActionClass,
+)
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
 from components.verify.intended import (
@@ -37,13 +51,20 @@ class ResourceKind(Enum):
     REPOSITORY = "repository"
     KEY = "key"
     ROLE = "role"
+    SECRET = "secret"
+    PARAMETER = "parameter"
 
 
 CLASSES_OF: dict[ResourceKind, tuple[ActionClass, ...]] = {
     ResourceKind.REPOSITORY: REPOSITORY_CLASSES,
     ResourceKind.KEY: KEY_CLASSES,
     ResourceKind.ROLE: ROLE_CLASSES,
+    ResourceKind.SECRET: SECRET_CLASSES,
+    ResourceKind.PARAMETER: PARAMETER_CLASSES,
 }
+# Kinds whose every request needs their resource policy to allow it, even from their own account
+# (a key policy, a trust policy); for the others an identity policy of the own account suffices.
+RESOURCE_POLICY_REQUIRED = (ResourceKind.KEY, ResourceKind.ROLE)
 
 
 @dataclass(frozen=True)
@@ -90,7 +111,12 @@ class AnalyzedResource:
 def analyzed_resources(
     deployment: Deployment, state: DeployedState, registries: tuple[Registry, ...]
 ) -> tuple[AnalyzedResource, ...]:
-    return (*_repositories(deployment, state, registries), *_keys(deployment), *_roles(deployment))
+    return (
+        *_repositories(deployment, state, registries),
+        *_keys(deployment),
+        *_roles(deployment),
+        *_secrets(deployment),
+    )
 
 
 def _planned(document: PolicyDocument, planned: EvaluatedDocument | None) -> EvaluatedDocument | None:
@@ -176,3 +202,41 @@ def _roles(deployment: Deployment) -> Iterator[AnalyzedResource]:
             stack=role.stack,
             purpose=role.purpose,
         )
+
+
+def task_secret_arns(plan: StackPlan) -> tuple[str, ...]:
+    """Every secret and parameter ARN the plan's task definitions name (``secrets[].valueFrom``)."""
+    arns = [
+        str(secret["valueFrom"])
+        for task in plan.of_type(TASK_DEFINITION)
+        for container in json.loads(str(task.inputs["container_definitions"]))
+        for secret in container.get("secrets", ())
+    ]
+    return tuple(sorted(set(arns)))
+
+
+def _secrets(deployment: Deployment) -> Iterator[AnalyzedResource]:
+    """The secrets and parameters of the selected environments' task definitions, each once."""
+    seen: set[str] = set()
+    for env in sorted(deployment.environments, key=lambda e: e.stack):
+        for arn in task_secret_arns(deployment.plans[env.stack]):
+            if arn in seen:
+                continue
+            seen.add(arn)
+            secret = SECRETS_MANAGER_SECRET_ARN.fullmatch(arn)
+            found = secret or SSM_PARAMETER_ARN.fullmatch(arn)
+            if found is None:  # the config refuses any other valueFrom; never guess its kind
+                raise ValueError(f"{arn!r} is neither a Secrets Manager secret nor an SSM parameter ARN")
+            _, region, account = found.groups()[:3]
+            kind = ResourceKind.SECRET if secret else ResourceKind.PARAMETER
+            name = arn.split(":secret:", 1)[1] if secret else arn.split(":parameter/", 1)[1]
+            yield AnalyzedResource(
+                kind,
+                arn,
+                account,
+                region,
+                name,
+                f"{kind.value} {name} ({account} {region})",
+                (),
+                stack=env.stack,
+            )

@@ -36,7 +36,24 @@ def test_every_class_has_a_source_and_a_check_id() -> None:
     assert len({s.klass for s in CLASSES}) == len(CLASSES) == len(ActionClass)
     for s in CLASSES:
         assert s.source and s.what
-        assert s.klass.check_id.startswith(("ECR-", "KMS-", "IAM-"))
+        # Named by the IAM service prefix the class's actions have (sts's role assumption is IAM's).
+        assert s.klass.check_id.startswith(f"{'IAM' if s.service == 'sts' else s.service.upper()}-")
+
+
+def test_the_secret_classes_are_the_value_reads_of_secrets_manager_and_parameter_store() -> None:
+    """Everything that returns a secret's or a parameter's value, all of it evaluated (each call names
+    the secret or parameter, so another account's can be asked for)."""
+    secrets = class_actions(ActionClass.SECRET_READ)
+    assert secrets.actions == ("secretsmanager:GetSecretValue",)
+    assert secrets.own_only == ()
+    parameters = class_actions(ActionClass.PARAMETER_READ)
+    assert parameters.actions == (
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "ssm:GetParameterHistory",
+    )
+    assert parameters.own_only == ()
 
 
 def test_a_pull_is_the_login_the_manifest_and_the_layers() -> None:
