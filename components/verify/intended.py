@@ -101,6 +101,9 @@ class DeployedState:
     repositories: dict[str, RepositoryState]
     roles: dict[str, RoleState]
     registry_policies: dict[str, PolicyDocument] = field(default_factory=dict)
+    secret_policies: dict[str, PolicyDocument] = field(default_factory=dict)
+    """Resource policies of the Secrets Manager secrets the task definitions name, by ARN: read live
+    only (the plans create no secret; offline a secret has none)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from components.aws.rules import SECRETS_MANAGER_SECRET_ARN
 from components.config.model import StackConfig
+from components.verify.access.resources import task_secret_arns
 from components.verify.deployments import Deployment, VerifyError
 from components.verify.evaluator.documents import PolicyDocument
 from components.verify.intended import (
@@ -109,7 +111,32 @@ def read_live_documents(deployment: Deployment, session: Sessions) -> DeployedSt
             iam = session(env).client("iam")
             for name in (env.stack, *(attached_role_key(env.stack, r.name) for r in env.pull_roles)):
                 roles[name] = _role(iam, intended.roles[name])
-    return DeployedState(repositories, roles)
+    return DeployedState(repositories, roles, secret_policies=_secret_policies(deployment, session))
+
+
+def _secret_policies(deployment: Deployment, session: Sessions) -> dict[str, PolicyDocument]:
+    """The resource policy of each Secrets Manager secret a selected environment's task definitions
+    name, read with that environment's credentials (its account holds them). A parameter has none
+    (Parameter Store shares through RAM, which is not read)."""
+    found: dict[str, PolicyDocument] = {}
+    for env in deployment.environments:
+        arns = [
+            a
+            for a in task_secret_arns(deployment.plans[env.stack])
+            if SECRETS_MANAGER_SECRET_ARN.fullmatch(a)
+        ]
+        with session.errors(env):
+            for arn in arns:
+                client = session(env).client("secretsmanager", region_name=arn.split(":")[3])
+                try:
+                    text = client.get_resource_policy(SecretId=arn).get("ResourcePolicy")
+                except ClientError as error:
+                    if error_code(error) == "ResourceNotFoundException":
+                        continue  # no secret, so nothing to read; the task fails to start, not verify
+                    raise
+                if text:
+                    found[arn] = policy_document(text)
+    return found
 
 
 @contextmanager

@@ -3,8 +3,8 @@
 - each environment's execution role, and the existing roles it attaches the pull policy to, with the
   policies the plans (or, live, IAM) give them;
 - each account a grant or any planned document names, and each environment's: a role there whose
-  own policy allows ``ecr:*``, ``kms:*`` and ``sts:AssumeRole`` on ``*`` (the worst case that
-  account's admins can create), the build account's too;
+  own policy allows ``ecr:*``, ``kms:*``, ``sts:AssumeRole`` and ``secretsmanager:GetSecretValue``
+  on ``*`` (the worst case that account's admins can create), the build account's too;
 - each role a grant or document names by ARN (``access.roles``, a registry policy statement, an
   ``aws:PrincipalArn`` condition), with that worst-case policy;
 - each other role the plans create (the creation-template roles), with its planned policies;
@@ -48,10 +48,15 @@ from components.verify.intended import (
     used_repositories,
 )
 
-# What the account rows assume: their own admins gave the role every ECR and KMS action, and the
-# right to assume roles (the worst case).
+# What the account rows assume: their own admins gave the role every ECR and KMS action, the right
+# to assume roles and to read secrets (the worst case: what another account's secret policy may let in).
 ADMIN_IDENTITY: PolicyDocument = document(
-    {"Sid": "WorstCase", "Effect": "Allow", "Action": ["ecr:*", "kms:*", "sts:AssumeRole"], "Resource": "*"}
+    {
+        "Sid": "WorstCase",
+        "Effect": "Allow",
+        "Action": ["ecr:*", "kms:*", "sts:AssumeRole", "secretsmanager:GetSecretValue"],
+        "Resource": "*",
+    }
 )
 STRANGER = "stranger"
 LAMBDA_STRANGER = "lambda stranger"

@@ -115,7 +115,7 @@ def analyzed_resources(
         *_repositories(deployment, state, registries),
         *_keys(deployment),
         *_roles(deployment),
-        *_secrets(deployment),
+        *_secrets(deployment, state),
     )
 
 
@@ -215,8 +215,9 @@ def task_secret_arns(plan: StackPlan) -> tuple[str, ...]:
     return tuple(sorted(set(arns)))
 
 
-def _secrets(deployment: Deployment) -> Iterator[AnalyzedResource]:
-    """The secrets and parameters of the selected environments' task definitions, each once."""
+def _secrets(deployment: Deployment, state: DeployedState) -> Iterator[AnalyzedResource]:
+    """The secrets and parameters of the selected environments' task definitions, each once, with a
+    secret's resource policy where one is in force (live)."""
     seen: set[str] = set()
     for env in sorted(deployment.environments, key=lambda e: e.stack):
         for arn in task_secret_arns(deployment.plans[env.stack]):
@@ -230,13 +231,7 @@ def _secrets(deployment: Deployment) -> Iterator[AnalyzedResource]:
             _, region, account = found.groups()[:3]
             kind = ResourceKind.SECRET if secret else ResourceKind.PARAMETER
             name = arn.split(":secret:", 1)[1] if secret else arn.split(":parameter/", 1)[1]
-            yield AnalyzedResource(
-                kind,
-                arn,
-                account,
-                region,
-                name,
-                f"{kind.value} {name} ({account} {region})",
-                (),
-                stack=env.stack,
-            )
+            label = f"{kind.value} {name} ({account} {region})"
+            policy = state.secret_policies.get(arn)
+            policies = () if policy is None else (PolicyRef(policy, f"resource policy of {label}"),)
+            yield AnalyzedResource(kind, arn, account, region, name, label, policies, stack=env.stack)

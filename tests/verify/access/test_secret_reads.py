@@ -7,6 +7,7 @@ are the ones the program registers."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -14,10 +15,12 @@ from typing import Any
 
 import pytest
 import yaml
+from deployed import account_session, deploy, session_for
 from variants import ROOT, verified, with_input
 
 from components.verify.access.findings import Finding, FindingStatus
 from components.verify.access.resources import ResourceKind
+from components.verify.cli import main
 from components.verify.deployments import Deployment, load_deployments
 from components.verify.report import render_json
 
@@ -35,15 +38,13 @@ def _edit(path: Path, change: Any) -> None:
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
-def _project(tmp_path: Path, *, qa: bool = False) -> Path:
-    """The committed project with secrets on dev's web-app and prod's worker, dev's existing roles,
+def add_secrets(project: Path, secret: str = SECRET, *, qa: bool = False) -> Path:
+    """The project's stack files with secrets on dev's web-app and prod's worker, dev's existing roles,
     and (``qa``) a second environment stack in dev's account whose services name no secret."""
-    for path in (*ROOT.glob("Pulumi.*.yaml"), ROOT / "Pulumi.yaml"):
-        shutil.copy(path, tmp_path / path.name)
 
     def dev(config: dict[str, Any]) -> None:
         config["ecr-share:services"][0]["secrets"] = [
-            {"name": "DB_PASSWORD", "valueFrom": SECRET, "kmsKey": KEY},
+            {"name": "DB_PASSWORD", "valueFrom": secret, "kmsKey": KEY},
             {"name": "API_URL", "valueFrom": PARAMETER},
         ]
         config["ecr-share:pullRoles"] = ["eks-node-role"]
@@ -52,15 +53,22 @@ def _project(tmp_path: Path, *, qa: bool = False) -> Path:
         worker = next(s for s in config["ecr-share:services"] if s["name"] == "worker")
         worker["secrets"] = [{"name": "TOKEN", "valueFrom": PROD_SECRET}]
 
-    _edit(tmp_path / "Pulumi.dev.yaml", dev)
-    _edit(tmp_path / "Pulumi.prod.yaml", prod)
     if qa:
-        shutil.copy(ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.qa.yaml")
+        shutil.copy(project / "Pulumi.dev.yaml", project / "Pulumi.qa.yaml")
         # Its own family and log group: one account and Region has one of each.
         _edit(
-            tmp_path / "Pulumi.qa.yaml", lambda config: config["ecr-share:services"][0].update(name="qa-app")
+            project / "Pulumi.qa.yaml", lambda config: config["ecr-share:services"][0].update(name="qa-app")
         )
-    return tmp_path
+    _edit(project / "Pulumi.dev.yaml", dev)
+    _edit(project / "Pulumi.prod.yaml", prod)
+    return project
+
+
+def _project(tmp_path: Path, *, qa: bool = False) -> Path:
+    """A copy of the committed project, with ``add_secrets``."""
+    for path in (*ROOT.glob("Pulumi.*.yaml"), ROOT / "Pulumi.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    return add_secrets(tmp_path, qa=qa)
 
 
 def _deployment(project: Path) -> Deployment:
@@ -169,4 +177,61 @@ def test_json_lists_the_secret_resources_and_what_each_role_reads(tmp_path: Path
         "ssm:GetParameters",
         "ssm:GetParametersByPath",
         "ssm:GetParameterHistory",
+    ]
+
+
+def test_live_a_secret_policy_that_lets_another_account_read_is_found(aws: None, project: Path) -> None:
+    """--live reads each secret's resource policy with its environment's credentials: a statement that
+    lets account 999999999999 read dev's secret is UNINTENDED, quoting it; without it, nothing."""
+    secrets = account_session(DEV, "us-east-1").client("secretsmanager")
+    arn = secrets.create_secret(Name="web-app/db-password", SecretString="s3cret")["ARN"]
+    add_secrets(project, arn)
+    deploy(project)
+    code, found = _live_findings(project)
+    assert (code, found) == (0, [])
+    statement = {
+        "Sid": "ShareWithTeamB",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*",
+    }
+    secrets.put_resource_policy(
+        SecretId=arn, ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+    code, found = _live_findings(project)
+    name = arn.split(":secret:", 1)[1]
+    assert code == 1
+    assert found == [
+        {
+            "check": "SECRETSMANAGER-READ",
+            "status": "unintended",
+            "principal": "account 999999999999",
+            "resource": arn,
+            "actions": ["secretsmanager:GetSecretValue"],
+            "grants": [
+                {
+                    "policy": f"resource policy of secret {name} ({DEV} us-east-1)",
+                    "sid": "ShareWithTeamB",
+                    "index": 1,
+                    "statement": statement,
+                }
+            ],
+        }
+    ]
+
+
+def _live_findings(project: Path) -> tuple[int, list[dict[str, Any]]]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["verify", "--live", "--stacks-dir", str(project), "--format", "json"],
+        session_for=session_for,
+        out=out,
+        err=err,
+    )
+    assert err.getvalue() == ""
+    (build,) = json.loads(out.getvalue())["builds"]
+    return code, [
+        {k: f[k] for k in ("check", "status", "principal", "resource", "actions", "grants")}
+        for f in build["analysis"]["findings"]
     ]
