@@ -10,8 +10,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
+# The repository's root, found from this file so that the check needs no test helper module.
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 PAGES = sorted(
     [PROJECT_DIR / "README.md", PROJECT_DIR / "DEVELOPERS.md", *(PROJECT_DIR / "docs").glob("*.md")]
 )
