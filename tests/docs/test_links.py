@@ -112,6 +112,14 @@ def test_the_link_check_sees_what_it_checks() -> None:
     assert broken(readme, "#quick-start") is None
 
 
+def test_the_index_lists_every_page() -> None:
+    """A new page of docs/ is listed in docs/index.md, so a reader finds it from the README."""
+    index = PROJECT_DIR / "docs" / "index.md"
+    listed = {(index.parent / target.partition("#")[0]).resolve() for target in links(index)}
+    pages = {page.resolve() for page in (PROJECT_DIR / "docs").glob("*.md")} - {index.resolve()}
+    assert sorted(page.name for page in pages - listed) == []
+
+
 def test_the_readme_is_read_in_ten_minutes() -> None:
     assert len((PROJECT_DIR / "README.md").read_text(encoding="utf-8").splitlines()) <= 300
 
