@@ -1,4 +1,4 @@
-"""``pulumi up`` per stack on the real CLI, as the README's Quick start runs it (see conftest for the
+"""``pulumi up`` per stack on the real CLI, as the README's deploy section runs it (see conftest for the
 stand-ins it runs with)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ REPLICA_REGISTRY = f"{PROD_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
 
 
 def quick_start(engine: Engine) -> None:
-    """The README's Quick start, as written: both stacks, then `up` of each in order."""
+    """The README's deploy section, as written: both stacks, then `up` of each in order."""
     engine.pulumi("stack", "init", "build")
     engine.pulumi("stack", "init", "prod")
     engine.pulumi("up", "-s", "build", "--yes")
@@ -103,7 +103,7 @@ def test_a_changed_lifecycle_rule_deploys(engine: Engine) -> None:
 def test_verify_live_after_up_reports_no_drift(engine: Engine) -> None:
     """`verify --live` reads what `pulumi up` left in moto (each stack's aws:profile assumes a role
     in its account) and finds it as planned."""
-    for stack in ("dev", "staging"):  # the Quick start deploys build and prod only
+    for stack in ("dev", "staging"):  # the README deploys build and prod only
         (engine.project / f"Pulumi.{stack}.yaml").unlink()
     quick_start(engine)
     first_replicated_push(engine)

@@ -1,7 +1,7 @@
 """The seed's ECR security practices as CrossGuard policies, for any Pulumi AWS program.
 
 Each module holds the rules for one kind of resource; ``POLICIES`` is the pack, in the order the
-README's table lists it. ``policy/__main__.py`` (the pack's entry point, which starts the analyzer
+table of docs/policy-pack.md lists it. ``policy/__main__.py`` (the pack's entry point, which starts the analyzer
 server) is the only place that builds the ``PolicyPack``.
 """
 

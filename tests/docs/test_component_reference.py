@@ -1,6 +1,7 @@
-"""The README's "Use the components in your own program": its reference tables are the package
-schema's, its Python examples run (under mocks) and register what they say, its TypeScript example
-uses only inputs and outputs the schema has, and the refusal it shows is the real one."""
+"""docs/components.md, "Use the components in your own program": its reference tables are the package
+schema's, its Python examples (and the README's) run under mocks and register what they say, its
+TypeScript example uses only inputs and outputs the schema has, and the refusal it shows is the real
+one."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from pulumi_harness import PROJECT_DIR, run_program
 from components import ArgsError, SharedRepositories, image_uri
 from components.provider import EcrShareProvider, package_schema, reference
 
-README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
-SECTION = README.split("## Use the components in your own program\n", 1)[1].split("\n## ", 1)[0]
+PAGE = (PROJECT_DIR / "docs" / "components.md").read_text(encoding="utf-8")
+SECTION = PAGE.split("## Use the components in your own program\n", 1)[1].split("\n## ", 1)[0]
 PYTHON = re.findall(r"```python\n(.*?)```", SECTION, flags=re.DOTALL)
 (TYPESCRIPT,) = re.findall(r"```typescript\n(.*?)```", SECTION, flags=re.DOTALL)
 
@@ -27,9 +28,9 @@ def test_the_reference_is_generated_from_the_package_schema() -> None:
     assert shown == reference(package_schema())
 
 
-def run_example(source: str) -> tuple[list[str], dict[str, Any]]:
+def run_example(source: str, shown_in: str = "docs/components.md") -> tuple[list[str], dict[str, Any]]:
     def program() -> None:
-        exec(compile(source, "README.md", "exec"), {"__name__": "__main__"})
+        exec(compile(source, shown_in, "exec"), {"__name__": "__main__"})
 
     run = run_program("example", {"aws:allowedAccountIds": ["111111111111"]}, program=program)
     return sorted(r.key for r in run.resources), run.exports
@@ -51,6 +52,18 @@ def test_the_build_account_example_runs() -> None:
         },
         "webImage": "111111111111.dkr.ecr.us-east-1.amazonaws.com/web-app:v1.2.3",
     }
+
+
+def test_the_readmes_example_runs() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    registered, exports = run_example(example, "README.md")
+    assert registered == [
+        "aws:ecr/repository:Repository::shared-web-app",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy::shared-web-app-pull",
+        "ecr-share:index:SharedRepositories::shared",
+    ]
+    assert exports == {}
 
 
 def test_the_environment_account_example_runs() -> None:

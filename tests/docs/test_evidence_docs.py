@@ -1,4 +1,4 @@
-"""The README's and docs/verify.md's runs of the pull test and the audit are real output: re-run here
+"""docs/verify.md's runs of the pull test and docs/audit.md's run of the audit are real output: re-run here
 against moto (the committed stacks deployed from their plans, their images pushed; a generated week
 of an organization trail in moto's S3)."""
 
@@ -22,8 +22,8 @@ from trail_records import log_files, scenario
 
 from components.verify.cli import main
 
-README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 VERIFY_DOC = (PROJECT_DIR / "docs" / "verify.md").read_text(encoding="utf-8")
+AUDIT_DOC = (PROJECT_DIR / "docs" / "audit.md").read_text(encoding="utf-8")
 
 
 def shown(doc: str, command: str) -> str:
@@ -48,8 +48,8 @@ def deployed(own_moto: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     yield tmp_path
 
 
-def test_the_readme_shows_a_real_pull_test(deployed: Path) -> None:
-    assert shown(README, "python -m components verify --live --pull") == run("verify", "--live", "--pull")
+def test_docs_verify_shows_a_real_pull_test(deployed: Path) -> None:
+    assert shown(VERIFY_DOC, "python -m components verify --live --pull") == run("verify", "--live", "--pull")
 
 
 def test_docs_verify_shows_a_real_failed_pull(deployed: Path) -> None:
@@ -61,7 +61,7 @@ def test_docs_verify_shows_a_real_failed_pull(deployed: Path) -> None:
     assert shown(VERIFY_DOC, command) == run("verify", "--live", "--pull", "--stack", "staging")
 
 
-def test_the_readme_shows_a_real_audit(own_moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docs_audit_shows_a_real_audit(own_moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
     monkeypatch.chdir(PROJECT_DIR)
@@ -70,4 +70,4 @@ def test_the_readme_shows_a_real_audit(own_moto: None, monkeypatch: pytest.Monke
     for key, body in log_files(scenario(date(2026, 11, 2))):
         s3.put_object(Bucket="org-trail-logs", Key=f"cloudtrail/{key}", Body=body)
     command = "python -m components audit --trail s3://org-trail-logs/cloudtrail --since 2026-11-01 --until 2026-11-10"
-    assert shown(README, command) == run(*command.split()[3:])
+    assert shown(AUDIT_DOC, command) == run(*command.split()[3:])

@@ -23,7 +23,7 @@ from components.plan.model import StackPlan
 from components.plan.pins import AppliedPolicy, lifecycle_findings, unproven_notes
 from components.plan.project import ProjectError, plan_stacks
 
-README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+LIFECYCLE_DOC = (PROJECT_DIR / "docs" / "lifecycle.md").read_text(encoding="utf-8")
 # prod, with the build stack's lifecycle keepTagged [{prefix: v, count: 1}], at preview.
 PROD_REFUSED = (
     'ecr-share:services[0].imageTag: "v1.2.3" runs from this stack\'s replicas, and the lifecycle policy '
@@ -78,7 +78,7 @@ def test_prod_refuses_at_preview_a_replica_lifecycle_that_expires_what_it_runs()
         run_program("prod", stacks["prod"], {BUILD_STACK: build_exports(stacks)}, run=run)
     assert str(refused.value) == PROD_REFUSED
     assert run.resources == []
-    assert f"\nerror: {PROD_REFUSED}\n" in README
+    assert f"\nerror: {PROD_REFUSED}\n" in LIFECYCLE_DOC
     # verify and the pipeline plan prod the same way: the same message, with its file.
     with pytest.raises(ProjectError) as project:
         plan_stacks(stacks, lambda name: f"Pulumi.{name}.yaml")
@@ -164,8 +164,8 @@ def test_a_count_rule_on_the_build_repository_is_refused_naming_both_stacks() ->
     del stacks["prod"]
     with pytest.raises(ProjectError) as caught:
         plan_stacks(stacks, lambda name: f"Pulumi.{name}.yaml")
-    # The README's example, exactly.
-    assert f"\nerror: {caught.value}\n" in README
+    # docs/lifecycle.md's example, exactly.
+    assert f"\nerror: {caught.value}\n" in LIFECYCLE_DOC
     assert str(caught.value) == (
         "Pulumi.build.yaml: rule 2 (keep only the newest 20 images tagged v*) of the lifecycle policy of "
         "web-app (stack build) can expire web-app:v1.2.3, which stack dev runs (service web-app): once 20 "

@@ -1,4 +1,4 @@
-"""The README's policy pack section lists every policy with its real default level and options, and
+"""docs/policy-pack.md lists every policy with its real default level and options, and
 its config example is one the pack accepts."""
 
 from __future__ import annotations
@@ -10,12 +10,7 @@ from ecr_security import POLICIES
 from pulumi_harness import PROJECT_DIR
 from pulumi_policy import EnforcementLevel
 
-SECTION = (
-    (PROJECT_DIR / "README.md")
-    .read_text(encoding="utf-8")
-    .split("## Enforce the practices on any program")[1]
-)
-SECTION = SECTION.split("\n## ", 1)[0]
+SECTION = (PROJECT_DIR / "docs" / "policy-pack.md").read_text(encoding="utf-8")
 ROWS = {
     m[0]: (m[1], m[2])
     for m in re.findall(r"^\| `([a-z-]+)` \| (\w+) \| [^|]+ \| (.+) \|$", SECTION, re.MULTILINE)
