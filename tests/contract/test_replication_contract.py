@@ -96,7 +96,9 @@ def test_pull_from_build_returns_no_replica() -> None:
     resolved = check_environment(changed(pull_from="build"), EXPORT)
     assert resolved.replica is None
     assert resolved.warnings == ()
-    assert resolved.images["worker"].uri == f"{SOURCE}.dkr.ecr.us-east-1.amazonaws.com/worker@sha256:{'a' * 64}"
+    assert (
+        resolved.images["worker"].uri == f"{SOURCE}.dkr.ecr.us-east-1.amazonaws.com/worker@sha256:{'a' * 64}"
+    )
 
 
 def test_a_stack_in_a_replica_region_of_the_build_account_pulls_that_replica() -> None:
