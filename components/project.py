@@ -19,7 +19,8 @@ DIY_ORGANIZATION = "organization"
 
 # The shape of the build stack's outputs. Environment stacks refuse a build stack deployed with
 # another contract version: its outputs may mean something else. Raise it when an output changes.
-CONTRACT_VERSION = 3
+# 4: repositories, access and replication are the build stack's normalised config (3: hand-made shapes).
+CONTRACT_VERSION = 4
 
 
 def key(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import yaml
 
+from components.contract.outputs import read_build_outputs
 from tests_engine.conftest import Engine
 
 BUILD_ACCOUNT, PROD_ACCOUNT = "111111111111", "444444444444"
@@ -24,15 +25,14 @@ def test_quick_start_deploys_both_stacks_with_the_documented_outputs(engine: Eng
     quick_start(engine)
 
     build = engine.outputs("build")
-    assert build["contractVersion"] == 3
+    assert build["contractVersion"] == 4
     assert build["registryId"] == BUILD_ACCOUNT
     assert build["region"] == "us-east-1"
     assert build["repositoryArns"] == {
         name: f"arn:aws:ecr:us-east-1:{BUILD_ACCOUNT}:repository/{name}" for name in ("web-app", "worker")
     }
     assert build["repositoryUrls"] == {name: f"{REGISTRY}/{name}" for name in ("web-app", "worker")}
-    assert build["access"]["mode"] == "accounts"
-    assert build["access"]["accounts"] == ["222222222222", "333333333333", PROD_ACCOUNT]
+    assert build["access"] == {"accounts": ["222222222222", "333333333333", PROD_ACCOUNT]}
 
     # The environment read those outputs through a StackReference from the file backend's state.
     prod = engine.outputs("prod")
@@ -121,13 +121,15 @@ def first_replicated_push(engine: Engine) -> None:
     the creation template ECR applies there (the one moto_server.py keeps)."""
     build = engine.outputs("build")
     names = list(build["repositoryUrls"])
-    for destination in build["replication"]["destinations"]:
-        ecr = engine.aws("ecr", destination["account"], destination["region"])
+    # The destinations as an environment reads them: from the normalised replication rules.
+    for replica in read_build_outputs("organization/ecr-share/build", build).replicas:
+        destination = replica.destination
+        ecr = engine.aws("ecr", destination.account_id, destination.region)
         (template,) = ecr.describe_repository_creation_templates(prefixes=["ROOT"])[
             "repositoryCreationTemplates"
         ]
         for name in names:
-            if not any(name.startswith(f) for f in destination["filters"]):
+            if not replica.covers(name):
                 continue
             ecr.create_repository(
                 repositoryName=name,

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.aws.images import parse_image_reference
 from components.aws.names import account_root_arn, execution_role_arn, registry_host, repository_arn
 from components.aws.rules import partition_for
 from components.config.model import StackConfig
 from components.plan.environment import IMAGES
-from components.plan.pins import IMAGE
 from components.repositories.model import Access
 from components.verify.deployments import Deployment
 from components.verify.intended import registries
-
-# <account>.dkr.ecr.<region>.<dns suffix>/<repository> then ":<tag>" or "@<digest>" (aws/names.py).
 
 
 @dataclass(frozen=True)
@@ -108,12 +106,11 @@ class ProjectIntent:
         return f"{account_id} ({stack})" if stack else account_id
 
 
-def parse_image(service: str, reference: str) -> Image:
-    match = IMAGE.fullmatch(reference)
-    if match is None:
-        raise ValueError(f"{reference!r} is not an ECR image reference")
-    account, region, repository, tag, digest = match.groups()
-    return Image(service, reference, account, region, repository, tag, digest)
+def _image(service: str, reference: str) -> Image:
+    image = parse_image_reference(reference)
+    return Image(
+        service, reference, image.account_id, image.region, image.repository, image.tag, image.digest
+    )
 
 
 def project_intent(deployment: Deployment) -> ProjectIntent:
@@ -157,7 +154,7 @@ def project_intent(deployment: Deployment) -> ProjectIntent:
             execution_role_arn=execution_role_arn(env.region, env.account_id, env.stack),
             pull_role_arns=tuple(r.arn for r in env.pull_roles),
             images=tuple(
-                parse_image(name, reference)
+                _image(name, reference)
                 for name, reference in sorted(deployment.plans[env.stack].exports[IMAGES].items())
             ),
             organization_path=env.organization_path,

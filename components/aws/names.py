@@ -17,13 +17,6 @@ def repository_url(region: str, account_id: str, repository: str) -> str:
     return f"{registry_host(region, account_id)}/{repository}"
 
 
-def image_reference(repository_url: str, *, tag: str | None = None, digest: str | None = None) -> str:
-    """``<url>:<tag>`` or ``<url>@sha256:<hex>``: exactly one of tag and digest."""
-    if (tag is None) == (digest is None):
-        raise ValueError("give exactly one of tag and digest")
-    return f"{repository_url}@{digest}" if digest is not None else f"{repository_url}:{tag}"
-
-
 def account_root_arn(account_id: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import fnmatch
 
-from components.aws.names import execution_role_arn, image_reference, repository_url
+from components.aws.names import execution_role_arn
 from components.aws.rules import partition_for
 from components.config import values
 from components.config.model import EnvironmentStack
-from components.consumers.model import ServiceSpec
+from components.contract.model import PullSource, ResolvedEnvironment
 from components.contract.outputs import REPLICATION, BuildOutputs
 from components.errors import ConfigError
 from components.project import key
@@ -19,11 +19,9 @@ from components.replication.model import ReplicaRegistry
 from components.repositories.model import AccountsAccess
 
 
-def check_environment(
-    environment: EnvironmentStack, build: BuildOutputs
-) -> tuple[ReplicaRegistry | None, list[str]]:
-    """Refuse what the build stack does not serve. Returns the replica registry the environment
-    pulls from (``None``: the build registry) and warnings for what cannot be proven here."""
+def check_environment(environment: EnvironmentStack, build: BuildOutputs) -> ResolvedEnvironment:
+    """Refuse what the build stack does not serve; else decide where each repository is pulled from
+    and what each service runs, with warnings for what cannot be proven here."""
     partition, build_partition = partition_for(environment.region), partition_for(build.region)
     if partition != build_partition:
         # IAM principals and resources never cross partitions: no policy can make this pull work.
@@ -42,21 +40,24 @@ def check_environment(
                 f"(it shares: {', '.join(sorted(build.repository_arns))})",
             )
     warnings = _check_grant(environment, build)
-    warnings += _check_receiver(environment, build)
+    received, receiver_warnings = _check_receiver(environment, build)
     replica = _replica_registry(environment, build) if environment.pull_from == "replica" else None
+    sources = {name: pull_source(name, build, replica) for name in environment.repositories}
+    images = {}
     for index, service in enumerate(environment.services):
-        values.image_reference(f"{key('services')}[{index}]", service_image(service, build, replica))
-    return replica, warnings
+        image = sources[service.repository].image(tag=service.image_tag, digest=service.image_digest)
+        values.image_reference(f"{key('services')}[{index}]", image.uri)
+        images[service.name] = image
+    return ResolvedEnvironment(sources, images, replica, received, (*warnings, *receiver_warnings))
 
 
-def service_image(service: ServiceSpec, build: BuildOutputs, replica: ReplicaRegistry | None) -> str:
-    """``<registry>/<repository>`` with the tag or digest: from the replica registry when it holds the
-    repository (replication keeps names and digests, ECR replication.md), else the build registry."""
-    if replica is not None and replica.covers(service.repository):
-        url = repository_url(replica.destination.region, replica.destination.account_id, service.repository)
-    else:
-        url = build.repository_urls[service.repository]
-    return image_reference(url, tag=service.image_tag, digest=service.image_digest)
+def pull_source(repository: str, build: BuildOutputs, replica: ReplicaRegistry | None) -> PullSource:
+    """The replica registry when it holds the repository (replication keeps names and digests, ECR
+    replication.md), else the build registry."""
+    if replica is not None and replica.covers(repository):
+        destination = replica.destination
+        return PullSource(repository, destination.account_id, destination.region, replica=True)
+    return PullSource(repository, build.registry_id, build.region, replica=False)
 
 
 def _check_grant(environment: EnvironmentStack, build: BuildOutputs) -> list[str]:
@@ -117,19 +118,22 @@ def _check_grant(environment: EnvironmentStack, build: BuildOutputs) -> list[str
     return []
 
 
-def _check_receiver(environment: EnvironmentStack, build: BuildOutputs) -> list[str]:
+def _check_receiver(
+    environment: EnvironmentStack, build: BuildOutputs
+) -> tuple[ReplicaRegistry | None, list[str]]:
+    """What the build stack replicates into this stack's registry, if the stack receives it."""
     receive = environment.receive_replication
     receive_key = key("receiveReplication")
     here = f"account {environment.account_id} in {environment.region}"
     registry = build.replica_registry(environment.account_id, environment.region)
     if receive is None:
         if registry is not None and build.registry_id != environment.account_id:
-            return [
+            return None, [
                 f"the build stack {build.stack} replicates to {here}, but this stack does not set "
                 f"{receive_key}: replication fails without a registry policy here, and replicas arrive "
                 "without a pull policy, unless another stack owns both"
             ]
-        return []
+        return None, []
     if build.registry_id != receive.source_account:
         raise ConfigError(
             f"{receive_key}.sourceAccount",
@@ -166,7 +170,7 @@ def _check_receiver(environment: EnvironmentStack, build: BuildOutputs) -> list[
             f"gives templates {', '.join(mine)}, but the build stack's rules for this destination need "
             f"{', '.join(registry.template_prefixes)}",
         )
-    return []
+    return registry, []
 
 
 def _filters_text(filters: tuple[str, ...]) -> str:

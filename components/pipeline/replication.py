@@ -9,20 +9,15 @@ environment's plan (``<account>.dkr.ecr.<region>.amazonaws.com/<repository>@<dig
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.aws.images import parse_image_reference
 from components.pipeline.processes import Stopping
 from components.pipeline.report import Console, format_seconds
 from components.plan.environment import IMAGES
 
-# An image reference from an environment's images output: registry host, repository, digest.
-_REFERENCE = re.compile(
-    r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-    r"(?P<repository>[^@:]+)@(?P<digest>sha256:[0-9a-f]{64})"
-)
 COMPLETE = "COMPLETE"
 FAILED = "FAILED"
 NOT_STARTED = "NOT STARTED"
@@ -56,10 +51,13 @@ def replica_images(exports: Mapping[str, Any], build_account: str, build_region:
     images = exports.get(IMAGES)
     found: dict[tuple[str, str], ReplicaImage] = {}
     for reference in (images or {}).values() if isinstance(images, Mapping) else ():
-        match = _REFERENCE.fullmatch(str(reference))
-        if match is None or (match["account"], match["region"]) == (build_account, build_region):
+        try:
+            pulled = parse_image_reference(str(reference))
+        except ValueError:
             continue
-        image = ReplicaImage(match["repository"], match["digest"], match["account"], match["region"])
+        if pulled.digest is None or (pulled.account_id, pulled.region) == (build_account, build_region):
+            continue
+        image = ReplicaImage(pulled.repository, pulled.digest, pulled.account_id, pulled.region)
         found.setdefault((image.repository, image.destination), image)
     return list(found.values())
 

@@ -9,7 +9,6 @@ from components.aws.names import (
     execution_role_name,
     log_group_arn,
     pull_policy_name,
-    repository_arn,
 )
 from components.aws.policy import iam_policy_length
 from components.config.model import EnvironmentStack
@@ -28,7 +27,8 @@ from components.consumers.resources import (
     TASK_DEFINITION,
     ecs_service_key,
 )
-from components.contract.checks import check_environment, service_image
+from components.contract.checks import check_environment
+from components.contract.model import ResolvedEnvironment
 from components.contract.outputs import BuildOutputs
 from components.errors import ConfigError
 from components.plan.children import expanded
@@ -39,10 +39,8 @@ from components.project import key as config_key
 from components.replication.documents import (
     merged_filters,
     template_description,
-    template_prefixes,
     templated_filters,
 )
-from components.replication.model import ReplicaRegistry
 from components.replication.resources import REPLICATION_RECEIVER, registry_scanning_args, replica_key_args
 from components.repositories.documents import lifecycle_policy_text
 from components.repositories.resources import access_args
@@ -58,17 +56,17 @@ ENVIRONMENT_EXPORTS = (EXECUTION_ROLE_ARN, TASK_DEFINITION_ARNS, IMAGES, ECS_SER
 
 def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> StackPlan:
     """Raises ConfigError when the build stack does not serve this environment."""
-    replica, warnings = check_environment(config, build)
+    resolved = check_environment(config, build)
     components: list[Resource] = []
     if config.receive_replication is not None:
-        components.append(_receiver(config, build))
-    sources = pull_sources(config, build, replica)
+        components.append(_receiver(config, build, resolved))
+    sources = resolved.repository_arns
     role = Resource(PULL_EXECUTION_ROLE, "execution", _role_args(config, sources))
     components.append(role)
     if config.pull_roles:
         components.append(Resource(ATTACHED_PULL_POLICY, PULL_ROLES, _attached_args(config, sources)))
     role_arn = execution_role_arn(config.region, config.account_id, config.stack)
-    images = {service.name: service_image(service, build, replica) for service in config.services}
+    images = {name: image.uri for name, image in resolved.images.items()}
     ecs_services = {
         s.name: _ecs_service_args(config, s.ecs_service) for s in config.services if s.ecs_service is not None
     }
@@ -110,7 +108,7 @@ def plan_environment_stack(config: EnvironmentStack, build: BuildOutputs) -> Sta
             IMAGES: images,
             ECS_SERVICES: _ecs_service_exports(ecs_services),
         },
-        warnings=(*warnings, *service_warnings(config)),
+        warnings=(*resolved.warnings, *service_warnings(config)),
     )
     return _checked_pins(config, plan)
 
@@ -214,19 +212,6 @@ def _ecs_service_exports(ecs_services: dict[str, dict[str, object]]) -> dict[str
     }
 
 
-def pull_sources(
-    config: EnvironmentStack, build: BuildOutputs, replica: ReplicaRegistry | None
-) -> dict[str, str]:
-    """Repository name -> the ARN this environment pulls it from: the replica where its replica
-    registry holds the repository, else the build account's repository."""
-    return {
-        name: repository_arn(replica.destination.region, replica.destination.account_id, name)
-        if replica is not None and replica.covers(name)
-        else build.repository_arns[name]
-        for name in config.repositories
-    }
-
-
 def _role_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[str, object]:
     log_groups = [log_group_arn(config.region, config.account_id, s.name) for s in config.services]
     secrets = secret_reads(s.container for s in config.services)
@@ -272,20 +257,22 @@ def _attached_args(config: EnvironmentStack, sources: dict[str, str]) -> dict[st
     }
 
 
-def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
+def _receiver(config: EnvironmentStack, build: BuildOutputs, resolved: ResolvedEnvironment) -> Resource:
     """This account's side of cross-account replication. Its replicas carry a repository policy only
     when ``receiveReplication.access`` grants other accounts: this account's roles need none."""
     receive = config.receive_replication
     assert receive is not None
-    registry = build.replica_registry(config.account_id, config.region)
+    registry = resolved.received
     assert registry is not None  # check_environment refused a receiver the build does not replicate to
+    # Checked equal to what receiveReplication's filters and rootTemplate give.
+    prefixes = registry.template_prefixes
     settings = registry.settings
     args: dict[str, object] = {
         "source_account": receive.source_account,
         "account_id": config.account_id,
         "region": config.region,
         "filters": list(receive.filters),
-        "template_prefixes": list(template_prefixes(receive.filters, receive.root_template)),
+        "template_prefixes": list(prefixes),
         "description": template_description(
             receive.source_account,
             build.region,
@@ -299,7 +286,6 @@ def _receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
         args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
     if settings.lifecycle is not None:
         args["lifecycle_policy"] = lifecycle_policy_text(settings.lifecycle)
-    prefixes = template_prefixes(receive.filters, receive.root_template)
     templated = templated_filters(prefixes, receive.filters, [s.filters for s in receive.other_sources])
     kms = replica_key_args(config.stack, registry, receive.kms_keys, templated)
     if kms is not None:

@@ -34,14 +34,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.aws.images import ImageReference, parse_image_reference
 from components.plan.model import Resource, StackPlan
 from components.project import BUILD, ENVIRONMENT
 from components.replication.documents import template_for
 from components.replication.resources import CREATION_TEMPLATE
 from components.repositories.resources import LIFECYCLE_POLICY, REPOSITORY
 
-# <account>.dkr.ecr.<region>.<dns suffix>/<repository> then :<tag> or @<digest>.
-IMAGE = re.compile(r"([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.-]+/([^:@]+)(?::([^@]+)|@(.+))")
 IMAGES_EXPORT = "images"
 FIX = (
     "Change the lifecycle (ecr-share:lifecycle or repositories[i].lifecycle of the build stack) so that "
@@ -55,16 +54,31 @@ class Pin:
 
     stack: str
     service: str
-    account_id: str
-    region: str
-    repository: str
-    tag: str | None
-    digest: str | None
-    image: str
+    image: ImageReference
+
+    @property
+    def account_id(self) -> str:
+        return self.image.account_id
+
+    @property
+    def region(self) -> str:
+        return self.image.region
+
+    @property
+    def repository(self) -> str:
+        return self.image.repository
+
+    @property
+    def tag(self) -> str | None:
+        return self.image.tag
+
+    @property
+    def digest(self) -> str | None:
+        return self.image.digest
 
     @property
     def shown(self) -> str:
-        return f"{self.repository}:{self.tag}" if self.tag else f"{self.repository}@{self.digest}"
+        return self.image.shown
 
 
 @dataclass(frozen=True)
@@ -144,11 +158,7 @@ def pins(plans: Mapping[str, StackPlan]) -> list[Pin]:
         if plan.kind != ENVIRONMENT:
             continue
         for service, image in sorted(plan.exports.get(IMAGES_EXPORT, {}).items()):
-            match = IMAGE.fullmatch(image)
-            if match is None:
-                raise ValueError(f"{image!r} is not an ECR image reference")
-            account, region, repository, tag, digest = match.groups()
-            found.append(Pin(stack, service, account, region, repository, tag, digest, image))
+            found.append(Pin(stack, service, parse_image_reference(image)))
     return found
 
 

@@ -7,7 +7,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from components.args import ArgsError, ComponentArgs
-from components.aws.names import image_reference
+from components.aws.images import image_reference
 from components.errors import ConfigError
 from components.plan.register import PlannedComponent
 from components.repositories.args import check_shared_repositories_args

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.aws.names import image_reference, repository_url
+from components.aws.images import image_reference
+from components.aws.names import repository_url
 from components.config import values
 from components.errors import ConfigError
 

@@ -13,10 +13,10 @@ grants, nobody else.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from components.aws import names
+from components.aws.images import parse_image_reference
 from components.aws.names import execution_role_name, repository_arn
 from components.aws.rules import partition_for
 from components.config.model import EnvironmentStack
@@ -30,9 +30,6 @@ from components.repositories.model import Access
 from components.repositories.resources import REPOSITORY, REPOSITORY_POLICY
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
-
-# <account>.dkr.ecr.<region>.<dns suffix of its partition>/<repository>, then ":<tag>" or "@<digest>".
-IMAGE = re.compile(r"([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.-]+/([^:@]+)[:@].+")
 
 
 @dataclass(frozen=True)
@@ -406,10 +403,6 @@ def role_arn(plan: StackPlan) -> str:
 def used_repositories(plan: StackPlan) -> dict[str, str]:
     """Repository ARN -> repository name, for every image an environment's task definitions run."""
     used: dict[str, str] = {}
-    for image in plan.exports[IMAGES].values():
-        match = IMAGE.fullmatch(image)
-        if match is None:
-            raise ValueError(f"{image!r} is not an ECR image reference")
-        account, region, name = match.groups()
-        used[repository_arn(region, account, name)] = name
+    for image in map(parse_image_reference, plan.exports[IMAGES].values()):
+        used[image.repository_arn] = image.repository
     return used

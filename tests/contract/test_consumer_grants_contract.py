@@ -28,35 +28,41 @@ def test_the_narrow_grants_read_back_intact() -> None:
     assert read_build_outputs(STACK, outputs()).access == AccountsAccess(
         ("222222222222", "333333333333", "444444444444"),
         roles=(CI_ROLE,),
-        lambda_accounts=(LambdaAccount("555555555555"), LambdaAccount("666666666666", "us-west-2")),
+        # The deployers too, since contract 4: the output is the grant as configured.
+        lambda_accounts=(
+            LambdaAccount("555555555555", deployers=(CI_ROLE,)),
+            LambdaAccount("666666666666", "us-west-2"),
+        ),
     )
 
 
 def test_roles_alone_read_back() -> None:
     value = outputs()
-    value["access"]["accounts"] = []
+    del value["access"]["accounts"]
     assert read_build_outputs(STACK, value).access.roles == (CI_ROLE,)
 
 
 @pytest.mark.parametrize(
     ("path", "value", "where", "problem"),
     [
-        (("roles",), "arn", "access.roles", "is not a list of strings"),
-        (("roles",), [CI_ROLE, CI_ROLE], "access.roles", "is not a sorted list of distinct role ARNs"),
+        # Read back by the grant's own parser (contract 3 had its own checks; where their wording
+        # differs, the same value and expectation are named).
+        (("roles",), "arn", "access.roles", "is not a list"),
+        (("roles",), [CI_ROLE, CI_ROLE], "access.roles[1]", "is a duplicate role ARN"),
         (("roles",), ["arn:aws:iam::555555555555:user/ci"], "access.roles[0]", "is not an IAM role ARN"),
         (
             ("roles",),
             ["arn:aws-cn:iam::555555555555:role/ci"],
             "access.roles[0]",
-            "is not a role of the partition of us-east-1",
+            "is in partition aws-cn, but us-east-1 is in aws",
         ),
         (("lambdaAccounts",), {}, "access.lambdaAccounts", "is not a list"),
-        (("lambdaAccounts",), ["555555555555"], "access.lambdaAccounts[0]", "is not an object"),
+        (("lambdaAccounts",), [["555555555555"]], "access.lambdaAccounts[0]", "is not a 12-digit"),
         (
             ("lambdaAccounts",),
             [{"account": "555555555555", "regions": "us-east-1"}],
-            "access.lambdaAccounts[0]",
-            "does not have exactly the keys account",
+            "access.lambdaAccounts[0].regions",
+            "is not a known setting (known: account, region, deployers)",
         ),
         (("lambdaAccounts",), [{"account": "5555"}], "access.lambdaAccounts[0].account", "12-digit"),
         (
@@ -68,8 +74,8 @@ def test_roles_alone_read_back() -> None:
         (
             ("lambdaAccounts",),
             [{"account": "555555555555"}, {"account": "555555555555"}],
-            "access.lambdaAccounts",
-            "lists an account twice",
+            "access.lambdaAccounts[1]",
+            "grants the functions of account 555555555555 again",
         ),
     ],
 )
@@ -82,10 +88,15 @@ def test_each_bad_narrow_grant_is_refused_naming_it(
         read_build_outputs(STACK, tampered)
 
 
-def test_an_output_without_the_narrow_grants_is_an_older_contract() -> None:
+def test_an_output_of_the_previous_contract_is_refused() -> None:
+    """Contract 3 wrote the grant in its own shape (``mode``, the narrow grants always listed)."""
     older = outputs()
-    del older["access"]["roles"], older["access"]["lambdaAccounts"]
-    with pytest.raises(
-        ConfigError, match="does not have exactly the keys mode, accounts, roles, lambdaAccounts"
-    ):
+    older["contractVersion"] = 3
+    older["access"] = {
+        "mode": "accounts",
+        "accounts": older["access"]["accounts"],
+        "roles": [],
+        "lambdaAccounts": [],
+    }
+    with pytest.raises(ConfigError, match="output contractVersion: 3 is not 4, the contract this version"):
         read_build_outputs(STACK, older)

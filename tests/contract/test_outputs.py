@@ -49,11 +49,8 @@ def test_the_committed_build_stacks_outputs_read_back_intact() -> None:
 def test_organization_access_reads_back() -> None:
     outputs = committed()
     outputs["access"] = {
-        "mode": "organization",
         "organizationId": "o-abc123def4",
         "organizationPaths": ["o-abc123def4/r-ab12/ou-ab12-11111111/*"],
-        "roles": [],
-        "lambdaAccounts": [],
     }
     assert read_build_outputs(STACK, outputs).access == OrganizationAccess(
         "o-abc123def4", ("o-abc123def4/r-ab12/ou-ab12-11111111/*",)
@@ -98,14 +95,20 @@ def drop(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
 
 
 CASES = [
-    # An older or newer ecr-share wrote these outputs.
+    # An older or newer ecr-share wrote these outputs (3: the previous contract, refused likewise).
+    (
+        change(("contractVersion",), 3),
+        "contractVersion",
+        "3",
+        "is not 4, the contract this version of ecr-share reads",
+    ),
     (
         change(("contractVersion",), 2),
         "contractVersion",
         "2",
-        "is not 3, the contract this version of ecr-share reads",
+        "is not 4, the contract this version of ecr-share reads",
     ),
-    (change(("contractVersion",), "3"), "contractVersion", '"3"', "is not 3"),
+    (change(("contractVersion",), "4"), "contractVersion", '"4"', "is not 4"),
     # Types and shapes.
     (change(("registryId",), 111111111111), "registryId", "111111111111", "is not a string"),
     (change(("registryId",), "*"), "registryId", '"\\*"', "is not a 12-digit AWS account ID"),
@@ -122,6 +125,12 @@ CASES = [
         "repositoryUrls",
         '\\["web-app"\\]',
         "name other repositories than repositoryArns \\(web-app, worker\\)",
+    ),
+    (
+        drop(("repositoryArns", "worker")),
+        "repositoryArns",
+        '\\["web-app"\\]',
+        "name other repositories than repositories \\(web-app, worker\\)",
     ),
     # A tampered or foreign value: a wildcard ARN, another account's repository, another registry's URL.
     (
@@ -144,20 +153,30 @@ CASES = [
         "is not the URL of repository worker in account 111111111111, us-east-1 "
         "\\(111111111111.dkr.ecr.us-east-1.amazonaws.com/worker\\)",
     ),
-    # The access grant.
+    # The repositories, read back by the repositories' own parser.
+    (change(("repositories", 1, "name"), "Worker"), "repositories\\[1\\].name", '"Worker"', "is not"),
     (
-        change(("access",), ["222222222222"]),
-        "access",
-        '\\["222222222222"\\]',
-        'is not {"mode": "accounts", ...}',
+        change(("repositories", 0, "encryption"), "ROT13"),
+        "repositories\\[0\\].encryption",
+        '"ROT13"',
+        "is not one of AES256, KMS",
     ),
-    (change(("access", "mode"), "everyone"), "access", ".*", 'is not {"mode": "accounts", ...}'),
-    (change(("access", "accounts"), []), "access", ".*", "grants nobody"),
+    # The access grant, read back by the grant's own parser (contract 3 had its own shape, with
+    # "mode"; its messages said 'is not {"mode": "accounts", ...}' where these name the setting).
+    (change(("access",), ["222222222222"]), "access", '\\["222222222222"\\]', "is not an object"),
+    (
+        change(("access", "mode"), "everyone"),
+        "access.mode",
+        '"everyone"',
+        "is not a known setting \\(known: accounts, organizationId",
+    ),
+    (drop(("access", "accounts")), "access", "{}", "grants nobody"),
+    (change(("access", "accounts"), []), "access.accounts", "\\[\\]", "is empty"),
     (
         change(("access", "accounts"), ["222222222222", "222222222222"]),
-        "access.accounts",
-        ".*",
-        "is not a list of distinct account IDs",
+        "access.accounts\\[1\\]",
+        '"222222222222"',
+        "is a duplicate account",
     ),
     (
         change(("access", "accounts", 0), "2222"),
@@ -167,42 +186,50 @@ CASES = [
     ),
     (
         change(("access", "extra"), True),
-        "access",
-        ".*",
-        "does not have exactly the keys mode, accounts, roles, lambdaAccounts",
+        "access.extra",
+        "true",
+        "is not a known setting \\(known: accounts, organizationId, organizationPaths, roles, lambdaAccounts\\)",
     ),
-    # The replication description.
+    # The replication rules, read back by replication's own parser (contract 3 described each
+    # destination, with its filters and template prefixes; now the rules, and the environment
+    # derives the destinations with the build stack's function).
     (
-        change(("replication", "sourceAccount"), "666666666666"),
-        "replication",
+        change(("replication", "rules", 0, "destinations", 0), {"region": "us-east-1", "account": SOURCE}),
+        "replication.rules\\[0\\].destinations\\[0\\]",
         ".*",
-        "does not describe this build registry \\(111111111111, us-east-1\\)",
+        "is the source registry itself",
     ),
-    (change(("replication", "destinations"), {}), "replication.destinations", "{}", "is not a list"),
     (
-        change(("replication", "destinations", 0, "account"), "1"),
-        "replication.destinations\\[0\\].account",
+        change(("replication", "rules", 0, "destinations"), {}),
+        "replication.rules\\[0\\].destinations",
+        "{}",
+        "is not a list",
+    ),
+    (
+        change(("replication", "rules", 0, "destinations", 0, "account"), "1"),
+        "replication.rules\\[0\\].destinations\\[0\\].account",
         '"1"',
         "is not a 12-digit AWS account ID",
     ),
     (
-        change(("replication", "destinations", 0, "region"), "cn-north-1"),
-        "replication.destinations\\[0\\].region",
+        change(("replication", "rules", 0, "destinations", 0, "region"), "cn-north-1"),
+        "replication.rules\\[0\\].destinations\\[0\\].region",
         '"cn-north-1"',
-        "is not a replication destination of 111111111111 in us-east-1",
+        "is outside the aws partition of us-east-1: replication does not cross partitions",
     ),
     (
-        change(("replication", "destinations", 1, "filters"), ["Web App"]),
-        "replication.destinations\\[1\\].filters\\[0\\]",
+        change(("replication", "rules", 1, "filters"), ["Web App"]),
+        "replication.rules\\[1\\].filters\\[0\\]",
         '"Web App"',
         "is not a replication filter",
     ),
     (
-        change(("replication", "destinations", 1, "templatePrefixes"), ["team-a"]),
-        "replication.destinations\\[1\\]",
-        ".*",
-        "has filters and template prefixes that do not belong together",
+        drop(("replication", "rules", 1, "rootTemplate")),
+        "replication.rules\\[1\\].filters\\[0\\]",
+        '"web-app"',
+        "is a string prefix, not a namespace",
     ),
+    (change(("replication",), None), "replication", "null", "is not an object"),
 ]
 
 
@@ -220,6 +247,9 @@ def test_each_bad_output_is_refused_naming_it(
 
 def test_a_destination_listed_twice_is_refused() -> None:
     outputs = committed()
-    outputs["replication"]["destinations"].append(copy.deepcopy(outputs["replication"]["destinations"][0]))
-    with pytest.raises(ConfigError, match=r"output replication.destinations: .* lists a destination twice"):
+    destinations = outputs["replication"]["rules"][0]["destinations"]
+    destinations.append(copy.deepcopy(destinations[0]))
+    with pytest.raises(
+        ConfigError, match=r"output replication.rules\[0\].destinations\[1\]: .* is a duplicate destination"
+    ):
         read_build_outputs(STACK, outputs)

@@ -10,10 +10,9 @@ import pytest
 
 from components.config.model import EnvironmentStack
 from components.consumers.model import ServiceSpec
-from components.contract.checks import check_environment, service_image
+from components.contract.checks import check_environment, pull_source
 from components.contract.outputs import BuildOutputs
 from components.errors import ConfigError
-from components.plan.environment import pull_sources
 from components.replication.model import ReceiveReplication, ReplicaRegistry, ReplicationDestination
 from components.repositories.model import AccountsAccess
 
@@ -74,36 +73,44 @@ def refused(environment: EnvironmentStack, export: BuildOutputs, key: str, probl
 
 
 def test_prod_receives_and_pulls_its_own_replica() -> None:
-    replica, warnings = check_environment(PROD_ENV, EXPORT)
+    resolved = check_environment(PROD_ENV, EXPORT)
+    replica = resolved.replica
     assert replica is not None
     destination = replica.destination
     assert destination == ReplicationDestination("us-east-1", PROD)
-    assert warnings == []
-    assert pull_sources(PROD_ENV, EXPORT, replica) == {
+    assert resolved.warnings == ()
+    assert resolved.repository_arns == {
         "web-app": "arn:aws:ecr:us-east-1:444444444444:repository/web-app",
         "worker": "arn:aws:ecr:us-east-1:444444444444:repository/worker",
     }
-    assert (
-        service_image(PROD_ENV.services[0], EXPORT, replica)
-        == "444444444444.dkr.ecr.us-east-1.amazonaws.com/web-app:v1.2.3"
-    )
+    # The URL and the ARN come from one decision: the same registry for each repository.
+    assert {n: s.url for n, s in resolved.sources.items()} == {
+        "web-app": "444444444444.dkr.ecr.us-east-1.amazonaws.com/web-app",
+        "worker": "444444444444.dkr.ecr.us-east-1.amazonaws.com/worker",
+    }
+    assert resolved.images["web-app"].uri == "444444444444.dkr.ecr.us-east-1.amazonaws.com/web-app:v1.2.3"
+    assert resolved.received == replica
 
 
 def test_pull_from_build_returns_no_replica() -> None:
-    replica, warnings = check_environment(changed(pull_from="build"), EXPORT)
-    assert replica is None
-    assert warnings == []
+    resolved = check_environment(changed(pull_from="build"), EXPORT)
+    assert resolved.replica is None
+    assert resolved.warnings == ()
+    assert (
+        resolved.images["worker"].uri == f"{SOURCE}.dkr.ecr.us-east-1.amazonaws.com/worker@sha256:{'a' * 64}"
+    )
 
 
 def test_a_stack_in_a_replica_region_of_the_build_account_pulls_that_replica() -> None:
-    replica, warnings = check_environment(staging_west("web-app"), EXPORT)
-    assert replica is not None
-    assert replica.destination == ReplicationDestination("us-west-2", SOURCE)
-    assert warnings == []
+    resolved = check_environment(staging_west("web-app"), EXPORT)
+    assert resolved.replica is not None
+    assert resolved.replica.destination == ReplicationDestination("us-west-2", SOURCE)
+    assert resolved.warnings == ()
+    assert resolved.received is None
 
 
 def test_a_destination_that_does_not_receive_is_warned() -> None:
-    _, warnings = check_environment(changed(receive_replication=None, pull_from="build"), EXPORT)
+    warnings = check_environment(changed(receive_replication=None, pull_from="build"), EXPORT).warnings
     assert len(warnings) == 1
     assert "replicates to account 444444444444 in us-east-1, but this stack does not set" in warnings[0]
     assert "ecr-share:receiveReplication" in warnings[0]
@@ -111,7 +118,8 @@ def test_a_destination_that_does_not_receive_is_warned() -> None:
 
 def test_non_destinations_get_no_warning() -> None:
     dev = changed(account_id="222222222222", receive_replication=None, pull_from="build")
-    assert check_environment(dev, EXPORT) == (None, [])
+    resolved = check_environment(dev, EXPORT)
+    assert (resolved.replica, resolved.warnings) == (None, ())
 
 
 def test_receiving_from_another_source_account_is_refused() -> None:
@@ -174,8 +182,11 @@ def test_pulling_a_repository_that_is_not_replicated_is_refused() -> None:
 def test_pull_sources_take_the_replica_where_it_exists_and_the_build_repository_elsewhere() -> None:
     west = staging_west("web-app", "batch")
     replica = EXPORT.replicas[0]  # replicates web-app only
-    assert pull_sources(west, EXPORT, replica) == {
+    assert {n: pull_source(n, EXPORT, replica).arn for n in west.repositories} == {
         "web-app": f"arn:aws:ecr:us-west-2:{SOURCE}:repository/web-app",
         "batch": f"arn:aws:ecr:us-east-1:{SOURCE}:repository/batch",
     }
-    assert pull_sources(west, EXPORT, None) == {n: EXPORT.repository_arns[n] for n in ("batch", "web-app")}
+    assert {n: pull_source(n, EXPORT, None).arn for n in west.repositories} == {
+        n: EXPORT.repository_arns[n] for n in ("batch", "web-app")
+    }
+    assert pull_source("batch", EXPORT, replica).url == EXPORT.repository_urls["batch"]

@@ -40,12 +40,7 @@ LIFECYCLE_TEXT = (
     '"countNumber":20},"action":{"type":"expire"}}]}'
 )
 # What every replica's creation template must give it, for the receivers (prod) to apply.
-REPLICA_SETTINGS = {
-    "imageTagMutability": "IMMUTABLE",
-    "imageTagMutabilityExclusionFilters": [],
-    "encryption": "AES256",
-    "lifecycle": {"expireUntaggedAfterDays": 14, "keepTagged": [{"prefix": "dev-", "count": 20}]},
-}
+DEFAULT_LIFECYCLE = {"expireUntaggedAfterDays": 14, "keepTagged": [{"prefix": "dev-", "count": 20}]}
 
 
 def plan_of(project: ProjectPlan) -> StackPlan:
@@ -233,7 +228,7 @@ def test_nothing_lands_in_another_account_or_region(project: ProjectPlan) -> Non
 
 def test_outputs_are_known_before_deploying(project: ProjectPlan) -> None:
     assert plan_of(project).exports == {
-        "contractVersion": 3,
+        "contractVersion": 4,
         "registryId": SOURCE,
         "region": "us-east-1",
         "repositoryArns": {
@@ -241,29 +236,29 @@ def test_outputs_are_known_before_deploying(project: ProjectPlan) -> None:
             "worker": f"arn:aws:ecr:us-east-1:{SOURCE}:repository/worker",
         },
         "repositoryUrls": {"web-app": f"{REGISTRY}/web-app", "worker": f"{REGISTRY}/worker"},
-        "access": {
-            "mode": "accounts",
-            "accounts": ["222222222222", "333333333333", PROD],
-            "roles": [],
-            "lambdaAccounts": [],
-        },
+        # The normalised config: the stack's default lifecycle written into each repository.
+        "repositories": [
+            {
+                "name": name,
+                "scanOnPush": True,
+                "imageTagMutability": "IMMUTABLE",
+                "encryption": "AES256",
+                "lifecycle": DEFAULT_LIFECYCLE,
+            }
+            for name in ("web-app", "worker")
+        ],
+        "access": {"accounts": ["222222222222", "333333333333", PROD]},
         "replication": {
-            "sourceAccount": SOURCE,
-            "sourceRegion": "us-east-1",
-            "destinations": [
+            "rules": [
                 {
-                    "account": SOURCE,
-                    "region": "us-west-2",
+                    "destinations": [{"region": "us-west-2", "account": SOURCE}],
                     "filters": ["web-app"],
-                    "templatePrefixes": ["ROOT"],
-                    "replicaSettings": REPLICA_SETTINGS,
+                    "rootTemplate": True,
                 },
                 {
-                    "account": PROD,
-                    "region": "us-east-1",
+                    "destinations": [{"region": "us-east-1", "account": PROD}],
                     "filters": ["web-app", "worker"],
-                    "templatePrefixes": ["ROOT"],
-                    "replicaSettings": REPLICA_SETTINGS,
+                    "rootTemplate": True,
                 },
             ],
         },

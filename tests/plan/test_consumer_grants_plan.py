@@ -134,10 +134,12 @@ def test_the_component_gets_the_grant_and_its_account(project: ProjectPlan) -> N
 
 def test_the_outputs_describe_the_narrow_grants(project: ProjectPlan) -> None:
     assert project.plans["build"].exports["access"] == {
-        "mode": "accounts",
         "accounts": ["222222222222", "333333333333", "444444444444"],
         "roles": [CI_ROLE],
-        "lambdaAccounts": [{"account": "555555555555"}, {"account": "666666666666", "region": "us-west-2"}],
+        "lambdaAccounts": [
+            {"account": "555555555555", "deployers": [CI_ROLE]},
+            {"account": "666666666666", "region": "us-west-2"},
+        ],
     }
 
 

@@ -11,6 +11,7 @@ from kms_variant import with_kms_keys, with_tag_exclusions
 from pulumi_harness import BUILD_STACK, ProgramRun, run_program
 from registration import assert_exports_exactly, assert_registers_exactly
 
+from components.contract.outputs import read_build_outputs
 from components.plan.model import OutputRef, StackPlan
 from components.plan.project import ProjectPlan, plan_stacks
 
@@ -186,8 +187,10 @@ def test_prod_encrypts_its_replicas_with_a_key_of_its_own(project: ProjectPlan) 
 
 
 def test_the_replicas_say_they_are_kms_encrypted_to_the_receiver(project: ProjectPlan) -> None:
-    destinations = project.plans["build"].exports["replication"]["destinations"]
-    assert [d["replicaSettings"]["encryption"] for d in destinations] == ["KMS", "KMS"]
+    exports = project.plans["build"].exports
+    assert "KMS" in {r["encryption"] for r in exports["repositories"]}
+    replicas = read_build_outputs("organization/ecr-share/build", exports).replicas
+    assert [r.settings.encryption for r in replicas] == ["KMS", "KMS"]
 
 
 def test_a_root_template_role_may_create_the_replicas_of_every_source_and_no_more() -> None:

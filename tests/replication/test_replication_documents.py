@@ -12,7 +12,7 @@ import pytest
 from components.aws.policy import canonical_json
 from components.config.model import BuildStack, EnvironmentStack
 from components.consumers.model import ServiceSpec
-from components.contract.outputs import build_exports, read_build_outputs, replication_output
+from components.contract.outputs import build_exports, read_build_outputs, replication_config
 from components.errors import ConfigError
 from components.plan.build import plan_build_stack
 from components.plan.environment import plan_environment_stack
@@ -212,25 +212,15 @@ def test_replication_output_round_trips_through_the_boundary_checks() -> None:
     build = build_stack(
         Replication((ReplicationRule((WEST,), ("web-app",), True), ReplicationRule((TO_PROD,), ("team-a/",))))
     )
-    output = replication_output(build)
-    assert output == {
-        "sourceAccount": SOURCE,
-        "sourceRegion": "us-east-1",
-        "destinations": [
+    assert build.replication is not None
+    assert replication_config(build.replication.rules) == {
+        "rules": [
             {
-                "account": SOURCE,
-                "region": "us-west-2",
+                "destinations": [{"region": "us-west-2", "account": SOURCE}],
                 "filters": ["web-app"],
-                "templatePrefixes": ["ROOT"],
-                "replicaSettings": AES256_IMMUTABLE,
+                "rootTemplate": True,
             },
-            {
-                "account": PROD,
-                "region": "us-east-1",
-                "filters": ["team-a/"],
-                "templatePrefixes": ["team-a"],
-                "replicaSettings": AES256_IMMUTABLE,
-            },
+            {"destinations": [{"region": "us-east-1", "account": PROD}], "filters": ["team-a/"]},
         ],
     }
     outputs = read_build_outputs("organization/ecr-share/build", json.loads(json.dumps(build_exports(build))))
@@ -239,13 +229,6 @@ def test_replication_output_round_trips_through_the_boundary_checks() -> None:
     )
     assert outputs.replica_registry(PROD, "us-east-1") == ReplicaRegistry(TO_PROD, ("team-a/",), ("team-a",))
     assert outputs.replica_registry(PROD, "us-west-2") is None
-
-
-AES256_IMMUTABLE = {
-    "imageTagMutability": "IMMUTABLE",
-    "imageTagMutabilityExclusionFilters": [],
-    "encryption": "AES256",
-}
 
 
 def test_replica_settings_round_trip_through_the_boundary_checks() -> None:
@@ -264,8 +247,11 @@ def test_replica_settings_round_trip_through_the_boundary_checks() -> None:
         build_stack(Replication((ReplicationRule((TO_PROD,), ("web-app",), True),))),
         repositories=repositories,
     )
-    written = replication_output(build)["destinations"][0]["replicaSettings"]
+    # The replicas' settings are derived from the repositories, as the build stack derives them.
+    written = build_exports(build)["repositories"][0]
     assert written == {
+        "name": "web-app",
+        "scanOnPush": True,
         "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
         "imageTagMutabilityExclusionFilters": ["latest"],
         "encryption": "KMS",
@@ -282,11 +268,12 @@ def test_replica_settings_round_trip_through_the_boundary_checks() -> None:
     [
         ({"imageTagMutability": "SOMETIMES"}, "is not one of IMMUTABLE"),
         ({"imageTagMutabilityExclusionFilters": ["a**b*"]}, "wildcards"),
-        ({"imageTagMutabilityExclusionFilters": []}, "is missing"),
+        # Contract 3 said "is missing" for the empty list; the repositories' own parser says this.
+        ({"imageTagMutabilityExclusionFilters": []}, "is empty: give at least one entry"),
         ({"encryption": "ROT13"}, "is not one of AES256, KMS"),
         ({"lifecycle": {"expireUntaggedAfterDays": 0}}, "is not a count from 1"),
-        ({"lifecycle": None}, "is not an object"),
-        ({"extra": 1}, "does not have exactly the keys"),
+        ({"lifecycle": "always"}, "is not an object"),
+        ({"extra": 1}, "is not a known setting"),
     ],
 )
 def test_tampered_replica_settings_are_refused(edit: dict[str, Any], problem: str) -> None:
@@ -300,14 +287,16 @@ def test_tampered_replica_settings_are_refused(edit: dict[str, Any], problem: st
         repositories=repositories,
     )
     exports = json.loads(json.dumps(build_exports(build)))
-    exports["replication"]["destinations"][0]["replicaSettings"].update(edit)
+    exports["repositories"][0].update(edit)
     with pytest.raises(ConfigError, match=problem) as error:
         read_build_outputs("organization/ecr-share/build", exports)
-    assert "replication.destinations[0].replicaSettings" in str(error.value)
+    assert "output repositories[0]" in str(error.value)
 
 
-def test_a_build_stack_without_replication_outputs_no_destinations() -> None:
-    assert replication_output(build_stack(None))["destinations"] == []
+def test_a_build_stack_without_replication_outputs_no_rules() -> None:
+    exports = json.loads(json.dumps(build_exports(build_stack(None))))
+    assert exports["replication"] == {"rules": []}
+    assert read_build_outputs("organization/ecr-share/build", exports).replicas == ()
 
 
 STAGING = "333333333333"

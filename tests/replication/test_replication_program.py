@@ -38,7 +38,7 @@ def test_a_stack_in_the_replica_region_pulls_the_build_accounts_replica(build: P
 
 def test_prod_refuses_a_build_stack_that_does_not_replicate_to_it(build: ProgramRun) -> None:
     exports = copy.deepcopy(build.exports)
-    del exports["replication"]["destinations"][1]
+    del exports["replication"]["rules"][1]
     run = ProgramRun()
     with pytest.raises(RunError, match="does not replicate to account 444444444444 in us-east-1"):
         run_program("prod", load_stack_config(PROJECT_DIR, "prod"), {BUILD_STACK: exports}, run=run)
