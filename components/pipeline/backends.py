@@ -160,7 +160,11 @@ def secrets_provider_of(stack: StackInfo, backend_url: str, requested: str | Non
 
 
 def check_passphrase(
-    stacks: Iterable[StackInfo], backend_url: str, requested: str | None, env: Mapping[str, str]
+    stacks: Iterable[StackInfo],
+    backend_url: str,
+    requested: str | None,
+    env: Mapping[str, str],
+    remedy: str = "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE",
 ) -> None:
     """A passphrase is needed only where a stack's secrets provider is the passphrase."""
     if any(name in env for name in PASSPHRASE_VARIABLES):
@@ -184,20 +188,29 @@ def check_passphrase(
         "" if recorded or requested == PASSPHRASE else ", or choose another provider with --secrets-provider"
     )
     raise PipelineError(
-        f"{'; '.join(reasons)} encrypt{'s' if len(needing) == 1 else ''} secrets with a passphrase: set "
-        f"PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE{hint}"
+        f"{'; '.join(reasons)} encrypt{'s' if len(needing) == 1 else ''} secrets with a passphrase: "
+        f"{remedy}{hint}"
     )
 
 
 def checked_secrets(
-    stacks: Iterable[StackInfo], backend_url: str, requested: str | None, env: Mapping[str, str]
+    stacks: Iterable[StackInfo],
+    backend_url: str,
+    requested: str | None,
+    env: Mapping[str, str],
+    remote_env: Iterable[str] | None = None,
 ) -> list[str]:
     """Once the backend is known: ``--secrets-provider`` fits it, and every stack whose secrets the
-    passphrase encrypts has one. Returns the warnings."""
+    passphrase encrypts has one (with ``--remote``: among the variables the runner is sent, whose
+    ``remote_env`` names them). Returns the warnings."""
     touched = list(stacks)
     if requested is not None:
         checked_secrets_provider(requested, backend_url)
-    check_passphrase(touched, backend_url, requested, env)
+    if remote_env is None:
+        check_passphrase(touched, backend_url, requested, env)
+    else:
+        remedy = "send it to the runner with --remote-secret-env PULUMI_CONFIG_PASSPHRASE"
+        check_passphrase(touched, backend_url, requested, dict.fromkeys(remote_env, ""), remedy)
     return kept_providers(touched, requested)
 
 

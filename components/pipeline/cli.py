@@ -436,7 +436,10 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         getattr(args, "force_dependents", False),
         getattr(args, "report", None),
         unfinished,
-        tuple(f"warning: {gap}" for gap in gaps),
+        (
+            *(f"warning: {gap}" for gap in gaps),
+            *(remote.profile_warnings(stacks[name] for name in plan.order) if remote_run else ()),
+        ),
         secrets_provider,
         remote_run,
     )

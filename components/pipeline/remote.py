@@ -20,7 +20,7 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from components.pipeline.images import ConfigChange
-from components.pipeline.stacks import PipelineError
+from components.pipeline.stacks import PipelineError, StackInfo
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # "Git commit hash of the commit to deploy" (pulumi up --help): the runner's checkout needs the whole hash.
@@ -209,6 +209,17 @@ def _env(value: str, stacks: set[str], env: Mapping[str, str], secret: bool) -> 
             f"{flag} {value}: {name} is not set here; the pipeline sends its value from its own environment"
         )
     return RemoteEnv(stack or None, name, env[name], secret=True)
+
+
+def profile_warnings(stacks: Iterable[StackInfo]) -> list[str]:
+    """An AWS profile lives in a file on this machine, not on the Deployments runner."""
+    return [
+        f"warning: --remote: {stack.file.name} sets aws:profile {stack.config['aws:profile']}, which the "
+        "Deployments runner has only if a pre-run command writes it; give the runner credentials (OIDC in the "
+        "stack's deployment settings, or --remote-secret-env) and let aws:assumeRole pick the account's role"
+        for stack in stacks
+        if stack.config.get("aws:profile")
+    ]
 
 
 def unused_remote_flags(flags: Mapping[str, object]) -> list[str]:

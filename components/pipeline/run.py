@@ -164,16 +164,15 @@ class Prepared:
 def checked_backend(prepared: Prepared, url: str, source: str, environment: Environment) -> list[str]:
     """Once the backend is known: what --remote and the secrets providers need of it. Returns the
     warnings."""
-    env: Mapping[str, str] = environment.env
+    remote_env = None
     if prepared.remote is not None:
         if is_diy(url):
             raise PipelineError(
                 f"--remote: Pulumi Deployments runs stacks stored in Pulumi Cloud, and cannot reach the DIY "
                 f"backend {url} ({source}); choose --backend https://api.pulumi.com (or your Pulumi Cloud's URL)"
             )
-        # The runner decrypts the stacks' secrets: a passphrase must be among what it is sent.
-        env = {variable.name: "" for variable in prepared.remote.env}
-    return checked_secrets(prepared.touched(), url, prepared.secrets_provider, env)
+        remote_env = [variable.name for variable in prepared.remote.env]
+    return checked_secrets(prepared.touched(), url, prepared.secrets_provider, environment.env, remote_env)
 
 
 def release(prepared: Prepared, yes: bool, environment: Environment) -> int:

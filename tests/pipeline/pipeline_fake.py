@@ -34,6 +34,7 @@ from semver import VersionInfo
 from components.pipeline.cli import main
 from components.pipeline.processes import Child, ChildProcesses, Stopping, SupervisedPulumiCommand
 from components.pipeline.registry import SessionFactory
+from components.pipeline.remote import Checkout
 from components.pipeline.run import Environment
 from components.pipeline.runner import Settings
 from components.plan.model import OutputRef, Resource
@@ -78,6 +79,8 @@ class Call:
 
     @property
     def op(self) -> str:
+        if "--help" in self.args:
+            return f"{self.args[0]} --help"  # the SDK's check for remote operations: `preview --help`
         if self.args[:2] == ["stack", "--stack"]:
             return "stack"  # a remote workspace's select: `pulumi stack --stack <name>` (it selects nothing)
         words = [a for a in self.args if not a.startswith("-")]
@@ -677,6 +680,9 @@ def write_project(root: Path, files: Mapping[str, Mapping[str, Any]] | None = No
     return root
 
 
+NO_CHECKOUT = Checkout()  # what git says of a folder outside any repository
+
+
 @dataclass
 class Run:
     code: int
@@ -696,6 +702,7 @@ def run_pipeline(
     commit: str | None = "4f2a9c1",
     settings: Settings | None = None,
     registry_session: SessionFactory | None = None,
+    checkout: Checkout = NO_CHECKOUT,
 ) -> Run:
     """``python -m components.pipeline *args`` in-process, with the fake CLI and no real waiting.
     Registry calls go to whatever AWS endpoint the test set up (moto)."""
@@ -726,6 +733,7 @@ def run_pipeline(
         ask=ask,
         pulumi_command=lambda: fake,
         git_commit=lambda _path: commit,
+        git_checkout=lambda _path: checkout,
         settings=replace(base, clock=fake.clock, wait=base.wait or wait),
         **({} if registry_session is None else {"registry_session": registry_session}),
     )

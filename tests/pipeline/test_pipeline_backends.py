@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipeline_fake import NOT_LOGGED_IN, FakePulumi, run_pipeline
+from pipeline_fake import NOT_LOGGED_IN, Call, FakePulumi, run_pipeline
 
 from components.pipeline.backends import NO_BACKEND
 
@@ -15,8 +15,8 @@ KMS = "awskms://alias/ecr-share?region=us-east-1"
 PASSPHRASE_ENV = {"PULUMI_CONFIG_PASSPHRASE": "x"}
 
 
-def backends_used(run_calls: list[object]) -> set[str | None]:
-    return {call.env.get("PULUMI_BACKEND_URL") for call in run_calls if call.op != "whoami"}  # type: ignore[attr-defined]
+def backends_used(calls: list[Call]) -> set[str | None]:
+    return {call.env.get("PULUMI_BACKEND_URL") for call in calls if call.op != "whoami"}
 
 
 def set_project_backend(project: Path, url: str) -> None:
