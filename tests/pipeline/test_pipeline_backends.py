@@ -11,6 +11,8 @@ from pipeline_fake import NOT_LOGGED_IN, Call, FakePulumi, run_pipeline
 
 from components.pipeline.backends import NO_BACKEND
 
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text(encoding="utf-8")
+
 KMS = "awskms://alias/ecr-share?region=us-east-1"
 PASSPHRASE_ENV = {"PULUMI_CONFIG_PASSPHRASE": "x"}
 
@@ -68,6 +70,7 @@ def test_not_logged_in_and_no_backend_named_is_one_message(project: Path) -> Non
     run = run_pipeline(project, "up", "--stacks", "build", fake=fake)
     assert run.code == 2
     assert run.err == f"error: {NO_BACKEND} (pulumi whoami: {NOT_LOGGED_IN})\n"
+    assert f"```text\n{run.err}```" in DOC  # docs/pipeline.md shows it as it is
     assert [call.op for call in run.fake.calls] == ["whoami"]
     assert not (project / ".pulumi-state").exists()  # no state is made up
 
@@ -149,6 +152,7 @@ def test_only_a_stack_whose_file_holds_a_salt_needs_the_passphrase(project: Path
         "error: prod (the stack file holds encryptionsalt) encrypts secrets with a passphrase: set "
         "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE\n"
     )
+    assert f"```text\n{run.err}```" in DOC
 
 
 def test_pulumi_cloud_needs_no_passphrase_unless_asked_for(project: Path) -> None:
