@@ -57,20 +57,31 @@ class BackendChoice:
     url: str | None
     """None: ask the CLI which backend it is logged in to."""
     source: str
-    """Where the URL came from (``--backend``, ``PULUMI_BACKEND_URL``...), for the run's first lines."""
+    """Where the URL came from (``--backend``, ``PULUMI_BACKEND_URL``...), for the messages."""
+    new_state: Path | None = None
+    """The folder of a new local state ``--backend`` asks for, created once every check passed."""
+
+    def create_new_state(self) -> None:
+        if self.new_state is None:
+            return
+        try:
+            self.new_state.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise PipelineError(
+                f"{FLAG} {self.url}: cannot create the folder {self.new_state} ({error.strerror})"
+            ) from None
 
 
 def choose_backend(flag: str | None, env: Mapping[str, str], project: Path) -> BackendChoice:
-    """The backend as far as it is known without the CLI; a ``file://`` folder is checked (and, for
-    ``--backend`` only, created)."""
+    """The backend as far as it is known without the CLI. A ``file://`` folder must exist, unless
+    ``--backend`` names it: that is the one way to ask for a new local state."""
     for url, source in (
         (flag, FLAG),
         (env.get(VARIABLE) or None, VARIABLE),
         (_project_backend(project), PROJECT_SETTING),
     ):
         if url is not None:
-            checked_local_state(url, source, project)
-            return BackendChoice(url, source)
+            return BackendChoice(url, source, checked_local_state(url, source, project))
     return BackendChoice(None, LOGIN)
 
 
@@ -97,7 +108,8 @@ def local_folder(url: str, project: Path) -> Path | None:
     return (project / Path(path).expanduser()).resolve()
 
 
-def checked_local_state(url: str, source: str, project: Path) -> None:
+def checked_local_state(url: str, source: str, project: Path) -> Path | None:
+    """The folder to create for a new local state (None: nothing to create)."""
     if not urlparse(url).scheme:
         raise PipelineError(
             f"{source} {url}: not a backend URL; expected https://..., s3://..., azblob://..., gs://..., "
@@ -105,16 +117,13 @@ def checked_local_state(url: str, source: str, project: Path) -> None:
         )
     folder = local_folder(url, project)
     if folder is None or folder.is_dir():
-        return
+        return None
     if source != FLAG:
         raise PipelineError(
             f"{source} {url}: the folder {folder} does not exist; to start a new local state there, "
             f"pass {FLAG} {url}"
         )
-    try:
-        folder.mkdir(parents=True)
-    except OSError as error:
-        raise PipelineError(f"{FLAG} {url}: cannot create the folder {folder} ({error.strerror})") from None
+    return folder
 
 
 def login_backend(who_am_i_url: str | None) -> BackendChoice:

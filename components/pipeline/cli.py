@@ -445,10 +445,9 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
     )
     if backend.url is None:
         return prepared  # the CLI's login: checked once the CLI has said which backend that is
-    return replace(
-        prepared,
-        warnings=(*prepared.warnings, *checked_backend(prepared, backend.url, backend.source, environment)),
-    )
+    warnings = checked_backend(prepared, backend.url, backend.source, environment)
+    backend.create_new_state()  # last: a refused run leaves nothing behind
+    return replace(prepared, warnings=(*prepared.warnings, *warnings))
 
 
 def _names(value: str | None) -> list[str] | None:

@@ -233,3 +233,11 @@ def test_pulumi_clouds_provider_needs_pulumi_cloud(project: Path) -> None:
         "error: --secrets-provider default: Pulumi Cloud's secrets provider needs a Pulumi Cloud backend, not "
         "s3://state; choose passphrase or a key (awskms://...)\n"
     )
+
+
+def test_a_refused_run_creates_no_local_state(project: Path, tmp_path: Path) -> None:
+    state = tmp_path / "new"
+    run = run_pipeline(project, "up", "--keep-images", "--backend", f"file://{state}", env={})
+    assert run.code == 2
+    assert "encrypt secrets with a passphrase" in run.err
+    assert not state.exists()
