@@ -6,12 +6,13 @@ as the Deployments runner does. What only Pulumi Cloud can confirm is listed in 
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from pipeline_fake import ACCOUNTS, Call, FakePulumi, Run, run_pipeline, stack_files, write_project
 
-from components.pipeline.remote import Checkout
+from components.pipeline.remote import Checkout, git_checkout
 
 URL = "https://github.com/acme/ecr-share.git"
 COMMIT = "4f2a9c1e" * 5
@@ -376,3 +377,32 @@ def test_an_aws_profile_is_a_warning_with_remote(tmp_path: Path) -> None:
         "only if a pre-run command writes it; give the runner credentials (OIDC in the stack's deployment "
         "settings, or --remote-secret-env) and let aws:assumeRole pick the account's role\n"
     )
+
+
+def test_git_gives_the_origin_the_commit_and_the_project_folder(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "repository" / "ecr-share")
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(tmp_path / "repository"),
+                "-c",
+                "user.name=ci",
+                "-c",
+                "user.email=ci@example.com",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert git_checkout(project) == Checkout()  # not a checkout yet
+    git("init", "-q")
+    git("remote", "add", "origin", URL)
+    git("add", ".")
+    git("commit", "-q", "-m", "stack files")
+    assert git_checkout(project) == Checkout(URL, git("rev-parse", "HEAD"), "ecr-share")
