@@ -6,13 +6,15 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
-from tests_engine.conftest import TIMEOUT, Engine
+from tests_engine.conftest import TIMEOUT, Engine, run_process
 
 
 def test_the_pipeline_deploys_build_then_prod_and_a_second_run_changes_nothing(engine: Engine) -> None:
@@ -61,3 +63,36 @@ def test_sigterm_stops_the_pipeline_and_the_next_run_completes(engine: Engine) -
         engine.outputs("prod")["executionRoleArn"]
         == "arn:aws:iam::444444444444:role/ecr-share-prod-execution"
     )
+
+
+# Every flag the Automation API passes for the pipeline's --remote (pulumi/automation/_local_workspace.py,
+# _remote_args, and create_stack's --no-select; tests/pipeline/test_pipeline_remote.py asserts them
+# exactly). Running them needs Pulumi Cloud; what the real CLI shows here is that it accepts each one.
+REMOTE_FLAGS = (
+    "--remote",
+    "--remote-git-repo-dir",
+    "--remote-git-branch",
+    "--remote-git-commit",
+    "--remote-env",
+    "--remote-env-secret",
+    "--remote-pre-run-command",
+    "--remote-skip-install-dependencies",
+)
+
+
+def test_the_cli_accepts_every_flag_the_pipelines_remote_runs_pass(
+    pulumi_cli: Path, pulumi_home: Path
+) -> None:
+    # The flags are experimental: the SDK sets PULUMI_EXPERIMENTAL for a remote workspace, and so here.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PULUMI_HOME": str(pulumi_home),
+        "PULUMI_EXPERIMENTAL": "true",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    for command in ("preview", "up", "refresh", "destroy"):
+        shown = run_process([str(pulumi_cli), command, "--help"], cwd=pulumi_home, env=env).stdout
+        flags = set(re.findall(r"(--[a-z-]+)", shown))
+        assert set(REMOTE_FLAGS) <= flags, (command, set(REMOTE_FLAGS) - flags)
+    init = run_process([str(pulumi_cli), "stack", "init", "--help"], cwd=pulumi_home, env=env).stdout
+    assert {"--no-select", "--secrets-provider"} <= set(re.findall(r"(--[a-z-]+)", init))

@@ -19,6 +19,8 @@ from components.config.model import BuildStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.pipeline import plan as planning
+from components.pipeline import remote
+from components.pipeline.backends import checked_secrets_provider, choose_backend
 from components.pipeline.backfill import backfill, destinations
 from components.pipeline.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from components.pipeline.images import (
@@ -33,12 +35,10 @@ from components.pipeline.registry import RegistryError, RegistryReader
 from components.pipeline.release import Gate
 from components.pipeline.replication import ReplicationGate
 from components.pipeline.report import Console
-from components.pipeline.run import Environment, Prepared, build_registry_of, release
-from components.pipeline.stacks import PipelineError, StackInfo, discover, is_diy
+from components.pipeline.run import Environment, Prepared, build_registry_of, checked_backend, release
+from components.pipeline.stacks import PipelineError, StackInfo, discover
 from components.project import ENVIRONMENT
 
-STATE_FOLDER = ".pulumi-state"
-PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 DEFAULT_SCAN_TIMEOUT = 600.0
 DEFAULT_REPLICATION_TIMEOUT = 900.0
 PROG = "python -m components.pipeline"
@@ -49,7 +49,8 @@ EXIT_CODES = """exit codes:
        from the build registry, or the scan or signature gate stopped it: nothing
        deployed); backfill: a backfill or an image in it failed
   2    nothing was run: a usage or environment error (bad flag or stack file, no
-       Pulumi CLI, no passphrase, build stack not deployed), or destroy not confirmed
+       Pulumi CLI, no backend, no passphrase where a stack needs one, an option
+       --remote cannot use, build stack not deployed), or destroy not confirmed
        or refused (deployed stacks outside the run depend on one it destroys)
   130  stopped by SIGINT (Ctrl-C); 143 stopped by SIGTERM (CI cancellation)"""
 
@@ -110,7 +111,16 @@ def _common() -> argparse.ArgumentParser:
     p.add_argument(
         "--backend",
         metavar="URL",
-        help=f"state backend (default: $PULUMI_BACKEND_URL, else file://<project>/{STATE_FOLDER})",
+        help="state backend (default: $PULUMI_BACKEND_URL, else backend.url in Pulumi.yaml, else the backend "
+        "the Pulumi CLI is logged in to); a file://PATH folder that does not exist yet is created (a new "
+        "local state) only when this flag names it",
+    )
+    p.add_argument(
+        "--secrets-provider",
+        metavar="PROVIDER",
+        help="secrets provider of the stacks the pipeline creates: passphrase, default (Pulumi Cloud), "
+        "awskms://..., azurekeyvault://..., gcpkms://... or hashivault://... (default: the backend's); "
+        "an existing stack keeps the one its stack file records",
     )
     p.add_argument(
         "--org",
@@ -213,6 +223,55 @@ def _images() -> argparse.ArgumentParser:
     return p
 
 
+def _remote() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    group = p.add_argument_group('Pulumi Deployments (docs/pipeline.md, "Many stacks: --remote")')
+    group.add_argument(
+        "--remote",
+        action="store_true",
+        help="run each stack's operation on Pulumi Deployments (a remote workspace cloning the git "
+        "repository) instead of on this machine; needs a Pulumi Cloud backend",
+    )
+    group.add_argument(
+        "--remote-git-url",
+        metavar="URL",
+        help="the repository the runner clones (default: git remote origin)",
+    )
+    ref = group.add_mutually_exclusive_group()
+    ref.add_argument("--remote-git-branch", metavar="BRANCH", help="deploy this branch's head")
+    ref.add_argument(
+        "--remote-git-commit", metavar="SHA", help="deploy this commit (default: the commit checked out here)"
+    )
+    group.add_argument(
+        "--remote-env",
+        action="append",
+        default=[],
+        metavar="[STACK:]NAME=VALUE",
+        help="an environment variable of every stack's run, or of one stack's (repeatable)",
+    )
+    group.add_argument(
+        "--remote-secret-env",
+        action="append",
+        default=[],
+        metavar="[STACK:]NAME",
+        help="an environment variable sent as a secret, with the value it has here (repeatable)",
+    )
+    group.add_argument(
+        "--remote-pre-run-command",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="a shell command the runner runs before the operation, e.g. 'pip install -r "
+        "requirements.txt' (repeatable); the release's pins follow them",
+    )
+    group.add_argument(
+        "--remote-skip-install",
+        action="store_true",
+        help="skip the runner's own dependency installation (when a pre-run command installs them)",
+    )
+    return p
+
+
 def _running() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument(
@@ -250,11 +309,11 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = p.add_subparsers(dest="command", required=True, metavar="command")
     parents = {
-        "preview": [_common(), _selection(), _images(), _running()],
-        "up": [_common(), _selection(), _images(), _running()],
-        "promote": [_common(), _gate(), _running()],
-        "refresh": [_common(), _selection(), _running()],
-        "destroy": [_common(), _selection(), _running()],
+        "preview": [_common(), _selection(), _images(), _running(), _remote()],
+        "up": [_common(), _selection(), _images(), _running(), _remote()],
+        "promote": [_common(), _gate(), _running(), _remote()],
+        "refresh": [_common(), _selection(), _running(), _remote()],
+        "destroy": [_common(), _selection(), _running(), _remote()],
         "outputs": [_common(), _selection(with_order=False)],
     }
     backfill = commands.add_parser(
@@ -359,13 +418,17 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
             replication,
             tuple(profiles),
         )
-    backend = _backend(args.backend, project, environment.env)
-    return Prepared(
+    backend = choose_backend(args.backend, environment.env, project)
+    secrets_provider = args.secrets_provider
+    if secrets_provider is not None:
+        checked_secrets_provider(secrets_provider, backend.url)
+    remote_run = _remote_run(args, project, stacks, environment)
+    prepared = Prepared(
         args.command,
         project,
         stacks,
         plan,
-        backend,
+        backend.url,
         requests,
         gate,
         source,
@@ -373,8 +436,18 @@ def prepare(args: argparse.Namespace, environment: Environment) -> Prepared:
         getattr(args, "force_dependents", False),
         getattr(args, "report", None),
         unfinished,
-        tuple(f"warning: {gap}" for gap in gaps),
+        (
+            *(f"warning: {gap}" for gap in gaps),
+            *(remote.profile_warnings(stacks[name] for name in plan.order) if remote_run else ()),
+        ),
+        secrets_provider,
+        remote_run,
     )
+    if backend.url is None:
+        return prepared  # the CLI's login: checked once the CLI has said which backend that is
+    warnings = checked_backend(prepared, backend.url, backend.source, environment)
+    backend.create_new_state()  # last: a refused run leaves nothing behind
+    return replace(prepared, warnings=(*prepared.warnings, *warnings))
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -436,18 +509,27 @@ def _build_repositories(stacks: Mapping[str, StackInfo]) -> list[str]:
     return [repository.name for repository in config.repositories]
 
 
-def _backend(flag: str | None, project: Path, env: Mapping[str, str]) -> str:
-    """``--backend``, else ``$PULUMI_BACKEND_URL``, else a state folder inside the project."""
-    backend = flag or env.get("PULUMI_BACKEND_URL")
-    if backend is None:
-        (project / STATE_FOLDER).mkdir(exist_ok=True)
-        backend = f"file://{project / STATE_FOLDER}"
-    if is_diy(backend) and not any(name in env for name in PASSPHRASE_VARIABLES):
+def _remote_run(
+    args: argparse.Namespace, project: Path, stacks: Mapping[str, StackInfo], environment: Environment
+) -> remote.RemoteSource | None:
+    flags = vars(args)
+    if not getattr(args, "remote", False):
+        unused = remote.unused_remote_flags(flags)
+        if unused:
+            raise PipelineError(f"{', '.join(unused)}: only with --remote (Pulumi Deployments)")
+        return None
+    if getattr(args, "exclude_protected", False):
         raise PipelineError(
-            f"the {backend} backend encrypts stack secrets with a passphrase: set PULUMI_CONFIG_PASSPHRASE "
-            "or PULUMI_CONFIG_PASSPHRASE_FILE"
+            "--exclude-protected: a remote destroy (Pulumi Deployments) has no such option; destroy the "
+            "stack without --remote, or without --exclude-protected"
         )
-    return backend
+    if args.secrets_provider not in (None, "default"):
+        raise PipelineError(
+            f"--secrets-provider {args.secrets_provider}: a stack Pulumi Deployments runs reads its secrets "
+            "provider from the committed stack file; create the stack with it first (pulumi stack init "
+            "--secrets-provider ..., then commit its stack file), then run --remote"
+        )
+    return remote.remote_source(flags, stacks, environment.git_checkout(project), environment.env)
 
 
 def _sleep(seconds: float) -> bool:

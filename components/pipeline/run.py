@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,6 +20,7 @@ from pulumi import automation as auto
 
 from components.config.stack import parse_stack_config
 from components.pipeline import plan as planning
+from components.pipeline.backends import NO_BACKEND, checked_secrets, login_backend
 from components.pipeline.images import (
     ConfigChange,
     ImageRequest,
@@ -42,6 +43,7 @@ from components.pipeline.registry import (
     default_session,
 )
 from components.pipeline.release import Gate, checked_digests
+from components.pipeline.remote import Checkout, RemoteSource, check_remote_supported, git_checkout
 from components.pipeline.replication import ReplicationGate, replica_images, wait_until_replicated
 from components.pipeline.report import (
     CANCELLED,
@@ -112,6 +114,7 @@ class Environment:
     git_commit: Callable[[Path], str | None] = short_commit
     settings: Settings = field(default_factory=Settings)
     registry_session: SessionFactory = default_session
+    git_checkout: Callable[[Path], Checkout] = git_checkout
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ class Prepared:
     project_dir: Path
     stacks: dict[str, StackInfo]
     plan: planning.Plan
-    backend_url: str
+    backend_url: str | None
+    """None until the CLI has said which backend it is logged in to."""
     requests: list[ImageRequest] | None
     """The images to resolve and gate (None: the stack files' images stay)."""
     gate: Gate | None
@@ -138,6 +142,37 @@ class Prepared:
     """Stacks whose file holds the pipeline's own half-done pin, with the removals left to make."""
     warnings: tuple[str, ...] = ()
     """What the checks before the CLI found and let pass (a repository untested before a stack)."""
+    secrets_provider: str | None = None
+    """``--secrets-provider``: the stacks the pipeline creates get it."""
+    remote: RemoteSource | None = None
+    """``--remote``: each stack's operation runs on Pulumi Deployments."""
+
+    @property
+    def url(self) -> str:
+        assert self.backend_url is not None, "release() asks the CLI for its backend first"
+        return self.backend_url
+
+    def touched(self) -> list[StackInfo]:
+        """The stacks whose state (and so secrets) the run reads or changes."""
+        names = [
+            *self.plan.order,
+            *([self.source] if self.source and self.source not in self.plan.order else []),
+        ]
+        return [self.stacks[name] for name in names]
+
+
+def checked_backend(prepared: Prepared, url: str, source: str, environment: Environment) -> list[str]:
+    """Once the backend is known: what --remote and the secrets providers need of it. Returns the
+    warnings."""
+    remote_env = None
+    if prepared.remote is not None:
+        if is_diy(url):
+            raise PipelineError(
+                f"--remote: Pulumi Deployments runs stacks stored in Pulumi Cloud, and cannot reach the DIY "
+                f"backend {url} ({source}); choose --backend https://api.pulumi.com (or your Pulumi Cloud's URL)"
+            )
+        remote_env = [variable.name for variable in prepared.remote.env]
+    return checked_secrets(prepared.touched(), url, prepared.secrets_provider, environment.env, remote_env)
 
 
 def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
@@ -155,12 +190,17 @@ def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
     except auto.InvalidVersionError as error:
         errors.line(f"error: {error}")
         return 2
-    workspace = auto.LocalWorkspace(
-        work_dir=str(prepared.project_dir),
-        env_vars={"PULUMI_BACKEND_URL": prepared.backend_url},
-        pulumi_command=command,
-    )
     try:
+        if prepared.backend_url is None:
+            prepared = _logged_in(prepared, command, environment, errors)
+        workspace = auto.LocalWorkspace(
+            work_dir=str(prepared.project_dir),
+            env_vars={"PULUMI_BACKEND_URL": prepared.url},
+            secrets_provider=prepared.secrets_provider,
+            pulumi_command=command,
+        )
+        if prepared.remote is not None:
+            check_remote_supported(workspace, str(prepared.project_dir))
         if not prepared.force_dependents:
             check_no_deployed_dependents(workspace, prepared)
         if prepared.command == "destroy" and not yes and not _confirmed(prepared, environment, errors):
@@ -181,6 +221,22 @@ def release(prepared: Prepared, yes: bool, environment: Environment) -> int:
     if prepared.report is not None:
         write_record(prepared.report, record.document(prepared.stacks, code))
     return code
+
+
+def _logged_in(
+    prepared: Prepared, command: SupervisedPulumiCommand, environment: Environment, errors: Console
+) -> Prepared:
+    """The backend the CLI is logged in to (``pulumi whoami``), then its checks."""
+    bare = auto.LocalWorkspace(work_dir=str(prepared.project_dir), pulumi_command=command)
+    try:
+        url = bare.who_am_i().url
+    except auto.CommandError as error:
+        raise PipelineError(f"{NO_BACKEND} (pulumi whoami: {engine_error(str(error))})") from None
+    login = login_backend(url)
+    assert login.url is not None
+    for warning in checked_backend(prepared, login.url, login.source, environment):
+        errors.line(warning)
+    return replace(prepared, backend_url=login.url)
 
 
 def _supervised(
@@ -222,13 +278,15 @@ def _run(
     record: ReleaseRecord,
 ) -> int:
     stacks, plan = prepared.stacks, prepared.plan
-    backend = supervisor.call(lambda: backend_of(prepared.backend_url, prepared.organization, workspace))
+    backend = supervisor.call(lambda: backend_of(prepared.url, prepared.organization, workspace))
     planning.check_build_references(plan, stacks, backend)
     if prepared.source is not None:
         console.line(f"promote: {prepared.source} -> {plan.describe()} (the digests {prepared.source} runs)")
     else:
         console.line(f"{prepared.command}: {plan.describe()}")
     console.line(backend.describe())
+    if prepared.remote is not None:
+        console.line(prepared.remote.describe())
     for name, change in prepared.unfinished.items():
         supervisor.call(partial(finish_pin, workspace, backend, stacks[name], change, console))
     if _needs_deployed_build(prepared):
@@ -274,6 +332,7 @@ def _run(
         environment.settings,
         supervisor,
         before_update,
+        prepared.remote,
     )
     outcomes = runner.run()
     record.outcomes = outcomes
@@ -398,7 +457,7 @@ def check_no_deployed_dependents(workspace: auto.LocalWorkspace, prepared: Prepa
     left = planning.dependents_left(prepared.plan, prepared.stacks)
     if not left:
         return
-    backend = backend_of(prepared.backend_url, prepared.organization, workspace)
+    backend = backend_of(prepared.url, prepared.organization, workspace)
     candidates = [
         name for name in planning.select(prepared.stacks, None) if any(name in d for d in left.values())
     ]
@@ -479,7 +538,7 @@ def build_registry_of(stacks: Mapping[str, StackInfo]) -> BuildRegistry:
 
 def _confirmed(prepared: Prepared, environment: Environment, errors: Console) -> bool:
     question = (
-        f"Destroy every resource of {', '.join(prepared.plan.order)} (backend {prepared.backend_url})? "
+        f"Destroy every resource of {', '.join(prepared.plan.order)} (backend {prepared.url})? "
         'This cannot be undone. Type "yes" to continue: '
     )
     try:

@@ -20,6 +20,7 @@ from components.pipeline.images import ConfigChange
 from components.pipeline.pending import clear_record, write_record
 from components.pipeline.plan import Plan
 from components.pipeline.processes import Stopping
+from components.pipeline.remote import RemoteSource, remote_workspace
 from components.pipeline.replication import ReplicationRefused
 from components.pipeline.report import (
     ABSENT,
@@ -75,7 +76,10 @@ class Runner:
         settings: Settings,
         supervisor: Supervisor,
         before_update: Mapping[str, Callable[[], object]] | None = None,
+        remote: RemoteSource | None = None,
     ) -> None:
+        self.remote = remote
+        """``--remote``: each stack's operation runs on Pulumi Deployments."""
         self.before_update = before_update or {}
         """Checks that must pass right before a stack's ``up`` (the replication gate)."""
         self.workspace = workspace
@@ -138,18 +142,18 @@ class Runner:
         self.console.line(f"{step}: {done}" + (f" ({detail})" if detail else ""))
 
     def _operate(self, name: str, outcome: Outcome, events: EngineEvents, scratch: Path) -> None:
-        stack = self._open(name)
+        change = self.changes.get(name) if self.plan.command in ("preview", "up") else None
+        stack = self._open(name, change, scratch)
         if stack is None:
             outcome.result = ABSENT
             return
         config_file = None
-        change = self.changes.get(name)
         if self.plan.command == "up" and name in self.before_update:
             self.before_update[name]()
         if change is not None and self.plan.command == "up":
             self._set_config(name, stack, change, None)
             self._configured.add(name)
-        elif change is not None and self.plan.command == "preview":
+        elif change is not None and self.plan.command == "preview" and self.remote is None:
             config_file = self._preview_config(name, stack, change, scratch)
         with self._lock:
             self._running[name] = (events, time.monotonic())
@@ -161,12 +165,17 @@ class Runner:
         else:
             outcome.result = SUCCEEDED
 
-    def _open(self, name: str) -> auto.Stack | None:
+    def _open(self, name: str, change: ConfigChange | None, scratch: Path) -> auto.Stack | None:
         qualified = self.backend.qualified(name)
+        workspace = self.workspace
+        if self.remote is not None:
+            # The runner's checkout gets the release's pins as pre-run commands (remote.py).
+            options = self.remote.options(name, qualified, change)
+            workspace = remote_workspace(self.workspace, options, self.remote, str(scratch))
         if self.plan.command in ("preview", "up"):
-            return auto.Stack.create_or_select(qualified, self.workspace)
+            return auto.Stack.create_or_select(qualified, workspace)
         try:
-            return auto.Stack.select(qualified, self.workspace)
+            return auto.Stack.select(qualified, workspace)
         except auto.StackNotFoundError:
             return None
 

@@ -6,12 +6,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.config.files import StackFileError, list_stacks, load_stack_config, stack_file
+import yaml
+
+from components.config.files import (
+    StackFileError,
+    StackFileLoader,
+    list_stacks,
+    load_stack_config,
+    stack_file,
+)
 from components.project import BUILD, DIY_ORGANIZATION, ENVIRONMENT, PROJECT, STACK_KINDS, key
 
 KIND_KEY = key("stackKind")
 SERVICES_KEY = key("services")
 DEPLOY_AFTER_KEY = key("deployAfter")
+# What a stack file's encryptionsalt stands for: the passphrase secrets provider.
+PASSPHRASE = "passphrase"
 # The settings through which the AWS provider takes a stack's own credentials.
 CREDENTIAL_KEYS = ("aws:profile", "aws:assumeRole", "aws:assumeRoles")
 
@@ -26,6 +36,9 @@ class StackInfo:
     kind: str
     file: Path
     config: dict[str, Any]
+    secrets_provider: str | None = None
+    """What the stack file records of its secrets provider (``secretsprovider``; ``passphrase`` for an
+    ``encryptionsalt``); None when it records none (a new stack, or Pulumi Cloud's own provider)."""
 
     @property
     def services(self) -> list[Any]:
@@ -101,4 +114,16 @@ def _read(project_dir: Path, name: str) -> StackInfo:
         isinstance(services, list) and all(isinstance(s, dict) for s in services)
     ):
         raise PipelineError(f"{path}: {SERVICES_KEY} must be a list of services (name, repository, image...)")
-    return StackInfo(name=name, kind=str(kind), file=path, config=config)
+    return StackInfo(
+        name=name, kind=str(kind), file=path, config=config, secrets_provider=_secrets_provider(path)
+    )
+
+
+def _secrets_provider(path: Path) -> str | None:
+    """The stack file's own record of its secrets provider, beside ``config:`` (the file was read and
+    checked by ``load_stack_config`` just before)."""
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=StackFileLoader) or {}
+    provider = document.get("secretsprovider")
+    if isinstance(provider, str) and provider:
+        return provider
+    return PASSPHRASE if document.get("encryptionsalt") else None

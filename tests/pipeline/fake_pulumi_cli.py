@@ -98,6 +98,8 @@ def main(args: list[str]) -> int:
             stacks.write(words[2].rsplit("/", 1)[-1] + "\n")
     elif words[:1] == ["up"]:
         return up(args, stack)
+    elif words[:1] == ["whoami"]:  # logged in to a local state
+        print(json.dumps({"user": "alice", "url": f"file://{STATE}/state"}))
     elif words[:2] == ["stack", "output"]:
         print("{}")
     elif words[:2] == ["stack", "history"]:

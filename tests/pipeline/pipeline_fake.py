@@ -15,7 +15,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +34,7 @@ from semver import VersionInfo
 from components.pipeline.cli import main
 from components.pipeline.processes import Child, ChildProcesses, Stopping, SupervisedPulumiCommand
 from components.pipeline.registry import SessionFactory
+from components.pipeline.remote import Checkout
 from components.pipeline.run import Environment
 from components.pipeline.runner import Settings
 from components.plan.model import OutputRef, Resource
@@ -52,6 +56,7 @@ FAILURE = (
 )
 CANCELED = "error: update canceled"
 KILLED = "error: signal: killed"
+NOT_LOGGED_IN = "error: this command requires logging in; try running `pulumi login` first"
 # Seconds each kind of resource operation takes on the virtual clock (an ECS service waits for
 # steady state). Anything else takes one second.
 SECONDS = {
@@ -74,6 +79,10 @@ class Call:
 
     @property
     def op(self) -> str:
+        if "--help" in self.args:
+            return f"{self.args[0]} --help"  # the SDK's check for remote operations: `preview --help`
+        if self.args[:2] == ["stack", "--stack"]:
+            return "stack"  # a remote workspace's select: `pulumi stack --stack <name>` (it selects nothing)
         words = [a for a in self.args if not a.startswith("-")]
         return " ".join(words[:2]) if words[:1] in (["stack"], ["config"], ["org"]) else words[0]
 
@@ -136,6 +145,16 @@ class FakePulumi(SupervisedPulumiCommand):
         """(stack, resource name) of ECS services whose next update the circuit breaker rolls back."""
         self.user = "alice"
         self.default_org = ""
+        self.login: str | None = ""
+        """The backend ``pulumi whoami`` reports: "" a local state in the project folder
+        (``file://<project>/.pulumi-state``), None not logged in, else that URL."""
+        self.remote_supported = True
+        """Whether ``preview --help`` lists ``--remote``."""
+        self.remote_checkout: Path | None = None
+        """The repository as Pulumi Deployments clones it (a remote run plans from a copy of it, after
+        its pre-run commands); None: a remote run is a test error."""
+        self.pre_run: list[tuple[str, str]] = []
+        """(stack, command) of every pre-run command a remote run ran."""
         self.hold = threading.Event()
         self.holding = threading.Event()
         self.output: list[str] = []
@@ -177,6 +196,14 @@ class FakePulumi(SupervisedPulumiCommand):
         on_error: Callable[[str], Any] | None = None,
     ) -> auto.CommandResult:
         call = Call(_stack_of(args), list(args), dict(additional_env))
+        if "--help" in args:
+            with self._lock:
+                self.calls.append(call)
+            return auto.CommandResult(
+                "      --remote   [EXPERIMENTAL] Run the operation remotely" if self.remote_supported else "",
+                "",
+                0,
+            )
         if "--config-file" in args and call.op in ENGINE_OPS:
             call.config_file_text = Path(args[args.index("--config-file") + 1]).read_text(encoding="utf-8")
         with self._lock:
@@ -196,7 +223,7 @@ class FakePulumi(SupervisedPulumiCommand):
 
     def _housekeeping(self, call: Call, cwd: Path) -> auto.CommandResult:
         name = call.stack or ""
-        if call.op == "stack select" and name not in self.created:
+        if call.op in ("stack select", "stack") and name not in self.created:
             return auto.CommandResult("", f"error: no stack named '{_qualified(call.args)}' found", 255)
         if call.op == "stack init":
             self.created.add(name)
@@ -209,7 +236,14 @@ class FakePulumi(SupervisedPulumiCommand):
         if call.op == "stack history":
             return auto.CommandResult(json.dumps([self._history(name)]), "", 0)
         if call.op == "whoami":
-            return auto.CommandResult(json.dumps({"user": self.user, "organizations": [self.user]}), "", 0)
+            if self.login is None:
+                return auto.CommandResult("", NOT_LOGGED_IN, 3)
+            if not self.login:
+                (cwd / ".pulumi-state").mkdir(exist_ok=True)  # `pulumi login file://...` needs the folder
+            url = self.login or f"file://{cwd / '.pulumi-state'}"
+            return auto.CommandResult(
+                json.dumps({"user": self.user, "url": url, "organizations": [self.user]}), "", 0
+            )
         if call.op == "org get-default":
             return auto.CommandResult(self.default_org, "", 0)
         return auto.CommandResult("", "", 0)
@@ -237,6 +271,38 @@ class FakePulumi(SupervisedPulumiCommand):
     # --- the engine ------------------------------------------------------------------------
 
     def _engine(self, call: Call, behaviour: str, cwd: Path) -> auto.CommandResult:
+        if "--remote" in call.args:
+            with self._remote_checkout(call) as checkout:
+                return self._engine_at(call, behaviour, checkout)
+        return self._engine_at(call, behaviour, cwd)
+
+    @contextmanager
+    def _remote_checkout(self, call: Call) -> Iterator[Path]:
+        """What the Deployments runner does before the operation: clone the repository, then run
+        the pre-run commands there (the pins, ``pulumi config set-all`` / ``rm-all``, edit the clone)."""
+        assert self.remote_checkout is not None, "a remote run without a remote_checkout"
+        name = call.stack or ""
+        folder = Path(tempfile.mkdtemp(prefix="deployments-"))
+        try:
+            clone = folder / "repository"
+            shutil.copytree(self.remote_checkout, clone)
+            project = clone / _option(call.args, "--remote-git-repo-dir")
+            for index, arg in enumerate(call.args):
+                if arg != "--remote-pre-run-command":
+                    continue
+                command = call.args[index + 1]
+                with self._lock:
+                    self.pre_run.append((name, command))
+                words = shlex.split(command)
+                if words[:3] == ["pulumi", "config", "set-all"]:
+                    _edit_config(words[1:], project, name, _set_path)
+                elif words[:3] == ["pulumi", "config", "rm-all"]:
+                    _edit_config(words[1:], project, name, _remove_path)
+            yield project
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _engine_at(self, call: Call, behaviour: str, cwd: Path) -> auto.CommandResult:
         name = call.stack or ""
         log = EventLog(call.args[call.args.index("--event-log") + 1] if "--event-log" in call.args else None)
         if behaviour == "busy":
@@ -557,6 +623,10 @@ def _stack_of(args: list[str]) -> str | None:
     return None
 
 
+def _option(args: list[str], name: str) -> str:
+    return args[args.index(name) + 1] if name in args else ""
+
+
 def _qualified(args: list[str]) -> str:
     return args[args.index("--stack") + 1]
 
@@ -610,6 +680,9 @@ def write_project(root: Path, files: Mapping[str, Mapping[str, Any]] | None = No
     return root
 
 
+NO_CHECKOUT = Checkout()  # what git says of a folder outside any repository
+
+
 @dataclass
 class Run:
     code: int
@@ -629,6 +702,7 @@ def run_pipeline(
     commit: str | None = "4f2a9c1",
     settings: Settings | None = None,
     registry_session: SessionFactory | None = None,
+    checkout: Checkout = NO_CHECKOUT,
 ) -> Run:
     """``python -m components.pipeline *args`` in-process, with the fake CLI and no real waiting.
     Registry calls go to whatever AWS endpoint the test set up (moto)."""
@@ -659,6 +733,7 @@ def run_pipeline(
         ask=ask,
         pulumi_command=lambda: fake,
         git_commit=lambda _path: commit,
+        git_checkout=lambda _path: checkout,
         settings=replace(base, clock=fake.clock, wait=base.wait or wait),
         **({} if registry_session is None else {"registry_session": registry_session}),
     )

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pipeline_fake import FakePulumi, run_pipeline, stack_files, write_project
+from pipeline_fake import run_pipeline, stack_files, write_project
 
 from components.pipeline.cli import EXIT_CODES, main, parser
 from components.pipeline.plan import COMMANDS
@@ -57,23 +57,6 @@ def test_missing_cli_in_process_with_the_default_command(
     environment = Environment(env={"PULUMI_CONFIG_PASSPHRASE": "x"}, write=err.append, write_error=err.append)
     assert main(["outputs", "--project-dir", str(project)], environment) == 2
     assert err == [MISSING_CLI + "\n"]
-
-
-def test_a_diy_backend_without_a_passphrase_stops_before_the_cli(project: Path) -> None:
-    created: list[FakePulumi] = []
-
-    def command() -> FakePulumi:
-        created.append(FakePulumi())
-        return created[-1]
-
-    err: list[str] = []
-    environment = Environment(env={}, write=err.append, write_error=err.append, pulumi_command=command)
-    assert main(["up", "--project-dir", str(project), "--keep-images"], environment) == 2
-    assert err == [
-        f"error: the file://{project}/.pulumi-state backend encrypts stack secrets with a passphrase: "
-        "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE\n"
-    ]
-    assert created == []
 
 
 def test_a_passphrase_file_is_enough(project: Path) -> None:

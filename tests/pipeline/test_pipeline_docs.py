@@ -90,6 +90,8 @@ def push(registry: MotoRegistry, line: str) -> None:
 def run_page(project: Path, registry: MotoRegistry) -> Iterator[tuple[Step, int, str]]:
     """Each step of the page with its exit code and output, on one empty backend."""
     fake = FakePulumi(ecs=True)
+    fake.login = f"file://{project / '.pulumi-state'}"  # the page's `pulumi login` (it is not run)
+    (project / ".pulumi-state").mkdir()
     for step in steps(DOC.read_text(encoding="utf-8")):
         if step.line.startswith("docker push"):
             push(registry, step.line)

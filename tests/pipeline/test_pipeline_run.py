@@ -148,11 +148,11 @@ def test_keep_images_sets_no_config_and_reads_no_registry(project: Path) -> None
     assert "images:" not in run.out
 
 
-def test_every_call_gets_the_backend_and_no_aws_credentials(project: Path) -> None:
+def test_every_call_gets_the_backend_the_cli_is_logged_in_to_and_no_aws_credentials(project: Path) -> None:
     run = run_pipeline(project, "up", "--stacks", "build")
     state = project / ".pulumi-state"
-    assert state.is_dir()
-    assert {call.env.get("PULUMI_BACKEND_URL") for call in run.fake.calls} == {f"file://{state}"}
+    assert run.fake.calls[0].op == "whoami"
+    assert {call.env.get("PULUMI_BACKEND_URL") for call in run.fake.calls[1:]} == {f"file://{state}"}
     assert not {key for call in run.fake.calls for key in call.env if key.startswith("AWS_")}
     assert f"backend file://{state} (stacks organization/ecr-share/<stack>)" in run.out
 
@@ -598,7 +598,7 @@ def test_destroy_not_confirmed_runs_nothing(project: Path, answer: str | BaseExc
     run = run_pipeline(project, "destroy", answer=answer)
     assert run.code == 2
     assert run.err.strip() == message
-    assert run.fake.calls == []
+    assert [call.op for call in run.fake.calls] == ["whoami"]  # which backend: nothing else
 
 
 def test_refresh_keeps_the_images(project: Path) -> None:
