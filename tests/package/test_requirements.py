@@ -4,8 +4,8 @@ runner install; the policy pack's by policy/requirements.txt; the provider plugi
 own dependencies (provider/requirements.txt installs ``..``).
 
 The imports are followed statically from each entry point through the modules of this repository,
-module level only (what runs when the entry point starts; an import inside a function or under
-``TYPE_CHECKING`` belongs to a command that is not ``pulumi up``), and each third-party module is
+module level only (what runs when the entry point starts; an import inside a function, under
+``TYPE_CHECKING`` or under ``__name__ == "__main__"`` belongs to a command that is not ``pulumi up``), and each third-party module is
 mapped to the distribution that installs it, as pip knows it.
 """
 
@@ -54,7 +54,7 @@ def module_level_imports(file: Path, name: str) -> set[str]:
                 found.add(base)
                 # `from package import module` loads the module too.
                 found.update(f"{base}.{alias.name}" for alias in node.names)
-            elif isinstance(node, ast.If) and "TYPE_CHECKING" not in ast.unparse(node.test):
+            elif isinstance(node, ast.If) and not {"TYPE_CHECKING", "__name__"} & names_in(node.test):
                 visit(node.body)
                 visit(node.orelse)
             elif isinstance(node, ast.Try):
@@ -62,6 +62,10 @@ def module_level_imports(file: Path, name: str) -> set[str]:
 
     visit(ast.parse(file.read_text(encoding="utf-8")).body)
     return found
+
+
+def names_in(test: ast.expr) -> set[str]:
+    return {node.id for node in ast.walk(test) if isinstance(node, ast.Name)}
 
 
 def third_party_imports(entry: Path, path: tuple[Path, ...]) -> set[str]:
