@@ -195,3 +195,13 @@ def test_a_grant_that_needs_no_line_is_left_alone(project: Path) -> None:
         assert (code, err) == (0, "")
         assert out.endswith(f"\n{note}\n") and "would change" not in out
     assert (project / "Pulumi.build.yaml").read_text(encoding="utf-8") == build
+
+
+def test_ecr_share_runs_it_as_a_subcommand(project: Path) -> None:
+    """``python -m components new-environment`` (and the ``ecr-share`` console script)."""
+    from components.verify.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    args = ["new-environment", "qa", "--account", ACCOUNT, "--region", "us-east-1", "--print"]
+    assert main([*args, "--stacks-dir", str(project)], out=out, err=err) == 0
+    assert out.getvalue().startswith(f"{project / 'Pulumi.qa.yaml'} would be:\n")

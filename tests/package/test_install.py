@@ -112,7 +112,8 @@ def test_the_console_scripts_run_the_command_lines(installed: Path, tmp_path: Pa
     commands = installed.parent
     verify_help = run([str(commands / "ecr-share"), "--help"], cwd=tmp_path)
     assert verify_help.startswith("usage: ")
-    assert "{verify,audit}" in verify_help
+    assert "{verify,audit,new-environment}" in verify_help
+    assert "new-environment" in run([str(commands / "ecr-share"), "new-environment", "--help"], cwd=tmp_path)
     pipeline_help = run([str(commands / "ecr-share-pipeline"), "--help"], cwd=tmp_path)
     assert pipeline_help.startswith("usage: python -m components.pipeline")
 
