@@ -13,8 +13,8 @@ def test_the_cli_merges_the_schemas_defaults_and_the_program_plans_with_them(eng
     engine.pulumi("stack", "init", "build")
     config = json.loads(engine.pulumi("config", "--json", "-s", "build").stdout)
     # An environment key the build stack does not set, filled in by the engine from the schema.
-    assert config["ecr-share:buildStack"] == {"value": "", "secret": False}
-    assert config["ecr-share:services"]["objectValue"] == []
+    assert config["ecr-share:buildStack"] == {"value": "(not set)", "secret": False}
+    assert config["ecr-share:services"]["objectValue"] == [{"(not set)": True}]
     steps = engine.preview_steps("build")
     assert any(s["urn"].endswith("Repository::shared-web-app") for s in steps)
 

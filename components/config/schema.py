@@ -8,9 +8,11 @@ array (with ``items``) or object; ``description``; ``default``; ``secret``. Only
 own namespace can be typed (``aws:region`` may only be given a fixed ``value``, so none is declared).
 A declared key without a default is required in every stack, and a default is merged into every
 stack that does not set the key. The two stack kinds have different keys, so each key but
-``stackKind`` declares a default that means "not set" (its parser's own default), and
-``without_engine_defaults`` drops such values before a stack is parsed: a build stack is not refused
-for the environment keys the engine filled in.
+``stackKind`` declares a default, and ``without_engine_defaults`` drops such values before a stack is
+parsed, so that a build stack is not refused for the environment keys the engine filled in. The
+default is the parser's own where it has one (``logRetentionDays``, ``pullFrom``: the same meaning
+when written out), else a marker nobody writes (``NOT_SET``, or a one-item list or an object holding
+it): an explicit ``{}``, ``[]`` or ``""`` is still parsed, and refused, as before.
 
 ``Pulumi.yaml``'s ``config:`` is this module's ``project_config()`` (``tests/config/test_schema.py``);
 print it with ``python -m components.config.schema``.
@@ -29,6 +31,9 @@ from components.project import BUILD, ENVIRONMENT, NAMESPACE, STACK_KINDS
 from components.replication.config import PULL_FROM, RECEIVE_KEYS, REPLICATION_KEYS
 from components.repositories.config import ACCESS_KEYS, LIFECYCLE_KEYS, REPOSITORY_KEYS
 
+# What the schema's defaults hold where a key is not set (no parser accepts it as a value).
+NOT_SET = "(not set)"
+
 
 @dataclass(frozen=True)
 class TopLevelKey:
@@ -42,7 +47,21 @@ class TopLevelKey:
     items: str | None = None
     # The object keys the program accepts (the feature's key list), named in the description.
     keys: tuple[str, ...] = ()
+    # The parser's own default, the same value as when the key is left out; None: a marker.
     default: Any = None
+    required_everywhere: bool = False
+
+    def engine_default(self) -> Any:
+        """What the engine merges into a stack that does not set the key (None: nothing, required)."""
+        if self.required_everywhere:
+            return None
+        if self.default is not None:
+            return self.default
+        marker = {
+            "object": {NOT_SET: True},
+            "array": [{NOT_SET: True} if self.items == "object" else NOT_SET],
+        }
+        return marker.get(self.type or "", NOT_SET)
 
     def declaration(self) -> dict[str, Any]:
         kinds = "every stack" if set(self.kinds) == set(STACK_KINDS) else f"{self.kinds[0]} stacks"
@@ -55,8 +74,8 @@ class TopLevelKey:
         if self.items is not None:
             declared["items"] = {"type": self.items}
         declared["description"] = text
-        if self.default is not None:
-            declared["default"] = self.default
+        if self.engine_default() is not None:
+            declared["default"] = self.engine_default()
         return declared
 
 
@@ -65,14 +84,19 @@ _BUILD = (BUILD,)
 _ENVIRONMENT = (ENVIRONMENT,)
 
 TOP_LEVEL_KEYS = (
-    TopLevelKey("stackKind", _BOTH, "string", f"What this stack deploys: {' or '.join(STACK_KINDS)}."),
+    TopLevelKey(
+        "stackKind",
+        _BOTH,
+        "string",
+        f"What this stack deploys: {' or '.join(STACK_KINDS)}.",
+        required_everywhere=True,
+    ),
     TopLevelKey(
         "repositories",
         _BUILD,
         None,
         "The repositories to share: a list of names, or of objects with a name and settings.",
         keys=REPOSITORY_KEYS,
-        default=[],
     ),
     TopLevelKey(
         "access",
@@ -80,7 +104,6 @@ TOP_LEVEL_KEYS = (
         "object",
         "Who may pull: accounts or an AWS Organization, and narrower grants.",
         keys=ACCESS_KEYS,
-        default={},
     ),
     TopLevelKey(
         "replication",
@@ -88,7 +111,6 @@ TOP_LEVEL_KEYS = (
         "object",
         "Replication rules to other Regions and accounts, and the replicas' scanning.",
         keys=REPLICATION_KEYS,
-        default={},
     ),
     TopLevelKey(
         "lifecycle",
@@ -96,7 +118,6 @@ TOP_LEVEL_KEYS = (
         "object",
         "The lifecycle policy of every repository that sets none.",
         keys=LIFECYCLE_KEYS,
-        default={},
     ),
     TopLevelKey(
         "kmsKeys",
@@ -104,14 +125,12 @@ TOP_LEVEL_KEYS = (
         "object",
         "Customer managed KMS keys for the repositories, created or given by ARN.",
         keys=KMS_KEYS_KEYS,
-        default={},
     ),
     TopLevelKey(
         "buildStack",
         _ENVIRONMENT,
         "string",
         "The build stack whose repositories this stack pulls from.",
-        default="",
     ),
     TopLevelKey(
         "services",
@@ -120,14 +139,12 @@ TOP_LEVEL_KEYS = (
         "The services to run: an image of a shared repository each, as a Fargate task definition.",
         items="object",
         keys=SERVICE_KEYS,
-        default=[],
     ),
     TopLevelKey(
         "organizationPath",
         _ENVIRONMENT,
         "string",
         "This account's AWS Organizations path, when the build stack grants by path.",
-        default="",
     ),
     TopLevelKey(
         "logRetentionDays",
@@ -149,7 +166,6 @@ TOP_LEVEL_KEYS = (
         "object",
         "Receive the build stack's replicas in this account's registry.",
         keys=RECEIVE_KEYS,
-        default={},
     ),
     TopLevelKey(
         "pullRoles",
@@ -157,7 +173,6 @@ TOP_LEVEL_KEYS = (
         "array",
         "Existing roles of this account (names or ARNs) that get the pull policy.",
         items="string",
-        default=[],
     ),
     TopLevelKey(
         "deployAfter",
@@ -165,7 +180,6 @@ TOP_LEVEL_KEYS = (
         "array",
         "Environment stacks the pipeline deploys before this one.",
         items="string",
-        default=[],
     ),
     TopLevelKey(
         "requireSignature",
@@ -173,7 +187,6 @@ TOP_LEVEL_KEYS = (
         "array",
         "AWS Signer signing profile ARNs, one of which must have signed every image this stack runs.",
         items="string",
-        default=[],
     ),
 )
 
@@ -188,7 +201,11 @@ def _as_the_engine_passes(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-_DEFAULTS = {f"{NAMESPACE}:{key.name}": key.default for key in TOP_LEVEL_KEYS if key.default is not None}
+_DEFAULTS = {
+    f"{NAMESPACE}:{key.name}": key.engine_default()
+    for key in TOP_LEVEL_KEYS
+    if key.engine_default() is not None
+}
 
 
 def without_engine_defaults(config: Mapping[str, Any]) -> dict[str, Any]:

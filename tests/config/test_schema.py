@@ -12,7 +12,7 @@ import yaml
 from pulumi_harness import PROJECT_DIR
 
 from components.config.files import list_stacks, load_stack_config
-from components.config.schema import TOP_LEVEL_KEYS, project_config, without_engine_defaults
+from components.config.schema import NOT_SET, TOP_LEVEL_KEYS, project_config, without_engine_defaults
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS, parse_stack_config
 from components.project import BUILD, ENVIRONMENT, NAMESPACE
 
@@ -100,16 +100,26 @@ def test_the_engines_defaults_change_no_stacks_parse(stack: str) -> None:
     assert parse_stack_config(stack, merged) == parse_stack_config(stack, config)
 
 
-def test_a_default_stated_in_a_stack_file_means_not_set() -> None:
-    config = {
-        **load_stack_config(PROJECT_DIR, "dev"),
-        f"{NAMESPACE}:pullRoles": [],
-        f"{NAMESPACE}:organizationPath": "",
-    }
-    assert without_engine_defaults(config) == load_stack_config(PROJECT_DIR, "dev")
-    assert parse_stack_config("dev", config) == parse_stack_config(
-        "dev", load_stack_config(PROJECT_DIR, "dev")
-    )
+def test_a_marker_stated_in_a_stack_file_means_not_set() -> None:
+    dev = load_stack_config(PROJECT_DIR, "dev")
+    config = {**dev, f"{NAMESPACE}:pullRoles": [NOT_SET], f"{NAMESPACE}:organizationPath": NOT_SET}
+    assert without_engine_defaults(config) == dev
+    assert parse_stack_config("dev", config) == parse_stack_config("dev", dev)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("pullRoles", [], "is empty"),
+        ("receiveReplication", {}, "is missing"),
+        ("organizationPath", "", "is not an organization path"),
+    ],
+)
+def test_an_empty_value_written_out_is_still_checked(name: str, value: Any, problem: str) -> None:
+    """Only the markers mean "not set": what a person writes is parsed, and refused, as before."""
+    config = {**load_stack_config(PROJECT_DIR, "dev"), f"{NAMESPACE}:{name}": value}
+    with pytest.raises(ValueError, match=rf"^ecr-share:{name}[.:\[].*{problem}"):
+        parse_stack_config("dev", config)
 
 
 def test_a_value_other_than_the_default_is_kept_and_checked() -> None:
