@@ -16,6 +16,7 @@ from components.aws import rules
 from components.aws.names import execution_role_name
 from components.config import values
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
+from components.config.schema import without_engine_defaults
 from components.consumers.config import parse_log_retention, parse_pull_roles, parse_services
 from components.encryption.config import check_key_regions, parse_kms_keys
 from components.encryption.resources import template_role_name
@@ -60,6 +61,8 @@ QUALIFIED_STACK = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 def parse_stack_config(stack: str, config: Mapping[str, Any]) -> StackConfig:
     """Validate every value of one stack and return the typed configuration."""
+    # Pulumi.yaml's schema gives every key a default meaning "not set", which the engine merges in.
+    config = without_engine_defaults(config)
     kind = values.one_of(key("stackKind"), config.get(key("stackKind")), STACK_KINDS)
     _reject_unknown_keys(config, BUILD_KEYS if kind == BUILD else ENVIRONMENT_KEYS, kind)
     region = values.region("aws:region", config.get("aws:region"))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from components.audit.cli import add_parser as add_audit_parser
+from components.config.new_environment import add_parser as add_new_environment_parser
 from components.verify.deployments import Deployment, VerifyError, load_deployments
 from components.verify.intended import DeployedState, intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
@@ -90,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
         "--docker", action="store_true", help="with --pull: also run docker login and docker pull"
     )
     add_audit_parser(commands)
+    add_new_environment_parser(commands)
     return main
 
 
@@ -107,6 +109,10 @@ def main(
         from components.audit.cli import run as run_audit
 
         return run_audit(args, session_for=session_for, out=out, err=err)
+    if args.command == "new-environment":
+        from components.config.new_environment import run as run_new_environment
+
+        return run_new_environment(args, out=out, err=err)
     try:
         if (args.profile or args.default_credentials) and not (args.live or args.access_analyzer):
             raise VerifyError(

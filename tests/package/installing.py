@@ -30,9 +30,9 @@ def build_and_install(root: Path) -> Path:
     """The wheel built from a copy of the sources, installed into ``root/venv``; its Python."""
     source = root / "source"
     source.mkdir()
-    # What an sdist holds: the project metadata, its readme and the package (a build writes build/
-    # and *.egg-info next to them, so never in the repository).
-    for name in ("pyproject.toml", "README.md"):
+    # What an sdist holds: the project metadata, its readme, its licence and the package (a build
+    # writes build/ and *.egg-info next to them, so never in the repository).
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(PROJECT_DIR / name, source / name)
     shutil.copytree(
         PROJECT_DIR / "components", source / "components", ignore=shutil.ignore_patterns("__pycache__")

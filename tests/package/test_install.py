@@ -106,10 +106,35 @@ def test_a_consumer_program_elsewhere_uses_the_installed_wheel(installed: Path, 
     assert result["loaded"] == []
 
 
+def test_the_console_scripts_run_the_command_lines(installed: Path, tmp_path: Path) -> None:
+    """``ecr-share`` is ``python -m components``, ``ecr-share-pipeline`` is ``python -m components.pipeline``,
+    installed beside the virtualenv's Python and run from a folder that holds no ``components``."""
+    commands = installed.parent
+    verify_help = run([str(commands / "ecr-share"), "--help"], cwd=tmp_path)
+    assert verify_help.startswith("usage: ")
+    assert "{verify,audit,new-environment}" in verify_help
+    assert "new-environment" in run([str(commands / "ecr-share"), "new-environment", "--help"], cwd=tmp_path)
+    pipeline_help = run([str(commands / "ecr-share-pipeline"), "--help"], cwd=tmp_path)
+    assert pipeline_help.startswith("usage: python -m components.pipeline")
+
+
+def test_the_package_metadata_names_its_licence(installed: Path) -> None:
+    site = site_packages(installed)
+    (metadata,) = site.glob("ecr_share-*.dist-info/METADATA")
+    headers = metadata.read_text(encoding="utf-8").split("\n\n", 1)[0].splitlines()
+    assert "License-Expression: Apache-2.0" in headers
+    assert "License-File: LICENSE" in headers
+    licence = metadata.parent / "licenses" / "LICENSE"
+    assert licence.read_text(encoding="utf-8") == (PROJECT_DIR / "LICENSE").read_text(encoding="utf-8")
+
+
 def test_the_wheel_holds_the_package_and_its_type_marker_only(installed: Path) -> None:
     site = site_packages(installed)
     (record,) = site.glob("ecr_share-*.dist-info/RECORD")
-    top = {line.split(",")[0].split("/")[0] for line in record.read_text(encoding="utf-8").splitlines()}
+    paths = [line.split(",")[0] for line in record.read_text(encoding="utf-8").splitlines()]
+    # The console scripts are installed outside site-packages, beside the virtualenv's Python.
+    assert sorted(Path(p).name for p in paths if p.startswith("..")) == ["ecr-share", "ecr-share-pipeline"]
+    top = {p.split("/")[0] for p in paths if not p.startswith("..")}
     assert top == {"components", record.parent.name}
     assert (site / "components" / "py.typed").is_file()
     assert (site / "components" / "provider.py").is_file()
