@@ -3,38 +3,14 @@ plan lists exactly the resources the components will register."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from typing import Any
 
-from components.consumers.resources import (
-    ATTACHED_PULL_POLICY,
-    FARGATE_TASK_DEFINITION,
-    PULL_EXECUTION_ROLE,
-    attached_pull_policy_resources,
-    fargate_task_definition_resources,
-    pull_execution_role_resources,
-)
+from components.catalog import children_functions
 from components.plan.model import Resource
-from components.replication.resources import (
-    REGISTRY_REPLICATION,
-    REPLICA_REPOSITORY_SETTINGS,
-    REPLICATION_RECEIVER,
-    registry_replication_resources,
-    replica_repository_settings_resources,
-    replication_receiver_resources,
-)
-from components.repositories.resources import SHARED_REPOSITORIES, shared_repositories_resources
 
-CHILDREN: dict[str, Callable[[str, Any], tuple[Resource, ...]]] = {
-    SHARED_REPOSITORIES: shared_repositories_resources,
-    PULL_EXECUTION_ROLE: pull_execution_role_resources,
-    ATTACHED_PULL_POLICY: attached_pull_policy_resources,
-    FARGATE_TASK_DEFINITION: fargate_task_definition_resources,
-    REGISTRY_REPLICATION: registry_replication_resources,
-    REPLICA_REPOSITORY_SETTINGS: replica_repository_settings_resources,
-    REPLICATION_RECEIVER: replication_receiver_resources,
-}
+# Type token -> the pure function the component of that type registers the result of.
+CHILDREN = children_functions()
 
 
 def with_children(component: Resource) -> Iterator[Resource]:

@@ -33,6 +33,7 @@ from components import (
     SharedRepositories,
     image_uri,
 )
+from components.catalog import component_class, component_classes
 from components.errors import ConfigError
 from components.plan.project import ProjectPlan, plan_project, plan_stacks
 from components.plan.register import PlannedComponent
@@ -634,7 +635,7 @@ def test_component_args_take_no_raw_policy_text() -> None:
     checked as the config's registryPolicyStatements are)."""
     text_args = {
         (component.__name__, name)
-        for component in PlannedComponent._classes.values()
+        for component in component_classes()
         if component._args is not None
         for name in _text_fields(component._args.args_type)
         if "policy" in name
@@ -697,7 +698,7 @@ def assert_args_pass_unchanged(project: ProjectPlan) -> int:
     for plan in project.plans.values():
         for resource in plan.resources:
             if resource.is_component:
-                component = PlannedComponent._classes[resource.type]
+                component = component_class(resource.type)
                 assert component._args is not None
                 assert component._args.checked(resource.name, dict(resource.inputs)) == resource.inputs
                 checked += 1
