@@ -42,15 +42,9 @@ class PlannedComponent(pulumi.ComponentResource):
     its args, with the component's own ``depends_on`` passed on to each of them. A planned dependency
     on a component waits for everything it registers (``waits_for``)."""
 
-    # Type token -> the class, called as every component is: (name, args, opts).
-    _classes: ClassVar[dict[str, ComponentClass]] = {}
     _type_token: ClassVar[str] = ""
     # How the component checks its args before planning (components.args); None: not checked.
     _args: ClassVar[ComponentArgs | None] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        PlannedComponent._classes[cls._type_token] = cast(ComponentClass, cls)
 
     def __init__(
         self,
@@ -87,7 +81,7 @@ class PlannedComponent(pulumi.ComponentResource):
             )
             self._qualified_types[child.key] = qualified_type(parent_type, child.type)
             if child.is_component:
-                nested = PlannedComponent._classes[child.type](child.name, dict(child.inputs), options)
+                nested = _component_class(child.type)(child.name, dict(child.inputs), options)
                 self._registered[child.key] = nested
                 self._registered.update(nested._registered)
                 self._qualified_types.update(nested._qualified_types)
@@ -103,6 +97,13 @@ class PlannedComponent(pulumi.ComponentResource):
     def registered(self, type_: str, name: str) -> Any:
         """A child (or grandchild) this component registered, by its planned type and name."""
         return self._registered[key(type_, name)]
+
+
+def _component_class(type_: str) -> ComponentClass:
+    """The class of a planned component, from the catalog (imported here: it imports the classes)."""
+    from components.catalog import component_class
+
+    return cast(ComponentClass, component_class(type_))
 
 
 def waits_for(resource: pulumi.Resource) -> list[pulumi.Resource]:
@@ -122,7 +123,7 @@ def register_stack(plan: StackPlan) -> dict[str, Any]:
     for resource in plan.children(None):
         if not resource.is_component:
             raise ValueError(f"top-level {resource.name!r} is not an ecr-share component")
-        component = PlannedComponent._classes[resource.type](
+        component = _component_class(resource.type)(
             resource.name,
             dict(resource.inputs),
             pulumi.ResourceOptions(
