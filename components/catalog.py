@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from components.plan.model import COMPONENT_PREFIX, Resource
@@ -41,7 +42,16 @@ class Component:
 
     @property
     def resources_function(self) -> str:
-        return re.sub(r"(?<!^)([A-Z])", r"_\1", self.name).lower() + "_resources"
+        return self.snake_name + "_resources"
+
+    @property
+    def args_function(self) -> str:
+        """``<name in snake case>_args`` of the same module: the model as the args that stand for it."""
+        return self.snake_name + "_args"
+
+    @property
+    def snake_name(self) -> str:
+        return re.sub(r"(?<!^)([A-Z])", r"_\1", self.name).lower()
 
 
 CATALOG = (
@@ -88,9 +98,17 @@ def component_classes() -> tuple[type[PlannedComponent], ...]:
 
 def children_functions() -> dict[str, Callable[[str, Any], tuple[Resource, ...]]]:
     """Type token -> the pure function computing what a component of that type registers."""
+    return {c.type_token: getattr(_resources_module(c), c.resources_function) for c in CATALOG}
+
+
+def args_functions() -> dict[str, Callable[[Any], Mapping[str, Any]]]:
+    """Type token -> the pure function rendering a component's model as its args (Python names)."""
     return {
-        c.type_token: getattr(
-            importlib.import_module(f"components.{c.feature}.resources"), c.resources_function
-        )
+        c.type_token: getattr(_resources_module(c), c.args_function)
         for c in CATALOG
+        if hasattr(_resources_module(c), c.args_function)
     }
+
+
+def _resources_module(component: Component) -> ModuleType:
+    return importlib.import_module(f"components.{component.feature}.resources")

@@ -22,7 +22,13 @@ from components.consumers.documents import (
     execution_role_policy,
     secret_reads,
 )
-from components.consumers.model import ContainerSettings, EcsServiceSpec
+from components.consumers.model import (
+    AttachedPullPolicySpec,
+    ClusterService,
+    EcsServiceSpec,
+    FargateTaskDefinitionSpec,
+    PullExecutionRoleSpec,
+)
 from components.consumers.resources import (
     ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
@@ -39,12 +45,12 @@ from components.project import key as config_key
 def execution_role(config: EnvironmentStack, sources: Mapping[str, str]) -> Resource:
     """The stack's execution role, pulling exactly ``sources`` (repository name -> the ARN it is
     pulled from) and writing each service's logs."""
-    return Resource(PULL_EXECUTION_ROLE, "execution", _role_args(config, sources))
+    return Resource(PULL_EXECUTION_ROLE, "execution", model=_role_spec(config, sources))
 
 
 def attached_pull_policy(name: str, config: EnvironmentStack, sources: Mapping[str, str]) -> Resource:
     """The existing roles (``pullRoles``) pull exactly what the execution role pulls."""
-    return Resource(ATTACHED_PULL_POLICY, name, _attached_args(config, sources))
+    return Resource(ATTACHED_PULL_POLICY, name, model=_attached_spec(config, sources))
 
 
 def task_definitions(config: EnvironmentStack, images: Mapping[str, str], role: Resource) -> list[Resource]:
@@ -53,24 +59,25 @@ def task_definitions(config: EnvironmentStack, images: Mapping[str, str], role: 
     role_arn = execution_role_arn(config.region, config.account_id, config.stack)
     definitions = []
     for service in config.services:
-        args: dict[str, object] = {
-            "family": service.name,
-            "image": images[service.name],
-            "cpu": service.cpu,
-            "memory": service.memory,
-            "container_port": service.container_port,
-            "execution_role_arn": role_arn,
-            "region": config.region,
-            "log_retention_days": config.log_retention_days,
-        }
-        args.update(_container_args(service.container))
-        if service.ecs_service is not None:
-            args["ecs_service"] = _ecs_service_args(config, service.ecs_service)
+        spec = FargateTaskDefinitionSpec(
+            family=service.name,
+            image=images[service.name],
+            cpu=service.cpu,
+            memory=service.memory,
+            container_port=service.container_port,
+            execution_role_arn=role_arn,
+            region=config.region,
+            log_retention_days=config.log_retention_days,
+            container=service.container,
+            ecs_service=None
+            if service.ecs_service is None
+            else _cluster_service(config, service.ecs_service),
+        )
         definitions.append(
             Resource(
                 FARGATE_TASK_DEFINITION,
                 service.name,
-                args,
+                model=spec,
                 # A task must not start before its role can pull.
                 depends_on=(role.key,),
                 aliases=FARGATE_TASK_DEFINITION_ALIASES,
@@ -99,25 +106,6 @@ def ecs_service_exports(config: EnvironmentStack) -> dict[str, dict[str, object]
         for s in config.services
         if s.ecs_service is not None
     }
-
-
-def _container_args(container: ContainerSettings) -> dict[str, object]:
-    """The component's container args, as ``check_fargate_task_definition_args`` returns them."""
-    args: dict[str, object] = {"readonly_root_filesystem": container.readonly_root_filesystem}
-    if container.writable_paths:
-        args["writable_paths"] = list(container.writable_paths)
-    if container.user is not None:
-        args["user"] = container.user
-    if container.secrets:
-        args["secrets"] = [
-            {
-                "name": s.name,
-                "value_from": s.value_from,
-                **({} if s.kms_key is None else {"kms_key": s.kms_key}),
-            }
-            for s in container.secrets
-        ]
-    return args
 
 
 def service_warnings(config: EnvironmentStack) -> list[str]:
@@ -153,46 +141,36 @@ def service_warnings(config: EnvironmentStack) -> list[str]:
     return warnings
 
 
-def _ecs_service_args(config: EnvironmentStack, ecs: EcsServiceSpec) -> dict[str, object]:
-    """The component's ``ecs_service`` args: the cluster by ARN, in this stack's account and Region."""
-    return {
-        "cluster_arn": ecs_cluster_arn(config.region, config.account_id, ecs.cluster),
-        "subnets": list(ecs.subnets),
-        "security_groups": list(ecs.security_groups),
-        "desired_count": ecs.desired_count,
-        "assign_public_ip": ecs.assign_public_ip,
-    }
+def _cluster_service(config: EnvironmentStack, ecs: EcsServiceSpec) -> ClusterService:
+    """The component's ECS service: the cluster by ARN, in this stack's account and Region."""
+    return ClusterService(
+        ecs_cluster_arn(config.region, config.account_id, ecs.cluster),
+        ecs.subnets,
+        ecs.security_groups,
+        ecs.desired_count,
+        ecs.assign_public_ip,
+    )
 
 
-def _role_args(config: EnvironmentStack, sources: Mapping[str, str]) -> dict[str, object]:
-    log_groups = [log_group_arn(config.region, config.account_id, s.name) for s in config.services]
+def _role_spec(config: EnvironmentStack, sources: Mapping[str, str]) -> PullExecutionRoleSpec:
+    """The role's record, its permissions packed once, here (the component reads the packing)."""
+    repositories = tuple(sorted(sources.values()))
+    log_groups = tuple(log_group_arn(config.region, config.account_id, s.name) for s in config.services)
     secrets = secret_reads(s.container for s in config.services)
     try:
-        execution_role_policies(sources.values(), log_groups, secrets)
+        policies = execution_role_policies(repositories, log_groups, secrets)
     except RolePermissionsTooLarge as error:
         raise ConfigError(
             config_key("services"),
             f"{len(config.services)} services pulling {len(sources)} repositories",
             f"{error}: split the services over more stacks",
         ) from None
-    args: dict[str, object] = {
-        "role_name": execution_role_name(config.stack),
-        "account_id": config.account_id,
-        "repository_arns": sorted(sources.values()),
-        "log_group_arns": log_groups,
-    }
-    # As check_pull_execution_role_args returns them: each list only when it has an ARN.
-    for name, arns in (
-        ("secret_arns", secrets.secret_arns),
-        ("parameter_arns", secrets.parameter_arns),
-        ("decrypt_key_arns", secrets.key_arns),
-    ):
-        if arns:
-            args[name] = list(arns)
-    return args
+    return PullExecutionRoleSpec(
+        execution_role_name(config.stack), config.account_id, repositories, log_groups, secrets, policies
+    )
 
 
-def _attached_args(config: EnvironmentStack, sources: Mapping[str, str]) -> dict[str, object]:
+def _attached_spec(config: EnvironmentStack, sources: Mapping[str, str]) -> AttachedPullPolicySpec:
     """The existing roles pull exactly what the execution role pulls, from the same registries."""
     size = iam_policy_length(execution_role_policy(sources.values()))
     if size > rules.MANAGED_POLICY_MAX_CHARS:
@@ -202,8 +180,8 @@ def _attached_args(config: EnvironmentStack, sources: Mapping[str, str]) -> dict
             f"make a pull policy of {size} characters, over IAM's {rules.MANAGED_POLICY_MAX_CHARS}-character "
             "limit for a managed policy: split the services over more stacks",
         )
-    return {
-        "policy_name": pull_policy_name(config.stack),
-        "repository_arns": sorted(sources.values()),
-        "role_names": [r.name for r in config.pull_roles],
-    }
+    return AttachedPullPolicySpec(
+        pull_policy_name(config.stack),
+        tuple(sorted(sources.values())),
+        tuple(r.name for r in config.pull_roles),
+    )

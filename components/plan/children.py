@@ -3,26 +3,40 @@ plan lists exactly the resources the components will register."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
+from typing import Any
 
-from components.catalog import children_functions
+from components.catalog import args_functions, children_functions
 from components.plan.model import Resource
 
 # Type token -> the pure function the component of that type registers the result of.
 CHILDREN = children_functions()
+# Type token -> how its model reads as the component's args.
+ARGS = args_functions()
 
 
 def with_children(component: Resource) -> Iterator[Resource]:
     """The component, then everything it registers, nested components included. Like the registrar,
     its children wait for whatever the component waits for."""
     yield component
-    for child in CHILDREN[component.type](component.name, component.inputs):
+    for child in CHILDREN[component.type](component.name, planned_args(component)):
         child = replace(child, depends_on=(*component.depends_on, *child.depends_on))
         if child.is_component:
             yield from with_children(child)
         else:
             yield child
+
+
+def planned_args(component: Resource) -> Any:
+    """What a planned component registers from: its model, or the args of one planned before the
+    models (transitional)."""
+    return component.inputs if component.model is None else component.model
+
+
+def component_args(component: Resource) -> Mapping[str, Any]:
+    """A planned component's model as the args (Python names) a program would pass for it."""
+    return component.inputs if component.model is None else ARGS[component.type](component.model)
 
 
 def expanded(components: Iterable[Resource]) -> tuple[Resource, ...]:

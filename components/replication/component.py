@@ -63,7 +63,7 @@ class RegistryReplication(PlannedComponent):
     def __init__(
         self, name: str, args: RegistryReplicationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
+        args = self._model(name, args)
         super().__init__(name, registry_replication_resources(name, args), opts)
         self.registry_id = self.registered(REPLICATION_CONFIGURATION, f"{name}-configuration").registry_id
         self.register_outputs({"registryId": self.registry_id})
@@ -157,7 +157,7 @@ class ReplicaRepositorySettings(PlannedComponent):
     def __init__(
         self, name: str, args: ReplicaRepositorySettingsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
+        args = self._model(name, args)
         super().__init__(name, replica_repository_settings_resources(name, args), opts)
         prefixes = list(args["template_prefixes"])
         self.template_prefixes = pulumi.Output.from_input(prefixes)
@@ -223,7 +223,7 @@ class ReplicationReceiver(PlannedComponent):
     def __init__(
         self, name: str, args: ReplicationReceiverArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
+        args = self._model(name, args)
         super().__init__(name, replication_receiver_resources(name, args), opts)
         registry_policy = self.registered(REGISTRY_POLICY, f"{name}-registry-policy")
         self.registry_policy = registry_policy.policy

@@ -114,7 +114,7 @@ class SharedRepositories(PlannedComponent):
     def __init__(
         self, name: str, args: SharedRepositoriesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
+        args = self._model(name, args)
         super().__init__(name, shared_repositories_resources(name, args), opts, SHARED_REPOSITORIES_ALIASES)
         names = repository_names(args)
         self._where = f'SharedRepositories "{name}"'

@@ -35,6 +35,7 @@ from components import (
 )
 from components.catalog import component_class, component_classes
 from components.errors import ConfigError
+from components.plan.children import component_args
 from components.plan.project import ProjectPlan, plan_project, plan_stacks
 from components.plan.register import PlannedComponent
 from components.repositories.documents import lifecycle_policy_text
@@ -700,7 +701,8 @@ def assert_args_pass_unchanged(project: ProjectPlan) -> int:
             if resource.is_component:
                 component = component_class(resource.type)
                 assert component._args is not None
-                assert component._args.checked(resource.name, dict(resource.inputs)) == resource.inputs
+                args = component_args(resource)
+                assert component._args.normalized(resource.name, dict(args)) == args
                 checked += 1
     return checked
 
@@ -717,7 +719,7 @@ def test_the_programs_own_args_pass_unchanged_in_every_tested_variant(variant: s
 def test_the_variants_plan_every_new_arg() -> None:
     """The variants above hold the args issue 12 added, so the tests above check them."""
     planned = [
-        r.inputs
+        component_args(r)
         for make in VARIANTS.values()
         for plan in plan_stacks(make()).plans.values()
         for r in plan.resources

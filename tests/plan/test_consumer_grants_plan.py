@@ -17,6 +17,7 @@ from consumer_grants_variant import (
     example_stacks,
 )
 
+from components.plan.children import component_args
 from components.plan.model import OutputRef
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
 
@@ -149,7 +150,7 @@ def test_dev_attaches_one_managed_pull_policy_to_each_existing_role(project: Pro
         (f"{ATTACHMENT}::pull-roles-eks-node-role", COMPONENT, ()),
     ]
     assert plan.named(ATTACHMENT, "pull-roles-codebuild-integration-tests").parent == COMPONENT
-    assert plan.resource(COMPONENT).inputs == {
+    assert component_args(plan.resource(COMPONENT)) == {
         "policy_name": "ecr-share-dev-pull",
         "repository_arns": [f"arn:aws:ecr:us-east-1:{SOURCE}:repository/web-app"],
         "role_names": ["eks-node-role", "codebuild-integration-tests"],
