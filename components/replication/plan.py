@@ -15,20 +15,26 @@ from components.replication.documents import (
     template_prefixes,
     templated_filters,
 )
+from components.replication.model import (
+    RegistryReplicationSpec,
+    ReplicaGrant,
+    ReplicaRepositorySettingsSpec,
+    ReplicaSettings,
+    ReplicationReceiverSpec,
+    TemplateSettings,
+)
 from components.replication.resources import (
     REGISTRY_REPLICATION,
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
-    registry_scanning_args,
-    replica_key_args,
-    replica_settings_args,
-    rule_args,
+    replica_key,
+    resolved_scanning,
 )
 from components.repositories.documents import lifecycle_policy_text
-from components.repositories.resources import access_args
 
 if TYPE_CHECKING:
     from components.contract.outputs import BuildOutputs
+    from components.replication.model import ReplicaKey
 
 
 def build_replication(config: BuildStack) -> list[Resource]:
@@ -37,44 +43,42 @@ def build_replication(config: BuildStack) -> list[Resource]:
     replicas carry the build stack's grant, so its consumers may pull them in their Region (its
     Lambda statement names the functions of that Region, the only ones Lambda pulls for there);
     cross-account destinations own their side (``receiveReplication``)."""
-    assert config.replication is not None
+    replication = config.replication
+    assert replication is not None
     own_regions = [
         Resource(
             REPLICA_REPOSITORY_SETTINGS,
             f"replicas-{registry.destination.region}",
-            dict(
-                replica_settings_args(
-                    registry.template_prefixes,
-                    registry.filters,
-                    template_description(
-                        config.account_id,
-                        config.region,
-                        pull_granted=True,
-                        settings=registry.settings,
-                        kms=config.kms_keys is not None,
-                    ),
-                    config.replication.registry_scanning,
-                    {
-                        "access": access_args(config.access),
-                        "account_id": config.account_id,
-                        "region": registry.destination.region,
-                    },
-                    region=registry.destination.region,
+            model=ReplicaRepositorySettingsSpec(
+                registry.template_prefixes,
+                registry.filters,
+                template_description(
+                    config.account_id,
+                    config.region,
+                    pull_granted=True,
                     settings=registry.settings,
-                    kms=replica_key_args(config.stack, registry, config.kms_keys),
-                )
+                    kms=config.kms_keys is not None,
+                ),
+                registry_scanning=None
+                if replication.registry_scanning is None
+                else resolved_scanning(replication.registry_scanning, registry.filters),
+                grant=ReplicaGrant(config.access, config.account_id, registry.destination.region),
+                region=registry.destination.region,
+                settings=template_settings(
+                    registry.settings, replica_key(config.stack, registry, config.kms_keys)
+                ),
             ),
         )
-        for registry in replica_registries(config.replication.rules, config.repositories)
+        for registry in replica_registries(replication.rules, config.repositories)
         if registry.destination.account_id == config.account_id
     ]
-    replication = Resource(
+    configuration = Resource(
         REGISTRY_REPLICATION,
         "replication",
-        {"rules": [rule_args(rule) for rule in config.replication.rules]},
+        model=RegistryReplicationSpec(replication.rules),
         depends_on=tuple(r.key for r in own_regions),
     )
-    return [*own_regions, replication]
+    return [*own_regions, configuration]
 
 
 def receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
@@ -84,41 +88,41 @@ def receiver(config: EnvironmentStack, build: BuildOutputs) -> Resource:
     assert receive is not None
     registry = build.replica_registry(config.account_id, config.region)
     assert registry is not None  # check_environment refused a receiver the build does not replicate to
-    settings = registry.settings
-    args: dict[str, object] = {
-        "source_account": receive.source_account,
-        "account_id": config.account_id,
-        "region": config.region,
-        "filters": list(receive.filters),
-        "template_prefixes": list(template_prefixes(receive.filters, receive.root_template)),
-        "description": template_description(
+    prefixes = template_prefixes(receive.filters, receive.root_template)
+    templated = templated_filters(prefixes, receive.filters, [s.filters for s in receive.other_sources])
+    received = merged_filters([receive.filters, *(s.filters for s in receive.other_sources)])
+    spec = ReplicationReceiverSpec(
+        source_account=receive.source_account,
+        account_id=config.account_id,
+        region=config.region,
+        filters=receive.filters,
+        template_prefixes=tuple(prefixes),
+        description=template_description(
             receive.source_account,
             build.region,
             pull_granted=receive.access is not None,
-            settings=settings,
+            settings=registry.settings,
             kms=receive.kms_keys is not None,
         ),
-        "image_tag_mutability": settings.image_tag_mutability,
-    }
-    if settings.exclusion_filters:
-        args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
-    if settings.lifecycle is not None:
-        args["lifecycle_policy"] = lifecycle_policy_text(settings.lifecycle)
-    prefixes = template_prefixes(receive.filters, receive.root_template)
-    templated = templated_filters(prefixes, receive.filters, [s.filters for s in receive.other_sources])
-    kms = replica_key_args(config.stack, registry, receive.kms_keys, templated)
-    if kms is not None:
-        args["kms"] = kms
-    if receive.other_sources:
-        args["other_sources"] = [
-            {"account": s.account_id, **({"filters": list(s.filters)} if s.filters else {})}
-            for s in receive.other_sources
-        ]
-    if receive.registry_policy_statements:
-        args["registry_policy_statements"] = list(receive.registry_policy_statements)
-    if receive.registry_scanning is not None:
-        received = merged_filters([receive.filters, *(s.filters for s in receive.other_sources)])
-        args["registry_scanning"] = registry_scanning_args(receive.registry_scanning, received)
-    if receive.access is not None:
-        args["access"] = access_args(receive.access)
-    return Resource(REPLICATION_RECEIVER, "replication", args)
+        registry_scanning=None
+        if receive.registry_scanning is None
+        else resolved_scanning(receive.registry_scanning, received),
+        access=receive.access,
+        other_sources=receive.other_sources,
+        registry_policy_statements=receive.registry_policy_statements,
+        settings=template_settings(
+            registry.settings, replica_key(config.stack, registry, receive.kms_keys, templated)
+        ),
+    )
+    return Resource(REPLICATION_RECEIVER, "replication", model=spec)
+
+
+def template_settings(settings: ReplicaSettings, kms: ReplicaKey | None) -> TemplateSettings:
+    """What the templates give every replica: the replicated repositories' shared settings, the
+    lifecycle as the text ECR takes, and the key."""
+    return TemplateSettings(
+        settings.image_tag_mutability,
+        settings.exclusion_filters,
+        None if settings.lifecycle is None else lifecycle_policy_text(settings.lifecycle),
+        kms,
+    )

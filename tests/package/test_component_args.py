@@ -744,7 +744,7 @@ def test_optional_args_set_to_none_are_unset_and_defaults_are_filled_in() -> Non
         "account_id": "111111111111",
     }
     assert SharedRepositories._args is not None
-    assert SharedRepositories._args.checked("shared", args) == {
+    assert SharedRepositories._args.normalized("shared", args) == {
         "repositories": [
             {
                 "name": "web-app",
@@ -852,11 +852,11 @@ ACCEPTED_LIFECYCLES = {
 def test_a_lifecycle_policy_ecr_accepts_is_deployed_as_written(case: str) -> None:
     text = ACCEPTED_LIFECYCLES[case]
     assert SharedRepositories._args is not None
-    checked = SharedRepositories._args.checked("shared", repository(lifecycle_policy=text))
+    checked = SharedRepositories._args.normalized("shared", repository(lifecycle_policy=text))
     assert checked["repositories"][0]["lifecycle_policy"] == text
     assert ReplicaRepositorySettings._args is not None
     assert (
-        ReplicaRepositorySettings._args.checked("replicas", {**REPLICAS, "lifecycle_policy": text})[
+        ReplicaRepositorySettings._args.normalized("replicas", {**REPLICAS, "lifecycle_policy": text})[
             "lifecycle_policy"
         ]
         == text
@@ -866,14 +866,14 @@ def test_a_lifecycle_policy_ecr_accepts_is_deployed_as_written(case: str) -> Non
 def test_a_created_key_and_replica_keys_take_the_config_defaults() -> None:
     """A created key's deletion window is 30 days unless given, as with kmsKeys: {create: true}."""
     assert SharedRepositories._args is not None
-    assert SharedRepositories._args.checked(
+    assert SharedRepositories._args.normalized(
         "shared", {**REPOSITORIES, "kms_key": {"account_id": "111111111111"}}
     )["kms_key"] == {"account_id": "111111111111", "deletion_window_days": 30}
     assert ReplicaRepositorySettings._args is not None
-    checked = ReplicaRepositorySettings._args.checked("replicas", {**REPLICAS, "kms": REPLICA_KEY})
+    checked = ReplicaRepositorySettings._args.normalized("replicas", {**REPLICAS, "kms": REPLICA_KEY})
     assert checked["kms"] == {**REPLICA_KEY, "deletion_window_days": 30}
     assert checked["image_tag_mutability"] == "IMMUTABLE"
-    given = ReplicaRepositorySettings._args.checked(
+    given = ReplicaRepositorySettings._args.normalized(
         "replicas", {**REPLICAS, "kms": {**REPLICA_KEY, "key_arn": KEY_ARN}}
     )
     assert given["kms"] == {**REPLICA_KEY, "key_arn": KEY_ARN}
