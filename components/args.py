@@ -44,9 +44,9 @@ class ComponentArgs:
     """The component's args ``TypedDict``."""
     check: Callable[[dict[str, Any]], Any]
     """The args in schema names -> the model (defaults filled in); a refusal is a ``ConfigError``."""
-    model: type | None = None
+    model: type
     """The model's type. A model the plan built is registered as it is: it was never args."""
-    render: Callable[[Any], Mapping[str, Any]] | None = None
+    render: Callable[[Any], Mapping[str, Any]]
     """The model -> the args in Python names that stand for it (``check`` takes them back to it)."""
     outputs: Collection[str] = ()
     """Python names of the args that may be ``Output``s (``pulumi.Input[...]``); every other arg is
@@ -77,8 +77,7 @@ class ComponentArgs:
 
     def normalized(self, where: str, args: Any) -> Mapping[str, Any]:
         """The args as their model stands for them: checked, defaults filled in, in Python names."""
-        model = self.checked(where, args)
-        return model if self.render is None else self.render(model)
+        return self.render(self.checked(where, args))
 
     def in_python_names(self, error: ConfigError) -> ConfigError:
         """The same refusal with the key, the value and the args its problem names in Python names."""

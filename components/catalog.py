@@ -103,11 +103,7 @@ def children_functions() -> dict[str, Callable[[str, Any], tuple[Resource, ...]]
 
 def args_functions() -> dict[str, Callable[[Any], Mapping[str, Any]]]:
     """Type token -> the pure function rendering a component's model as its args (Python names)."""
-    return {
-        c.type_token: getattr(_resources_module(c), c.args_function)
-        for c in CATALOG
-        if hasattr(_resources_module(c), c.args_function)
-    }
+    return {c.type_token: getattr(_resources_module(c), c.args_function) for c in CATALOG}
 
 
 def _resources_module(component: Component) -> ModuleType:

@@ -20,7 +20,7 @@ def with_children(component: Resource) -> Iterator[Resource]:
     """The component, then everything it registers, nested components included. Like the registrar,
     its children wait for whatever the component waits for."""
     yield component
-    for child in CHILDREN[component.type](component.name, planned_args(component)):
+    for child in CHILDREN[component.type](component.name, component.model):
         child = replace(child, depends_on=(*component.depends_on, *child.depends_on))
         if child.is_component:
             yield from with_children(child)
@@ -28,15 +28,9 @@ def with_children(component: Resource) -> Iterator[Resource]:
             yield child
 
 
-def planned_args(component: Resource) -> Any:
-    """What a planned component registers from: its model, or the args of one planned before the
-    models (transitional)."""
-    return component.inputs if component.model is None else component.model
-
-
 def component_args(component: Resource) -> Mapping[str, Any]:
     """A planned component's model as the args (Python names) a program would pass for it."""
-    return component.inputs if component.model is None else ARGS[component.type](component.model)
+    return ARGS[component.type](component.model)
 
 
 def expanded(components: Iterable[Resource]) -> tuple[Resource, ...]:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import pulumi
 import pulumi_aws as aws
 
-from components.plan.children import planned_args
 from components.plan.model import Alias, OutputRef, Resource, StackPlan, key
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ class PlannedComponent(pulumi.ComponentResource):
             )
             self._qualified_types[child.key] = qualified_type(parent_type, child.type)
             if child.is_component:
-                nested = _component_class(child.type)(child.name, planned_args(child), options)
+                nested = _component_class(child.type)(child.name, child.model, options)
                 self._registered[child.key] = nested
                 self._registered.update(nested._registered)
                 self._qualified_types.update(nested._qualified_types)
@@ -95,7 +94,7 @@ class PlannedComponent(pulumi.ComponentResource):
         """What the component registers from: the model the plan built, as it is (it was never
         args), or the model of args from a program or the provider, checked; else an ``ArgsError``."""
         checks = cls._args
-        if checks is None or (checks.model is not None and isinstance(args, checks.model)):
+        if checks is None or isinstance(args, checks.model):
             return args
         return checks.checked(f'{cls.__name__} "{name}"', args)
 
@@ -130,7 +129,7 @@ def register_stack(plan: StackPlan) -> dict[str, Any]:
             raise ValueError(f"top-level {resource.name!r} is not an ecr-share component")
         component = _component_class(resource.type)(
             resource.name,
-            planned_args(resource),
+            resource.model,
             pulumi.ResourceOptions(
                 depends_on=[w for d in resource.depends_on for w in waits_for(registered[d])]
             ),

@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from components.config.model import BuildStack
 from components.plan.model import Resource
-from components.repositories.resources import (
-    SHARED_REPOSITORIES,
-    SHARED_REPOSITORIES_ALIASES,
-    access_args,
-    repository_args,
-)
+from components.repositories.documents import lifecycle_policy_text
+from components.repositories.model import CreatedKey, SharedRepositoriesSpec, SharedRepository
+from components.repositories.resources import SHARED_REPOSITORIES, SHARED_REPOSITORIES_ALIASES
 
 
 def shared_repositories(config: BuildStack) -> Resource:
-    shared: dict[str, object] = {
-        "repositories": [repository_args(spec) for spec in config.repositories],
-        "access": access_args(config.access),
-        "region": config.region,
-        "account_id": config.account_id,
-    }
-    if config.kms_keys is not None and config.kms_keys.create:
-        shared["kms_key"] = {
-            "account_id": config.account_id,
-            "deletion_window_days": config.kms_keys.deletion_window_days,
-        }
-    return Resource(SHARED_REPOSITORIES, "shared", shared, aliases=SHARED_REPOSITORIES_ALIASES)
+    keys = config.kms_keys
+    spec = SharedRepositoriesSpec(
+        repositories=tuple(
+            SharedRepository(s, None if s.lifecycle is None else lifecycle_policy_text(s.lifecycle))
+            for s in config.repositories
+        ),
+        access=config.access,
+        region=config.region,
+        account_id=config.account_id,
+        kms_key=CreatedKey(config.account_id, keys.deletion_window_days)
+        if keys is not None and keys.create
+        else None,
+    )
+    return Resource(SHARED_REPOSITORIES, "shared", model=spec, aliases=SHARED_REPOSITORIES_ALIASES)

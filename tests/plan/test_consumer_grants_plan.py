@@ -121,9 +121,9 @@ def test_prods_replicas_get_no_lambda_or_role_statement(project: ProjectPlan) ->
 
 
 def test_the_component_gets_the_grant_and_its_account(project: ProjectPlan) -> None:
-    shared = project.plans["build"].named("ecr-share:index:SharedRepositories", "shared")
-    assert shared.inputs["account_id"] == SOURCE
-    assert shared.inputs["access"] == {
+    shared = component_args(project.plans["build"].named("ecr-share:index:SharedRepositories", "shared"))
+    assert shared["account_id"] == SOURCE
+    assert shared["access"] == {
         "accounts": ["222222222222", "333333333333", "444444444444"],
         "roles": [CI_ROLE],
         "lambda_accounts": [

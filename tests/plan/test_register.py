@@ -30,7 +30,7 @@ def outer_children(name: str, args: Any) -> tuple[Resource, ...]:
     inner = Resource(
         INNER,
         f"{name}-inner",
-        {"group": args["group"]},
+        model={"group": args["group"]},
         parent=key(OUTER, name),
         aliases=(Alias(type=f"{COMPONENT_PREFIX}OldInner"),),
     )
@@ -80,8 +80,10 @@ def test_references_nesting_and_component_dependencies_register_as_planned(
     monkeypatch.setitem(CHILDREN, INNER, inner_children)
     monkeypatch.setitem(CLASSES, OUTER, Outer)
     monkeypatch.setitem(CLASSES, INNER, Inner)
-    first = Resource(OUTER, "first", {"role": "first-role", "group": "/first"})
-    second = Resource(OUTER, "second", {"role": "second-role", "group": "/second"}, depends_on=(first.key,))
+    first = Resource(OUTER, "first", model={"role": "first-role", "group": "/first"})
+    second = Resource(
+        OUTER, "second", model={"role": "second-role", "group": "/second"}, depends_on=(first.key,)
+    )
     plan = StackPlan("test", "build", "000000000000", "us-east-1", expanded([first, second]), {})
     assert plan.named(POLICY, "second-policy").depends_on == (first.key, key(INNER, "second-inner"))
 
@@ -103,7 +105,7 @@ def test_aliases_go_as_the_urns_the_engine_would_compute_at_any_depth(
     monkeypatch.setitem(CLASSES, OUTER, Outer)
     monkeypatch.setitem(CLASSES, INNER, Inner)
     plan = StackPlan(
-        "test", "build", "000000000000", "us-east-1", expanded([Resource(OUTER, "first", ARGS)]), {}
+        "test", "build", "000000000000", "us-east-1", expanded([Resource(OUTER, "first", model=ARGS)]), {}
     )
 
     def program() -> None:
