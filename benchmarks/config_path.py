@@ -17,7 +17,8 @@ What it prints (issue 20, "one environment's config, followed from program.deplo
   policy packing, the template prefixes, which registry each repository is pulled from) runs.
 
 The stack's config parse (``read_stack_config``) comes before ``deploy_environment`` and is left out,
-as is the build stack's run whose outputs the environment reads (that run is not profiled).
+as is the build stack's run whose outputs the environment reads. The profiled run is the second:
+the first imports what the program imports on first use.
 Figures, never asserts; ``-v`` lists every stop.
 
 Run: .venv/bin/python benchmarks/config_path.py [-v]
@@ -116,6 +117,9 @@ class Path:
 
 def main(argv: list[str]) -> int:
     build = run_stack_file("build")
+    config = load_stack_config(PROJECT_DIR, "prod")
+    # A first run imports what the program imports on first use: the path, not the imports, counts.
+    run_program("prod", config, {BUILD_STACK: build.exports})
     path = Path()
     deploy = program.deploy_environment
 
@@ -129,7 +133,7 @@ def main(argv: list[str]) -> int:
     threading.setprofile(path.profile)
     sys.setprofile(path.profile)
     try:
-        run_program("prod", load_stack_config(PROJECT_DIR, "prod"), {BUILD_STACK: build.exports})
+        run_program("prod", config, {BUILD_STACK: build.exports})
     finally:
         sys.setprofile(None)
         threading.setprofile(None)  # type: ignore[arg-type]
