@@ -6,7 +6,9 @@ provider does the same for a program in any other language, after mapping the sc
 component checks its args with the program's own config checks (``config.values`` and the feature
 ``config`` modules): they key every error by schema name, camelCase like the engine, the generated
 SDKs and this project's config keys (``repositories[0].imageTagMutability``). The provider reports
-that error as an input property error; a Python caller gets an ``ArgsError`` in Python names.
+that error as an input property error; a Python caller gets an ``ArgsError`` in Python names. The
+check returns the feature's model, what the component registers from: args become a model once, here;
+the program's own plan builds the models directly, so they are never checked twice.
 """
 
 from __future__ import annotations

@@ -39,11 +39,11 @@ ComponentClass = Callable[[str, dict[str, Any], pulumi.ResourceOptions], "Planne
 
 class PlannedComponent(pulumi.ComponentResource):
     """An ecr-share component: registers exactly the children its pure plan function computed from
-    its args, with the component's own ``depends_on`` passed on to each of them. A planned dependency
+    its model, with the component's own ``depends_on`` passed on to each of them. A planned dependency
     on a component waits for everything it registers (``waits_for``)."""
 
     _type_token: ClassVar[str] = ""
-    # How the component checks its args before planning (components.args); None: not checked.
+    # How the component turns its args into its model (components.args); None: not checked.
     _args: ClassVar[ComponentArgs | None] = None
 
     def __init__(
