@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import pulumi
 import pulumi_aws as aws
 
+from components.catalog import component_class
 from components.plan.model import Alias, OutputRef, Resource, StackPlan, key
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
 }
 
 
-ComponentClass = Callable[[str, dict[str, Any], pulumi.ResourceOptions], "PlannedComponent"]
+# Called as every component is: (name, args or its model, opts).
+ComponentClass = Callable[[str, Any, pulumi.ResourceOptions], "PlannedComponent"]
 
 
 class PlannedComponent(pulumi.ComponentResource):
@@ -104,9 +106,7 @@ class PlannedComponent(pulumi.ComponentResource):
 
 
 def _component_class(type_: str) -> ComponentClass:
-    """The class of a planned component, from the catalog (imported here: it imports the classes)."""
-    from components.catalog import component_class
-
+    """The class of a planned component, from the catalog (which imports its module on first use)."""
     return cast(ComponentClass, component_class(type_))
 
 
