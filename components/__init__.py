@@ -22,92 +22,39 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from components.catalog import public_names
+
 if TYPE_CHECKING:
-    from components.args import ArgsError
-    from components.consumers.component import (
-        AttachedPullPolicy,
-        AttachedPullPolicyArgs,
-        EcsServiceSettings,
-        FargateTaskDefinition,
-        FargateTaskDefinitionArgs,
-        PullExecutionRole,
-        PullExecutionRoleArgs,
-    )
+    # For type checkers only (they cannot follow __getattr__): the catalog's names, spelled out.
+    from components.args import ArgsError as ArgsError
+    from components.consumers.component import AttachedPullPolicy as AttachedPullPolicy
+    from components.consumers.component import AttachedPullPolicyArgs as AttachedPullPolicyArgs
+    from components.consumers.component import EcsServiceSettings as EcsServiceSettings
+    from components.consumers.component import FargateTaskDefinition as FargateTaskDefinition
+    from components.consumers.component import FargateTaskDefinitionArgs as FargateTaskDefinitionArgs
+    from components.consumers.component import PullExecutionRole as PullExecutionRole
+    from components.consumers.component import PullExecutionRoleArgs as PullExecutionRoleArgs
+    from components.replication.component import DestinationRegistry as DestinationRegistry
+    from components.replication.component import RegistryReplication as RegistryReplication
+    from components.replication.component import RegistryReplicationArgs as RegistryReplicationArgs
+    from components.replication.component import ReplicaRepositorySettings as ReplicaRepositorySettings
     from components.replication.component import (
-        DestinationRegistry,
-        RegistryReplication,
-        RegistryReplicationArgs,
-        ReplicaRepositorySettings,
-        ReplicaRepositorySettingsArgs,
-        ReplicationReceiver,
-        ReplicationReceiverArgs,
-        ReplicationRuleSettings,
+        ReplicaRepositorySettingsArgs as ReplicaRepositorySettingsArgs,
     )
-    from components.repositories.component import (
-        LambdaAccountGrant,
-        PullAccess,
-        RepositorySettings,
-        SharedRepositories,
-        SharedRepositoriesArgs,
-        image_uri,
-    )
+    from components.replication.component import ReplicationReceiver as ReplicationReceiver
+    from components.replication.component import ReplicationReceiverArgs as ReplicationReceiverArgs
+    from components.replication.component import ReplicationRuleSettings as ReplicationRuleSettings
+    from components.repositories.component import LambdaAccountGrant as LambdaAccountGrant
+    from components.repositories.component import PullAccess as PullAccess
+    from components.repositories.component import RepositorySettings as RepositorySettings
+    from components.repositories.component import SharedRepositories as SharedRepositories
+    from components.repositories.component import SharedRepositoriesArgs as SharedRepositoriesArgs
+    from components.repositories.component import image_uri as image_uri
 
-_PUBLIC = {
-    "components.args": ("ArgsError",),
-    "components.repositories.component": (
-        "SharedRepositories",
-        "SharedRepositoriesArgs",
-        "RepositorySettings",
-        "PullAccess",
-        "LambdaAccountGrant",
-        "image_uri",
-    ),
-    "components.consumers.component": (
-        "AttachedPullPolicy",
-        "AttachedPullPolicyArgs",
-        "EcsServiceSettings",
-        "PullExecutionRole",
-        "PullExecutionRoleArgs",
-        "FargateTaskDefinition",
-        "FargateTaskDefinitionArgs",
-    ),
-    "components.replication.component": (
-        "RegistryReplication",
-        "RegistryReplicationArgs",
-        "ReplicationRuleSettings",
-        "DestinationRegistry",
-        "ReplicaRepositorySettings",
-        "ReplicaRepositorySettingsArgs",
-        "ReplicationReceiver",
-        "ReplicationReceiverArgs",
-    ),
-}
-_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
+# Name -> its module, from the one list of components.
+_MODULE_OF = public_names()
 
-__all__ = [
-    "ArgsError",
-    "AttachedPullPolicy",
-    "AttachedPullPolicyArgs",
-    "DestinationRegistry",
-    "EcsServiceSettings",
-    "FargateTaskDefinition",
-    "FargateTaskDefinitionArgs",
-    "LambdaAccountGrant",
-    "PullAccess",
-    "PullExecutionRole",
-    "PullExecutionRoleArgs",
-    "RegistryReplication",
-    "RegistryReplicationArgs",
-    "ReplicaRepositorySettings",
-    "ReplicaRepositorySettingsArgs",
-    "ReplicationReceiver",
-    "ReplicationReceiverArgs",
-    "ReplicationRuleSettings",
-    "RepositorySettings",
-    "SharedRepositories",
-    "SharedRepositoriesArgs",
-    "image_uri",
-]
+__all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name: str) -> Any:

@@ -6,7 +6,9 @@ provider does the same for a program in any other language, after mapping the sc
 component checks its args with the program's own config checks (``config.values`` and the feature
 ``config`` modules): they key every error by schema name, camelCase like the engine, the generated
 SDKs and this project's config keys (``repositories[0].imageTagMutability``). The provider reports
-that error as an input property error; a Python caller gets an ``ArgsError`` in Python names.
+that error as an input property error; a Python caller gets an ``ArgsError`` in Python names. The
+check returns the feature's model, what the component registers from: args become a model once, here;
+the program's own plan builds the models directly, so they are never checked twice.
 """
 
 from __future__ import annotations
@@ -38,18 +40,22 @@ class ArgsError(ConfigError, pulumi.RunError):
 
 @dataclass(frozen=True)
 class ComponentArgs:
-    """How one component checks its args."""
+    """How one component turns its args into its feature's model, once, at its boundary."""
 
     args_type: type
     """The component's args ``TypedDict``."""
     check: Callable[[dict[str, Any]], Any]
-    """The args in schema names -> the args in Python names, normalized (defaults filled in)."""
+    """The args in schema names -> the model (defaults filled in); a refusal is a ``ConfigError``."""
+    model: type
+    """The model's type. A model the plan built is registered as it is: it was never args."""
+    render: Callable[[Any], Mapping[str, Any]]
+    """The model -> the args in Python names that stand for it (``check`` takes them back to it)."""
     outputs: Collection[str] = ()
     """Python names of the args that may be ``Output``s (``pulumi.Input[...]``); every other arg is
     planned before deploying, so it must be a plain value."""
 
     def checked(self, where: str, args: Any) -> Any:
-        """The normalized args, or an ``ArgsError`` in Python names."""
+        """The model of the args, or an ``ArgsError`` in Python names."""
         if not isinstance(args, Mapping):
             raise ArgsError(where, ConfigError("args", type(args).__name__, "is not a dict of args"))
         known = list(self.args_type.__annotations__)
@@ -68,8 +74,12 @@ class ComponentArgs:
             raise ArgsError(where, self.in_python_names(error)) from None
 
     def check_schema_args(self, args: Mapping[str, Any]) -> Any:
-        """Check args given in Python names; a refusal is a ``ConfigError`` in schema names."""
+        """The model of args given in Python names; a refusal is a ``ConfigError`` in schema names."""
         return self.check(schema_args(args, self.outputs))
+
+    def normalized(self, where: str, args: Any) -> Mapping[str, Any]:
+        """The args as their model stands for them: checked, defaults filled in, in Python names."""
+        return self.render(self.checked(where, args))
 
     def in_python_names(self, error: ConfigError) -> ConfigError:
         """The same refusal with the key, the value and the args its problem names in Python names."""

@@ -12,10 +12,6 @@ from typing import Any
 
 import pulumi
 
-# The components register themselves with the registrar when their modules are imported.
-import components.consumers.component
-import components.replication.component
-import components.repositories.component  # noqa: F401
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.config.stack import parse_stack_config
 from components.contract.outputs import read_build_outputs

@@ -23,26 +23,12 @@ from pulumi import InputPropertiesError, Inputs, ResourceOptions
 from pulumi.provider import ConstructResult, main
 from pulumi.provider.experimental.component import ComponentProvider
 
-from components.consumers.component import AttachedPullPolicy, FargateTaskDefinition, PullExecutionRole
+from components.catalog import component_classes
 from components.errors import ConfigError
 from components.plan.register import PlannedComponent
 from components.project import PROJECT, VERSION
-from components.replication.component import (
-    RegistryReplication,
-    ReplicaRepositorySettings,
-    ReplicationReceiver,
-)
-from components.repositories.component import SharedRepositories
 
-COMPONENTS: tuple[type[PlannedComponent], ...] = (
-    SharedRepositories,
-    PullExecutionRole,
-    AttachedPullPolicy,
-    FargateTaskDefinition,
-    RegistryReplication,
-    ReplicaRepositorySettings,
-    ReplicationReceiver,
-)
+COMPONENTS: tuple[type[PlannedComponent], ...] = component_classes()
 
 
 class EcrShareProvider(ComponentProvider):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from components.aws import rules
 from components.aws.policy import iam_policy_length
@@ -25,22 +25,18 @@ from components.consumers.documents import (
     execution_role_policies,
     execution_role_policy,
 )
-from components.consumers.model import ContainerSecret
+from components.consumers.model import (
+    AttachedPullPolicySpec,
+    ClusterService,
+    FargateTaskDefinitionSpec,
+    PullExecutionRoleSpec,
+)
 from components.errors import ConfigError
-
-if TYPE_CHECKING:
-    from components.consumers.component import (
-        AttachedPullPolicyArgs,
-        ContainerSecretSettings,
-        EcsServiceSettings,
-        FargateTaskDefinitionArgs,
-        PullExecutionRoleArgs,
-    )
 
 ECS_SERVICE_ARG_KEYS = ("clusterArn", "subnets", "securityGroups", "desiredCount", "assignPublicIp")
 
 
-def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRoleArgs:
+def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRoleSpec:
     """The role may pull exactly the listed repositories and write only to its own account's log
     groups; its statements must fit its inline policy and the managed policies it may have."""
     account = values.account_id("accountId", args["accountId"])
@@ -68,26 +64,17 @@ def check_pull_execution_role_args(args: Mapping[str, Any]) -> PullExecutionRole
     )
     try:
         # Past one inline policy the statements are split over managed policies, as the plan does.
-        execution_role_policies(repositories, log_groups, secrets)
+        policies = execution_role_policies(repositories, log_groups, secrets)
     except RolePermissionsTooLarge as error:
         raise ConfigError(
             "repositoryArns",
             f"{len(repositories)} repositories and {len(log_groups)} log groups",
             f"{error}: split them over more roles",
         ) from None
-    checked: PullExecutionRoleArgs = {
-        "role_name": values.role_name("roleName", args["roleName"]),
-        "account_id": account,
-        "repository_arns": repositories,
-        "log_group_arns": log_groups,
-    }
-    if secrets.secret_arns:
-        checked["secret_arns"] = list(secrets.secret_arns)
-    if secrets.parameter_arns:
-        checked["parameter_arns"] = list(secrets.parameter_arns)
-    if secrets.key_arns:
-        checked["decrypt_key_arns"] = list(secrets.key_arns)
-    return checked
+    role_name = values.role_name("roleName", args["roleName"])
+    return PullExecutionRoleSpec(
+        role_name, account, tuple(repositories), tuple(log_groups), secrets, policies
+    )
 
 
 def _own_arns(key: str, value: Any, pattern: re.Pattern[str], what: str, account: str) -> tuple[str, ...]:
@@ -107,7 +94,7 @@ def _own_arns(key: str, value: Any, pattern: re.Pattern[str], what: str, account
     return tuple(arns)
 
 
-def check_attached_pull_policy_args(args: Mapping[str, Any]) -> AttachedPullPolicyArgs:
+def check_attached_pull_policy_args(args: Mapping[str, Any]) -> AttachedPullPolicySpec:
     """The pull statements as one managed policy, within IAM's managed-policy limit, attached to
     existing roles named exactly (names, not ARNs: the policy is attached in the provider's account)."""
     repositories = _arns("repositoryArns", args["repositoryArns"], values.repository_arn, "repository ARN")
@@ -127,10 +114,10 @@ def check_attached_pull_policy_args(args: Mapping[str, Any]) -> AttachedPullPoli
     name = args["policyName"]
     if not isinstance(name, str) or rules.POLICY_NAME.fullmatch(name) is None:
         raise ConfigError("policyName", name, "is not an IAM policy name (1 to 128 of [A-Za-z0-9_+=,.@-])")
-    return {"policy_name": name, "repository_arns": repositories, "role_names": roles}
+    return AttachedPullPolicySpec(name, tuple(repositories), tuple(roles))
 
 
-def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDefinitionArgs:
+def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDefinitionSpec:
     region = values.region("region", args["region"])
     cpu = values.integer("cpu", args["cpu"])
     memory = values.integer("memory", args["memory"])
@@ -146,30 +133,23 @@ def check_fargate_task_definition_args(args: Mapping[str, Any]) -> FargateTaskDe
                 role,
                 f"is in partition {partition}, but {region} is in {rules.partition_for(region)}",
             )
-    checked: FargateTaskDefinitionArgs = {
-        "family": values.task_family("family", args["family"]),
-        "image": full_image_reference("image", args["image"]),
-        "cpu": cpu,
-        "memory": memory,
-        "container_port": values.port("containerPort", args["containerPort"]),
-        "execution_role_arn": role,
-        "region": region,
-        "log_retention_days": parse_log_retention("logRetentionDays", args["logRetentionDays"]),
-    }
-    container = container_settings("", args, region, None)
-    checked["readonly_root_filesystem"] = container.readonly_root_filesystem
-    if container.writable_paths:
-        checked["writable_paths"] = list(container.writable_paths)
-    if container.user is not None:
-        checked["user"] = container.user
-    if container.secrets:
-        checked["secrets"] = [_secret_args(s) for s in container.secrets]
-    if args.get("ecsService") is not None:
-        checked["ecs_service"] = check_ecs_service_args(args["ecsService"], region)
-    return checked
+    return FargateTaskDefinitionSpec(
+        family=values.task_family("family", args["family"]),
+        image=full_image_reference("image", args["image"]),
+        cpu=cpu,
+        memory=memory,
+        container_port=values.port("containerPort", args["containerPort"]),
+        execution_role_arn=role,
+        region=region,
+        log_retention_days=parse_log_retention("logRetentionDays", args["logRetentionDays"]),
+        container=container_settings("", args, region, None),
+        ecs_service=None
+        if args.get("ecsService") is None
+        else check_ecs_service_args(args["ecsService"], region),
+    )
 
 
-def check_ecs_service_args(value: Any, region: str) -> EcsServiceSettings:
+def check_ecs_service_args(value: Any, region: str) -> ClusterService:
     """The ``ecsService`` arg, with the checks of ``services[i].ecsService``: the cluster by ARN, in
     the component's Region and partition."""
     settings = values.mapping("ecsService", value, ECS_SERVICE_ARG_KEYS, ("securityGroups",))
@@ -195,13 +175,9 @@ def check_ecs_service_args(value: Any, region: str) -> EcsServiceSettings:
         arn.group(3),
         region,
     )
-    return {
-        "cluster_arn": str(cluster_arn),
-        "subnets": list(spec.subnets),
-        "security_groups": list(spec.security_groups),
-        "desired_count": spec.desired_count,
-        "assign_public_ip": spec.assign_public_ip,
-    }
+    return ClusterService(
+        str(cluster_arn), spec.subnets, spec.security_groups, spec.desired_count, spec.assign_public_ip
+    )
 
 
 def full_image_reference(key: str, value: Any) -> str:
@@ -231,10 +207,3 @@ def _arns(
     arns = [check(f"{key}[{index}]", arn) for index, arn in enumerate(entries)]
     values.unique(key, arns, what)
     return arns
-
-
-def _secret_args(secret: ContainerSecret) -> ContainerSecretSettings:
-    settings: ContainerSecretSettings = {"name": secret.name, "value_from": secret.value_from}
-    if secret.kms_key is not None:
-        settings["kms_key"] = secret.kms_key
-    return settings

@@ -14,6 +14,11 @@ from components.consumers.args import (
     check_fargate_task_definition_args,
     check_pull_execution_role_args,
 )
+from components.consumers.model import (
+    AttachedPullPolicySpec,
+    FargateTaskDefinitionSpec,
+    PullExecutionRoleSpec,
+)
 from components.consumers.resources import (
     ATTACHED_PULL_POLICY,
     FARGATE_TASK_DEFINITION,
@@ -23,8 +28,11 @@ from components.consumers.resources import (
     PULL_EXECUTION_ROLE,
     ROLE,
     TASK_DEFINITION,
+    attached_pull_policy_args,
     attached_pull_policy_resources,
+    fargate_task_definition_args,
     fargate_task_definition_resources,
+    pull_execution_role_args,
     pull_execution_role_resources,
 )
 from components.plan.register import PlannedComponent
@@ -53,7 +61,9 @@ class PullExecutionRole(PlannedComponent):
     holds, customer managed policies attached to the role as well; no AWS managed policy."""
 
     _type_token = PULL_EXECUTION_ROLE
-    _args = ComponentArgs(PullExecutionRoleArgs, check_pull_execution_role_args)
+    _args = ComponentArgs(
+        PullExecutionRoleArgs, check_pull_execution_role_args, PullExecutionRoleSpec, pull_execution_role_args
+    )
 
     arn: pulumi.Output[str]
     """The role's ARN: the task definitions' execution role."""
@@ -63,8 +73,8 @@ class PullExecutionRole(PlannedComponent):
     def __init__(
         self, name: str, args: PullExecutionRoleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
-        super().__init__(name, pull_execution_role_resources(name, args), opts)
+        spec = self._model(name, args)
+        super().__init__(name, pull_execution_role_resources(name, spec), opts)
         role = self.registered(ROLE, f"{name}-role")
         self.arn = role.arn
         self.name = role.name
@@ -87,7 +97,12 @@ class AttachedPullPolicy(PlannedComponent):
     otherwise."""
 
     _type_token = ATTACHED_PULL_POLICY
-    _args = ComponentArgs(AttachedPullPolicyArgs, check_attached_pull_policy_args)
+    _args = ComponentArgs(
+        AttachedPullPolicyArgs,
+        check_attached_pull_policy_args,
+        AttachedPullPolicySpec,
+        attached_pull_policy_args,
+    )
 
     policy_arn: pulumi.Output[str]
     """The managed policy's ARN."""
@@ -95,8 +110,8 @@ class AttachedPullPolicy(PlannedComponent):
     def __init__(
         self, name: str, args: AttachedPullPolicyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
-        super().__init__(name, attached_pull_policy_resources(name, args), opts)
+        spec = self._model(name, args)
+        super().__init__(name, attached_pull_policy_resources(name, spec), opts)
         self.policy_arn = self.registered(POLICY, f"{name}-policy").arn
         self.register_outputs({"policyArn": self.policy_arn})
 
@@ -170,7 +185,11 @@ class FargateTaskDefinition(PlannedComponent):
 
     _type_token = FARGATE_TASK_DEFINITION
     _args = ComponentArgs(
-        FargateTaskDefinitionArgs, check_fargate_task_definition_args, outputs=("execution_role_arn",)
+        FargateTaskDefinitionArgs,
+        check_fargate_task_definition_args,
+        FargateTaskDefinitionSpec,
+        fargate_task_definition_args,
+        outputs=("execution_role_arn",),
     )
 
     arn: pulumi.Output[str]
@@ -187,15 +206,15 @@ class FargateTaskDefinition(PlannedComponent):
     def __init__(
         self, name: str, args: FargateTaskDefinitionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
+        spec = self._model(name, args)
         super().__init__(
-            name, fargate_task_definition_resources(name, args), opts, FARGATE_TASK_DEFINITION_ALIASES
+            name, fargate_task_definition_resources(name, spec), opts, FARGATE_TASK_DEFINITION_ALIASES
         )
         task_definition = self.registered(TASK_DEFINITION, f"{name}-task")
         log_group = self.registered(LOG_GROUP, f"{name}-logs")
         self.arn = task_definition.arn
         self.family = task_definition.family
-        self.image = pulumi.Output.from_input(args["image"])
+        self.image = pulumi.Output.from_input(spec.image)
         self.log_group_name = log_group.name
         self.log_group_arn = log_group.arn
         self.register_outputs(

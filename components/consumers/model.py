@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from components.consumers.documents import ExecutionRolePolicies, SecretReads
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,55 @@ class ExistingRole:
 
     name: str
     arn: str
+
+
+@dataclass(frozen=True)
+class PullExecutionRoleSpec:
+    """What a ``PullExecutionRole`` registers from: the role, what it pulls, logs and reads, and its
+    permissions packed into the inline policy and the managed policies (``execution_role_policies``),
+    packed once, when the record is made."""
+
+    role_name: str
+    account_id: str
+    repository_arns: tuple[str, ...]
+    log_group_arns: tuple[str, ...]
+    secrets: SecretReads
+    policies: ExecutionRolePolicies
+
+
+@dataclass(frozen=True)
+class AttachedPullPolicySpec:
+    """What an ``AttachedPullPolicy`` registers from: the managed policy and the existing roles."""
+
+    policy_name: str
+    repository_arns: tuple[str, ...]
+    role_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterService:
+    """The ECS service a ``FargateTaskDefinition`` runs its task definition with, in a cluster named
+    by ARN (the component does not know its provider's account)."""
+
+    cluster_arn: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    desired_count: int
+    assign_public_ip: bool
+
+
+@dataclass(frozen=True)
+class FargateTaskDefinitionSpec:
+    """What a ``FargateTaskDefinition`` registers from."""
+
+    family: str
+    image: str
+    cpu: int
+    memory: int
+    container_port: int
+    execution_role_arn: Any
+    """The role's ARN; from a Python caller, possibly an ``Output`` (a ``PullExecutionRole``'s arn)."""
+    region: str
+    log_retention_days: int
+    container: ContainerSettings = ContainerSettings()
+    ecs_service: ClusterService | None = None

@@ -12,15 +12,16 @@ COMPONENT_PREFIX = "ecr-share:index:"
 
 @dataclass(frozen=True)
 class Resource:
-    """One registration: an ecr-share component (its args as ``inputs``) or a pulumi-aws resource
-    (the keyword arguments its Python class takes). Inputs are plain JSON values; policy documents
+    """One registration: an ecr-share component (its ``model``) or a pulumi-aws resource (its
+    ``inputs``: the keyword arguments its Python class takes). Inputs are plain JSON values; policy documents
     are the exact JSON text that is sent."""
 
     type: str
     """The Pulumi type token, e.g. ``aws:ecr/repository:Repository``."""
     name: str
     """The logical name. Like Pulumi, a plan tells resources apart by type and name (``key``)."""
-    inputs: Mapping[str, Any]
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    """A provider resource's inputs; none for a component, which has its ``model``."""
     parent: str | None = None
     """The key of the parent; ``None`` for the stack itself."""
     depends_on: tuple[str, ...] = ()
@@ -28,6 +29,8 @@ class Resource:
     protect: bool = False
     aliases: tuple[Alias, ...] = ()
     """Earlier identities, so that a rename keeps the URN (and, for a component, its children's)."""
+    model: Any = None
+    """A component's model (its feature's record): what the component registers from."""
 
     @property
     def key(self) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import pulumi
 import pulumi_aws as aws
 
+from components.catalog import component_class
 from components.plan.model import Alias, OutputRef, Resource, StackPlan, key
 
 if TYPE_CHECKING:
@@ -34,23 +35,18 @@ PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
 }
 
 
-ComponentClass = Callable[[str, dict[str, Any], pulumi.ResourceOptions], "PlannedComponent"]
+# Called as every component is: (name, args or its model, opts).
+ComponentClass = Callable[[str, Any, pulumi.ResourceOptions], "PlannedComponent"]
 
 
 class PlannedComponent(pulumi.ComponentResource):
     """An ecr-share component: registers exactly the children its pure plan function computed from
-    its args, with the component's own ``depends_on`` passed on to each of them. A planned dependency
+    its model, with the component's own ``depends_on`` passed on to each of them. A planned dependency
     on a component waits for everything it registers (``waits_for``)."""
 
-    # Type token -> the class, called as every component is: (name, args, opts).
-    _classes: ClassVar[dict[str, ComponentClass]] = {}
     _type_token: ClassVar[str] = ""
-    # How the component checks its args before planning (components.args); None: not checked.
+    # How the component turns its args into its model (components.args); None: not checked.
     _args: ClassVar[ComponentArgs | None] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        PlannedComponent._classes[cls._type_token] = cast(ComponentClass, cls)
 
     def __init__(
         self,
@@ -87,7 +83,7 @@ class PlannedComponent(pulumi.ComponentResource):
             )
             self._qualified_types[child.key] = qualified_type(parent_type, child.type)
             if child.is_component:
-                nested = PlannedComponent._classes[child.type](child.name, dict(child.inputs), options)
+                nested = _component_class(child.type)(child.name, child.model, options)
                 self._registered[child.key] = nested
                 self._registered.update(nested._registered)
                 self._qualified_types.update(nested._qualified_types)
@@ -96,13 +92,22 @@ class PlannedComponent(pulumi.ComponentResource):
                 self._registered[child.key] = PROVIDER_CLASSES[child.type](child.name, opts=options, **inputs)
 
     @classmethod
-    def _checked_args(cls, name: str, args: Any) -> Any:
-        """The args as the component plans from them: checked, normalized; else an ``ArgsError``."""
-        return args if cls._args is None else cls._args.checked(f'{cls.__name__} "{name}"', args)
+    def _model(cls, name: str, args: Any) -> Any:
+        """What the component registers from: the model the plan built, as it is (it was never
+        args), or the model of args from a program or the provider, checked; else an ``ArgsError``."""
+        checks = cls._args
+        if checks is None or isinstance(args, checks.model):
+            return args
+        return checks.checked(f'{cls.__name__} "{name}"', args)
 
     def registered(self, type_: str, name: str) -> Any:
         """A child (or grandchild) this component registered, by its planned type and name."""
         return self._registered[key(type_, name)]
+
+
+def _component_class(type_: str) -> ComponentClass:
+    """The class of a planned component, from the catalog (which imports its module on first use)."""
+    return cast(ComponentClass, component_class(type_))
 
 
 def waits_for(resource: pulumi.Resource) -> list[pulumi.Resource]:
@@ -122,9 +127,9 @@ def register_stack(plan: StackPlan) -> dict[str, Any]:
     for resource in plan.children(None):
         if not resource.is_component:
             raise ValueError(f"top-level {resource.name!r} is not an ecr-share component")
-        component = PlannedComponent._classes[resource.type](
+        component = _component_class(resource.type)(
             resource.name,
-            dict(resource.inputs),
+            resource.model,
             pulumi.ResourceOptions(
                 depends_on=[w for d in resource.depends_on for w in waits_for(registered[d])]
             ),

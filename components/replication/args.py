@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 from components.aws import rules
 from components.config import values
@@ -25,37 +26,35 @@ from components.replication.documents import (
     receiver_registry_policy,
     templated_filters,
 )
-from components.replication.model import ReplicationDestination, ReplicationRule, ReplicationSource
-from components.replication.resources import replica_settings_args, rule_args
+from components.replication.model import (
+    RegistryReplicationSpec,
+    RegistryScanning,
+    ReplicaGrant,
+    ReplicaKey,
+    ReplicaRepositorySettingsSpec,
+    ReplicationDestination,
+    ReplicationReceiverSpec,
+    ReplicationRule,
+    ReplicationSource,
+    TemplateSettings,
+)
 from components.replication.scanning import parse_registry_scanning
 from components.replication.statements import parse_statements
 from components.replication.writes import Received, check_other_sources
 from components.repositories.args import check_access, lifecycle_policy_text
 from components.repositories.config import parse_tag_mutability
-from components.repositories.resources import access_args
-
-if TYPE_CHECKING:
-    from components.replication.component import (
-        RegistryReplicationArgs,
-        RegistryScanningSettings,
-        ReplicaGrant,
-        ReplicaKeySettings,
-        ReplicaRepositorySettingsArgs,
-        ReplicationReceiverArgs,
-        ReplicationSourceSettings,
-    )
 
 RULE_ARGS = ("destinations", "filters")
 GRANT_ARGS = ("access", "accountId", "region")
 REPLICA_KEY_ARGS = ("accountId", "region", "roleName", "repositoryArns", "keyArn", "deletionWindowDays")
 
 
-def check_registry_replication_args(args: Mapping[str, Any]) -> RegistryReplicationArgs:
+def check_registry_replication_args(args: Mapping[str, Any]) -> RegistryReplicationSpec:
     entries = values.sequence("rules", args["rules"])
     check_rule_count("rules", entries)
     parsed = tuple(_rule(f"rules[{index}]", entry) for index, entry in enumerate(entries))
     check_destination_count("rules", parsed)
-    return {"rules": [rule_args(rule) for rule in parsed]}
+    return RegistryReplicationSpec(parsed)
 
 
 def _rule(key: str, value: Any) -> ReplicationRule:
@@ -70,49 +69,44 @@ def _rule(key: str, value: Any) -> ReplicationRule:
     return ReplicationRule(tuple(destinations), parse_filters(f"{key}.filters", settings.get("filters")))
 
 
-def check_replica_repository_settings_args(args: Mapping[str, Any]) -> ReplicaRepositorySettingsArgs:
+def check_replica_repository_settings_args(args: Mapping[str, Any]) -> ReplicaRepositorySettingsSpec:
     """The templates cover every replicated repository; each replica gets the settings checked like
     a repository's, and with ``kms`` a key and a role in the templates' Region (``region``, when set)."""
     filters = _filters("filters", args["filters"])
     region = None if args.get("region") is None else values.region("region", args["region"])
-    checked = replica_settings_args(
-        _template_prefixes("templatePrefixes", args["templatePrefixes"], filters),
-        filters,
-        _description("description", args["description"]),
-        None,
-        None if args.get("grant") is None else _grant("grant", args["grant"], region),
-        region,
+    prefixes = _template_prefixes("templatePrefixes", args["templatePrefixes"], filters)
+    description = _description("description", args["description"])
+    grant = None if args.get("grant") is None else _grant("grant", args["grant"], region)
+    return ReplicaRepositorySettingsSpec(
+        tuple(prefixes),
+        tuple(filters),
+        description,
+        registry_scanning=_scanning("registryScanning", args.get("registryScanning")),
+        grant=grant,
+        region=region,
+        settings=_template_settings(args, filters, None, region),
     )
-    scanning = _scanning("registryScanning", args.get("registryScanning"))
-    if scanning is not None:
-        checked["registry_scanning"] = scanning
-    _replica_settings(checked, args, filters, None, region)
-    return checked
 
 
-def _replica_settings(
-    checked: ReplicaRepositorySettingsArgs | ReplicationReceiverArgs,
-    args: Mapping[str, Any],
-    filters: Sequence[str],
-    account: str | None,
-    region: str | None,
-) -> None:
+def _template_settings(
+    args: Mapping[str, Any], filters: Sequence[str], account: str | None, region: str | None
+) -> TemplateSettings:
     """What every replica starts with: the tag mutability and exclusions (as ``repositories``
     entries have them), the lifecycle policy text, the key settings (``account``/``region``: the
     registry's, when the component knows them)."""
     mutability, exclusions = parse_tag_mutability("", dict(args))
-    checked["image_tag_mutability"] = mutability
-    if exclusions:
-        checked["image_tag_mutability_exclusion_filters"] = list(exclusions)
-    if args.get("lifecyclePolicy") is not None:
-        checked["lifecycle_policy"] = lifecycle_policy_text("lifecyclePolicy", args["lifecyclePolicy"])
-    if args.get("kms") is not None:
-        checked["kms"] = _replica_key("kms", args["kms"], filters, account, region)
+    lifecycle = (
+        None
+        if args.get("lifecyclePolicy") is None
+        else lifecycle_policy_text("lifecyclePolicy", args["lifecyclePolicy"])
+    )
+    kms = None if args.get("kms") is None else _replica_key("kms", args["kms"], filters, account, region)
+    return TemplateSettings(mutability, tuple(exclusions), lifecycle, kms)
 
 
 def _replica_key(
     key: str, value: Any, filters: Sequence[str], account: str | None, region: str | None
-) -> ReplicaKeySettings:
+) -> ReplicaKey:
     """The key and the role of KMS-encrypted replicas: the role (created here) may create exactly the
     replicated repositories of the key's registry; the key is a given key ARN of that account and
     Region, or one created here with a deletion window (``kmsKeys`` of ``receiveReplication``)."""
@@ -135,20 +129,22 @@ def _replica_key(
             f"is not the templates' Region {region} (region): a creation template's key must be in its "
             "own Region",
         )
-    checked: ReplicaKeySettings = {
-        "account_id": owner,
-        "region": key_region,
-        "role_name": values.role_name(f"{key}.roleName", settings["roleName"]),
-        "repository_arns": _replicated_arns(
-            f"{key}.repositoryArns", settings["repositoryArns"], owner, key_region, filters
+    checked = ReplicaKey(
+        account_id=owner,
+        region=key_region,
+        role_name=values.role_name(f"{key}.roleName", settings["roleName"]),
+        repository_arns=tuple(
+            _replicated_arns(f"{key}.repositoryArns", settings["repositoryArns"], owner, key_region, filters)
         ),
-    }
+    )
     if "keyArn" not in settings:
-        checked["deletion_window_days"] = deletion_window(
-            f"{key}.deletionWindowDays",
-            settings.get("deletionWindowDays", rules.KMS_DELETION_WINDOW_DAYS[1]),
+        return replace(
+            checked,
+            deletion_window_days=deletion_window(
+                f"{key}.deletionWindowDays",
+                settings.get("deletionWindowDays", rules.KMS_DELETION_WINDOW_DAYS[1]),
+            ),
         )
-        return checked
     if "deletionWindowDays" in settings:
         raise ConfigError(
             f"{key}.deletionWindowDays",
@@ -165,8 +161,7 @@ def _replica_key(
             f"is in Region {arn.split(':')[3]}, but the templates are in {key_region}: a creation "
             "template's key must be in its own Region",
         )
-    checked["key_arn"] = arn
-    return checked
+    return replace(checked, key_arn=arn)
 
 
 def _replicated_arns(key: str, value: Any, account: str, region: str, filters: Sequence[str]) -> list[str]:
@@ -225,7 +220,7 @@ def _is_name_start(prefix: str) -> bool:
     )
 
 
-def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationReceiverArgs:
+def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationReceiverSpec:
     """The registry policy lets ``sourceAccount`` (and each of ``otherSources``) replicate into
     exactly its filtered repositories, then holds the further statements, checked like config."""
     account = values.account_id("accountId", args["accountId"])
@@ -259,36 +254,31 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         "registryPolicyStatements" if statements else "filters",
         receiver_registry_policy(sources, ReplicationDestination(region, account), statements),
     )
-    checked: ReplicationReceiverArgs = {
-        "source_account": source,
-        "account_id": account,
-        "region": region,
-        "filters": filters,
-        "template_prefixes": _template_prefixes("templatePrefixes", args["templatePrefixes"], filters),
-        "description": _description("description", args["description"]),
-    }
+    prefixes = _template_prefixes("templatePrefixes", args["templatePrefixes"], filters)
+    description = _description("description", args["description"])
     scanning = _scanning("registryScanning", args.get("registryScanning"))
-    if scanning is not None:
-        checked["registry_scanning"] = scanning
-    if args.get("access") is not None:
-        checked["access"] = access_args(parse_replica_access("access", args["access"], account, region))
-    if others:
-        checked["other_sources"] = [_source(o.account_id, o.filters) for o in others]
-    if statements:
-        checked["registry_policy_statements"] = list(statements)
-    templated = templated_filters(checked["template_prefixes"], filters, [o.filters for o in others])
-    _replica_settings(checked, args, templated, account, region)
-    return checked
+    access = (
+        None
+        if args.get("access") is None
+        else parse_replica_access("access", args["access"], account, region)
+    )
+    templated = templated_filters(prefixes, filters, [o.filters for o in others])
+    return ReplicationReceiverSpec(
+        source_account=source,
+        account_id=account,
+        region=region,
+        filters=tuple(filters),
+        template_prefixes=tuple(prefixes),
+        description=description,
+        registry_scanning=scanning,
+        access=access,
+        other_sources=others,
+        registry_policy_statements=tuple(statements),
+        settings=_template_settings(args, templated, account, region),
+    )
 
 
-def _source(account: str, filters: Sequence[str]) -> ReplicationSourceSettings:
-    source: ReplicationSourceSettings = {"account": account}
-    if filters:
-        source["filters"] = list(filters)
-    return source
-
-
-def _scanning(key: str, value: Any) -> RegistryScanningSettings | None:
+def _scanning(key: str, value: Any) -> RegistryScanning | None:
     """A whole scanning configuration, each rule with its WILDCARD filters (the component scans
     exactly what they say: there are no replicated filters to fall back on here)."""
     if value is None:
@@ -299,12 +289,7 @@ def _scanning(key: str, value: Any) -> RegistryScanningSettings | None:
             raise ConfigError(
                 f"{key}.rules[{index}].filters", [], "is empty: give the WILDCARD filters the rule scans"
             )
-    return {
-        "scan_type": scanning.scan_type,
-        "rules": [
-            {"scan_frequency": r.scan_frequency, "filters": list(r.filters or ())} for r in scanning.rules
-        ],
-    }
+    return scanning
 
 
 def _json(key: str, index: int, text: Any) -> Any:
@@ -379,4 +364,4 @@ def _grant(key: str, value: Any, region: str | None) -> ReplicaGrant:
             f"is not the templates' Region {region} (region): the grant is theirs",
         )
     access = check_access(f"{key}.access", settings["access"], grant_region, account, f"{key}.accountId")
-    return {"access": access_args(access), "account_id": account, "region": grant_region}
+    return ReplicaGrant(access, account, grant_region)

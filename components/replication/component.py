@@ -13,6 +13,11 @@ from components.replication.args import (
     check_replica_repository_settings_args,
     check_replication_receiver_args,
 )
+from components.replication.model import (
+    RegistryReplicationSpec,
+    ReplicaRepositorySettingsSpec,
+    ReplicationReceiverSpec,
+)
 from components.replication.resources import (
     CREATION_TEMPLATE,
     REGISTRY_POLICY,
@@ -20,8 +25,11 @@ from components.replication.resources import (
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_CONFIGURATION,
     REPLICATION_RECEIVER,
+    registry_replication_args,
     registry_replication_resources,
+    replica_repository_settings_args,
     replica_repository_settings_resources,
+    replication_receiver_args,
     replication_receiver_resources,
 )
 from components.repositories.component import PullAccess
@@ -55,7 +63,12 @@ class RegistryReplication(PlannedComponent):
     stack may own it; deleting it empties replication for the whole Region."""
 
     _type_token = REGISTRY_REPLICATION
-    _args = ComponentArgs(RegistryReplicationArgs, check_registry_replication_args)
+    _args = ComponentArgs(
+        RegistryReplicationArgs,
+        check_registry_replication_args,
+        RegistryReplicationSpec,
+        registry_replication_args,
+    )
 
     registry_id: pulumi.Output[str]
     """The source registry (account ID)."""
@@ -63,8 +76,8 @@ class RegistryReplication(PlannedComponent):
     def __init__(
         self, name: str, args: RegistryReplicationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
-        super().__init__(name, registry_replication_resources(name, args), opts)
+        spec = self._model(name, args)
+        super().__init__(name, registry_replication_resources(name, spec), opts)
         self.registry_id = self.registered(REPLICATION_CONFIGURATION, f"{name}-configuration").registry_id
         self.register_outputs({"registryId": self.registry_id})
 
@@ -147,7 +160,12 @@ class ReplicaRepositorySettings(PlannedComponent):
     push."""
 
     _type_token = REPLICA_REPOSITORY_SETTINGS
-    _args = ComponentArgs(ReplicaRepositorySettingsArgs, check_replica_repository_settings_args)
+    _args = ComponentArgs(
+        ReplicaRepositorySettingsArgs,
+        check_replica_repository_settings_args,
+        ReplicaRepositorySettingsSpec,
+        replica_repository_settings_args,
+    )
 
     template_prefixes: pulumi.Output[list[str]]
     """The prefixes of the templates created."""
@@ -157,9 +175,9 @@ class ReplicaRepositorySettings(PlannedComponent):
     def __init__(
         self, name: str, args: ReplicaRepositorySettingsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
-        super().__init__(name, replica_repository_settings_resources(name, args), opts)
-        prefixes = list(args["template_prefixes"])
+        spec = self._model(name, args)
+        super().__init__(name, replica_repository_settings_resources(name, spec), opts)
+        prefixes = list(spec.template_prefixes)
         self.template_prefixes = pulumi.Output.from_input(prefixes)
         self.registry_id = self.registered(CREATION_TEMPLATE, f"{name}-{prefixes[0]}").registry_id
         self.register_outputs({"templatePrefixes": self.template_prefixes, "registryId": self.registry_id})
@@ -211,7 +229,12 @@ class ReplicationReceiver(PlannedComponent):
     the further statements given, and the replicas' settings."""
 
     _type_token = REPLICATION_RECEIVER
-    _args = ComponentArgs(ReplicationReceiverArgs, check_replication_receiver_args)
+    _args = ComponentArgs(
+        ReplicationReceiverArgs,
+        check_replication_receiver_args,
+        ReplicationReceiverSpec,
+        replication_receiver_args,
+    )
 
     registry_policy: pulumi.Output[str]
     """The registry policy text."""
@@ -223,12 +246,12 @@ class ReplicationReceiver(PlannedComponent):
     def __init__(
         self, name: str, args: ReplicationReceiverArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
-        super().__init__(name, replication_receiver_resources(name, args), opts)
+        spec = self._model(name, args)
+        super().__init__(name, replication_receiver_resources(name, spec), opts)
         registry_policy = self.registered(REGISTRY_POLICY, f"{name}-registry-policy")
         self.registry_policy = registry_policy.policy
         self.registry_id = registry_policy.registry_id
-        self.template_prefixes = pulumi.Output.from_input(list(args["template_prefixes"]))
+        self.template_prefixes = pulumi.Output.from_input(list(spec.template_prefixes))
         self.register_outputs(
             {
                 "registryPolicy": self.registry_policy,

@@ -111,3 +111,81 @@ class ReplicaRegistry:
 
     def covers(self, repository: str) -> bool:
         return not self.filters or any(repository.startswith(f) for f in self.filters)
+
+
+@dataclass(frozen=True)
+class RegistryReplicationSpec:
+    """What a ``RegistryReplication`` registers from: the registry's replication rules."""
+
+    rules: tuple[ReplicationRule, ...]
+
+
+@dataclass(frozen=True)
+class ReplicaKey:
+    """The customer managed key that encrypts KMS replicas, and the role ECR assumes to create them
+    (created with the templates, in the key's registry)."""
+
+    account_id: str
+    region: str
+    role_name: str
+    repository_arns: tuple[str, ...]
+    """The replicated repositories (ARNs, prefix wildcards) the role may create and replicate into."""
+    key_arn: str | None = None
+    """A key the user manages; None: a key is created, with ``deletion_window_days``."""
+    deletion_window_days: int | None = None
+
+
+@dataclass(frozen=True)
+class TemplateSettings:
+    """What the creation templates give every replica when ECR creates it."""
+
+    image_tag_mutability: str = "IMMUTABLE"
+    exclusion_filters: tuple[str, ...] = ()
+    lifecycle_policy: str | None = None
+    """ECR lifecycle policy JSON text; None: no lifecycle policy."""
+    kms: ReplicaKey | None = None
+    """None: AES256."""
+
+
+@dataclass(frozen=True)
+class ReplicaGrant:
+    """Who may pull the replicas, and the registry they are in (their repository policy's grant)."""
+
+    access: Access
+    account_id: str
+    region: str
+
+
+@dataclass(frozen=True)
+class ReplicaRepositorySettingsSpec:
+    """What a ``ReplicaRepositorySettings`` registers from: one creation template per prefix, and the
+    registry scanning configuration when it owns it."""
+
+    template_prefixes: tuple[str, ...]
+    filters: tuple[str, ...]
+    description: str
+    registry_scanning: RegistryScanning | None = None
+    """With every rule's WILDCARD filters given (``scanning.resolved_rules``)."""
+    grant: ReplicaGrant | None = None
+    region: str | None = None
+    """The templates' Region when it is not the provider's."""
+    settings: TemplateSettings = TemplateSettings()
+
+
+@dataclass(frozen=True)
+class ReplicationReceiverSpec:
+    """What a ``ReplicationReceiver`` registers from: the registry policy's sources and statements,
+    and the replicas' templates."""
+
+    source_account: str
+    account_id: str
+    region: str
+    filters: tuple[str, ...]
+    template_prefixes: tuple[str, ...]
+    description: str
+    registry_scanning: RegistryScanning | None = None
+    """With every rule's WILDCARD filters given."""
+    access: Access | None = None
+    other_sources: tuple[ReplicationSource, ...] = ()
+    registry_policy_statements: tuple[str, ...] = ()
+    settings: TemplateSettings = TemplateSettings()

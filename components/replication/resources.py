@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from components.aws import rules
@@ -17,25 +17,31 @@ from components.replication.documents import (
     registry_policy_resources,
 )
 from components.replication.model import (
+    RegistryReplicationSpec,
     RegistryScanning,
+    ReplicaGrant,
+    ReplicaKey,
     ReplicaRegistry,
-    ReplicaSettings,
+    ReplicaRepositorySettingsSpec,
     ReplicationDestination,
+    ReplicationReceiverSpec,
     ReplicationRule,
+    ReplicationSource,
+    TemplateSettings,
 )
 from components.replication.scanning import resolved_rules
-from components.repositories.documents import lifecycle_policy_text, repository_policy
-from components.repositories.resources import access_from_args, exclusion_filter_inputs
+from components.repositories.documents import repository_policy
+from components.repositories.resources import access_args, exclusion_filter_inputs
 
 if TYPE_CHECKING:
     from components.replication.component import (
         RegistryReplicationArgs,
         RegistryScanningSettings,
-        ReplicaGrant,
         ReplicaKeySettings,
         ReplicaRepositorySettingsArgs,
         ReplicationReceiverArgs,
         ReplicationRuleSettings,
+        ReplicationSourceSettings,
     )
 
 REGISTRY_REPLICATION = f"{COMPONENT_PREFIX}RegistryReplication"
@@ -45,13 +51,6 @@ REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfigu
 CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
-# What a receiver passes on to its replicas' templates unchanged.
-RECEIVED_SETTINGS = (
-    "image_tag_mutability",
-    "image_tag_mutability_exclusion_filters",
-    "lifecycle_policy",
-    "kms",
-)
 
 
 def rule_args(rule: ReplicationRule) -> ReplicationRuleSettings:
@@ -63,18 +62,16 @@ def rule_args(rule: ReplicationRule) -> ReplicationRuleSettings:
     return args
 
 
-def registry_replication_resources(name: str, args: RegistryReplicationArgs) -> tuple[Resource, ...]:
+def registry_replication_resources(name: str, spec: RegistryReplicationSpec) -> tuple[Resource, ...]:
     """The registry's one replication configuration; deleting it empties replication in the Region."""
     configuration_rules: list[dict[str, Any]] = []
-    for rule in args["rules"]:
+    for rule in spec.rules:
         entry: dict[str, Any] = {
-            "destinations": [
-                {"region": d["region"], "registry_id": d["account"]} for d in rule["destinations"]
-            ]
+            "destinations": [{"region": d.region, "registry_id": d.account_id} for d in rule.destinations]
         }
-        if rule.get("filters"):
+        if rule.filters:
             entry["repository_filters"] = [
-                {"filter": f, "filter_type": rules.REPLICATION_FILTER_TYPE} for f in rule["filters"]
+                {"filter": f, "filter_type": rules.REPLICATION_FILTER_TYPE} for f in rule.filters
             ]
         configuration_rules.append(entry)
     return (
@@ -89,41 +86,35 @@ def registry_replication_resources(name: str, args: RegistryReplicationArgs) -> 
     )
 
 
-def registry_scanning_args(scanning: RegistryScanning, replicated: Sequence[str]) -> RegistryScanningSettings:
-    """The component args of a scanning configuration: rules whose left-out filters select the
-    replicated repositories (``replicated``: their PREFIX_MATCH filters)."""
-    return {
-        "scan_type": scanning.scan_type,
-        "rules": [
-            {"scan_frequency": r.scan_frequency, "filters": list(r.filters or ())}
-            for r in resolved_rules("registryScanning", scanning, replicated)
-        ],
-    }
+def resolved_scanning(scanning: RegistryScanning, replicated: Sequence[str]) -> RegistryScanning:
+    """A scanning configuration whose left-out filters select the replicated repositories
+    (``replicated``: their PREFIX_MATCH filters)."""
+    return RegistryScanning(scanning.scan_type, resolved_rules("registryScanning", scanning, replicated))
 
 
 def replica_repository_settings_resources(
-    name: str, args: ReplicaRepositorySettingsArgs
+    name: str, spec: ReplicaRepositorySettingsSpec
 ) -> tuple[Resource, ...]:
     """One creation template (applied for REPLICATION) per prefix, and, when the config owns it, the
     registry scanning configuration: templates cannot carry scanning settings. With KMS, first the
     role ECR assumes for the templates and (unless one is given) the key, in the templates' Region."""
     parent = key(REPLICA_REPOSITORY_SETTINGS, name)
-    where: dict[str, Any] = {"region": args["region"]} if args.get("region") else {}
-    grant = args.get("grant")
+    where: dict[str, Any] = {"region": spec.region} if spec.region else {}
+    grant = spec.grant
     policy: dict[str, Any] = {}
     if grant is not None:
-        document = repository_policy(access_from_args(grant["access"]), grant["region"], grant["account_id"])
+        document = repository_policy(grant.access, grant.region, grant.account_id)
         policy = {"repository_policy": canonical_json(document)}
+    settings = spec.settings
     lifecycle: dict[str, Any] = (
-        {"lifecycle_policy": args["lifecycle_policy"]} if args.get("lifecycle_policy") else {}
+        {"lifecycle_policy": settings.lifecycle_policy} if settings.lifecycle_policy else {}
     )
     resources: list[Resource] = []
     encryption: dict[str, Any] = {"encryption_type": "AES256"}
     role: dict[str, Any] = {}
     waits: tuple[str, ...] = ()
-    kms = args.get("kms")
-    if kms is not None:
-        key_resources, encryption, role = _replica_key(name, parent, kms, args.get("region"))
+    if settings.kms is not None:
+        key_resources, encryption, role = _replica_key(name, parent, settings.kms, spec.region)
         resources += key_resources
         waits = (key_resources[1].key,)  # the role's policy
     resources += [
@@ -133,9 +124,9 @@ def replica_repository_settings_resources(
             {
                 "prefix": prefix,
                 "applied_fors": [rules.TEMPLATE_APPLIED_FOR_REPLICATION],
-                "description": args["description"],
-                "image_tag_mutability": args.get("image_tag_mutability", "IMMUTABLE"),
-                **exclusion_filter_inputs(args.get("image_tag_mutability_exclusion_filters") or ()),
+                "description": spec.description,
+                "image_tag_mutability": settings.image_tag_mutability,
+                **exclusion_filter_inputs(settings.exclusion_filters),
                 "encryption_configurations": [encryption],
                 **role,
                 **policy,
@@ -145,25 +136,25 @@ def replica_repository_settings_resources(
             parent=parent,
             depends_on=waits,
         )
-        for prefix in args["template_prefixes"]
+        for prefix in spec.template_prefixes
     ]
-    scanning = args.get("registry_scanning")
+    scanning = spec.registry_scanning
     if scanning is not None:
         resources.append(
             Resource(
                 SCANNING_CONFIGURATION,
                 f"{name}-scanning",
                 {
-                    "scan_type": scanning["scan_type"],
+                    "scan_type": scanning.scan_type,
                     "rules": [
                         {
-                            "scan_frequency": rule["scan_frequency"],
+                            "scan_frequency": rule.scan_frequency,
                             "repository_filters": [
                                 {"filter": f, "filter_type": rules.SCANNING_FILTER_TYPE}
-                                for f in rule["filters"]
+                                for f in rule.filters or ()
                             ],
                         }
-                        for rule in scanning["rules"]
+                        for rule in scanning.rules
                     ],
                     **where,
                 },
@@ -174,30 +165,28 @@ def replica_repository_settings_resources(
 
 
 def _replica_key(
-    name: str, parent: str, kms: ReplicaKeySettings, region: str | None
+    name: str, parent: str, kms: ReplicaKey, region: str | None
 ) -> tuple[list[Resource], dict[str, Any], dict[str, Any]]:
     """The templates' role (ECR requires a custom role for KMS in a template: aws-facts §4.4) and, for
     a created key, the key naming that role; the templates' encryption and ``custom_role_arn``."""
-    key_region = kms["region"]
-    given = kms.get("key_arn")
     role, role_policy = template_role_resources(
         f"{name}-role",
         parent,
-        role_name=kms["role_name"],
-        repository_arns=list(kms["repository_arns"]),
-        key_arns=[given] if given else [],
+        role_name=kms.role_name,
+        repository_arns=list(kms.repository_arns),
+        key_arns=[kms.key_arn] if kms.key_arn else [],
     )
     resources = [role, role_policy]
-    key_arn: Any = given
-    if not given:
+    key_arn: Any = kms.key_arn
+    if not kms.key_arn:
         created = kms_key_resource(
             f"{name}-key",
             parent,
-            account_id=kms["account_id"],
-            region=key_region,
-            deletion_window_days=kms.get("deletion_window_days", rules.KMS_DELETION_WINDOW_DAYS[1]),
+            account_id=kms.account_id,
+            region=kms.region,
+            deletion_window_days=kms.deletion_window_days or rules.KMS_DELETION_WINDOW_DAYS[1],
             description="ecr-share: encrypts the replicas of the shared repositories",
-            template_role=kms["role_name"],
+            template_role=kms.role_name,
             # The key policy names the role: KMS refuses a policy naming a role that does not exist.
             depends_on=(role.key,),
             other_region=region is not None,
@@ -208,95 +197,51 @@ def _replica_key(
     return (
         resources,
         encryption,
-        {"custom_role_arn": role_arn(key_region, kms["account_id"], kms["role_name"])},
+        {"custom_role_arn": role_arn(kms.region, kms.account_id, kms.role_name)},
     )
 
 
-def replica_settings_args(
-    prefixes: Sequence[str],
-    filters: Sequence[str],
-    description: str,
-    scanning: RegistryScanning | None,
-    grant: ReplicaGrant | None,
-    region: str | None = None,
-    settings: ReplicaSettings | None = None,
-    kms: ReplicaKeySettings | None = None,
-) -> ReplicaRepositorySettingsArgs:
-    args: ReplicaRepositorySettingsArgs = {
-        "template_prefixes": list(prefixes),
-        "filters": list(filters),
-        "description": description,
-    }
-    if scanning is not None:
-        args["registry_scanning"] = registry_scanning_args(scanning, filters)
-    if grant is not None:
-        args["grant"] = grant
-    if region is not None:
-        args["region"] = region
-    if settings is not None:
-        args["image_tag_mutability"] = settings.image_tag_mutability
-        if settings.exclusion_filters:
-            args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
-        if settings.lifecycle is not None:
-            args["lifecycle_policy"] = lifecycle_policy_text(settings.lifecycle)
-    if kms is not None:
-        args["kms"] = kms
-    return args
-
-
-def replica_key_args(
+def replica_key(
     stack: str, registry: ReplicaRegistry, keys: KmsKeys | None, filters: Sequence[str] | None = None
-) -> ReplicaKeySettings | None:
+) -> ReplicaKey | None:
     """What a registry's templates need to encrypt its replicas with the stack's key of that Region.
     ``filters``: of every repository the templates may create (``templated_filters``), when more
     than the registry's own replicas."""
     if keys is None:
         return None
     destination = registry.destination
-    args: ReplicaKeySettings = {
-        "account_id": destination.account_id,
-        "region": destination.region,
-        "role_name": template_role_name(stack, destination.region),
-        "repository_arns": registry_policy_resources(
-            destination, registry.filters if filters is None else filters
-        ),
-    }
     given = keys.arn_in(destination.region)
-    if given is not None:
-        args["key_arn"] = given
-    else:
-        args["deletion_window_days"] = keys.deletion_window_days
-    return args
+    return ReplicaKey(
+        account_id=destination.account_id,
+        region=destination.region,
+        role_name=template_role_name(stack, destination.region),
+        repository_arns=tuple(
+            registry_policy_resources(destination, registry.filters if filters is None else filters)
+        ),
+        key_arn=given,
+        deletion_window_days=None if given is not None else keys.deletion_window_days,
+    )
 
 
-def replication_receiver_resources(name: str, args: ReplicationReceiverArgs) -> tuple[Resource, ...]:
+def replication_receiver_resources(name: str, spec: ReplicationReceiverSpec) -> tuple[Resource, ...]:
     """The replicas' settings first, then the registry policy: replication can start once the policy
     exists, and a replica created before its template keeps ECR's defaults for good."""
-    destination = ReplicationDestination(args["region"], args["account_id"])
-    sources = [
-        (args["source_account"], args["filters"]),
-        *((s["account"], s.get("filters", ())) for s in args.get("other_sources", ())),
-    ]
+    destination = ReplicationDestination(spec.region, spec.account_id)
+    sources = [(spec.source_account, spec.filters), *((s.account_id, s.filters) for s in spec.other_sources)]
     policy = check_registry_policy(
-        "registry policy",
-        receiver_registry_policy(sources, destination, args.get("registry_policy_statements", ())),
+        "registry policy", receiver_registry_policy(sources, destination, spec.registry_policy_statements)
     )
-    access = args.get("access")
-    grant: ReplicaGrant | None = (
-        None
-        if access is None
-        else {"access": access, "account_id": args["account_id"], "region": args["region"]}
-    )
-    settings: dict[str, Any] = dict(
-        replica_settings_args(args["template_prefixes"], args["filters"], args["description"], None, grant)
-    )
-    for passed in (*RECEIVED_SETTINGS, "registry_scanning"):
-        if passed in args:
-            settings[passed] = args[passed]  # type: ignore[literal-required]
     replicas = Resource(
         REPLICA_REPOSITORY_SETTINGS,
         f"{name}-replicas",
-        settings,
+        model=ReplicaRepositorySettingsSpec(
+            spec.template_prefixes,
+            spec.filters,
+            spec.description,
+            registry_scanning=spec.registry_scanning,
+            grant=None if spec.access is None else ReplicaGrant(spec.access, spec.account_id, spec.region),
+            settings=spec.settings,
+        ),
         parent=key(REPLICATION_RECEIVER, name),
     )
     registry_policy = Resource(
@@ -309,5 +254,93 @@ def replication_receiver_resources(name: str, args: ReplicationReceiverArgs) -> 
     return replicas, registry_policy
 
 
-def destination_args(value: Mapping[str, Any]) -> ReplicationDestination:
-    return ReplicationDestination(str(value["region"]), str(value["account"]))
+# The models as the components' args (Python names, defaults filled in): what each args check takes
+# back to the same model (tests/package/test_component_args.py proves the round trip).
+
+
+def registry_replication_args(spec: RegistryReplicationSpec) -> RegistryReplicationArgs:
+    return {"rules": [rule_args(rule) for rule in spec.rules]}
+
+
+def replica_repository_settings_args(spec: ReplicaRepositorySettingsSpec) -> ReplicaRepositorySettingsArgs:
+    args: ReplicaRepositorySettingsArgs = {
+        "template_prefixes": list(spec.template_prefixes),
+        "filters": list(spec.filters),
+        "description": spec.description,
+    }
+    if spec.registry_scanning is not None:
+        args["registry_scanning"] = scanning_args(spec.registry_scanning)
+    if spec.grant is not None:
+        grant = spec.grant
+        args["grant"] = {
+            "access": access_args(grant.access),
+            "account_id": grant.account_id,
+            "region": grant.region,
+        }
+    if spec.region is not None:
+        args["region"] = spec.region
+    _put_settings(args, spec.settings)
+    return args
+
+
+def replication_receiver_args(spec: ReplicationReceiverSpec) -> ReplicationReceiverArgs:
+    args: ReplicationReceiverArgs = {
+        "source_account": spec.source_account,
+        "account_id": spec.account_id,
+        "region": spec.region,
+        "filters": list(spec.filters),
+        "template_prefixes": list(spec.template_prefixes),
+        "description": spec.description,
+    }
+    if spec.registry_scanning is not None:
+        args["registry_scanning"] = scanning_args(spec.registry_scanning)
+    if spec.access is not None:
+        args["access"] = access_args(spec.access)
+    if spec.other_sources:
+        args["other_sources"] = [_source_args(s) for s in spec.other_sources]
+    if spec.registry_policy_statements:
+        args["registry_policy_statements"] = list(spec.registry_policy_statements)
+    _put_settings(args, spec.settings)
+    return args
+
+
+def _source_args(source: ReplicationSource) -> ReplicationSourceSettings:
+    args: ReplicationSourceSettings = {"account": source.account_id}
+    if source.filters:
+        args["filters"] = list(source.filters)
+    return args
+
+
+def scanning_args(scanning: RegistryScanning) -> RegistryScanningSettings:
+    return {
+        "scan_type": scanning.scan_type,
+        "rules": [
+            {"scan_frequency": r.scan_frequency, "filters": list(r.filters or ())} for r in scanning.rules
+        ],
+    }
+
+
+def _put_settings(
+    args: ReplicaRepositorySettingsArgs | ReplicationReceiverArgs, settings: TemplateSettings
+) -> None:
+    args["image_tag_mutability"] = settings.image_tag_mutability
+    if settings.exclusion_filters:
+        args["image_tag_mutability_exclusion_filters"] = list(settings.exclusion_filters)
+    if settings.lifecycle_policy is not None:
+        args["lifecycle_policy"] = settings.lifecycle_policy
+    if settings.kms is not None:
+        args["kms"] = _key_args(settings.kms)
+
+
+def _key_args(kms: ReplicaKey) -> ReplicaKeySettings:
+    args: ReplicaKeySettings = {
+        "account_id": kms.account_id,
+        "region": kms.region,
+        "role_name": kms.role_name,
+        "repository_arns": list(kms.repository_arns),
+    }
+    if kms.key_arn is not None:
+        args["key_arn"] = kms.key_arn
+    if kms.deletion_window_days is not None:
+        args["deletion_window_days"] = kms.deletion_window_days
+    return args

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from components.aws import rules
 from components.config import values
@@ -24,15 +24,7 @@ from components.repositories.config import (
     parse_access,
     parse_repository,
 )
-from components.repositories.model import Access
-from components.repositories.resources import access_args, repository_args
-
-if TYPE_CHECKING:
-    from components.repositories.component import (
-        KmsKeySettings,
-        RepositorySettings,
-        SharedRepositoriesArgs,
-    )
+from components.repositories.model import Access, CreatedKey, SharedRepositoriesSpec, SharedRepository
 
 # What only a component's repository takes; the rest is checked as a ``repositories`` entry is.
 COMPONENT_ONLY_ARGS = ("stackKey", "lifecyclePolicy")
@@ -40,7 +32,7 @@ REPOSITORY_ARGS = (*REPOSITORY_SETTINGS, *COMPONENT_ONLY_ARGS)
 KMS_KEY_ARGS = ("accountId", "deletionWindowDays")
 
 
-def check_shared_repositories_args(args: Mapping[str, Any]) -> SharedRepositoriesArgs:
+def check_shared_repositories_args(args: Mapping[str, Any]) -> SharedRepositoriesSpec:
     """Every repository and the grant, normalized: each repository with all its settings."""
     region = values.region("region", args["region"])
     account = None if args.get("accountId") is None else values.account_id("accountId", args["accountId"])
@@ -50,18 +42,9 @@ def check_shared_repositories_args(args: Mapping[str, Any]) -> SharedRepositorie
         _repository(f"repositories[{index}]", entry, region, created is not None)
         for index, entry in enumerate(entries)
     ]
-    values.unique("repositories", [r["name"] for r in repositories], "repository name")
+    values.unique("repositories", [r.spec.name for r in repositories], "repository name")
     access = check_access("access", args["access"], region, account, "accountId")
-    checked: SharedRepositoriesArgs = {
-        "repositories": repositories,
-        "access": access_args(access),
-        "region": region,
-    }
-    if account is not None:
-        checked["account_id"] = account
-    if created is not None:
-        checked["kms_key"] = created
-    return checked
+    return SharedRepositoriesSpec(tuple(repositories), access, region, account, created)
 
 
 def check_access(key: str, value: Any, region: str, account: str | None, account_key: str) -> Access:
@@ -80,7 +63,7 @@ def check_access(key: str, value: Any, region: str, account: str | None, account
     return access
 
 
-def _repository(key: str, value: Any, region: str, key_created: bool) -> RepositorySettings:
+def _repository(key: str, value: Any, region: str, key_created: bool) -> SharedRepository:
     """A ``repositories`` entry's checks, then what only a component takes: ``stackKey`` (the key the
     component creates, instead of ``kmsKey``) and the lifecycle policy as text."""
     settings = values.mapping(key, value, REPOSITORY_ARGS, REPOSITORY_ARGS[1:])
@@ -103,15 +86,15 @@ def _repository(key: str, value: Any, region: str, key_created: bool) -> Reposit
                 "needs the component's kmsKey: the component creates the key stackKey encrypts with "
                 "only when kmsKey is set",
             )
-    checked = repository_args(replace(spec, stack_key=stack_key))
-    if "lifecyclePolicy" in settings:
-        checked["lifecycle_policy"] = lifecycle_policy_text(
-            f"{key}.lifecyclePolicy", settings["lifecyclePolicy"]
-        )
-    return checked
+    lifecycle = (
+        lifecycle_policy_text(f"{key}.lifecyclePolicy", settings["lifecyclePolicy"])
+        if "lifecyclePolicy" in settings
+        else None
+    )
+    return SharedRepository(replace(spec, stack_key=stack_key), lifecycle)
 
 
-def _created_key(key: str, value: Any, account: str | None) -> KmsKeySettings:
+def _created_key(key: str, value: Any, account: str | None) -> CreatedKey:
     """The key the component creates, as ``kmsKeys: {create: true}`` asks for it: in the
     repositories' account, with a deletion window of 7 to 30 days (default 30)."""
     settings = values.mapping(key, value, KMS_KEY_ARGS, ("deletionWindowDays",))
@@ -130,7 +113,7 @@ def _created_key(key: str, value: Any, account: str | None) -> KmsKeySettings:
         f"{key}.deletionWindowDays",
         settings.get("deletionWindowDays", rules.KMS_DELETION_WINDOW_DAYS[1]),
     )
-    return {"account_id": owner, "deletion_window_days": window}
+    return CreatedKey(owner, window)
 
 
 def lifecycle_policy_text(key: str, value: Any) -> str:

@@ -13,11 +13,12 @@ from components.plan.register import PlannedComponent
 from components.repositories.args import check_shared_repositories_args
 from components.repositories.images import ANY_REGISTRY_ID
 from components.repositories.images import image_uri as _image_uri
+from components.repositories.model import SharedRepositoriesSpec
 from components.repositories.resources import (
     REPOSITORY,
     SHARED_REPOSITORIES,
     SHARED_REPOSITORIES_ALIASES,
-    repository_names,
+    shared_repositories_args,
     shared_repositories_resources,
 )
 
@@ -102,7 +103,12 @@ class SharedRepositories(PlannedComponent):
     """
 
     _type_token = SHARED_REPOSITORIES
-    _args = ComponentArgs(SharedRepositoriesArgs, check_shared_repositories_args)
+    _args = ComponentArgs(
+        SharedRepositoriesArgs,
+        check_shared_repositories_args,
+        SharedRepositoriesSpec,
+        shared_repositories_args,
+    )
 
     repository_arns: pulumi.Output[dict[str, str]]
     """Repository name to ARN."""
@@ -114,11 +120,11 @@ class SharedRepositories(PlannedComponent):
     def __init__(
         self, name: str, args: SharedRepositoriesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = self._checked_args(name, args)
-        super().__init__(name, shared_repositories_resources(name, args), opts, SHARED_REPOSITORIES_ALIASES)
-        names = repository_names(args)
+        spec = self._model(name, args)
+        super().__init__(name, shared_repositories_resources(name, spec), opts, SHARED_REPOSITORIES_ALIASES)
+        names = [r.spec.name for r in spec.repositories]
         self._where = f'SharedRepositories "{name}"'
-        self._region = args["region"]
+        self._region = spec.region
         self._repositories = {n: self.registered(REPOSITORY, f"{name}-{n}") for n in names}
         repositories = list(self._repositories.values())
         self.repository_arns = pulumi.Output.all(*[r.arn for r in repositories]).apply(

@@ -104,3 +104,33 @@ class RepositorySpec:
     lifecycle: Lifecycle | None = None
     stack_key: bool = False
     """Encrypted with the customer managed key this stack creates (``kmsKeys.create``)."""
+
+
+@dataclass(frozen=True)
+class SharedRepository:
+    """One repository as ``SharedRepositories`` creates it: its settings, and its lifecycle policy as
+    the text ECR takes (from the config's ``lifecycle``, or as another program wrote it)."""
+
+    spec: RepositorySpec
+    lifecycle_policy: str | None = None
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    """The customer managed key ``SharedRepositories`` creates for the repositories that set
+    ``stack_key``, in their account."""
+
+    account_id: str
+    deletion_window_days: int
+
+
+@dataclass(frozen=True)
+class SharedRepositoriesSpec:
+    """What a ``SharedRepositories`` registers from."""
+
+    repositories: tuple[SharedRepository, ...]
+    access: Access
+    region: str
+    account_id: str | None = None
+    """The repositories' account, when known: its own Lambda functions then get no account statement."""
+    kms_key: CreatedKey | None = None

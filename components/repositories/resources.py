@@ -3,11 +3,11 @@ the pull-only repository policy as its child."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from components.aws.policy import canonical_json
-from components.aws.rules import EXCLUSION_FILTER_TYPE, KMS_DELETION_WINDOW_DAYS
+from components.aws.rules import EXCLUSION_FILTER_TYPE
 from components.encryption.resources import KMS_KEY, kms_key_resource
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
 from components.repositories.documents import lifecycle_policy_text, repository_policy
@@ -15,8 +15,8 @@ from components.repositories.model import (
     Access,
     AccountsAccess,
     LambdaAccount,
-    OrganizationAccess,
     RepositorySpec,
+    SharedRepositoriesSpec,
 )
 
 if TYPE_CHECKING:
@@ -88,71 +88,41 @@ def _lambda_grant_args(grant: LambdaAccount) -> LambdaAccountGrant:
     return args
 
 
-def access_from_args(args: Mapping[str, Any]) -> Access:
-    narrow: dict[str, Any] = {
-        "roles": tuple(args.get("roles") or ()),
-        "lambda_accounts": tuple(
-            LambdaAccount(str(g["account"]), g.get("region"), tuple(g.get("deployers") or ()))
-            for g in args.get("lambda_accounts") or ()
-        ),
-    }
-    if "organization_id" in args:
-        return OrganizationAccess(
-            str(args["organization_id"]), tuple(args.get("organization_paths") or ()), **narrow
-        )
-    return AccountsAccess(tuple(args.get("accounts") or ()), **narrow)
-
-
-def _spec(args: Mapping[str, Any]) -> RepositorySpec:
-    return RepositorySpec(
-        name=str(args["name"]),
-        scan_on_push=bool(args.get("scan_on_push", True)),
-        image_tag_mutability=str(args.get("image_tag_mutability", "IMMUTABLE")),
-        encryption_type=str(args.get("encryption", "AES256")),
-        kms_key=args.get("kms_key"),
-        exclusion_filters=tuple(args.get("image_tag_mutability_exclusion_filters") or ()),
-        stack_key=bool(args.get("stack_key", False)),
-    )
-
-
-def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tuple[Resource, ...]:
+def shared_repositories_resources(name: str, spec: SharedRepositoriesSpec) -> tuple[Resource, ...]:
     """Each repository is protected and never force-deleted: its images may not be rebuildable. Its
     pull policy and lifecycle policy are its children. A key the component creates comes first."""
     component = key(SHARED_REPOSITORIES, name)
-    policy = canonical_json(
-        repository_policy(access_from_args(args["access"]), args["region"], args.get("account_id"))
-    )
+    policy = canonical_json(repository_policy(spec.access, spec.region, spec.account_id))
     resources: list[Resource] = []
-    created_key = args.get("kms_key")
-    if created_key is not None:
+    if spec.kms_key is not None:
         resources.append(
             kms_key_resource(
                 f"{name}-key",
                 component,
-                account_id=created_key["account_id"],
-                region=args["region"],
-                deletion_window_days=created_key.get("deletion_window_days", KMS_DELETION_WINDOW_DAYS[1]),
+                account_id=spec.kms_key.account_id,
+                region=spec.region,
+                deletion_window_days=spec.kms_key.deletion_window_days,
                 description="ecr-share: encrypts the shared repositories",
             )
         )
-    for entry in args["repositories"]:
-        spec = _spec(entry)
-        repository = key(REPOSITORY, f"{name}-{spec.name}")
-        encryption: dict[str, Any] = {"encryption_type": spec.encryption_type}
-        if spec.kms_key is not None:
-            encryption["kms_key"] = spec.kms_key
-        elif spec.stack_key:
+    for entry in spec.repositories:
+        repository_spec = entry.spec
+        repository = key(REPOSITORY, f"{name}-{repository_spec.name}")
+        encryption: dict[str, Any] = {"encryption_type": repository_spec.encryption_type}
+        if repository_spec.kms_key is not None:
+            encryption["kms_key"] = repository_spec.kms_key
+        elif repository_spec.stack_key:
             # Known only once the key exists: the registrar passes the key's ARN output.
             encryption["kms_key"] = OutputRef(key(KMS_KEY, f"{name}-key"), "arn")
         resources.append(
             Resource(
                 REPOSITORY,
-                f"{name}-{spec.name}",
+                f"{name}-{repository_spec.name}",
                 {
-                    "name": spec.name,
-                    "image_scanning_configuration": {"scan_on_push": spec.scan_on_push},
-                    "image_tag_mutability": spec.image_tag_mutability,
-                    **exclusion_filter_inputs(spec.exclusion_filters),
+                    "name": repository_spec.name,
+                    "image_scanning_configuration": {"scan_on_push": repository_spec.scan_on_push},
+                    "image_tag_mutability": repository_spec.image_tag_mutability,
+                    **exclusion_filter_inputs(repository_spec.exclusion_filters),
                     "encryption_configurations": [encryption],
                     "force_delete": False,
                 },
@@ -163,19 +133,19 @@ def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tu
         resources.append(
             Resource(
                 REPOSITORY_POLICY,
-                f"{name}-{spec.name}-pull",
-                {"repository": spec.name, "policy": policy},
+                f"{name}-{repository_spec.name}-pull",
+                {"repository": repository_spec.name, "policy": policy},
                 parent=repository,
                 # The name alone is no dependency: the policy must wait for its repository.
                 depends_on=(repository,),
             )
         )
-        if entry.get("lifecycle_policy"):
+        if entry.lifecycle_policy:
             resources.append(
                 Resource(
                     LIFECYCLE_POLICY,
-                    f"{name}-{spec.name}-lifecycle",
-                    {"repository": spec.name, "policy": entry["lifecycle_policy"]},
+                    f"{name}-{repository_spec.name}-lifecycle",
+                    {"repository": repository_spec.name, "policy": entry.lifecycle_policy},
                     parent=repository,
                     depends_on=(repository,),
                 )
@@ -183,9 +153,25 @@ def shared_repositories_resources(name: str, args: SharedRepositoriesArgs) -> tu
     return tuple(resources)
 
 
-def repository_names(args: SharedRepositoriesArgs) -> list[str]:
-    return [str(entry["name"]) for entry in args["repositories"]]
-
-
-def specs_from_args(entries: Sequence[Mapping[str, Any]]) -> tuple[RepositorySpec, ...]:
-    return tuple(_spec(entry) for entry in entries)
+def shared_repositories_args(spec: SharedRepositoriesSpec) -> SharedRepositoriesArgs:
+    """The model as the component's args (Python names, defaults filled in): what the args check
+    takes back to the same model (tests/package/test_component_args.py proves the round trip)."""
+    repositories = []
+    for entry in spec.repositories:
+        settings = repository_args(entry.spec)
+        if entry.lifecycle_policy is not None:
+            settings["lifecycle_policy"] = entry.lifecycle_policy
+        repositories.append(settings)
+    args: SharedRepositoriesArgs = {
+        "repositories": repositories,
+        "access": access_args(spec.access),
+        "region": spec.region,
+    }
+    if spec.account_id is not None:
+        args["account_id"] = spec.account_id
+    if spec.kms_key is not None:
+        args["kms_key"] = {
+            "account_id": spec.kms_key.account_id,
+            "deletion_window_days": spec.kms_key.deletion_window_days,
+        }
+    return args

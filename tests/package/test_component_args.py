@@ -33,7 +33,9 @@ from components import (
     SharedRepositories,
     image_uri,
 )
+from components.catalog import component_class, component_classes
 from components.errors import ConfigError
+from components.plan.children import component_args
 from components.plan.project import ProjectPlan, plan_project, plan_stacks
 from components.plan.register import PlannedComponent
 from components.repositories.documents import lifecycle_policy_text
@@ -634,7 +636,7 @@ def test_component_args_take_no_raw_policy_text() -> None:
     checked as the config's registryPolicyStatements are)."""
     text_args = {
         (component.__name__, name)
-        for component in PlannedComponent._classes.values()
+        for component in component_classes()
         if component._args is not None
         for name in _text_fields(component._args.args_type)
         if "policy" in name
@@ -697,9 +699,10 @@ def assert_args_pass_unchanged(project: ProjectPlan) -> int:
     for plan in project.plans.values():
         for resource in plan.resources:
             if resource.is_component:
-                component = PlannedComponent._classes[resource.type]
+                component = component_class(resource.type)
                 assert component._args is not None
-                assert component._args.checked(resource.name, dict(resource.inputs)) == resource.inputs
+                args = component_args(resource)
+                assert component._args.normalized(resource.name, dict(args)) == args
                 checked += 1
     return checked
 
@@ -716,7 +719,7 @@ def test_the_programs_own_args_pass_unchanged_in_every_tested_variant(variant: s
 def test_the_variants_plan_every_new_arg() -> None:
     """The variants above hold the args issue 12 added, so the tests above check them."""
     planned = [
-        r.inputs
+        component_args(r)
         for make in VARIANTS.values()
         for plan in plan_stacks(make()).plans.values()
         for r in plan.resources
@@ -741,7 +744,7 @@ def test_optional_args_set_to_none_are_unset_and_defaults_are_filled_in() -> Non
         "account_id": "111111111111",
     }
     assert SharedRepositories._args is not None
-    assert SharedRepositories._args.checked("shared", args) == {
+    assert SharedRepositories._args.normalized("shared", args) == {
         "repositories": [
             {
                 "name": "web-app",
@@ -849,11 +852,11 @@ ACCEPTED_LIFECYCLES = {
 def test_a_lifecycle_policy_ecr_accepts_is_deployed_as_written(case: str) -> None:
     text = ACCEPTED_LIFECYCLES[case]
     assert SharedRepositories._args is not None
-    checked = SharedRepositories._args.checked("shared", repository(lifecycle_policy=text))
+    checked = SharedRepositories._args.normalized("shared", repository(lifecycle_policy=text))
     assert checked["repositories"][0]["lifecycle_policy"] == text
     assert ReplicaRepositorySettings._args is not None
     assert (
-        ReplicaRepositorySettings._args.checked("replicas", {**REPLICAS, "lifecycle_policy": text})[
+        ReplicaRepositorySettings._args.normalized("replicas", {**REPLICAS, "lifecycle_policy": text})[
             "lifecycle_policy"
         ]
         == text
@@ -863,14 +866,14 @@ def test_a_lifecycle_policy_ecr_accepts_is_deployed_as_written(case: str) -> Non
 def test_a_created_key_and_replica_keys_take_the_config_defaults() -> None:
     """A created key's deletion window is 30 days unless given, as with kmsKeys: {create: true}."""
     assert SharedRepositories._args is not None
-    assert SharedRepositories._args.checked(
+    assert SharedRepositories._args.normalized(
         "shared", {**REPOSITORIES, "kms_key": {"account_id": "111111111111"}}
     )["kms_key"] == {"account_id": "111111111111", "deletion_window_days": 30}
     assert ReplicaRepositorySettings._args is not None
-    checked = ReplicaRepositorySettings._args.checked("replicas", {**REPLICAS, "kms": REPLICA_KEY})
+    checked = ReplicaRepositorySettings._args.normalized("replicas", {**REPLICAS, "kms": REPLICA_KEY})
     assert checked["kms"] == {**REPLICA_KEY, "deletion_window_days": 30}
     assert checked["image_tag_mutability"] == "IMMUTABLE"
-    given = ReplicaRepositorySettings._args.checked(
+    given = ReplicaRepositorySettings._args.normalized(
         "replicas", {**REPLICAS, "kms": {**REPLICA_KEY, "key_arn": KEY_ARN}}
     )
     assert given["kms"] == {**REPLICA_KEY, "key_arn": KEY_ARN}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -16,6 +16,7 @@ from pulumi_harness import ProgramRun, run_program
 from registration import assert_registers_exactly
 
 from components.args import python_name
+from components.catalog import component_class
 from components.config.stack import parse_stack_config
 from components.consumers.resources import (
     ATTACHED_PULL_POLICY,
@@ -310,6 +311,13 @@ OWN_ALIASES = {
 }
 
 
+class _Deployed:
+    """Stands for an ``Output`` in an args check, which takes anything with ``apply`` for one."""
+
+    def apply(self) -> None:
+        raise NotImplementedError
+
+
 def planned(constructs: list[Construct]) -> StackPlan:
     """The plan of the same components, their args in Python names; an input passed from another
     component's output is a reference to the resource that output comes from."""
@@ -317,9 +325,17 @@ def planned(constructs: list[Construct]) -> StackPlan:
     components = []
     for c in constructs:
         args = python_args(c.inputs)
-        for arg, (name, output) in c.outputs_from.items():
-            args[python_name(arg)] = SOURCE_OF_OUTPUT[types[name], output](name)
-        components.append(Resource(c.type, c.name, args, aliases=OWN_ALIASES.get(c.type, ())))
+        outputs = {
+            python_name(arg): SOURCE_OF_OUTPUT[types[name], output](name)
+            for arg, (name, output) in c.outputs_from.items()
+        }
+        checks = component_class(c.type)._args
+        assert checks is not None
+        # The component's model, as its args check makes it; an output goes in as the reference.
+        model = checks.check_schema_args({**args, **dict.fromkeys(outputs, _Deployed())})
+        if outputs:
+            model = replace(model, **outputs)
+        components.append(Resource(c.type, c.name, model=model, aliases=OWN_ALIASES.get(c.type, ())))
     return StackPlan("test", "test", ACCOUNT, REGION, expanded(components), {})
 
 

@@ -4,7 +4,9 @@ with a description everywhere. No CLI needed: the analyzer and ``generate_schema
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from typing import Any
 
 import pytest
@@ -218,10 +220,14 @@ def test_the_package_is_ecr_share_at_the_package_version(schema: dict[str, Any])
 
 def test_every_component_is_in_the_package() -> None:
     """A new component cannot be left out of the provider or of ``import components``."""
-    # Tests register components of their own (tests/plan/test_register.py): only the package's count.
+    # Every component module of the package, whether the catalog names it or not.
+    for module in pkgutil.walk_packages(components.__path__, "components."):
+        if module.name.endswith(".component"):
+            importlib.import_module(module.name)
+    # Tests define components of their own (tests/plan/test_register.py): only the package's count.
     planned = {
-        t
-        for t, c in PlannedComponent._classes.items()
+        c._type_token
+        for c in PlannedComponent.__subclasses__()
         if getattr(c, "__module__", "").startswith("components.")
     }
     assert all(token.startswith(COMPONENT_PREFIX) for token in planned)

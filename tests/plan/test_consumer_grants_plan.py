@@ -17,6 +17,7 @@ from consumer_grants_variant import (
     example_stacks,
 )
 
+from components.plan.children import component_args
 from components.plan.model import OutputRef
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
 
@@ -120,9 +121,9 @@ def test_prods_replicas_get_no_lambda_or_role_statement(project: ProjectPlan) ->
 
 
 def test_the_component_gets_the_grant_and_its_account(project: ProjectPlan) -> None:
-    shared = project.plans["build"].named("ecr-share:index:SharedRepositories", "shared")
-    assert shared.inputs["account_id"] == SOURCE
-    assert shared.inputs["access"] == {
+    shared = component_args(project.plans["build"].named("ecr-share:index:SharedRepositories", "shared"))
+    assert shared["account_id"] == SOURCE
+    assert shared["access"] == {
         "accounts": ["222222222222", "333333333333", "444444444444"],
         "roles": [CI_ROLE],
         "lambda_accounts": [
@@ -151,7 +152,7 @@ def test_dev_attaches_one_managed_pull_policy_to_each_existing_role(project: Pro
         (f"{ATTACHMENT}::pull-roles-eks-node-role", COMPONENT, ()),
     ]
     assert plan.named(ATTACHMENT, "pull-roles-codebuild-integration-tests").parent == COMPONENT
-    assert plan.resource(COMPONENT).inputs == {
+    assert component_args(plan.resource(COMPONENT)) == {
         "policy_name": "ecr-share-dev-pull",
         "repository_arns": [f"arn:aws:ecr:us-east-1:{SOURCE}:repository/web-app"],
         "role_names": ["eks-node-role", "codebuild-integration-tests"],

@@ -18,6 +18,7 @@ from components.config.stack import parse_stack_config
 from components.consumers.component import FargateTaskDefinition, PullExecutionRole
 from components.consumers.documents import SecretReads, execution_role_policies
 from components.consumers.model import ContainerSecret, ContainerSettings
+from components.consumers.resources import fargate_task_definition_args
 from components.errors import ConfigError
 from components.plan.model import StackPlan
 from components.plan.project import plan_stacks
@@ -69,15 +70,20 @@ def test_every_setting() -> None:
 
 
 def test_the_args_take_the_same_settings() -> None:
-    checked = FargateTaskDefinition._args.check_schema_args(
-        {**ARGS, "writable_paths": ["/tmp"], "user": "1000"}
+    checked = fargate_task_definition_args(
+        FargateTaskDefinition._args.check_schema_args({**ARGS, "writable_paths": ["/tmp"], "user": "1000"})
     )
     assert (checked["readonly_root_filesystem"], checked["writable_paths"], checked["user"]) == (
         True,
         ["/tmp"],
         "1000",
     )
-    assert FargateTaskDefinition._args.check_schema_args(ARGS)["readonly_root_filesystem"] is True
+    assert (
+        fargate_task_definition_args(FargateTaskDefinition._args.check_schema_args(ARGS))[
+            "readonly_root_filesystem"
+        ]
+        is True
+    )
 
 
 PATH = "is not an absolute container path (/ then letters, digits and ._@+=,/-, no .. segment, not / itself, at most 255 characters)"

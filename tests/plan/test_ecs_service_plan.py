@@ -10,6 +10,8 @@ import pytest
 from ecs_service_variant import WORKER_CLUSTER, prod_with_ecs_services
 from test_project import committed
 
+from components.consumers.model import FargateTaskDefinitionSpec
+from components.plan.children import component_args
 from components.plan.model import OutputRef, Resource, StackPlan
 from components.plan.project import ProjectPlan, plan_stacks
 
@@ -80,14 +82,14 @@ def test_a_service_without_security_groups_leaves_them_to_ecs(plan: StackPlan) -
 
 
 def test_the_component_gets_its_service_as_host_shaped_args(plan: StackPlan) -> None:
-    assert plan.named(COMPONENT, "web-app").inputs["ecs_service"] == {
+    assert component_args(plan.named(COMPONENT, "web-app"))["ecs_service"] == {
         "cluster_arn": PROD_CLUSTER,
         "subnets": ["subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60729"],
         "security_groups": ["sg-0c1d2e3f4a5b6c7d8"],
         "desired_count": 2,
         "assign_public_ip": False,
     }
-    assert plan.named(COMPONENT, "worker").inputs["ecs_service"] == {
+    assert component_args(plan.named(COMPONENT, "worker"))["ecs_service"] == {
         "cluster_arn": WORKER_CLUSTER,
         "subnets": ["subnet-0a1b2c3d"],
         "security_groups": [],
@@ -101,7 +103,9 @@ def test_nothing_else_changes_and_no_role_is_added(plan: StackPlan, project: Pro
     and everything else in prod are exactly as without ECS services."""
 
     def without_ecs(resource: Resource) -> Resource:
-        return replace(resource, inputs={k: v for k, v in resource.inputs.items() if k != "ecs_service"})
+        if isinstance(resource.model, FargateTaskDefinitionSpec):
+            return replace(resource, model=replace(resource.model, ecs_service=None))
+        return resource
 
     assert [without_ecs(r) for r in plan.resources if r.type != SERVICE] == list(
         project.plans["prod"].resources

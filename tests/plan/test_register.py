@@ -11,6 +11,7 @@ import pytest
 from pulumi_harness import run_program
 from registration import assert_registers_exactly
 
+from components.catalog import CLASSES
 from components.plan.children import CHILDREN, expanded
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, StackPlan, key
 from components.plan.register import PlannedComponent, register_stack
@@ -29,7 +30,7 @@ def outer_children(name: str, args: Any) -> tuple[Resource, ...]:
     inner = Resource(
         INNER,
         f"{name}-inner",
-        {"group": args["group"]},
+        model={"group": args["group"]},
         parent=key(OUTER, name),
         aliases=(Alias(type=f"{COMPONENT_PREFIX}OldInner"),),
     )
@@ -77,8 +78,12 @@ def test_references_nesting_and_component_dependencies_register_as_planned(
 ) -> None:
     monkeypatch.setitem(CHILDREN, OUTER, outer_children)
     monkeypatch.setitem(CHILDREN, INNER, inner_children)
-    first = Resource(OUTER, "first", {"role": "first-role", "group": "/first"})
-    second = Resource(OUTER, "second", {"role": "second-role", "group": "/second"}, depends_on=(first.key,))
+    monkeypatch.setitem(CLASSES, OUTER, Outer)
+    monkeypatch.setitem(CLASSES, INNER, Inner)
+    first = Resource(OUTER, "first", model={"role": "first-role", "group": "/first"})
+    second = Resource(
+        OUTER, "second", model={"role": "second-role", "group": "/second"}, depends_on=(first.key,)
+    )
     plan = StackPlan("test", "build", "000000000000", "us-east-1", expanded([first, second]), {})
     assert plan.named(POLICY, "second-policy").depends_on == (first.key, key(INNER, "second-inner"))
 
@@ -97,8 +102,10 @@ def test_aliases_go_as_the_urns_the_engine_would_compute_at_any_depth(
     engine's own URNs keep only the nearest parent's type, so this is checked on the literal)."""
     monkeypatch.setitem(CHILDREN, OUTER, outer_children)
     monkeypatch.setitem(CHILDREN, INNER, inner_children)
+    monkeypatch.setitem(CLASSES, OUTER, Outer)
+    monkeypatch.setitem(CLASSES, INNER, Inner)
     plan = StackPlan(
-        "test", "build", "000000000000", "us-east-1", expanded([Resource(OUTER, "first", ARGS)]), {}
+        "test", "build", "000000000000", "us-east-1", expanded([Resource(OUTER, "first", model=ARGS)]), {}
     )
 
     def program() -> None:
@@ -114,10 +121,11 @@ def test_aliases_go_as_the_urns_the_engine_would_compute_at_any_depth(
     )
 
 
-def test_under_a_parent_of_the_programs_own_aliases_go_as_specs() -> None:
+def test_under_a_parent_of_the_programs_own_aliases_go_as_specs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A component under a parent it did not register (another program's component, or the
     provider's construct path, which passes the parent as a URN) cannot know that parent's URN
     type: its aliases, and its children's, go as specs for the engine to resolve."""
+    monkeypatch.setitem(CLASSES, INNER, Inner)
 
     def program() -> None:
         app = pulumi.ComponentResource("user:index:App", "app")

@@ -1,0 +1,129 @@
+"""What the replication settings of a stack plan: the build registry's replication configuration
+with the templates of its own replica Regions, and an environment's receiving side
+(``receiveReplication``), as the components' ``Resource`` records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from components.config.model import BuildStack, EnvironmentStack
+from components.plan.model import Resource
+from components.replication.documents import (
+    merged_filters,
+    replica_registries,
+    template_description,
+    templated_filters,
+)
+from components.replication.model import (
+    RegistryReplicationSpec,
+    ReplicaGrant,
+    ReplicaRegistry,
+    ReplicaRepositorySettingsSpec,
+    ReplicaSettings,
+    ReplicationReceiverSpec,
+    TemplateSettings,
+)
+from components.replication.resources import (
+    REGISTRY_REPLICATION,
+    REPLICA_REPOSITORY_SETTINGS,
+    REPLICATION_RECEIVER,
+    replica_key,
+    resolved_scanning,
+)
+from components.repositories.documents import lifecycle_policy_text
+
+if TYPE_CHECKING:
+    from components.contract.outputs import BuildOutputs
+    from components.replication.model import ReplicaKey
+
+
+def build_replication(config: BuildStack) -> list[Resource]:
+    """The replication configuration, after the templates of the build account's own replica Regions:
+    a replica created before its template would keep ECR's default settings for good. Those
+    replicas carry the build stack's grant, so its consumers may pull them in their Region (its
+    Lambda statement names the functions of that Region, the only ones Lambda pulls for there);
+    cross-account destinations own their side (``receiveReplication``)."""
+    replication = config.replication
+    assert replication is not None
+    own_regions = [
+        Resource(
+            REPLICA_REPOSITORY_SETTINGS,
+            f"replicas-{registry.destination.region}",
+            model=ReplicaRepositorySettingsSpec(
+                registry.template_prefixes,
+                registry.filters,
+                template_description(
+                    config.account_id,
+                    config.region,
+                    pull_granted=True,
+                    settings=registry.settings,
+                    kms=config.kms_keys is not None,
+                ),
+                registry_scanning=None
+                if replication.registry_scanning is None
+                else resolved_scanning(replication.registry_scanning, registry.filters),
+                grant=ReplicaGrant(config.access, config.account_id, registry.destination.region),
+                region=registry.destination.region,
+                settings=template_settings(
+                    registry.settings, replica_key(config.stack, registry, config.kms_keys)
+                ),
+            ),
+        )
+        for registry in replica_registries(replication.rules, config.repositories)
+        if registry.destination.account_id == config.account_id
+    ]
+    configuration = Resource(
+        REGISTRY_REPLICATION,
+        "replication",
+        model=RegistryReplicationSpec(replication.rules),
+        depends_on=tuple(r.key for r in own_regions),
+    )
+    return [*own_regions, configuration]
+
+
+def receiver(config: EnvironmentStack, build: BuildOutputs, registry: ReplicaRegistry | None) -> Resource:
+    """This account's side of cross-account replication. Its replicas carry a repository policy only
+    when ``receiveReplication.access`` grants other accounts: this account's roles need none.
+    ``registry``: what the build stack replicates here, as the environment's check resolved it."""
+    receive = config.receive_replication
+    assert receive is not None
+    assert registry is not None  # check_environment refused a receiver the build does not replicate to
+    # Checked equal to what receiveReplication's filters and rootTemplate give.
+    prefixes = registry.template_prefixes
+    templated = templated_filters(prefixes, receive.filters, [s.filters for s in receive.other_sources])
+    received = merged_filters([receive.filters, *(s.filters for s in receive.other_sources)])
+    spec = ReplicationReceiverSpec(
+        source_account=receive.source_account,
+        account_id=config.account_id,
+        region=config.region,
+        filters=receive.filters,
+        template_prefixes=tuple(prefixes),
+        description=template_description(
+            receive.source_account,
+            build.region,
+            pull_granted=receive.access is not None,
+            settings=registry.settings,
+            kms=receive.kms_keys is not None,
+        ),
+        registry_scanning=None
+        if receive.registry_scanning is None
+        else resolved_scanning(receive.registry_scanning, received),
+        access=receive.access,
+        other_sources=receive.other_sources,
+        registry_policy_statements=receive.registry_policy_statements,
+        settings=template_settings(
+            registry.settings, replica_key(config.stack, registry, receive.kms_keys, templated)
+        ),
+    )
+    return Resource(REPLICATION_RECEIVER, "replication", model=spec)
+
+
+def template_settings(settings: ReplicaSettings, kms: ReplicaKey | None) -> TemplateSettings:
+    """What the templates give every replica: the replicated repositories' shared settings, the
+    lifecycle as the text ECR takes, and the key."""
+    return TemplateSettings(
+        settings.image_tag_mutability,
+        settings.exclusion_filters,
+        None if settings.lifecycle is None else lifecycle_policy_text(settings.lifecycle),
+        kms,
+    )
