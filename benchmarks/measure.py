@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The package, the test helpers (generated projects, the mock harness, the fake Pulumi CLI).
-for folder in (ROOT, ROOT / "tests", ROOT / "tests" / "pipeline"):
+# The package and the test helpers (tests.support: generated projects, the mock harness, the fake
+# Pulumi CLI).
+for folder in (ROOT,):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 

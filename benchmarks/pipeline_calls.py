@@ -18,8 +18,9 @@ from pathlib import Path
 
 import measure
 import pytest
-from pipeline_fake import FakePulumi, run_pipeline, service, stack_files, write_project
-from registry_fake import moto_registry
+
+from tests.support.pipeline_fake import FakePulumi, run_pipeline, service, stack_files, write_project
+from tests.support.registry_fake import moto_registry
 
 OWN = ("stack select", "stack init", "config set-all", "config remove-all", "up")
 SDK = ("stack output", "stack history")

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
+
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
 
 
 @pytest.fixture(scope="session")

@@ -26,10 +26,9 @@ from moto.ecr.models import ECRBackend
 from moto.ecr.responses import ECRResponse
 from moto.server import ThreadedMotoServer
 
-# The unit tests' modules import each other from tests/ and tests/verify/ (pytest's pythonpath).
-_TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path[:0] = [str(_TESTS), str(_TESTS / "verify")]
-from deployed import TEMPLATES  # noqa: E402
+# The unit tests' shared modules (tests/support), imported from the project root as pytest does.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
+from tests.support.deployed import TEMPLATES  # noqa: E402
 
 _ECR_MODEL = botocore.session.get_session().get_service_model("ecr")
 _one_rule = ECRBackend.put_replication_configuration

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_setup import FIRST_DAY
-from trail_records import scenario, write_trail
+
+from tests.support.audit_setup import FIRST_DAY
+from tests.support.trail_records import scenario, write_trail
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
 from components.config.files import load_stack_config
 from components.config.stack import parse_stack_config
@@ -18,6 +17,7 @@ from components.contract.outputs import BUILD_OUTPUT_NAMES, build_exports, read_
 from components.errors import ConfigError
 from components.replication.model import ReplicaRegistry, ReplicaSettings, ReplicationDestination
 from components.repositories.model import AccountsAccess, KeepTagged, Lifecycle, OrganizationAccess
+from tests.support.pulumi_harness import PROJECT_DIR
 
 STACK = "organization/ecr-share/build"
 SOURCE = "111111111111"

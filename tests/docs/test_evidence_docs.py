@@ -7,20 +7,17 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from pulumi_harness import PROJECT_DIR
-
-sys.path.insert(0, str(PROJECT_DIR / "tests" / "verify"))
-from deployed import forget
-from pull_fake import BUILD, STAGING, deploy_and_push, ecr, session_for
-from trail_records import log_files, scenario
 
 from components.verify.cli import main
+from tests.support.deployed import forget
+from tests.support.pull_fake import BUILD, STAGING, deploy_and_push, ecr, session_for
+from tests.support.pulumi_harness import PROJECT_DIR
+from tests.support.trail_records import log_files, scenario
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 VERIFY_DOC = (PROJECT_DIR / "docs" / "verify.md").read_text(encoding="utf-8")

@@ -9,7 +9,6 @@ import re
 import sys
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
 from components.aws.policy import iam_policy_length
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS
@@ -21,6 +20,7 @@ from components.replication.scanning import SCANNING_KEYS, SCANNING_RULE_KEYS
 from components.repositories.config import ACCESS_KEYS, LIFECYCLE_KEYS, REPOSITORY_KEYS
 from components.repositories.documents import account_condition_policy, most_accounts_in_one_policy
 from components.verify.cli import main as verify_main
+from tests.support.pulumi_harness import PROJECT_DIR
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 sys.path.insert(0, str(PROJECT_DIR / "benchmarks"))

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_fake import write_project
-from registry_fake import MotoRegistry, moto_registry
+
+from tests.support.pipeline_fake import write_project
+from tests.support.registry_fake import MotoRegistry, moto_registry
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import copy
 from typing import Any
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
 from components.config.files import list_stacks, load_stack_config
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
+from tests.support.pulumi_harness import PROJECT_DIR
 
 
 def committed() -> dict[str, dict[str, Any]]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
+
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
 
 
 @pytest.fixture(scope="session")

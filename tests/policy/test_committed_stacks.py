@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crossguard import findings, from_run, summary
-from pulumi_harness import PROJECT_DIR, ProgramRun
 from pulumi_policy import EnforcementLevel
+
+from tests.support.crossguard import findings, from_run, summary
+from tests.support.pulumi_harness import PROJECT_DIR, ProgramRun
 
 
 def test_every_committed_stack_file_is_covered(committed: dict[str, ProgramRun]) -> None:

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from crossguard import Planned, changed, findings, from_run, one, summary
-from pulumi_harness import ProgramRun
+
+from tests.support.crossguard import Planned, changed, findings, from_run, one, summary
+from tests.support.pulumi_harness import ProgramRun
 
 BUILD_REPOSITORY = "shared-web-app"
 BUILD_POLICY = "shared-web-app-pull"

@@ -9,9 +9,10 @@ import copy
 from typing import Any
 
 import pytest
-from ecs_service_variant import prod_with_ecs_services
 from pulumi.errors import RunError
-from pulumi_harness import BUILD_STACK, ProgramRun, run_program, urn_key
+
+from tests.support.ecs_service_variant import prod_with_ecs_services
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_program, urn_key
 
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deployed import forget
+
+from tests.support.deployed import forget
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deployed import account_session, deploy, session_for
-from ecs_service_variant import prod_file_with_ecs_service
-from stack_edits import add_prod_source, leave_prod_scanning_alone
 
 from components.verify.cli import main
+from tests.support.deployed import account_session, deploy, session_for
+from tests.support.ecs_service_variant import prod_file_with_ecs_service
+from tests.support.stack_edits import add_prod_source, leave_prod_scanning_alone
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD, DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333", "444444444444"
