@@ -1,7 +1,7 @@
 """The program under Pulumi's mock engine against programs that register the same provider resources
 directly: a build stack of 100 repositories granting 50 accounts, and an environment of 10 services.
 
-Five programs per stack, each run through the same harness (``tests/pulumi_harness.py``):
+Five programs per stack, each run through the same harness (``tests/support/pulumi_harness.py``):
 - program: ``__main__.py`` (config, validation, plan, components, registrar);
 - bare: a loop over the same provider resources with the same inputs, no components, and the same
   stack outputs: the reference (goal: program <= 1.2x bare);

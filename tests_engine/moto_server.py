@@ -3,11 +3,11 @@ calls moto 5.2.5 lacks answered where every client sees them, the stand-in provi
 process tree and ``verify --live`` in the test's:
 
 - repository creation templates: moto has no such API. ECRResponse gets the four actions, answered by
-  the model-checked ``CreationTemplates`` the live tests already use (tests/verify/deployed.py:
+  the model-checked ``CreationTemplates`` the live tests already use (tests/support/deployed.py:
   each request and answer checked against botocore's ECR model), keyed by the caller's account and
   Region;
 - a replication configuration of more than one rule: moto refuses it ("This feature is disabled"),
-  so such a configuration is written into moto's registry state as tests/verify/deployed.py does.
+  so such a configuration is written into moto's registry state as tests/support/deployed.py does.
 Every other call is moto's own.
 """
 

@@ -1,6 +1,6 @@
 """Issue 19: every over-grant a stack file could write is refused where it is written, with one
 message naming the key, the value, what is expected and the over-grant it would cause. The cases are
-shared with the component args, the whole-program and the policy pack tests (tests/overgrant_cases.py)."""
+shared with the component args, the whole-program and the policy pack tests (tests/support/overgrant_cases.py)."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_readme_shows_the_real_verify_output(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_readme_shows_the_pipelines_complete_deploy_from_its_checked_docs() -> None:
-    # docs/pipeline.md's examples are re-run by tests/pipeline/test_pipeline_docs.py.
+    # docs/pipeline.md's examples are re-run by tests/docs/test_pipeline_docs.py.
     docs = (PROJECT_DIR / "docs" / "pipeline.md").read_text(encoding="utf-8")
     example = docs.split("<!-- example: first-deploy -->\n```text\n", 1)[1].split("\n```", 1)[0]
     assert f"```text\n{example}\n```" in README

@@ -86,6 +86,6 @@ def test_every_path_the_doc_names_exists() -> None:
     assert {
         "components/verify/evaluator/",
         "components/verify/intended.py",
-        "tests/verify/deployed.py",
+        "tests/support/deployed.py",
     } <= paths
     assert [p for p in sorted(paths) if not (ROOT / p).exists()] == []

@@ -240,7 +240,7 @@ def test_prod_outputs(project: ProjectPlan) -> None:
             "web-app": "444444444444.dkr.ecr.us-east-1.amazonaws.com/web-app:v1.2.3",
             "worker": f"444444444444.dkr.ecr.us-east-1.amazonaws.com/worker@{DIGEST}",
         },
-        # The committed stacks run no ECS service (tests/plan/test_ecs_service_plan.py plans one).
+        # The committed stacks run no ECS service (tests/plan/test_environment_ecs_service.py plans one).
         "ecsServices": {},
     }
 

@@ -1,5 +1,5 @@
 """The policy pack refuses each over-grant of issue 19 in the document a program would register for it
-(the program refuses the config itself: tests/config/test_overgrants_refused.py). The pack judges with
+(the program refuses the config itself: tests/config/test_stack_overgrants.py). The pack judges with
 the program's own functions (components.aws.globs, components.aws.overgrants)."""
 
 from __future__ import annotations

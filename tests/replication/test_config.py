@@ -270,7 +270,7 @@ KMS_REPOSITORIES = ["web-app", {"name": "team-a/api", "encryption": "KMS", "kmsK
 
 def test_a_kms_repository_replicates_to_another_account_whose_receiver_brings_a_key() -> None:
     """The receiver must encrypt the replicas with its own key: checked against the build's outputs
-    (tests/replication/test_replication_program.py); the build stack itself accepts the rule."""
+    (tests/program/test_replication_program.py); the build stack itself accepts the rule."""
     config = build_with(
         {"rules": [{"destinations": [TO_PROD], "filters": ["team-a/"]}]},
         **{"ecr-share:repositories": KMS_REPOSITORIES},

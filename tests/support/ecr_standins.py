@@ -1,5 +1,5 @@
 """Boto3 sessions whose ECR clients answer the operations moto does not serve, through the tests'
-one model-checked way to answer them (``tests/moto_standins.py``: ``serve``): for the pipeline's
+one model-checked way to answer them (``tests/support/moto_standins.py``: ``serve``): for the pipeline's
 ``registry_session``."""
 
 from __future__ import annotations
