@@ -37,6 +37,12 @@ def prod(environments: dict[str, ProgramRun]) -> ProgramRun:
 
 
 @pytest.fixture(scope="session")
+def committed_runs(build: ProgramRun, environments: dict[str, ProgramRun]) -> dict[str, ProgramRun]:
+    """Every committed stack file's run, by stack name."""
+    return {"build": build, **environments}
+
+
+@pytest.fixture(scope="session")
 def moto() -> Iterator[Any]:
     """One moto for the session, started when a test first asks for it: starting and stopping it
     for every test costs more than resetting it (``moto.reset()``). From then on it answers every

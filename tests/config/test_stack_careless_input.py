@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 
 from components.aws import names, rules
-from components.config.files import list_stacks, load_stack_config
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.plan.project import ProjectError, plan_stacks
-from tests.support.pulumi_harness import PROJECT_DIR
-
-
-def committed() -> dict[str, dict[str, Any]]:
-    return {name: load_stack_config(PROJECT_DIR, name) for name in list_stacks(PROJECT_DIR)}
+from tests.support.committed import committed
 
 
 def refused(stack: str, config: dict[str, Any], message: str) -> None:

@@ -18,7 +18,7 @@ from components.consumers.model import ContainerSecret, ContainerSettings
 from components.errors import ConfigError
 from components.plan.model import StackPlan
 from components.plan.project import plan_stacks
-from tests.plan.test_project import committed
+from tests.support.committed import committed
 from tests.support.ecs_service_variant import prod_with_ecs_services
 from tests.support.minimal_stacks import ENVIRONMENT, SERVICE
 

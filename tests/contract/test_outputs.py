@@ -25,13 +25,13 @@ WHERE = f"ecr-share:buildStack {STACK}, output"
 FIX = r"deploy the build stack with this version of ecr-share first \(pulumi up -s <build stack>\)"
 
 
-def committed() -> dict[str, Any]:
+def committed_outputs() -> dict[str, Any]:
     config = parse_stack_config("build", load_stack_config(PROJECT_DIR, "build"))
     return build_exports(config)  # type: ignore[arg-type]
 
 
 def test_the_committed_build_stacks_outputs_read_back_intact() -> None:
-    outputs = read_build_outputs(STACK, committed())
+    outputs = read_build_outputs(STACK, committed_outputs())
     assert outputs.registry_id == SOURCE
     assert outputs.region == "us-east-1"
     assert outputs.repository_arns["worker"] == f"arn:aws:ecr:us-east-1:{SOURCE}:repository/worker"
@@ -47,7 +47,7 @@ def test_the_committed_build_stacks_outputs_read_back_intact() -> None:
 
 
 def test_organization_access_reads_back() -> None:
-    outputs = committed()
+    outputs = committed_outputs()
     outputs["access"] = {
         "mode": "organization",
         "organizationId": "o-abc123def4",
@@ -62,7 +62,7 @@ def test_organization_access_reads_back() -> None:
 
 @pytest.mark.parametrize("name", BUILD_OUTPUT_NAMES)
 def test_a_missing_output_names_it(name: str) -> None:
-    outputs = committed()
+    outputs = committed_outputs()
     del outputs[name]
     with pytest.raises(ConfigError) as caught:
         read_build_outputs(STACK, outputs)
@@ -210,7 +210,7 @@ CASES = [
 def test_each_bad_output_is_refused_naming_it(
     tamper: Callable[[dict[str, Any]], None], path: str, value: str, problem: str
 ) -> None:
-    outputs = copy.deepcopy(committed())
+    outputs = copy.deepcopy(committed_outputs())
     tamper(outputs)
     with pytest.raises(ConfigError) as caught:
         read_build_outputs(STACK, outputs)
@@ -219,7 +219,7 @@ def test_each_bad_output_is_refused_naming_it(
 
 
 def test_a_destination_listed_twice_is_refused() -> None:
-    outputs = committed()
+    outputs = committed_outputs()
     outputs["replication"]["destinations"].append(copy.deepcopy(outputs["replication"]["destinations"][0]))
     with pytest.raises(ConfigError, match=r"output replication.destinations: .* lists a destination twice"):
         read_build_outputs(STACK, outputs)

@@ -10,7 +10,7 @@ import pytest
 
 from components.plan.model import OutputRef, Resource, StackPlan
 from components.plan.project import ProjectPlan, plan_stacks
-from tests.plan.test_project import committed
+from tests.support.committed import committed
 from tests.support.ecs_service_variant import WORKER_CLUSTER, prod_with_ecs_services
 
 COMPONENT = "ecr-share:index:FargateTaskDefinition"

@@ -20,7 +20,7 @@ from components.plan.environment import plan_environment_stack
 from components.plan.model import StackPlan
 from components.plan.pins import AppliedPolicy, lifecycle_findings, unproven_notes
 from components.plan.project import ProjectError, plan_stacks
-from tests.plan.test_project import committed
+from tests.support.committed import committed
 from tests.support.pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")

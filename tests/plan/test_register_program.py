@@ -11,7 +11,7 @@ from components.config.files import load_stack_config
 from components.config.stack import parse_stack_config
 from components.plan.build import plan_build_stack
 from components.plan.project import ProjectPlan, plan_stacks
-from tests.plan.test_project import committed
+from tests.support.committed import committed
 from tests.support.ecs_service_variant import prod_with_ecs_services
 from tests.support.pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program
 from tests.support.registration import assert_exports_exactly, assert_registers_exactly

@@ -22,8 +22,8 @@ ORG = "o-abc123def4"
 
 
 @pytest.fixture(scope="module")
-def stacks(committed: dict[str, ProgramRun]) -> dict[str, list[Planned]]:
-    return {stack: from_run(run, stack) for stack, run in committed.items()}
+def stacks(committed_runs: dict[str, ProgramRun]) -> dict[str, list[Planned]]:
+    return {stack: from_run(run, stack) for stack, run in committed_runs.items()}
 
 
 def edit_document(resource: Planned, prop: str, edit: Callable[[dict[str, Any]], None]) -> str:

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from components.config.files import list_stacks, load_stack_config
+from components.config.files import load_stack_config
 from components.config.model import EnvironmentStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.plan.model import StackPlan
 from components.plan.project import plan_stacks
 from components.replication.resources import REGISTRY_POLICY, SCANNING_CONFIGURATION
+from tests.support.committed import committed
 from tests.support.pulumi_harness import PROJECT_DIR
 
 PROD = "444444444444"
@@ -29,10 +30,6 @@ PTC: dict[str, Any] = {
     "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
     "Resource": "arn:aws:ecr:us-east-1:444444444444:repository/ecr-public/*",
 }
-
-
-def committed() -> dict[str, dict[str, Any]]:
-    return {name: load_stack_config(PROJECT_DIR, name) for name in list_stacks(PROJECT_DIR)}
 
 
 def prod_receiving(**changes: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from components.config.model import EnvironmentStack
 from components.plan.model import Resource
-from components.verify.deployments import Deployment, load_deployments
+from components.verify.deployments import Deployment
 from components.verify.intended import intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
 from components.verify.report import Report, render_table
@@ -23,11 +23,6 @@ BUILD_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 BUILD_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate::replicas-us-west-2-ROOT"
 PROD_REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy::replication-registry-policy"
 DEV_EXECUTION_ROLE = "arn:aws:iam::222222222222:role/ecr-share-dev-execution"
-
-
-def committed() -> Deployment:
-    (deployment,) = load_deployments(ROOT)
-    return deployment
 
 
 def with_input(deployment: Deployment, stack: str, key: str, name: str, document: Any) -> Deployment:

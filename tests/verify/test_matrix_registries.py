@@ -16,10 +16,10 @@ from components.consumers.resources import ROLE, ROLE_POLICY
 from components.plan.project import plan_project
 from components.replication.resources import CREATION_TEMPLATE, REGISTRY_POLICY
 from components.repositories.resources import REPOSITORY_POLICY
-from components.verify.deployments import Deployment, load_deployments
 from components.verify.intended import DeployedState, intended_state
 from components.verify.matrix import Status, build_matrix
 from components.verify.report import Report, render_table
+from tests.support.committed import committed_deployment
 from tests.support.stack_edits import grant_prod_replicas
 from tests.support.verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, registry_table, run
 
@@ -59,11 +59,6 @@ COMMITTED = {
 }
 
 
-def committed() -> Deployment:
-    (deployment,) = load_deployments(ROOT)
-    return deployment
-
-
 def with_policies(state: DeployedState, account: str, policy: dict[str, Any] | None) -> DeployedState:
     """The state with every repository of ``account`` carrying ``policy``."""
     return replace(
@@ -98,7 +93,9 @@ def test_the_report_covers_every_registry_and_every_principal() -> None:
 
 def test_prods_replicas_carry_no_repository_policy() -> None:
     """Least privilege: prod's own roles need none, and its receiveReplication grants nobody else."""
-    replicas = [r for r in intended_state(committed()).repositories.values() if r.account_id == PROD]
+    replicas = [
+        r for r in intended_state(committed_deployment()).repositories.values() if r.account_id == PROD
+    ]
     assert [(r.name, r.replica, r.policy) for r in replicas] == [
         ("web-app", True, None),
         ("worker", True, None),
@@ -108,7 +105,7 @@ def test_prods_replicas_carry_no_repository_policy() -> None:
 def test_prod_replicas_granting_dev_and_staging_are_unintended() -> None:
     """The old bug: prod's creation template gave every replica the build stack's grant. The config
     cannot produce it any more, so the documents are those a stack deployed before the fix left."""
-    deployment = committed()
+    deployment = committed_deployment()
     state = intended_state(deployment)
     old_bug = with_policies(state, PROD, state.repositories[BUILD_WEB_APP].policy)
     report = Report(False, str(ROOT), (build_matrix(deployment, old_bug),))
@@ -176,7 +173,7 @@ def test_selecting_one_stack_keeps_the_replica_grant_of_the_stack_that_receives_
 def test_a_build_policy_that_drops_an_account_is_denied_with_the_reason() -> None:
     """The seed's first troubleshooting item. The plans refuse such a config (test_verify_errors), so
     the dropped account is simulated in the documents, as a hand edit would leave them."""
-    deployment = committed()
+    deployment = committed_deployment()
     state = intended_state(deployment)
     policy = copy.deepcopy(state.repositories[BUILD_WEB_APP].policy)
     assert policy is not None

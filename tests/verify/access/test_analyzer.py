@@ -220,9 +220,10 @@ def test_the_documented_second_opinion_is_the_stubbed_output(in_root: None, no_c
 
 def test_a_public_trust_policy_is_public_offline_and_a_pass_from_aws_disagrees() -> None:
     from components.verify.access.analyzer import ask
-    from tests.support.access_variants import committed, with_input
+    from tests.support.access_variants import with_input
+    from tests.support.committed import committed_deployment
 
-    deployment = committed()
+    deployment = committed_deployment()
     key = "aws:iam/role:Role::execution-role"
     trust = json.loads(deployment.plans["dev"].resource(key).inputs["assume_role_policy"])
     anyone = {"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}

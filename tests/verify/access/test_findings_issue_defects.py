@@ -16,11 +16,11 @@ from tests.support.access_variants import (
     BUILD_TEMPLATE,
     DEV_EXECUTION_ROLE,
     PROD_REGISTRY_POLICY,
-    committed,
     verified,
     with_environment,
     with_input,
 )
+from tests.support.committed import committed_deployment
 from tests.support.verify_cli import BUILD_REGISTRY, PROD_REPLICAS, WEST_REPLICAS, registry_table
 
 PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -84,7 +84,7 @@ def test_a_lambda_grant_beside_a_role_grant_lets_every_role_of_the_account_pull(
     """Issue 19: access.roles [dev's execution role] and lambdaAccounts [222222222222] gave every role
     of 222222222222 BatchGetImage and GetDownloadUrlForLayer on the account root, and verify said
     "no other role or account can pull"."""
-    deployment = committed()
+    deployment = committed_deployment()
     access = AccountsAccess(
         accounts=("333333333333", "444444444444"),
         roles=(DEV_EXECUTION_ROLE,),
@@ -132,7 +132,7 @@ def test_a_lambda_grant_beside_a_role_grant_lets_every_role_of_the_account_pull(
 
 def test_a_lambda_only_account_has_a_row_and_its_roles_must_not_pull() -> None:
     """Issue 19: "A Lambda-only account gets no matrix row at all"."""
-    deployment = committed()
+    deployment = committed_deployment()
     access = replace(deployment.build.access, lambda_accounts=(LambdaAccount("555555555555"),))
     deployment = replace(deployment, build=replace(deployment.build, access=access))
     whole = {
@@ -175,7 +175,7 @@ REPLICATION_FROM_BUILD = {
 def prod_registry_policy(statement: dict[str, Any], source: ReplicationSource | None = None) -> Deployment:
     """prod's registry policy with one more statement, as its plan registered it at e503993 (with the
     otherSources entry behind it, when one is)."""
-    deployment = committed()
+    deployment = committed_deployment()
     policy = {"Version": "2012-10-17", "Statement": [REPLICATION_FROM_BUILD, statement]}
     deployment = with_input(deployment, "prod", PROD_REGISTRY_POLICY, "policy", policy)
     if source is not None:

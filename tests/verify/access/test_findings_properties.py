@@ -28,7 +28,7 @@ from components.verify.deployments import Deployment
 from components.verify.intended import intended_state
 from components.verify.matrix import Status, build_matrix
 from tests.support.access_variants import with_input
-from tests.support.kms_variant import committed as committed_stacks
+from tests.support.committed import committed as committed_stacks
 from tests.support.kms_variant import with_kms_keys
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 
-from components.config.files import list_stacks, load_stack_config
 from components.consumers.resources import ROLE, ROLE_POLICY
 from components.plan.model import StackPlan
 from components.plan.project import ProjectPlan, plan_stacks
 from components.replication.resources import CREATION_TEMPLATE, REGISTRY_POLICY
 from components.repositories.resources import REPOSITORY_POLICY
 from components.verify.evaluator import Decision, Principal, Request, can_pull, evaluate
-from tests.support.pulumi_harness import PROJECT_DIR
+from tests.support.committed import committed
 
 SOURCE = "111111111111"
 DEV = "222222222222"
@@ -27,10 +26,6 @@ OUTSIDER = "555555555555"
 PROD_REPLICA = f"arn:aws:ecr:us-east-1:{PROD}:repository/web-app"
 WEST_REPLICA = f"arn:aws:ecr:us-west-2:{SOURCE}:repository/web-app"
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}
-
-
-def committed() -> dict[str, dict[str, Any]]:
-    return {name: load_stack_config(PROJECT_DIR, name) for name in list_stacks(PROJECT_DIR)}
 
 
 @pytest.fixture(scope="module")
