@@ -1,5 +1,6 @@
-"""The examples the committed stack files carry commented out, switched on: tests use them as they
-are written, so an example that stops being valid fails a test."""
+"""The examples the committed stack files carry commented out, switched on as a reader would:
+tests/docs/test_stack_file_examples.py holds each equal to the variant the tests use as data, and
+verifies it."""
 
 from __future__ import annotations
 

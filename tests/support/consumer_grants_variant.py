@@ -1,61 +1,48 @@
-"""The committed stack files with their commented examples of the narrower grants uncommented:
-``Pulumi.build.yaml``'s ``roles`` and ``lambdaAccounts``, ``Pulumi.dev.yaml``'s ``pullRoles``. Tests
-plan, register and verify these, so the examples stay valid."""
+"""The committed stacks with the narrower grants: ``Pulumi.build.yaml``'s ``roles`` and
+``lambdaAccounts``, ``Pulumi.dev.yaml``'s ``pullRoles``, the examples those files carry commented
+out, as data (tests/docs/test_stack_file_examples.py holds the two equal). Tests plan, register and
+verify these."""
 
 from __future__ import annotations
 
-import tempfile
+import copy
 from pathlib import Path
 from typing import Any
 
-from components.config.files import list_stacks, load_stack_config
-from tests.support.pulumi_harness import PROJECT_DIR
+from tests.support.committed import committed
+from tests.support.scale_project import write_project
 
-BUILD_EXAMPLE = "    # roles:"
-DEV_EXAMPLE = "  # ecr-share:pullRoles:"
 CI_ROLE = "arn:aws:iam::555555555555:role/ci/integration-tests"
 CODEBUILD_ROLE = "arn:aws:iam::222222222222:role/service-role/codebuild-integration-tests"
 DEV_EXECUTION_ROLE = "arn:aws:iam::222222222222:role/ecr-share-dev-execution"
 DEV_NODE_ROLE = "arn:aws:iam::222222222222:role/eks-node-role"
-
-
-def uncommented(text: str, first: str) -> str:
-    """The text with the comment block that starts with the line beginning ``first`` uncommented:
-    that line and the lines after it that are comments at the same indentation."""
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.startswith(first)), None)
-    assert start is not None, f"{first!r} is no longer a line of the stack file"
-    prefix = first[: first.index("#") + 2]
-    end = start
-    while end < len(lines) and lines[end].startswith(prefix):
-        end += 1
-    body = [prefix[:-2] + line[len(prefix) :] for line in lines[start:end]]
-    return "".join(lines[:start] + body + lines[end:])
-
-
-def with_examples(folder: Path) -> Path:
-    """Write the build and dev stack files, examples uncommented, and the rest as committed."""
-    for path in PROJECT_DIR.glob("Pulumi*.yaml"):
-        text = path.read_text(encoding="utf-8")
-        if path.name == "Pulumi.build.yaml":
-            text = uncommented(text, BUILD_EXAMPLE)
-        elif path.name == "Pulumi.dev.yaml":
-            text = uncommented(text, DEV_EXAMPLE)
-        (folder / path.name).write_text(text, encoding="utf-8")
-    return folder
-
-
-def example_config(stack: str) -> dict[str, Any]:
-    """One stack's config map with the examples, read through the one stack-file loader."""
-    with tempfile.TemporaryDirectory() as folder:
-        return load_stack_config(with_examples(Path(folder)), stack)
+ROLES = [CI_ROLE]
+LAMBDA_ACCOUNTS = [
+    {"account": "555555555555", "deployers": [CI_ROLE]},
+    {"account": "666666666666", "region": "us-west-2"},
+]
+PULL_ROLES = ["eks-node-role", CODEBUILD_ROLE]
 
 
 def example_stacks() -> dict[str, dict[str, Any]]:
-    """Every stack's config map, the examples uncommented."""
-    with tempfile.TemporaryDirectory() as folder:
-        project = with_examples(Path(folder))
-        return {name: load_stack_config(project, name) for name in list_stacks(project)}
+    """Every stack's config map: the build stack's access with ``roles`` and ``lambdaAccounts``, dev
+    with ``pullRoles``."""
+    stacks = committed()
+    access = stacks["build"]["ecr-share:access"]
+    access["roles"] = list(ROLES)
+    access["lambdaAccounts"] = copy.deepcopy(LAMBDA_ACCOUNTS)
+    stacks["dev"]["ecr-share:pullRoles"] = list(PULL_ROLES)
+    return stacks
+
+
+def example_config(stack: str) -> dict[str, Any]:
+    """One stack's config map with the examples."""
+    return example_stacks()[stack]
+
+
+def with_examples(folder: Path) -> Path:
+    """The project with the examples, as stack files in ``folder``."""
+    return write_project(folder, example_stacks())
 
 
 def dev_granted_by_role(stacks: dict[str, dict[str, Any]], roles: list[str]) -> dict[str, dict[str, Any]]:

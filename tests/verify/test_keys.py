@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.kms_variant import write_kms_project
+from tests.support.kms_variant import with_kms_keys, write_kms_project
+from tests.support.scale_project import write_project
 from tests.support.verify_cli import run
 
 
@@ -84,12 +85,11 @@ def test_keys_no_plan_holds_are_named_as_not_evaluated(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """web-app with an alias the user manages, worker with the stack's key (kmsKeys switched on)."""
-    write_kms_project(project)
-    build = (project / "Pulumi.build.yaml").read_text()
-    build = build.replace(
-        "    - web-app\n", "    - name: web-app\n      encryption: KMS\n      kmsKey: alias/ecr-images\n", 1
-    )
-    (project / "Pulumi.build.yaml").write_text(build.replace("      encryption: AES256\n", "", 1))
+    stacks = with_kms_keys()
+    repositories = stacks["build"]["ecr-share:repositories"]
+    assert repositories[0] == "web-app" and repositories[1].pop("encryption") == "AES256", repositories
+    repositories[0] = {"name": "web-app", "encryption": "KMS", "kmsKey": "alias/ecr-images"}
+    write_project(project, {stack: stacks[stack] for stack in ("build", "prod")})
     monkeypatch.chdir(project)
     code, out, err = run("--format", "json")
     assert code == 0, err

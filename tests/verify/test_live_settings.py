@@ -15,7 +15,8 @@ import pytest
 
 from components.verify.cli import main
 from tests.support.deployed import account_session, deploy, session_for
-from tests.support.ecs_service_variant import prod_file_with_ecs_service
+from tests.support.ecs_service_variant import prod_with_ecs_service
+from tests.support.scale_project import write_project
 from tests.support.stack_edits import add_prod_source, leave_prod_scanning_alone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -304,7 +305,7 @@ def test_the_documented_settings_drift_is_real_output(
 def test_ecs_services(aws: None, project: Path) -> None:
     """prod's web-app with the stack file's ecsService example: a scaled, re-networked or deleted
     service is drift, each field named; the planned one is clean."""
-    (project / "Pulumi.prod.yaml").write_text(prod_file_with_ecs_service(), encoding="utf-8")
+    write_project(project, {"prod": prod_with_ecs_service()})
     deploy(project)
     code, found = drift(project)
     assert found == []
