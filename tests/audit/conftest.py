@@ -11,11 +11,6 @@ from tests.support.audit_setup import FIRST_DAY
 from tests.support.trail_records import scenario, write_trail
 
 
-@pytest.fixture
-def aws(own_moto: None) -> None:
-    """Empty AWS accounts in a moto of this test alone (tests/audit runs before tests/pipeline)."""
-
-
 @pytest.fixture(scope="session")
 def week() -> list[dict[str, Any]]:
     """The committed project's generated week (trail_records.scenario)."""

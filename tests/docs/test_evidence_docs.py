@@ -14,7 +14,6 @@ import boto3
 import pytest
 
 from components.verify.cli import main
-from tests.support.deployed import forget
 from tests.support.pull_fake import BUILD, STAGING, deploy_and_push, ecr, session_for
 from tests.support.pulumi_harness import PROJECT_DIR
 from tests.support.trail_records import log_files, scenario
@@ -35,9 +34,9 @@ def run(*args: str) -> str:
 
 
 @pytest.fixture
-def deployed(own_moto: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """The committed project deployed in a reset moto, its images pushed; run from its folder."""
-    forget()
+def deployed(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The committed project deployed in a moto of this test alone, its images pushed; run from its
+    folder."""
     for path in PROJECT_DIR.glob("Pulumi*.yaml"):
         shutil.copy(path, tmp_path / path.name)
     deploy_and_push(tmp_path)
@@ -58,7 +57,7 @@ def test_docs_verify_shows_a_real_failed_pull(deployed: Path) -> None:
     assert shown(VERIFY_DOC, command) == run("verify", "--live", "--pull", "--stack", "staging")
 
 
-def test_the_readme_shows_a_real_audit(own_moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readme_shows_a_real_audit(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
     monkeypatch.chdir(PROJECT_DIR)

@@ -106,7 +106,7 @@ def run_page(project: Path, registry: MotoRegistry) -> Iterator[tuple[Step, int,
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Step, int, str]]:
+def page(tmp_path_factory: pytest.TempPathFactory, quick_event_log: None) -> list[tuple[Step, int, str]]:
     root = tmp_path_factory.mktemp("docs")
     with pytest.MonkeyPatch.context() as monkeypatch, moto_registry(root / "aws", monkeypatch) as registry:
         return list(run_page(write_project(root / "ecr-share"), registry))

@@ -277,6 +277,9 @@ def run_program(
         loop.close()
         monitor.close_thread_loops(keep=loop)
         asyncio.set_event_loop(None)
+        # And no run hands the SDK's globals (mocks, config, root resource) to whatever runs next.
+        settings.reset_options()
+        pulumi.runtime.set_all_config({}, [])
         # A failed run leaves Output coroutines that were never awaited. Collect them now: left to
         # a later, random collection, their warnings can fire inside a parser and crash CPython
         # 3.11's AST recursion check ("AST constructor recursion depth mismatch"). Then freeze what
