@@ -13,6 +13,7 @@ from components.plan.build import plan_build_stack
 from components.plan.model import StackPlan
 from components.plan.project import ProjectPlan
 from components.repositories.documents import account_condition_policy
+from tests.support.committed import LIFECYCLE_TEXT
 from tests.support.pulumi_harness import PROJECT_DIR
 
 SOURCE = "111111111111"
@@ -31,13 +32,6 @@ GRANT = {
 }
 REGISTRY = f"{SOURCE}.dkr.ecr.us-east-1.amazonaws.com"
 # Pulumi.build.yaml's ecr-share:lifecycle, exactly as ECR gets it.
-LIFECYCLE_TEXT = (
-    '{"rules":[{"rulePriority":1,"description":"Expire untagged images 14 days after their push",'
-    '"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},'
-    '"action":{"type":"expire"}},{"rulePriority":2,"description":"Keep only the newest 20 images tagged dev-*",'
-    '"selection":{"tagStatus":"tagged","tagPrefixList":["dev-"],"countType":"imageCountMoreThan",'
-    '"countNumber":20},"action":{"type":"expire"}}]}'
-)
 # What every replica's creation template must give it, for the receivers (prod) to apply.
 REPLICA_SETTINGS = {
     "imageTagMutability": "IMMUTABLE",

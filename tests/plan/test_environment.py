@@ -9,7 +9,7 @@ import pytest
 
 from components.plan.model import OutputRef, StackPlan
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
-from tests.plan.test_build import LIFECYCLE_TEXT
+from tests.support.committed import LIFECYCLE_TEXT
 from tests.support.scale_project import account, build_config, environment_config, repository
 
 SOURCE = "111111111111"

@@ -12,6 +12,15 @@ from components.config.files import list_stacks, load_stack_config
 from components.verify.deployments import Deployment, load_deployments
 from tests.support.pulumi_harness import PROJECT_DIR
 
+# The committed build stack's lifecycle policy, as planned for each repository and template.
+LIFECYCLE_TEXT = (
+    '{"rules":[{"rulePriority":1,"description":"Expire untagged images 14 days after their push",'
+    '"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},'
+    '"action":{"type":"expire"}},{"rulePriority":2,"description":"Keep only the newest 20 images tagged dev-*",'
+    '"selection":{"tagStatus":"tagged","tagPrefixList":["dev-"],"countType":"imageCountMoreThan",'
+    '"countNumber":20},"action":{"type":"expire"}}]}'
+)
+
 
 @cache
 def _read() -> dict[str, dict[str, Any]]:

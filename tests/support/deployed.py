@@ -250,6 +250,11 @@ def account_session(account_id: str, region: str) -> AccountSession:
     return AccountSession(account_id, region)
 
 
+def client(service: str, account_id: str, region: str = "us-east-1") -> Any:
+    """A client of one moto account, as that account's role."""
+    return account_session(account_id, region).client(service)
+
+
 def session_for(stack: StackConfig, profile: str | None) -> Any:
     """``verify --live``'s session factory: the stack's own account, whatever the profile."""
     return account_session(stack.account_id, stack.region)

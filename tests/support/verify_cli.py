@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from components.verify.cli import main
@@ -18,6 +20,18 @@ def run(*args: str, **options: Any) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(["verify", *args], out=out, err=err, **options)
     return code, out.getvalue(), err.getvalue()
+
+
+def drift(project: Path, *args: str) -> tuple[int, list[str]]:
+    """The exit code and the drift findings of ``verify --live`` on ``project`` (the moto accounts
+    of ``tests.support.deployed``)."""
+    from tests.support.deployed import session_for
+
+    code, out, err = run(
+        "--live", "--stacks-dir", str(project), "--format", "json", *args, session_for=session_for
+    )
+    assert err == ""
+    return code, [finding for build in json.loads(out)["builds"] for finding in build["drift"]]
 
 
 def registry_table(out: str, registry: str) -> dict[str, list[str]]:

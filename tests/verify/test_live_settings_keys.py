@@ -13,9 +13,11 @@ import pytest
 
 from components.verify.deployments import load_deployments
 from components.verify.settings import KEY, planned_settings
-from tests.support.deployed import deploy
+from tests.support.deployed import client, deploy
 from tests.support.kms_variant import write_kms_project
-from tests.verify.test_live_settings import BUILD, PROD, client, drift
+from tests.support.verify_cli import drift
+
+BUILD, PROD = "111111111111", "444444444444"
 
 SHARED_KEY = "KMS key encrypting repository web-app in 111111111111 us-east-1 (stack build)"
 WEST_KEY = "KMS key encrypting creation template ROOT in 111111111111 us-west-2 (stack build)"

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.deployed import deploy
-from tests.verify.test_live_settings import BUILD, PROD, client, drift
+from tests.support.deployed import client, deploy
+from tests.support.verify_cli import drift
+
+BUILD, PROD = "111111111111", "444444444444"
 
 # "Keep one image of any tag": what someone writes to save storage, and what deletes v1.2.3.
 KEEP_ONE = {
