@@ -12,10 +12,9 @@ from components.config.model import StackConfig
 from components.verify.deployments import Deployment
 from tests.support.deployed import account_session, deploy
 from tests.support.moto_standins import EcrPulls, PolicySimulator
-from tests.support.stack_edits import edit
+from tests.support.stack_edits import set_service
 
 BUILD, DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333", "444444444444"
-COMMITTED_DIGEST = "sha256:0b4e1a5c3f2d6e7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a"
 PULLS = EcrPulls(lambda service, account, region: account_session(account, region).client(service))
 SIMULATOR = PolicySimulator()
 
@@ -72,5 +71,5 @@ def deploy_and_push(project: Path) -> Deployment:
     ecr(BUILD).put_image(
         repositoryName="worker", imageManifest=manifest("worker", "v7", "1"), imageTag="v1.2.3"
     )
-    edit(project / "Pulumi.prod.yaml", COMMITTED_DIGEST, worker)
+    set_service(project, "prod", "worker", imageDigest=worker)
     return deployment

@@ -1,64 +1,83 @@
-"""Edits of a copy of the committed stack files (the ``project`` fixture), by exact text, so a test
-fails loudly when the committed file no longer holds what it edits."""
+"""Changes to a copy of the committed project (the ``project`` fixture), made as data: a stack
+file's config map is read through the one stack-file loader, changed, and written back. Each change
+checks what it changes is there, so a test fails loudly when the committed stacks no longer hold it."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.config.files import load_stack_config
 
 ORGANIZATION = "o-abc123def4"
 GRANTED_OU = f"{ORGANIZATION}/r-ab12/ou-ab12-11111111/"
-BUILD_ACCOUNTS = (
-    '    accounts:\n      - "222222222222"   # dev\n      - "333333333333"   # staging\n'
-    '      - "444444444444"   # prod\n'
-)
-ENVIRONMENT_KIND = "  ecr-share:stackKind: environment\n"
-PROD_SCANNING = "    registryScanning:\n"
-PROD_SCANNING_BLOCK = (
-    "    registryScanning:\n      scanType: BASIC\n      rules:\n        - scanFrequency: SCAN_ON_PUSH  # filters "
-    "left out: the received repositories (web-app*, worker*)\n"
-)
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new))
+def change(project: Path, stack: str, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Rewrite ``Pulumi.<stack>.yaml`` of ``project`` with its config map changed by ``edit``."""
+    config = load_stack_config(project, stack)
+    edit(config)
+    (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
 
 
 def grant_organization(project: Path, *paths: str) -> None:
     """The build stack grants the organization (below ``paths``, if any) instead of three accounts."""
-    below = f"    organizationPaths: {json.dumps(list(paths))}\n" if paths else ""
-    edit(project / "Pulumi.build.yaml", BUILD_ACCOUNTS, f"    organizationId: {ORGANIZATION}\n{below}")
+
+    def edit(config: dict[str, Any]) -> None:
+        access = config["ecr-share:access"]
+        assert access.pop("accounts") == ["222222222222", "333333333333", "444444444444"], access
+        access["organizationId"] = ORGANIZATION
+        if paths:
+            access["organizationPaths"] = list(paths)
+
+    change(project, "build", edit)
 
 
 def set_organization_path(project: Path, stack: str, path: str = GRANTED_OU) -> None:
-    edit(
-        project / f"Pulumi.{stack}.yaml",
-        ENVIRONMENT_KIND,
-        f"{ENVIRONMENT_KIND}  ecr-share:organizationPath: {path}\n",
-    )
+    change(project, stack, lambda config: config.update({"ecr-share:organizationPath": path}))
+
+
+def _receive_replication(project: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    def edit_prod(config: dict[str, Any]) -> None:
+        receive = config["ecr-share:receiveReplication"]
+        assert receive["registryScanning"] == {
+            "scanType": "BASIC",
+            "rules": [{"scanFrequency": "SCAN_ON_PUSH"}],
+        }
+        edit(receive)
+
+    change(project, "prod", edit_prod)
 
 
 def grant_prod_replicas(project: Path, *accounts: str) -> None:
     """prod's ``receiveReplication.access``: other accounts that may pull its replicas."""
-    edit(
-        project / "Pulumi.prod.yaml",
-        PROD_SCANNING,
-        f"    access:\n      accounts: {json.dumps(list(accounts))}\n{PROD_SCANNING}",
-    )
+    _receive_replication(project, lambda receive: receive.update(access={"accounts": list(accounts)}))
 
 
 def leave_prod_scanning_alone(project: Path) -> None:
     """prod without ``receiveReplication.registryScanning``: it does not own its scanning."""
-    edit(project / "Pulumi.prod.yaml", PROD_SCANNING_BLOCK, "")
+    _receive_replication(project, lambda receive: receive.pop("registryScanning"))
 
 
 def add_prod_source(project: Path, account: str, *filters: str) -> None:
     """prod's ``receiveReplication.otherSources``: another registry that replicates there."""
-    edit(
-        project / "Pulumi.prod.yaml",
-        PROD_SCANNING,
-        f'    otherSources:\n      - account: "{account}"\n        filters: {json.dumps(list(filters))}\n'
-        f"{PROD_SCANNING}",
+    _receive_replication(
+        project, lambda receive: receive.update(otherSources=[{"account": account, "filters": list(filters)}])
     )
+
+
+def set_service(project: Path, stack: str, name: str, **fields: Any) -> None:
+    """One service of an environment stack with ``fields`` set (a field set to None is removed)."""
+
+    def edit(config: dict[str, Any]) -> None:
+        (service,) = [s for s in config["ecr-share:services"] if s["name"] == name]
+        for key, value in fields.items():
+            if value is None:
+                service.pop(key)
+            else:
+                service[key] = value
+
+    change(project, stack, edit)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack_edits import edit
+from tests.support.stack_edits import change
 from tests.support.verify_cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_malformed_yaml(project: Path) -> None:
 
 
 def test_invalid_config_names_the_file_and_key(project: Path) -> None:
-    edit(project / "Pulumi.prod.yaml", '["444444444444"]', '["4444"]')
+    change(project, "prod", lambda config: config.update({"aws:allowedAccountIds": ["4444"]}))
     code, _, err = run("--stacks-dir", str(project))
     assert code == 2
     assert f'{project}/Pulumi.prod.yaml: aws:allowedAccountIds[0]: "4444"' in err
@@ -58,7 +58,7 @@ def test_invalid_config_names_the_file_and_key(project: Path) -> None:
 def test_an_account_missing_from_the_grant_names_the_environment_and_the_key(project: Path) -> None:
     """The seed's first troubleshooting item, caught before anything is evaluated: the plans refuse an
     environment its build stack does not grant."""
-    edit(project / "Pulumi.build.yaml", '      - "333333333333"   # staging\n', "")
+    change(project, "build", lambda config: config["ecr-share:access"]["accounts"].remove("333333333333"))
     code, out, err = run("--stacks-dir", str(project))
     assert (code, out) == (2, "")
     assert err == (
@@ -82,11 +82,7 @@ def test_bad_format_is_a_usage_error() -> None:
 
 
 def test_pull_from_replica_without_a_replica(project: Path) -> None:
-    edit(
-        project / "Pulumi.dev.yaml",
-        "  ecr-share:stackKind: environment\n",
-        "  ecr-share:stackKind: environment\n  ecr-share:pullFrom: replica\n",
-    )
+    change(project, "dev", lambda config: config.update({"ecr-share:pullFrom": "replica"}))
     code, _, err = run("--stacks-dir", str(project))
     assert code == 2
     assert f'{project}/Pulumi.dev.yaml: ecr-share:pullFrom: "replica" finds no replica in us-east-1' in err
