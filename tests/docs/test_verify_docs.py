@@ -1,5 +1,5 @@
 """docs/verify.md shows what ``verify`` really prints for the committed stack files, and names modules
-that exist. (Its ``--live`` example is checked against moto in test_verify_live.py.)"""
+that exist. (Its ``--live`` example is checked against moto in tests/verify/test_live.py.)"""
 
 from __future__ import annotations
 
