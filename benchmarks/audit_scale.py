@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import measure
-from trail_records import cloudtrail_view, noise, scenario, write_trail
+
+from tests.support.trail_records import cloudtrail_view, noise, scenario, write_trail
 
 SIZES = (250_000, 500_000, 1_000_000)
 WINDOW = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))

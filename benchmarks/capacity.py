@@ -11,7 +11,6 @@ import timeit
 from collections.abc import Callable
 
 import measure
-from scale_project import account, repository
 
 from components.aws.names import log_group_arn, repository_arn
 from components.aws.policy import canonical_json, iam_policy_length
@@ -35,6 +34,7 @@ from components.repositories.documents import (
     repository_pull_policy,
 )
 from components.repositories.model import OrganizationAccess
+from tests.support.scale_project import account, repository
 
 # Seed-era figure, before the compact form: the readable form alone in the aws partition.
 READABLE_ACCOUNTS_BEFORE = 304

@@ -33,10 +33,10 @@ from types import FrameType
 from typing import Any
 
 import measure  # the import path first
-from pulumi_harness import BUILD_STACK, PROJECT_DIR, run_program, run_stack_file
 
 from components import program
 from components.config.files import load_stack_config
+from tests.support.pulumi_harness import BUILD_STACK, PROJECT_DIR, run_program, run_stack_file
 
 # Higher layers first: a call from a module of a later entry into one of an earlier entry climbs.
 LAYERS = (

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The package, the test helpers (generated projects, the mock harness, the fake Pulumi CLI).
-for folder in (ROOT, ROOT / "tests", ROOT / "tests" / "pipeline"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+# The package and the test helpers (tests.support: generated projects, the mock harness, the fake
+# Pulumi CLI).
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 # The reference program a generated program file calls (benchmarks/program_overhead.py): set just

@@ -1,5 +1,5 @@
 """Pulumi CLI invocations per stack in one ``python -m components.pipeline up``, counted by the fake
-CLI the pipeline tests use (``tests/pipeline/pipeline_fake.py``) under the real Automation API:
+CLI the pipeline tests use (``tests/support/pipeline_fake.py``) under the real Automation API:
 the fixture project shaped like the committed stacks, plus an environment of 10 services, released
 (images pushed, the build stack deployed) as CI releases them.
 
@@ -18,8 +18,9 @@ from pathlib import Path
 
 import measure
 import pytest
-from pipeline_fake import FakePulumi, run_pipeline, service, stack_files, write_project
-from registry_fake import moto_registry
+
+from tests.support.pipeline_fake import FakePulumi, run_pipeline, service, stack_files, write_project
+from tests.support.registry_fake import moto_registry
 
 OWN = ("stack select", "stack init", "config set-all", "config remove-all", "up")
 SDK = ("stack output", "stack history")

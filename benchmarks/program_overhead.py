@@ -1,7 +1,7 @@
 """The program under Pulumi's mock engine against programs that register the same provider resources
 directly: a build stack of 100 repositories granting 50 accounts, and an environment of 10 services.
 
-Five programs per stack, each run through the same harness (``tests/pulumi_harness.py``):
+Five programs per stack, each run through the same harness (``tests/support/pulumi_harness.py``):
 - program: ``__main__.py`` (config, validation, plan, components, registrar);
 - bare: a loop over the same provider resources with the same inputs, no components, and the same
   stack outputs: the reference (goal: program <= 1.2x bare);
@@ -45,9 +45,6 @@ from typing import Any, cast
 
 import measure
 import pulumi
-import pulumi_harness
-from pulumi_harness import BUILD_STACK, run_program
-from scale_project import account, build_config, environment_config, repository
 
 import components.consumers.component
 import components.replication.component
@@ -55,6 +52,9 @@ import components.repositories.component  # noqa: F401
 from components.plan.model import Resource, StackPlan
 from components.plan.project import plan_stacks
 from components.plan.register import PROVIDER_CLASSES, _resolve, alias_urn, qualified_type
+from tests.support import pulumi_harness
+from tests.support.pulumi_harness import BUILD_STACK, run_program
+from tests.support.scale_project import account, build_config, environment_config, repository
 
 GOAL = 1.2
 

@@ -17,7 +17,6 @@ import time
 from unittest import mock
 
 import measure
-from scale_project import project_configs
 
 import components.config.stack
 from components.plan.project import plan_stacks
@@ -25,6 +24,7 @@ from components.verify.deployments import Deployment
 from components.verify.intended import intended_state
 from components.verify.matrix import build_matrix
 from components.verify.report import Report, render_table
+from tests.support.scale_project import project_configs
 
 SCALES = ((125, 38, 7), (250, 75, 13), (500, 150, 25), (662, 300, 50), (1000, 300, 50))
 SERVICES_PER_ENVIRONMENT = 6

@@ -1,5 +1,6 @@
-"""What is expensive to set up, once per session for every test folder: whole-program runs of the
-committed stack files, and moto.
+"""What every test folder shares: whole-program runs of the committed stack files (once per session),
+a moto of each test's own (``aws``), and an opt-in test order to prove the tests independent of it
+(``ECR_SHARE_TEST_ORDER``).
 
 Each run re-executes ``__main__.py`` under mocks (see ``pulumi_harness``); the results are plain
 records, so one run per session serves every test that only reads them.
@@ -7,11 +8,41 @@ records, so one run per session serves every test that only reads them.
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
+
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
+
+ORDER = "ECR_SHARE_TEST_ORDER"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``ECR_SHARE_TEST_ORDER=reverse`` runs the tests in reverse order; ``shuffle:<seed>`` runs the
+    test files in a random order, and each file's tests in a random order (a file's tests stay
+    together, so its module fixtures are set up once). The suite must pass in every order, in one
+    process (``-n 0``) too. Every worker of ``-n`` orders the same way: the seed decides."""
+    order = os.environ.get(ORDER, "")
+    kind, _, seed = order.partition(":")
+    if not order:
+        return
+    if order == "reverse":
+        items.reverse()
+        return
+    if kind != "shuffle" or not seed:
+        raise pytest.UsageError(f"{ORDER}={order!r}: expected reverse or shuffle:<seed>")
+    shuffle = random.Random(seed).shuffle
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    groups = list(files.values())
+    shuffle(groups)
+    for group in groups:
+        shuffle(group)
+    items[:] = [item for group in groups for item in group]
 
 
 @pytest.fixture(scope="session")
@@ -36,14 +67,37 @@ def prod(environments: dict[str, ProgramRun]) -> ProgramRun:
 
 
 @pytest.fixture(scope="session")
-def moto() -> Iterator[Any]:
-    """One moto for the session, started when a test first asks for it: starting and stopping it
-    for every test costs more than resetting it (``moto.reset()``). From then on it answers every
-    boto3 call of the session, so no test can reach AWS."""
-    from moto import mock_aws
+def committed_runs(build: ProgramRun, environments: dict[str, ProgramRun]) -> dict[str, ProgramRun]:
+    """Every committed stack file's run, by stack name."""
+    return {"build": build, **environments}
 
-    with mock_aws() as mock:
-        yield mock
+
+class _QuickPoll:
+    """The stop event the SDK's event-log reader polls, waited on for 2 ms instead of 100 ms."""
+
+    def __init__(self, event: Any) -> None:
+        self._event = event
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return bool(self._event.wait(0.002 if timeout is None else min(timeout, 0.002)))
+
+
+@pytest.fixture(scope="session")
+def quick_event_log() -> Iterator[None]:
+    """For the tests that run the pipeline (tests/pipeline, its page in tests/docs). Before 3.206 the
+    SDK reads engine events from a file, polling it every 0.1 s
+    (pulumi/automation/_stack.py, _watch_logs): every fake engine call would wait that long for
+    nothing. Same reader, shorter poll."""
+    from pulumi.automation import _stack
+
+    original = _stack._watch_logs
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(
+            _stack,
+            "_watch_logs",
+            lambda path, callback, stop=None: original(path, callback, _QuickPoll(stop)),
+        )
+        yield
 
 
 def _test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,25 +110,20 @@ def _test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def own_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A moto of this test alone, started and stopped with it, for the test folders collected before
-    tests/pipeline: a worker runs its tests in collection order, and the pipeline tests' own mock_aws
-    must then be the outermost one (a nested one neither empties moto nor routes Moto API requests)."""
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Empty AWS accounts in a moto of this test alone, credentials that reach it and no profile of the
+    machine's; stopped, and the stand-ins' state (``deployed.forget``) dropped, when the test ends. A
+    moto that outlived its test would answer the next test's calls (and a nested ``mock_aws`` of a
+    later test neither empties it nor routes Moto API requests): starting one per test costs about
+    10 ms."""
     from moto import mock_aws
 
+    from tests.support.deployed import forget
+
     _test_credentials(monkeypatch)
-    with mock_aws():
-        yield
-
-
-@pytest.fixture
-def moto_accounts(moto: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The session's moto, emptied for this test, with credentials that reach it and no profile of the
-    machine's."""
-    _test_credentials(monkeypatch)
-    # The backends' data only: moto's reset() also clears the request mock's routes, after which the
-    # Moto API calls of later tests in this process (requests to motoapi.amazonaws.com) go nowhere.
-    from moto.core.base_backend import BackendDict
-
-    BackendDict.reset()
-    return moto
+    forget()
+    try:
+        with mock_aws():
+            yield
+    finally:
+        forget()

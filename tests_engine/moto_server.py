@@ -3,11 +3,11 @@ calls moto 5.2.5 lacks answered where every client sees them, the stand-in provi
 process tree and ``verify --live`` in the test's:
 
 - repository creation templates: moto has no such API. ECRResponse gets the four actions, answered by
-  the model-checked ``CreationTemplates`` the live tests already use (tests/verify/deployed.py:
+  the model-checked ``CreationTemplates`` the live tests already use (tests/support/deployed.py:
   each request and answer checked against botocore's ECR model), keyed by the caller's account and
   Region;
 - a replication configuration of more than one rule: moto refuses it ("This feature is disabled"),
-  so such a configuration is written into moto's registry state as tests/verify/deployed.py does.
+  so such a configuration is written into moto's registry state as tests/support/deployed.py does.
 Every other call is moto's own.
 """
 
@@ -26,10 +26,9 @@ from moto.ecr.models import ECRBackend
 from moto.ecr.responses import ECRResponse
 from moto.server import ThreadedMotoServer
 
-# The unit tests' modules import each other from tests/ and tests/verify/ (pytest's pythonpath).
-_TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path[:0] = [str(_TESTS), str(_TESTS / "verify")]
-from deployed import TEMPLATES  # noqa: E402
+# The unit tests' shared modules (tests/support), imported from the project root as pytest does.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
+from tests.support.deployed import TEMPLATES  # noqa: E402
 
 _ECR_MODEL = botocore.session.get_session().get_service_model("ecr")
 _one_rule = ECRBackend.put_replication_configuration

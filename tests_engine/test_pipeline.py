@@ -66,7 +66,7 @@ def test_sigterm_stops_the_pipeline_and_the_next_run_completes(engine: Engine) -
 
 
 # Every flag the Automation API passes for the pipeline's --remote (pulumi/automation/_local_workspace.py,
-# _remote_args, and create_stack's --no-select; tests/pipeline/test_pipeline_remote.py asserts them
+# _remote_args, and create_stack's --no-select; tests/pipeline/test_remote.py asserts them
 # exactly). Running them needs Pulumi Cloud; what the real CLI shows here is that it accepts each one.
 REMOTE_FLAGS = (
     "--remote",

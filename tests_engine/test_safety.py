@@ -40,7 +40,7 @@ def test_destroy_stops_at_the_protected_repositories(engine: Engine) -> None:
     assert engine.types("build").count("aws:ecr/repository:Repository") == 2
 
 
-# The 0.1.x identities the plan's aliases name (tests/plan/test_registration.py pins them): each
+# The 0.1.x identities the plan's aliases name (tests/plan/test_register_program.py pins them): each
 # current URN fragment -> what 0.1.x deployed, as whole JSON strings or type names of the state.
 RENAMES_0_1 = {
     "build": [("ecr-share:index:SharedRepositories", "ecr-share:index:SharedRepository")],

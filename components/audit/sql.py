@@ -3,7 +3,7 @@ CloudTrail logs ("Create a table for CloudTrail logs in Athena": lower-case colu
 a struct, ``requestparameters`` the JSON text of the parameters, ``eventtime`` ISO 8601 text).
 
 The same text runs in the embedded engine of the tests (DuckDB) over the same generated log files,
-through a view with that table's columns (``tests/audit/test_audit_sql.py``), so it keeps to what both
+through a view with that table's columns (``tests/audit/test_sources.py``), so it keeps to what both
 accept: no JSON functions (a regular expression reads the two parameters), ``regexp_extract`` with
 NULLIF (Athena answers NULL where DuckDB answers ''), no array subscripts. It counts exactly the rows
 ``records.Tally`` counts.

@@ -6,13 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_setup import FIRST_DAY
-from trail_records import scenario, write_trail
 
-
-@pytest.fixture
-def aws(own_moto: None) -> None:
-    """Empty AWS accounts in a moto of this test alone (tests/audit runs before tests/pipeline)."""
+from tests.support.audit_setup import FIRST_DAY
+from tests.support.trail_records import scenario, write_trail
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
 from components.config.files import load_stack_config
 from components.config.new_environment import TEMPLATE, add_parser, run
 from components.config.stack import parse_stack_config
 from components.plan.project import plan_project
+from tests.support.pulumi_harness import PROJECT_DIR
 
 ACCOUNT = "555555555555"
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 import yaml
-from pulumi_harness import PROJECT_DIR
 
 from components.config.files import list_stacks, load_stack_config
 from components.config.schema import NOT_SET, TOP_LEVEL_KEYS, project_config, without_engine_defaults
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS, parse_stack_config
 from components.project import BUILD, ENVIRONMENT, NAMESPACE
+from tests.support.pulumi_harness import PROJECT_DIR
 
 STACKS = list_stacks(PROJECT_DIR)
 

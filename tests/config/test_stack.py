@@ -7,14 +7,14 @@ import json
 from typing import Any
 
 import pytest
-from minimal_stacks import BUILD, ENVIRONMENT
-from pulumi_harness import PROJECT_DIR
 
 from components.config.files import list_stacks, load_stack_config
 from components.config.model import BuildStack, EnvironmentStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
 from components.repositories.model import AccountsAccess, OrganizationAccess, RepositorySpec
+from tests.support.minimal_stacks import BUILD, ENVIRONMENT
+from tests.support.pulumi_harness import PROJECT_DIR
 
 
 def with_(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

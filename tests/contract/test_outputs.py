@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
 from components.config.files import load_stack_config
 from components.config.stack import parse_stack_config
@@ -18,6 +17,7 @@ from components.contract.outputs import BUILD_OUTPUT_NAMES, build_exports, read_
 from components.errors import ConfigError
 from components.replication.model import ReplicaRegistry, ReplicaSettings, ReplicationDestination
 from components.repositories.model import AccountsAccess, KeepTagged, Lifecycle, OrganizationAccess
+from tests.support.pulumi_harness import PROJECT_DIR
 
 STACK = "organization/ecr-share/build"
 SOURCE = "111111111111"
@@ -25,13 +25,13 @@ WHERE = f"ecr-share:buildStack {STACK}, output"
 FIX = r"deploy the build stack with this version of ecr-share first \(pulumi up -s <build stack>\)"
 
 
-def committed() -> dict[str, Any]:
+def committed_outputs() -> dict[str, Any]:
     config = parse_stack_config("build", load_stack_config(PROJECT_DIR, "build"))
     return build_exports(config)  # type: ignore[arg-type]
 
 
 def test_the_committed_build_stacks_outputs_read_back_intact() -> None:
-    outputs = read_build_outputs(STACK, committed())
+    outputs = read_build_outputs(STACK, committed_outputs())
     assert outputs.registry_id == SOURCE
     assert outputs.region == "us-east-1"
     assert outputs.repository_arns["worker"] == f"arn:aws:ecr:us-east-1:{SOURCE}:repository/worker"
@@ -47,7 +47,7 @@ def test_the_committed_build_stacks_outputs_read_back_intact() -> None:
 
 
 def test_organization_access_reads_back() -> None:
-    outputs = committed()
+    outputs = committed_outputs()
     outputs["access"] = {
         "organizationId": "o-abc123def4",
         "organizationPaths": ["o-abc123def4/r-ab12/ou-ab12-11111111/*"],
@@ -59,7 +59,7 @@ def test_organization_access_reads_back() -> None:
 
 @pytest.mark.parametrize("name", BUILD_OUTPUT_NAMES)
 def test_a_missing_output_names_it(name: str) -> None:
-    outputs = committed()
+    outputs = committed_outputs()
     del outputs[name]
     with pytest.raises(ConfigError) as caught:
         read_build_outputs(STACK, outputs)
@@ -237,7 +237,7 @@ CASES = [
 def test_each_bad_output_is_refused_naming_it(
     tamper: Callable[[dict[str, Any]], None], path: str, value: str, problem: str
 ) -> None:
-    outputs = copy.deepcopy(committed())
+    outputs = copy.deepcopy(committed_outputs())
     tamper(outputs)
     with pytest.raises(ConfigError) as caught:
         read_build_outputs(STACK, outputs)
@@ -246,7 +246,7 @@ def test_each_bad_output_is_refused_naming_it(
 
 
 def test_a_destination_listed_twice_is_refused() -> None:
-    outputs = committed()
+    outputs = committed_outputs()
     destinations = outputs["replication"]["rules"][0]["destinations"]
     destinations.append(copy.deepcopy(destinations[0]))
     with pytest.raises(

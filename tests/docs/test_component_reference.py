@@ -10,10 +10,10 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi_harness import PROJECT_DIR, run_program
 
 from components import ArgsError, SharedRepositories, image_uri
 from components.provider import EcrShareProvider, package_schema, reference
+from tests.support.pulumi_harness import PROJECT_DIR, run_program
 
 PAGE = (PROJECT_DIR / "docs" / "components.md").read_text(encoding="utf-8")
 SECTION = PAGE.split("## Use the components in your own program\n", 1)[1].split("\n## ", 1)[0]

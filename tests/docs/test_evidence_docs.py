@@ -7,20 +7,16 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from pulumi_harness import PROJECT_DIR
-
-sys.path.insert(0, str(PROJECT_DIR / "tests" / "verify"))
-from deployed import forget
-from pull_fake import BUILD, STAGING, deploy_and_push, ecr, session_for
-from trail_records import log_files, scenario
 
 from components.verify.cli import main
+from tests.support.pull_fake import BUILD, STAGING, deploy_and_push, ecr, session_for
+from tests.support.pulumi_harness import PROJECT_DIR
+from tests.support.trail_records import log_files, scenario
 
 VERIFY_DOC = (PROJECT_DIR / "docs" / "verify.md").read_text(encoding="utf-8")
 AUDIT_DOC = (PROJECT_DIR / "docs" / "audit.md").read_text(encoding="utf-8")
@@ -38,9 +34,9 @@ def run(*args: str) -> str:
 
 
 @pytest.fixture
-def deployed(own_moto: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """The committed project deployed in a reset moto, its images pushed; run from its folder."""
-    forget()
+def deployed(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The committed project deployed in a moto of this test alone, its images pushed; run from its
+    folder."""
     for path in PROJECT_DIR.glob("Pulumi*.yaml"):
         shutil.copy(path, tmp_path / path.name)
     deploy_and_push(tmp_path)
@@ -61,7 +57,7 @@ def test_docs_verify_shows_a_real_failed_pull(deployed: Path) -> None:
     assert shown(VERIFY_DOC, command) == run("verify", "--live", "--pull", "--stack", "staging")
 
 
-def test_docs_audit_shows_a_real_audit(own_moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docs_audit_shows_a_real_audit(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
     monkeypatch.chdir(PROJECT_DIR)

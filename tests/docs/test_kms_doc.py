@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from kms_variant import with_kms_keys
-from pulumi_harness import PROJECT_DIR
-
 from components.plan.project import plan_stacks
+from tests.support.kms_variant import with_kms_keys
+from tests.support.pulumi_harness import PROJECT_DIR
 
 DOC = (PROJECT_DIR / "docs" / "kms.md").read_text(encoding="utf-8")
 

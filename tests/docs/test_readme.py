@@ -9,7 +9,6 @@ import re
 import sys
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
 from components.aws.policy import iam_policy_length
 from components.config.stack import BUILD_KEYS, ENVIRONMENT_KEYS
@@ -21,6 +20,7 @@ from components.replication.scanning import SCANNING_KEYS, SCANNING_RULE_KEYS
 from components.repositories.config import ACCESS_KEYS, LIFECYCLE_KEYS, REPOSITORY_KEYS
 from components.repositories.documents import account_condition_policy, most_accounts_in_one_policy
 from components.verify.cli import main as verify_main
+from tests.support.pulumi_harness import PROJECT_DIR
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 CONFIGURATION = (PROJECT_DIR / "docs" / "configuration.md").read_text(encoding="utf-8")
@@ -78,7 +78,7 @@ def test_readme_shows_an_excerpt_of_the_real_verify_output(monkeypatch: pytest.M
 
 
 def test_the_deploy_page_shows_the_pipelines_complete_deploy_from_its_checked_docs() -> None:
-    # docs/pipeline.md's examples are re-run by tests/pipeline/test_pipeline_docs.py.
+    # docs/pipeline.md's examples are re-run by tests/docs/test_pipeline_docs.py.
     docs = (PROJECT_DIR / "docs" / "pipeline.md").read_text(encoding="utf-8")
     deploy = (PROJECT_DIR / "docs" / "deploy.md").read_text(encoding="utf-8")
     example = docs.split("<!-- example: first-deploy -->\n```text\n", 1)[1].split("\n```", 1)[0]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
-from pulumi_harness import PROJECT_DIR
 
 from components.config.files import list_stacks, load_stack_config
+from tests.support.pulumi_harness import PROJECT_DIR
 
 WORKFLOW = PROJECT_DIR / "examples" / "github-actions" / "ecr-share.yml"
 ACTIONLINT = PROJECT_DIR / "tools" / "actionlint" / "bin" / "actionlint"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from installing import build_and_install
+
+from tests.support.installing import build_and_install
 
 
 @pytest.fixture(scope="session")

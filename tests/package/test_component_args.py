@@ -11,17 +11,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from consumer_grants_variant import (
-    CODEBUILD_ROLE,
-    DEV_EXECUTION_ROLE,
-    DEV_NODE_ROLE,
-    dev_granted_by_role,
-    example_stacks,
-)
-from ecs_service_variant import prod_with_ecs_services
-from kms_variant import committed, with_kms_keys, with_tag_exclusions
-from overgrant_cases import CASES, Case, args_message
-from pulumi_harness import PROJECT_DIR, ProgramRun, run_program
 
 from components import (
     ArgsError,
@@ -40,6 +29,17 @@ from components.plan.project import ProjectPlan, plan_project, plan_stacks
 from components.plan.register import PlannedComponent
 from components.repositories.documents import lifecycle_policy_text
 from components.repositories.model import KeepTagged, Lifecycle
+from tests.support.consumer_grants_variant import (
+    CODEBUILD_ROLE,
+    DEV_EXECUTION_ROLE,
+    DEV_NODE_ROLE,
+    dev_granted_by_role,
+    example_stacks,
+)
+from tests.support.ecs_service_variant import prod_with_ecs_services
+from tests.support.kms_variant import committed, with_kms_keys, with_tag_exclusions
+from tests.support.overgrant_cases import CASES, Case, args_message
+from tests.support.pulumi_harness import PROJECT_DIR, ProgramRun, run_program
 
 REPOSITORIES = {
     "repositories": [{"name": "web-app"}],

@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from installing import environment_site_packages, run, site_packages
-from pulumi_harness import PROJECT_DIR
-
 from components.project import VERSION
+from tests.support.installing import environment_site_packages, run, site_packages
+from tests.support.pulumi_harness import PROJECT_DIR
 
 CONSUMER = """
 import importlib.metadata

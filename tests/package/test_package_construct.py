@@ -12,8 +12,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi_harness import ProgramRun, run_program
-from registration import assert_registers_exactly
 
 from components.args import python_name
 from components.catalog import component_class
@@ -42,6 +40,8 @@ from components.repositories.resources import (
     SHARED_REPOSITORIES,
     SHARED_REPOSITORIES_ALIASES,
 )
+from tests.support.pulumi_harness import ProgramRun, run_program
+from tests.support.registration import assert_registers_exactly
 
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import grpc
 import yaml
-from installing import OFFLINE, PIP, run
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
-from pulumi_harness import PROJECT_DIR
 
 from components.provider import package_schema
+from tests.support.installing import OFFLINE, PIP, run
+from tests.support.pulumi_harness import PROJECT_DIR
 
 PLUGIN = PROJECT_DIR / "provider"
 

@@ -18,7 +18,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from pulumi_harness import PROJECT_DIR
+from tests.support.pulumi_harness import PROJECT_DIR
 
 # Module folders of this repository, as each entry point's interpreter finds them.
 PROGRAM_PATH = (PROJECT_DIR,)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pipeline_fake import write_project
-from registry_fake import MotoRegistry, moto_registry
+
+from tests.support.pipeline_fake import write_project
+from tests.support.registry_fake import MotoRegistry, moto_registry
 
 
 @pytest.fixture
@@ -29,28 +29,6 @@ def released(registry: MotoRegistry) -> dict[str, str]:
     return {name: registry.push(name, "4f2a9c1") for name in ("web-app", "worker")}
 
 
-class _QuickPoll:
-    """The stop event the SDK's event-log reader polls, waited on for 2 ms instead of 100 ms."""
-
-    def __init__(self, event: Any) -> None:
-        self._event = event
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return bool(self._event.wait(0.002 if timeout is None else min(timeout, 0.002)))
-
-
-@pytest.fixture(autouse=True, scope="session")
-def quick_event_log() -> Iterator[None]:
-    """Before 3.206 the SDK reads engine events from a file, polling it every 0.1 s
-    (pulumi/automation/_stack.py, _watch_logs): every fake engine call would wait that long for
-    nothing. Same reader, shorter poll."""
-    from pulumi.automation import _stack
-
-    original = _stack._watch_logs
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(
-            _stack,
-            "_watch_logs",
-            lambda path, callback, stop=None: original(path, callback, _QuickPoll(stop)),
-        )
-        yield
+@pytest.fixture(autouse=True)
+def quick_pipeline(quick_event_log: None) -> None:
+    """Every pipeline test reads the fake engine's events without the SDK's 0.1 s poll."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
 from components.plan.project import ProjectPlan, plan_project
+from tests.support.pulumi_harness import PROJECT_DIR
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 from pulumi.errors import RunError
-from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program
-from test_project import committed
 
 from components.config.model import EnvironmentStack
 from components.config.stack import parse_stack_config
@@ -22,6 +20,8 @@ from components.plan.environment import plan_environment_stack
 from components.plan.model import StackPlan
 from components.plan.pins import AppliedPolicy, lifecycle_findings, unproven_notes
 from components.plan.project import ProjectError, plan_stacks
+from tests.support.committed import committed
+from tests.support.pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program
 
 LIFECYCLE_DOC = (PROJECT_DIR / "docs" / "lifecycle.md").read_text(encoding="utf-8")
 # prod, with the build stack's lifecycle keepTagged [{prefix: v, count: 1}], at preview.

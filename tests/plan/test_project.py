@@ -4,17 +4,11 @@ do: the checks a single ``pulumi up`` cannot make, since it sees only its own st
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import pytest
-from pulumi_harness import PROJECT_DIR
 
-from components.config.files import list_stacks, load_stack_config
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
-
-
-def committed() -> dict[str, dict[str, Any]]:
-    return {name: load_stack_config(PROJECT_DIR, name) for name in list_stacks(PROJECT_DIR)}
+from tests.support.committed import committed
 
 
 def test_the_committed_stacks_plan(project: ProjectPlan) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi_harness import run_program
-from registration import assert_registers_exactly
 
 from components.catalog import CLASSES
 from components.plan.children import CHILDREN, expanded
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, StackPlan, key
 from components.plan.register import PlannedComponent, register_stack
+from tests.support.pulumi_harness import run_program
+from tests.support.registration import assert_registers_exactly
 
 OUTER = f"{COMPONENT_PREFIX}Outer"
 INNER = f"{COMPONENT_PREFIX}Inner"

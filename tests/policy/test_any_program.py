@@ -7,8 +7,9 @@ import json
 
 import pulumi_aws as aws
 import pytest
-from crossguard import findings, from_run, summary
-from pulumi_harness import ProgramRun, run_program
+
+from tests.support.crossguard import findings, from_run, summary
+from tests.support.pulumi_harness import ProgramRun, run_program
 
 ACCOUNT = "555555555555"
 REGION = "eu-west-1"

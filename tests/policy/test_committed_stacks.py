@@ -4,39 +4,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crossguard import findings, from_run, summary
-from pulumi_harness import PROJECT_DIR, ProgramRun
 from pulumi_policy import EnforcementLevel
 
+from tests.support.crossguard import findings, from_run, summary
+from tests.support.pulumi_harness import PROJECT_DIR, ProgramRun
 
-def test_every_committed_stack_file_is_covered(committed: dict[str, ProgramRun]) -> None:
+
+def test_every_committed_stack_file_is_covered(committed_runs: dict[str, ProgramRun]) -> None:
     files = sorted(
         p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in Path(PROJECT_DIR).glob("Pulumi.*.yaml")
     )
-    assert sorted(committed) == files
+    assert sorted(committed_runs) == files
 
 
-def test_no_mandatory_policy_fails_on_any_committed_stack(committed: dict[str, ProgramRun]) -> None:
+def test_no_mandatory_policy_fails_on_any_committed_stack(committed_runs: dict[str, ProgramRun]) -> None:
     mandatory = [
         (stack, f)
-        for stack, run in committed.items()
+        for stack, run in committed_runs.items()
         for f in findings(from_run(run, stack))
         if f.level is EnforcementLevel.MANDATORY
     ]
     assert mandatory == []
 
 
-def test_no_advisory_policy_fails_either(committed: dict[str, ProgramRun]) -> None:
+def test_no_advisory_policy_fails_either(committed_runs: dict[str, ProgramRun]) -> None:
     # Pulumi.build.yaml's ecr-share:lifecycle gives every repository a lifecycle policy, so the
     # advisory ecr-lifecycle-policy (Security Hub ECR.3) has nothing left to report.
-    by_stack = {stack: summary(findings(from_run(run, stack))) for stack, run in committed.items()}
+    by_stack = {stack: summary(findings(from_run(run, stack))) for stack, run in committed_runs.items()}
     assert by_stack == {"build": [], "dev": [], "staging": [], "prod": []}
 
 
-def test_the_stacks_register_what_the_pack_judges(committed: dict[str, ProgramRun]) -> None:
+def test_the_stacks_register_what_the_pack_judges(committed_runs: dict[str, ProgramRun]) -> None:
     # Guard against a vacuous pass: the committed stacks hold every kind of resource the pack judges
     # that ecr-share uses.
-    types = {r.typ for run in committed.values() for r in run.resources}
+    types = {r.typ for run in committed_runs.values() for r in run.resources}
     assert {
         "aws:ecr/repository:Repository",
         "aws:ecr/repositoryPolicy:RepositoryPolicy",

@@ -4,10 +4,11 @@ the seed's practices."""
 
 from __future__ import annotations
 
-from consumer_grants_variant import example_stacks
-from crossguard import findings, from_run
-from pulumi_harness import BUILD_STACK, run_program
 from pulumi_policy import EnforcementLevel
+
+from tests.support.consumer_grants_variant import example_stacks
+from tests.support.crossguard import findings, from_run
+from tests.support.pulumi_harness import BUILD_STACK, run_program
 
 
 def test_no_mandatory_policy_fails_on_the_examples() -> None:

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from crossguard import Planned, changed, findings, from_run, one, summary
-from pulumi_harness import ProgramRun
+
+from tests.support.crossguard import Planned, changed, findings, from_run, one, summary
+from tests.support.pulumi_harness import ProgramRun
 
 BUILD_REPOSITORY = "shared-web-app"
 BUILD_POLICY = "shared-web-app-pull"
@@ -21,8 +22,8 @@ ORG = "o-abc123def4"
 
 
 @pytest.fixture(scope="module")
-def stacks(committed: dict[str, ProgramRun]) -> dict[str, list[Planned]]:
-    return {stack: from_run(run, stack) for stack, run in committed.items()}
+def stacks(committed_runs: dict[str, ProgramRun]) -> dict[str, list[Planned]]:
+    return {stack: from_run(run, stack) for stack, run in committed_runs.items()}
 
 
 def edit_document(resource: Planned, prop: str, edit: Callable[[dict[str, Any]], None]) -> str:

@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 import pytest
-from crossguard import Planned, resource_args, run_resource_policy
 from ecr_security import PACK_NAME, POLICIES
 from ecr_security.values import settings
 from google.protobuf import json_format, struct_pb2
@@ -18,6 +17,8 @@ from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+from tests.support.crossguard import Planned, resource_args, run_resource_policy
 
 LEVELS = {
     EnforcementLevel.ADVISORY: proto.ADVISORY,

@@ -1,5 +1,5 @@
 """The policy pack refuses each over-grant of issue 19 in the document a program would register for it
-(the program refuses the config itself: tests/config/test_overgrants_refused.py). The pack judges with
+(the program refuses the config itself: tests/config/test_stack_overgrants.py). The pack judges with
 the program's own functions (components.aws.globs, components.aws.overgrants)."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from crossguard import Planned, findings
-from overgrant_cases import BUILD_ACCOUNT, CASES, DEV_EXECUTION, PROD, REGISTRY, Case
 
 from components.aws.policy import canonical_json
 from components.replication.documents import receiver_registry_policy
 from components.replication.model import ReplicationDestination
 from components.repositories.documents import repository_policy
 from components.repositories.model import AccountsAccess, LambdaAccount
+from tests.support.crossguard import Planned, findings
+from tests.support.overgrant_cases import BUILD_ACCOUNT, CASES, DEV_EXECUTION, PROD, REGISTRY, Case
 
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"

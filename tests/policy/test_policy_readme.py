@@ -7,8 +7,9 @@ import json
 import re
 
 from ecr_security import POLICIES
-from pulumi_harness import PROJECT_DIR
 from pulumi_policy import EnforcementLevel
+
+from tests.support.pulumi_harness import PROJECT_DIR
 
 SECTION = (PROJECT_DIR / "docs" / "policy-pack.md").read_text(encoding="utf-8")
 ROWS = {

@@ -3,9 +3,9 @@ every policy; tag exclusions pass once the pack's config lists them (and only th
 
 from __future__ import annotations
 
-from crossguard import findings, from_run, summary
-from kms_variant import with_kms_keys, with_tag_exclusions
-from pulumi_harness import BUILD_STACK, ProgramRun, run_program
+from tests.support.crossguard import findings, from_run, summary
+from tests.support.kms_variant import with_kms_keys, with_tag_exclusions
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_program
 
 
 def runs(stacks: dict[str, dict[str, object]]) -> tuple[ProgramRun, ProgramRun]:

@@ -9,15 +9,16 @@ import json
 from typing import Any
 
 import pytest
-from consumer_grants_variant import (
+from pulumi.errors import RunError
+
+from tests.support.consumer_grants_variant import (
     CODEBUILD_ROLE,
     DEV_EXECUTION_ROLE,
     DEV_NODE_ROLE,
     dev_granted_by_role,
     example_stacks,
 )
-from pulumi.errors import RunError
-from pulumi_harness import BUILD_STACK, ProgramRun, run_program
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_program
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 

@@ -1,7 +1,7 @@
 """The real ``__main__.py`` under mocks for prod with ECS services (``ecs_service_variant``): each
 service runs the ARN its task definition was registered with, waits for the execution role's policy,
 and is exported for a release to check; a bad ``ecsService`` registers nothing, at up and preview.
-The exact resources are asserted on the plan (tests/plan/test_ecs_service_plan.py)."""
+The exact resources are asserted on the plan (tests/plan/test_environment_ecs_service.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import copy
 from typing import Any
 
 import pytest
-from ecs_service_variant import prod_with_ecs_services
 from pulumi.errors import RunError
-from pulumi_harness import BUILD_STACK, ProgramRun, run_program, urn_key
+
+from tests.support.ecs_service_variant import prod_with_ecs_services
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_program, urn_key
 
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"

@@ -4,9 +4,10 @@ that must bring its own for KMS-encrypted replicas, or register nothing."""
 from __future__ import annotations
 
 import pytest
-from kms_variant import with_kms_keys
 from pulumi.errors import RunError
-from pulumi_harness import BUILD_STACK, ProgramRun, run_program, urn_key
+
+from tests.support.kms_variant import with_kms_keys
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_program, urn_key
 
 KEY = "aws:kms/key:Key"
 

@@ -7,7 +7,8 @@ import asyncio
 import tomllib
 
 import pytest
-from pulumi_harness import PROJECT_DIR
+
+from tests.support.pulumi_harness import PROJECT_DIR
 
 pytest_plugins = ["pytester"]
 

@@ -4,9 +4,10 @@ with the refusal's message alone (a RunError), before the first registration (is
 from __future__ import annotations
 
 import pytest
-from overgrant_cases import CASES, Case
 from pulumi.errors import RunError
-from pulumi_harness import BUILD_STACK, ProgramRun, run_program
+
+from tests.support.overgrant_cases import CASES, Case
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_program
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

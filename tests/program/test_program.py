@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from pulumi.errors import RunError
-from pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program, run_stack_file
 
 from components.config.files import list_stacks, load_stack_config
+from tests.support.pulumi_harness import BUILD_STACK, PROJECT_DIR, ProgramRun, run_program, run_stack_file
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deployed import account_session, deploy, session_for
-from ecs_service_variant import prod_file_with_ecs_service
-from stack_edits import add_prod_source, leave_prod_scanning_alone
 
 from components.verify.cli import main
+from tests.support.deployed import client, deploy, session_for
+from tests.support.ecs_service_variant import prod_with_ecs_service
+from tests.support.scale_project import write_project
+from tests.support.stack_edits import add_prod_source, leave_prod_scanning_alone
+from tests.support.verify_cli import drift
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD, DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333", "444444444444"
@@ -27,22 +29,6 @@ OTHER_TOOL = {
     "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
     "Resource": ["arn:aws:ecr:us-east-1:444444444444:repository/team-b/*"],
 }
-
-
-def drift(project: Path, *args: str) -> tuple[int, list[str]]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(
-        ["verify", "--live", "--stacks-dir", str(project), "--format", "json", *args],
-        session_for=session_for,
-        out=out,
-        err=err,
-    )
-    assert err.getvalue() == ""
-    return code, [finding for build in json.loads(out.getvalue())["builds"] for finding in build["drift"]]
-
-
-def client(service: str, account: str, region: str = "us-east-1") -> Any:
-    return account_session(account, region).client(service)
 
 
 def test_everything_deployed_from_the_plans_is_read_back_without_drift(aws: None, project: Path) -> None:
@@ -304,7 +290,7 @@ def test_the_documented_settings_drift_is_real_output(
 def test_ecs_services(aws: None, project: Path) -> None:
     """prod's web-app with the stack file's ecsService example: a scaled, re-networked or deleted
     service is drift, each field named; the planned one is clean."""
-    (project / "Pulumi.prod.yaml").write_text(prod_file_with_ecs_service(), encoding="utf-8")
+    write_project(project, {"prod": prod_with_ecs_service()})
     deploy(project)
     code, found = drift(project)
     assert found == []

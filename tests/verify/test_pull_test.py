@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pull_fake import BUILD, DEV, STAGING, deploy_and_push, ecr, iam, session_for
 
 from components.verify.cli import main
+from tests.support.pull_fake import BUILD, DEV, STAGING, deploy_and_push, ecr, iam, session_for
 
 EXECUTION_POLICY = "ecr-cross-account-pull"
 
