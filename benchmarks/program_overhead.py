@@ -54,7 +54,7 @@ import components.replication.component
 import components.repositories.component  # noqa: F401
 from components.plan.model import Resource, StackPlan
 from components.plan.project import plan_stacks
-from components.plan.register import PROVIDER_CLASSES, _resolve, alias_urn, qualified_type
+from components.plan.register import _resolve, alias_urn, provider_class, qualified_type
 
 GOAL = 1.2
 
@@ -183,7 +183,7 @@ def _register(
         component = _Component(r.type, r.name, options)
         component.register_outputs({})
         return component
-    return PROVIDER_CLASSES[r.type](r.name, opts=options, **_resolve(dict(r.inputs), made))
+    return provider_class(r.type)(r.name, opts=options, **_resolve(dict(r.inputs), made))
 
 
 def measured(run: Callable[[], object], runs: int) -> tuple[float, int]:

@@ -5,11 +5,12 @@ dependency on a component reaching what the dependent needs of it (``needs``).""
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Mapping, Sequence
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import pulumi
-import pulumi_aws as aws
 
 from components.consumers.resources import (
     ECS_SERVICE,
@@ -23,24 +24,27 @@ from components.plan.model import Alias, OutputRef, Resource, StackPlan, key
 if TYPE_CHECKING:
     from components.args import ComponentArgs
 
-# Every pulumi-aws resource type a plan may hold, and the class that registers it.
-PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
-    "aws:ecr/repository:Repository": aws.ecr.Repository,
-    "aws:ecr/repositoryPolicy:RepositoryPolicy": aws.ecr.RepositoryPolicy,
-    "aws:ecr/replicationConfiguration:ReplicationConfiguration": aws.ecr.ReplicationConfiguration,
-    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": aws.ecr.RepositoryCreationTemplate,
-    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": aws.ecr.RegistryScanningConfiguration,
-    "aws:ecr/registryPolicy:RegistryPolicy": aws.ecr.RegistryPolicy,
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": aws.ecr.LifecyclePolicy,
-    "aws:kms/key:Key": aws.kms.Key,
-    "aws:iam/role:Role": aws.iam.Role,
-    "aws:iam/rolePolicy:RolePolicy": aws.iam.RolePolicy,
-    "aws:iam/policy:Policy": aws.iam.Policy,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": aws.iam.RolePolicyAttachment,
-    "aws:cloudwatch/logGroup:LogGroup": aws.cloudwatch.LogGroup,
-    "aws:ecs/taskDefinition:TaskDefinition": aws.ecs.TaskDefinition,
-    "aws:ecs/service:Service": aws.ecs.Service,
-}
+# Every pulumi-aws resource type a plan may hold; its class is imported when the first one is
+# registered (``provider_class``).
+PROVIDER_TYPES = frozenset(
+    {
+        "aws:ecr/repository:Repository",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+        "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+        "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+        "aws:ecr/registryPolicy:RegistryPolicy",
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "aws:kms/key:Key",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/policy:Policy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:ecs/service:Service",
+    }
+)
 
 
 # An execution role's permissions (its inline policy, managed policies and their attachments), and
@@ -49,8 +53,20 @@ EXECUTION_ROLE_PERMISSIONS = frozenset({ROLE_POLICY, POLICY, ROLE_POLICY_ATTACHM
 STARTS_TASKS = frozenset({ECS_SERVICE})
 
 
+@functools.cache
 def provider_class(type_: str) -> Callable[..., pulumi.CustomResource]:
-    return PROVIDER_CLASSES[type_]
+    """The pulumi-aws class of a planned type token (``aws:<module>/<name>:<Class>``), imported on
+    first use, so a stack loads only the pulumi-aws modules it registers: an environment ``iam``,
+    ``cloudwatch`` and ``ecs``, not ``ecr`` and ``kms`` (benchmarks/cold_start.py). Per module, not
+    per class: pulumi-aws loads each module lazily (``_utilities.lazy_import``), but importing one of
+    its files runs the module's ``__init__``, which imports every class of the module."""
+    if type_ not in PROVIDER_TYPES:
+        raise KeyError(f"{type_} is not a pulumi-aws type ecr-share registers")
+    module = type_.split(":")[1].split("/")[0]
+    return cast(
+        Callable[..., pulumi.CustomResource],
+        getattr(import_module(f"pulumi_aws.{module}"), type_.rsplit(":", 1)[1]),
+    )
 
 
 ComponentClass = Callable[[str, dict[str, Any], pulumi.ResourceOptions], "PlannedComponent"]
