@@ -46,12 +46,9 @@ from typing import Any, cast
 import measure
 import pulumi
 
-import components.consumers.component
-import components.replication.component
-import components.repositories.component  # noqa: F401
 from components.plan.model import Resource, StackPlan
 from components.plan.project import plan_stacks
-from components.plan.register import PROVIDER_CLASSES, _resolve, alias_urn, qualified_type
+from components.plan.register import _resolve, alias_urn, provider_class, qualified_type
 from tests.support import pulumi_harness
 from tests.support.pulumi_harness import BUILD_STACK, run_program
 from tests.support.scale_project import account, build_config, environment_config, repository
@@ -183,7 +180,7 @@ def _register(
         component = _Component(r.type, r.name, options)
         component.register_outputs({})
         return component
-    return PROVIDER_CLASSES[r.type](r.name, opts=options, **_resolve(dict(r.inputs), made))
+    return provider_class(r.type)(r.name, opts=options, **_resolve(dict(r.inputs), made))
 
 
 def measured(run: Callable[[], object], runs: int) -> tuple[float, int]:

@@ -1,38 +1,73 @@
 """Registration of a plan: the only place that turns planned ``Resource`` records into Pulumi
-resources. Nothing is decided here; every name, input and dependency comes from the plan."""
+resources. Nothing is decided here; every name, input and dependency comes from the plan, a planned
+dependency on a component reaching what the dependent needs of it (``needs``)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable, Mapping, Sequence
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import pulumi
-import pulumi_aws as aws
 
 from components.catalog import component_class
+from components.consumers.resources import (
+    ECS_SERVICE,
+    POLICY,
+    PULL_EXECUTION_ROLE,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+)
 from components.plan.model import Alias, OutputRef, Resource, StackPlan, key
 
 if TYPE_CHECKING:
     from components.args import ComponentArgs
 
-# Every pulumi-aws resource type a plan may hold, and the class that registers it.
-PROVIDER_CLASSES: dict[str, Callable[..., pulumi.CustomResource]] = {
-    "aws:ecr/repository:Repository": aws.ecr.Repository,
-    "aws:ecr/repositoryPolicy:RepositoryPolicy": aws.ecr.RepositoryPolicy,
-    "aws:ecr/replicationConfiguration:ReplicationConfiguration": aws.ecr.ReplicationConfiguration,
-    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": aws.ecr.RepositoryCreationTemplate,
-    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": aws.ecr.RegistryScanningConfiguration,
-    "aws:ecr/registryPolicy:RegistryPolicy": aws.ecr.RegistryPolicy,
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": aws.ecr.LifecyclePolicy,
-    "aws:kms/key:Key": aws.kms.Key,
-    "aws:iam/role:Role": aws.iam.Role,
-    "aws:iam/rolePolicy:RolePolicy": aws.iam.RolePolicy,
-    "aws:iam/policy:Policy": aws.iam.Policy,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": aws.iam.RolePolicyAttachment,
-    "aws:cloudwatch/logGroup:LogGroup": aws.cloudwatch.LogGroup,
-    "aws:ecs/taskDefinition:TaskDefinition": aws.ecs.TaskDefinition,
-    "aws:ecs/service:Service": aws.ecs.Service,
-}
+# Every pulumi-aws resource type a plan may hold; its class is imported when the first one is
+# registered (``provider_class``).
+PROVIDER_TYPES = frozenset(
+    {
+        "aws:ecr/repository:Repository",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+        "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+        "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+        "aws:ecr/registryPolicy:RegistryPolicy",
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "aws:kms/key:Key",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/policy:Policy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:ecs/service:Service",
+    }
+)
+
+
+# An execution role's permissions (its inline policy, managed policies and their attachments), and
+# what uses them: ECS starts a service's tasks with them (``needs``).
+EXECUTION_ROLE_PERMISSIONS = frozenset({ROLE_POLICY, POLICY, ROLE_POLICY_ATTACHMENT})
+STARTS_TASKS = frozenset({ECS_SERVICE})
+
+
+@functools.cache
+def provider_class(type_: str) -> Callable[..., pulumi.CustomResource]:
+    """The pulumi-aws class of a planned type token (``aws:<module>/<name>:<Class>``), imported on
+    first use, so a stack loads only the pulumi-aws modules it registers: an environment ``iam``,
+    ``cloudwatch`` and ``ecs``, not ``ecr`` and ``kms`` (benchmarks/cold_start.py). Per module, not
+    per class: pulumi-aws loads each module lazily (``_utilities.lazy_import``), but importing one of
+    its files runs the module's ``__init__``, which imports every class of the module."""
+    if type_ not in PROVIDER_TYPES:
+        raise KeyError(f"{type_} is not a pulumi-aws type ecr-share registers")
+    module = type_.split(":")[1].split("/")[0]
+    return cast(
+        Callable[..., pulumi.CustomResource],
+        getattr(import_module(f"pulumi_aws.{module}"), type_.rsplit(":", 1)[1]),
+    )
 
 
 # Called as every component is: (name, args or its model, opts).
@@ -42,7 +77,7 @@ ComponentClass = Callable[[str, Any, pulumi.ResourceOptions], "PlannedComponent"
 class PlannedComponent(pulumi.ComponentResource):
     """An ecr-share component: registers exactly the children its pure plan function computed from
     its model, with the component's own ``depends_on`` passed on to each of them. A planned dependency
-    on a component waits for everything it registers (``waits_for``)."""
+    on a component waits for what the dependent needs of everything it registers (``waits_for``)."""
 
     _type_token: ClassVar[str] = ""
     # How the component turns its args into its model (components.args); None: not checked.
@@ -61,8 +96,13 @@ class PlannedComponent(pulumi.ComponentResource):
             if aliases
             else None
         )
-        super().__init__(self._type_token, name, None, pulumi.ResourceOptions.merge(own, opts))
+        # What the component waits for, as given (a planned component not yet expanded): each child,
+        # and the component itself, waits for what its own type needs of it (``waits_for``).
         outside = list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else []
+        if opts is not None and outside:
+            opts = copy.copy(opts)
+            opts.depends_on = _expanded(outside, self._type_token)
+        super().__init__(self._type_token, name, None, pulumi.ResourceOptions.merge(own, opts))
         # The component's URN type (its parents' types and its own), None if its parent's is unknown.
         self._qualified_type = qualified_type(parent_type, self._type_token)
         # Planned key -> what was registered for it, grandchildren of nested components included,
@@ -71,9 +111,11 @@ class PlannedComponent(pulumi.ComponentResource):
         self._qualified_types: dict[str, str | None] = {}
         for child in children:
             parent_type = self._qualified_types.get(child.parent or "", self._qualified_type)
+            needed = [*outside, *(self._registered[d] for d in child.depends_on)]
             options = pulumi.ResourceOptions(
                 parent=self._registered.get(child.parent or "", self),
-                depends_on=[*outside, *(w for d in child.depends_on for w in waits_for(self._registered[d]))],
+                # A nested component expands them for each of its own children.
+                depends_on=needed if child.is_component else _expanded(needed, child.type),
                 # Explicit, never inherited: the SDK would give every child of a protected repository its
                 # protection, and the engine then refuses to replace a changed lifecycle policy
                 # (pulumi-aws replaces one on any change: terraform-provider-aws ecr/lifecycle_policy.go,
@@ -89,7 +131,7 @@ class PlannedComponent(pulumi.ComponentResource):
                 self._qualified_types.update(nested._qualified_types)
             else:
                 inputs = _resolve(dict(child.inputs), self._registered)
-                self._registered[child.key] = PROVIDER_CLASSES[child.type](child.name, opts=options, **inputs)
+                self._registered[child.key] = provider_class(child.type)(child.name, opts=options, **inputs)
 
     @classmethod
     def _model(cls, name: str, args: Any) -> Any:
@@ -110,14 +152,45 @@ def _component_class(type_: str) -> ComponentClass:
     return cast(ComponentClass, component_class(type_))
 
 
-def waits_for(resource: pulumi.Resource) -> list[pulumi.Resource]:
-    """What a planned dependency on a resource registers as: the resource itself, or for a planned
-    component every provider resource it registered, at any depth. The SDK expands a component only
-    to its direct children, so a dependency on a PullExecutionRole alone would not wait for the
-    role's policy (the role's child), and an ECS service could start tasks that cannot pull yet."""
+def waits_for(resource: pulumi.Resource, dependent_type: str) -> list[pulumi.Resource]:
+    """What a planned dependency of a resource of ``dependent_type`` on ``resource`` registers as:
+    the resource itself, or for a planned component every provider resource it registered, at any
+    depth (the SDK expands a component only to its direct children, so a dependency on a
+    PullExecutionRole alone would not wait for the role's policy, the role's child), except what the
+    dependent does not use (``needs``)."""
     if isinstance(resource, PlannedComponent):
-        return [r for r in resource._registered.values() if isinstance(r, pulumi.CustomResource)]
+        return [
+            r
+            for r in resource._registered.values()
+            if isinstance(r, pulumi.CustomResource)
+            and needs(dependent_type, resource._type_token, r.pulumi_resource_type)
+        ]
     return [resource]
+
+
+def needs(dependent_type: str, component_type: str, resource_type: str) -> bool:
+    """Whether a resource of ``dependent_type`` that depends on a component of ``component_type``
+    waits for its resource of ``resource_type``. Everything, except that only what starts tasks (an
+    ECS service) waits for an execution role's permissions: the tasks pull the image and write their
+    logs with them. A task definition needs only the role itself (RegisterTaskDefinition refuses an
+    execution role that does not exist yet: "Role is not valid"), a log group nothing of it. Waiting
+    for every policy made each log group and task definition wait for all of them, 6,721 dependency
+    edges at 100 services (benchmarks/cold_start.py)."""
+    return (
+        component_type != PULL_EXECUTION_ROLE
+        or dependent_type in STARTS_TASKS
+        or resource_type not in EXECUTION_ROLE_PERMISSIONS
+    )
+
+
+def _expanded(dependencies: Sequence[Any], dependent_type: str) -> list[Any]:
+    """The dependencies a resource of ``dependent_type`` registers with (``waits_for``); anything
+    but a resource (an Output the SDK resolves) as it is."""
+    return [
+        w
+        for d in dependencies
+        for w in (waits_for(d, dependent_type) if isinstance(d, pulumi.Resource) else [d])
+    ]
 
 
 def register_stack(plan: StackPlan) -> dict[str, Any]:
@@ -130,9 +203,7 @@ def register_stack(plan: StackPlan) -> dict[str, Any]:
         component = _component_class(resource.type)(
             resource.name,
             resource.model,
-            pulumi.ResourceOptions(
-                depends_on=[w for d in resource.depends_on for w in waits_for(registered[d])]
-            ),
+            pulumi.ResourceOptions(depends_on=[registered[d] for d in resource.depends_on]),
         )
         registered[resource.key] = component
         registered.update(component._registered)

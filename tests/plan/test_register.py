@@ -4,6 +4,9 @@ component's ``depends_on`` holds for each of its children."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -12,7 +15,7 @@ import pytest
 from components.catalog import CLASSES
 from components.plan.children import CHILDREN, expanded
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, StackPlan, key
-from components.plan.register import PlannedComponent, register_stack
+from components.plan.register import PROVIDER_TYPES, PlannedComponent, provider_class, register_stack
 from tests.support.pulumi_harness import run_program
 from tests.support.registration import assert_registers_exactly
 
@@ -21,6 +24,7 @@ INNER = f"{COMPONENT_PREFIX}Inner"
 GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def outer_children(name: str, args: Any) -> tuple[Resource, ...]:
@@ -134,3 +138,25 @@ def test_under_a_parent_of_the_programs_own_aliases_go_as_specs(monkeypatch: pyt
     run = run_program("test", {}, program=program)
     assert run.one(INNER).aliases == ("spec::ecr-share:index:OldInner",)
     assert run.one(GROUP).aliases == ("spec:first-inner-log:",)
+
+
+def test_each_provider_type_is_its_pulumi_aws_class() -> None:
+    for type_ in PROVIDER_TYPES:
+        cls = provider_class(type_)
+        assert issubclass(cls, pulumi.CustomResource), type_
+        assert (cls.__module__.split(".")[1], cls.__name__) == (
+            type_.split(":")[1].split("/")[0],
+            type_.split(":")[2],
+        )
+    with pytest.raises(KeyError, match="aws:s3/bucket:Bucket is not a pulumi-aws type ecr-share registers"):
+        provider_class("aws:s3/bucket:Bucket")
+
+
+def test_the_program_imports_pulumi_aws_only_to_register() -> None:
+    """A stack imports the pulumi-aws modules it registers, when it registers them: loading the
+    program imports none (a refused stack, none at all)."""
+    code = (
+        "import sys, components.program; print(sorted(m for m in sys.modules if m.startswith('pulumi_aws')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout == "[]\n"

@@ -89,6 +89,12 @@ def test_an_environment_with_managed_policies_registers_exactly_its_plan() -> No
     assert {a.inputs["policyArn"] for a in attachments} == {
         f"arn:aws:iam::{account(0)}:policy/ecr-share-big-execution-pull-{n}" for n in range(1, 11)
     }
+    # Each service's component, log group and task definition wait for the role alone (the task
+    # definition also for its log group), not its 21 policies and attachments: only an ECS service
+    # starts tasks with them. The inline policy waits for the role, each attachment for the role and
+    # its policy.
+    edges = sum(len(r.dependencies) for r in run.resources)
+    assert edges == 1 + 10 * 2 + 80 * (1 + 1 + 2)
 
 
 def test_what_0_1_deployed_keeps_its_urn_through_the_0_2_renames(

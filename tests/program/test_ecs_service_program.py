@@ -44,6 +44,17 @@ def test_no_task_starts_before_the_execution_role_may_pull(run: ProgramRun) -> N
     }
 
 
+def test_only_the_service_waits_for_the_roles_policy(run: ProgramRun) -> None:
+    """A task definition names the role, which must exist (RegisterTaskDefinition refuses a role that
+    does not: "Role is not valid"), but no task runs with its permissions before a service starts
+    one: the component, its log group and its task definition wait for the role alone."""
+    dependencies = {r.key: {urn_key(d) for d in r.dependencies} for r in run.resources}
+    role = "aws:iam/role:Role::execution-role"
+    assert dependencies["ecr-share:index:FargateTaskDefinition::web-app"] == {role}
+    assert dependencies["aws:cloudwatch/logGroup:LogGroup::web-app-logs"] == {role}
+    assert dependencies[f"{TASK}::web-app-task"] == {role, "aws:cloudwatch/logGroup:LogGroup::web-app-logs"}
+
+
 def test_the_services_register_no_iam(run: ProgramRun) -> None:
     assert [r.key for r in run.resources if r.typ.startswith("aws:iam")] == [
         "aws:iam/role:Role::execution-role",

@@ -5,7 +5,7 @@ patched git submodule, and its schema is generated at build time) and no reachab
 it. This stand-in serves the ``ResourceProvider`` gRPC service with the pulumi wheel's servicer
 classes, reports the pinned version (7.51.1, the pulumi_aws wheel's pulumi-plugin.json), and does
 Create/Read/Update/Delete of the 15 resource types ecr-share registers (components/plan/register.py,
-``PROVIDER_CLASSES``) with boto3, against whatever ``AWS_ENDPOINT_URL`` names (a moto server in the
+``PROVIDER_TYPES``) with boto3, against whatever ``AWS_ENDPOINT_URL`` names (a moto server in the
 engine tests). It never talks to AWS itself: it refuses to start without ``AWS_ENDPOINT_URL``.
 
 It proves the engine's side only: the graph, the order, outputs, protect, aliases, replacements as
