@@ -15,6 +15,7 @@ from typing import Any
 from components.aws import rules
 from components.aws.names import execution_role_name
 from components.config import values
+from components.config.credentials import stack_credentials
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.consumers.config import parse_log_retention, parse_pull_roles, parse_services
 from components.encryption.config import check_key_regions, parse_kms_keys
@@ -64,6 +65,8 @@ def parse_stack_config(stack: str, config: Mapping[str, Any]) -> StackConfig:
     _reject_unknown_keys(config, BUILD_KEYS if kind == BUILD else ENVIRONMENT_KEYS, kind)
     region = values.region("aws:region", config.get("aws:region"))
     account = _pinned_account(config)
+    # The credentials verify and the pipeline read with are the provider's: refuse what it would.
+    stack_credentials(config)
     if kind == BUILD:
         return _parse_build(stack, config, account, region)
     return _parse_environment(stack, config, account, region)

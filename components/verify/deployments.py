@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from components.config.credentials import StackCredentials, stack_credentials
 from components.config.files import list_stacks, stack_file
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.plan.model import StackPlan
@@ -29,8 +30,8 @@ class Deployment:
     """Every environment stack of this build, selected or not: a replica registry is reported
     whichever stacks are selected, so its grant and the credentials that reach it come from the
     stack that receives it."""
-    profiles: Mapping[str, str] = field(default_factory=dict)
-    """Stack name -> its ``aws:profile``, when the stack file sets one."""
+    credentials: Mapping[str, StackCredentials] = field(default_factory=dict)
+    """Stack name -> its provider's credential settings (``aws:profile``, the roles it assumes)."""
 
     @property
     def stacks(self) -> tuple[StackConfig, ...]:
@@ -72,5 +73,5 @@ def _deployment(project: ProjectPlan, build: BuildStack, selected: Sequence[str]
         environments = tuple(e for e in environments if e.stack in selected)
         if not environments:
             return None
-    profiles = {name: str(c["aws:profile"]) for name, c in project.raw.items() if c.get("aws:profile")}
-    return Deployment(build, environments, project.plans, every_environment, profiles)
+    credentials = {name: stack_credentials(config) for name, config in project.raw.items()}
+    return Deployment(build, environments, project.plans, every_environment, credentials)
