@@ -12,6 +12,8 @@ from components.config.files import list_stacks, load_stack_config
 from components.config.stack import parse_stack_config
 from components.config.stack_names import StackName, resolve_stack_name
 from components.errors import ConfigError
+from components.pipeline.plan import Plan, Stage, check_build_references
+from components.pipeline.stacks import Backend, PipelineError, StackInfo
 from components.plan.project import ProjectError, plan_stacks
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -63,4 +65,32 @@ def test_verify_plans_a_qualified_name_of_any_organization_but_only_this_project
     assert str(raised.value) == (
         "dev: ecr-share:buildStack acme/images/build names project 'images': the build stack must be one of "
         "this project's (ecr-share) stacks"
+    )
+
+
+def stack_infos() -> dict[str, StackInfo]:
+    stacks = committed()
+    return {
+        name: StackInfo(name, str(config["ecr-share:stackKind"]), Path(f"Pulumi.{name}.yaml"), config)
+        for name, config in stacks.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "backend", [Backend("file:///state", "organization"), Backend("https://api.pulumi.com", "acme")]
+)
+def test_the_pipeline_accepts_the_short_name_on_any_backend(backend: Backend) -> None:
+    plan = Plan("up", (Stage(("build",)), Stage(("dev", "staging", "prod"))))
+    check_build_references(plan, stack_infos(), backend)
+
+
+def test_the_pipeline_still_refuses_a_qualified_name_of_another_organization() -> None:
+    infos = stack_infos()
+    infos["dev"].config["ecr-share:buildStack"] = "organization/ecr-share/build"
+    plan = Plan("up", (Stage(("build",)), Stage(("dev", "staging", "prod"))))
+    with pytest.raises(PipelineError) as raised:
+        check_build_references(plan, infos, Backend("https://api.pulumi.com", "acme"))
+    assert str(raised.value) == (
+        "Pulumi.dev.yaml: ecr-share:buildStack is organization/ecr-share/build, but the build stack is "
+        "acme/ecr-share/build on https://api.pulumi.com: set ecr-share:buildStack: acme/ecr-share/build"
     )
