@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.config.files import StackFileError, list_stacks, load_stack_config, stack_file
+from components.config.files import StackFileError, list_stacks, stack_file
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
+from components.config.sources import AUTO, stack_config
 from components.config.stack import parse_stack_config
 from components.config.stack_names import resolve_stack_name
 from components.contract.outputs import read_build_outputs
@@ -56,10 +57,11 @@ def build_stack_name(environment: EnvironmentStack) -> str:
     return resolve_stack_name(environment.build_stack, None, PROJECT).stack
 
 
-def plan_project(project_dir: Path) -> ProjectPlan:
-    """Read, parse and plan every ``Pulumi.<stack>.yaml`` of the project."""
+def plan_project(project_dir: Path, source: str = AUTO) -> ProjectPlan:
+    """Read, parse and plan every stack of the project, each stack's config read as ``pulumi up``
+    sees it (``config.sources``: the file, or the Pulumi CLI for ESC imports)."""
     try:
-        raw = {name: load_stack_config(project_dir, name) for name in list_stacks(project_dir)}
+        raw = {name: stack_config(project_dir, name, source) for name in list_stacks(project_dir)}
     except StackFileError as error:
         raise ProjectError(str(error)) from None
     return plan_stacks(raw, lambda name: str(stack_file(project_dir, name)))

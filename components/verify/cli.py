@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from components.audit.cli import add_parser as add_audit_parser
 from components.config.credentials import StackCredentials
+from components.config.sources import AUTO, SOURCES
 from components.verify.deployments import Deployment, VerifyError, load_deployments
 from components.verify.intended import DeployedState, intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
@@ -53,6 +54,14 @@ def parser() -> argparse.ArgumentParser:
         help="verify only this stack (repeatable); a build stack brings all its environments",
     )
     verify.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format")
+    verify.add_argument(
+        "--config-source",
+        choices=SOURCES,
+        default=AUTO,
+        help="where each stack's config comes from: its stack file (file), the Pulumi CLI's pulumi config "
+        "--json --show-secrets, which resolves ESC environments (pulumi), or the file unless it imports ESC "
+        "environments (auto, the default; docs/stack-config.md)",
+    )
     verify.add_argument(
         "--live",
         action="store_true",
@@ -117,7 +126,7 @@ def main(
             raise VerifyError("--access-analyzer checks the planned documents: run it without --live")
         if (args.pull and not args.live) or (args.docker and not args.pull):
             raise VerifyError("--pull only applies with --live, and --docker only with --pull")
-        deployments = load_deployments(args.stacks_dir, args.stack)
+        deployments = load_deployments(args.stacks_dir, args.stack, args.config_source)
         if args.pull:
             return _pull(deployments, args, session_for, out)
         if args.live:

@@ -10,6 +10,7 @@ from pathlib import Path
 from components.config.credentials import StackCredentials, stack_credentials
 from components.config.files import list_stacks, stack_file
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
+from components.config.sources import AUTO
 from components.plan.model import StackPlan
 from components.plan.project import ProjectError, ProjectPlan, plan_project
 
@@ -43,13 +44,15 @@ class Deployment:
         return (*self.stacks, *(e for e in self.every_environment if e not in self.environments))
 
 
-def load_deployments(project_dir: Path, selected: Sequence[str] = ()) -> tuple[Deployment, ...]:
+def load_deployments(
+    project_dir: Path, selected: Sequence[str] = (), source: str = AUTO
+) -> tuple[Deployment, ...]:
     """Every build stack with its environments; with ``selected``, only the named stacks' part.
 
     All stack files are planned, so a malformed or invalid one is reported even when not selected.
     """
     try:
-        project = plan_project(project_dir)
+        project = plan_project(project_dir, source)
     except ProjectError as error:
         raise VerifyError(str(error)) from None
     for name in selected:
