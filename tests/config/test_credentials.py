@@ -104,7 +104,7 @@ def caller(session: Any) -> str:
     return str(session.client("sts", region_name="us-east-1").get_caller_identity()["Arn"])
 
 
-def test_the_roles_are_assumed_in_order_from_the_base_credentials(moto_accounts: Any) -> None:
+def test_the_roles_are_assumed_in_order_from_the_base_credentials(own_moto: None) -> None:
     credentials = stack_credentials(
         {"aws:assumeRoles": [{"roleArn": DEV_ROLE, "sessionName": "first"}, {"roleArn": AUDIT_ROLE}]}
     )
@@ -119,7 +119,7 @@ def test_the_roles_are_assumed_in_order_from_the_base_credentials(moto_accounts:
     assert caller(session) == "arn:aws:sts::333333333333:assumed-role/audit/ecr-share"
 
 
-def test_no_roles_is_the_base_session_itself(moto_accounts: Any) -> None:
+def test_no_roles_is_the_base_session_itself(own_moto: None) -> None:
     base_session = boto3.Session(region_name="eu-west-1")
     assert (
         stack_session(StackCredentials("ci"), "eu-west-1", lambda profile, region: base_session)
@@ -182,7 +182,7 @@ def test_the_assume_role_request_carries_every_setting() -> None:
     assert (frozen.access_key, frozen.token) == ("ASIAEXAMPLEEXAMPLE", "token")
 
 
-def test_a_web_identity_token_file_is_exchanged_for_the_role(moto_accounts: Any, tmp_path: Path) -> None:
+def test_a_web_identity_token_file_is_exchanged_for_the_role(own_moto: None, tmp_path: Path) -> None:
     """``aws:assumeRoleWithWebIdentity`` (an OIDC token, as CI writes it) replaces the profile and the
     default chain; the roles of ``aws:assumeRoles`` are assumed on top of it."""
     token = tmp_path / "token"
@@ -208,7 +208,7 @@ def test_a_web_identity_token_file_is_exchanged_for_the_role(moto_accounts: Any,
 
 
 def test_a_profile_of_the_aws_config_reaches_its_account(
-    moto_accounts: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own_moto: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The default base session: boto3's own profile resolution (a profile that assumes a role)."""
     config = tmp_path / "aws-config"
