@@ -14,6 +14,7 @@ import pulumi
 
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.config.stack import parse_stack_config
+from components.config.stack_names import resolve_stack_name
 from components.contract.outputs import read_build_outputs
 from components.errors import ConfigError
 from components.plan.build import plan_build_stack
@@ -51,7 +52,9 @@ def deploy(config: StackConfig) -> None:
 
 def deploy_environment(config: EnvironmentStack) -> None:
     """Plan from the build stack's outputs once they are read and checked; register only then."""
-    reference = pulumi.StackReference(config.build_stack)
+    # `buildStack: build` names the build stack of this organization and project, on any backend.
+    build = resolve_stack_name(config.build_stack, pulumi.get_organization(), pulumi.get_project())
+    reference = pulumi.StackReference(str(build))
 
     def planned(outputs: dict[str, Any]) -> StackPlan:
         try:

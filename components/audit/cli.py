@@ -159,7 +159,7 @@ def _read(
         tally = read_trail(files, prefix, window, progress)
         return tally.rows(), tally, f"trail {args.trail}", []
     if args.lookup_events:
-        from components.verify.cli import _profiles
+        from components.verify.cli import _credentials
         from components.verify.live import Sessions
         from components.verify.live import default_session as stack_session
 
@@ -167,7 +167,7 @@ def _read(
             stack = next((s for s in deployment.reachable if s.stack == args.lookup_events), None)
             if stack is None:
                 continue
-            sessions = Sessions(session_for or stack_session, _profiles(deployment, [], False))
+            sessions = Sessions(session_for or stack_session, _credentials(deployment, [], False))
             region = args.region or stack.region
             with sessions.errors(stack):
                 cloudtrail = sessions(stack).client("cloudtrail", region_name=region)

@@ -1,15 +1,26 @@
 """The one loader of ``Pulumi.<stack>.yaml`` files: the program's tests, ``verify`` and the pipeline read
-stack files only through it."""
+stack files only through it (``config.sources`` decides when the Pulumi CLI reads them instead).
+
+The files are found as the Pulumi CLI finds them (pulumi/pulumi sdk/go/common/workspace/paths.go,
+v3.274.0): the project file is the first of ``Pulumi.json``, ``Pulumi.yaml``, ``Pulumi.yml`` in the
+folder; a stack's file is ``Pulumi.<stack>`` with the project file's extension, in the project's
+``stackConfigDir`` (relative to the project file; the older ``config: <dir>`` means the same) or else
+next to the project file. So ``Pulumi.dev.yml`` beside ``Pulumi.yaml`` is not read by the CLI: it is
+refused here rather than read or skipped."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 PROJECT_FILE = "Pulumi.yaml"
+# The CLI's order (encoding.Exts): the first that exists is the project file.
+PROJECT_FILES = ("Pulumi.json", "Pulumi.yaml", "Pulumi.yml")
+STACK_FILE_EXTENSIONS = (".json", ".yaml", ".yml")
 
 
 class StackFileError(Exception):
@@ -20,18 +31,75 @@ def project_dir_default() -> Path:
     """The project is the folder holding Pulumi.yaml: the current folder or the nearest one above it,
     as the Pulumi CLI finds it (the current folder if there is none)."""
     here = Path.cwd()
-    return next((d for d in (here, *here.parents) if (d / PROJECT_FILE).is_file()), here)
+    return next((d for d in (here, *here.parents) if _project_file(d) is not None), here)
+
+
+def _project_file(project_dir: Path) -> Path | None:
+    return next((project_dir / n for n in PROJECT_FILES if (project_dir / n).is_file()), None)
+
+
+def project_file(project_dir: Path) -> Path:
+    found = _project_file(project_dir)
+    if found is None:
+        raise StackFileError(f"{project_dir / PROJECT_FILE} not found: point at the ecr-share project folder")
+    return found
+
+
+def stack_dir(project_dir: Path) -> Path:
+    """Where the project's stack files are: its ``stackConfigDir``, or the project folder (also when
+    there is no project file: a folder of stack files alone is read as it is)."""
+    path = _project_file(project_dir)
+    if path is None:
+        return project_dir
+    try:
+        project = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise StackFileError(f"{path} is not valid YAML: {error}") from None
+    if not isinstance(project, dict):
+        raise StackFileError(f"{path} is not a Pulumi project file: expected a mapping")
+    folder = project.get("stackConfigDir")
+    legacy = project.get("config")
+    if isinstance(legacy, str):
+        if folder is not None:
+            raise StackFileError(
+                f"{path}: config: {legacy!r} and stackConfigDir: {folder!r} both name the stack files' "
+                "folder (the Pulumi CLI refuses both): keep stackConfigDir"
+            )
+        folder = legacy
+    if folder is None:
+        return project_dir
+    if not isinstance(folder, str) or not folder:
+        raise StackFileError(f"{path}: stackConfigDir: {folder!r} is not a folder relative to {path.name}")
+    return project_dir / folder
 
 
 def stack_file(project_dir: Path, stack: str) -> Path:
-    return project_dir / f"Pulumi.{stack}.yaml"
+    """``Pulumi.<stack>`` with the project file's extension, in ``stack_dir`` (a ``/`` in a qualified
+    stack name becomes ``-``, as the CLI names the file)."""
+    extension = _extension(project_dir)
+    return stack_dir(project_dir) / f"Pulumi.{stack.replace('/', '-')}{extension}"
+
+
+def _extension(project_dir: Path) -> str:
+    found = _project_file(project_dir)
+    return found.suffix if found is not None else ".yaml"
 
 
 def list_stacks(project_dir: Path) -> list[str]:
-    """Stack names, from the ``Pulumi.<stack>.yaml`` files next to ``Pulumi.yaml``, sorted."""
-    if not (project_dir / PROJECT_FILE).is_file():
-        raise StackFileError(f"{project_dir / PROJECT_FILE} not found: point at the ecr-share project folder")
-    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
+    """Stack names, from the stack files of the project (``stack_file``), sorted. A stack file the
+    CLI would not read (another extension than the project file's) is refused, never skipped."""
+    extension = project_file(project_dir).suffix
+    folder = stack_dir(project_dir)
+    for other in STACK_FILE_EXTENSIONS:
+        stray = sorted(folder.glob(f"Pulumi.*{other}")) if other != extension else []
+        stray = [path for path in stray if path.name.count(".") >= 2]
+        if stray:
+            name = stray[0].name
+            raise StackFileError(
+                f"{stray[0]}: the Pulumi CLI reads stack files named like the project file "
+                f"(Pulumi{extension}), so it ignores this one: rename it {name[: -len(other)]}{extension}"
+            )
+    return sorted(path.name[len("Pulumi.") : -len(extension)] for path in folder.glob(f"Pulumi.*{extension}"))
 
 
 class StackFileLoader(yaml.SafeLoader):
@@ -72,8 +140,16 @@ StackFileLoader.add_implicit_resolver(
 )
 
 
-def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
-    """The ``config:`` map of one stack file, keys as written (``ecr-share:access``, ``aws:region``)."""
+@dataclass(frozen=True)
+class StackFile:
+    path: Path
+    config: dict[str, Any]
+    """The ``config:`` map, keys as written (``ecr-share:access``, ``aws:region``)."""
+    environments: tuple[str, ...]
+    """The Pulumi ESC environments its ``environment:`` imports (``values`` for inline values)."""
+
+
+def read_stack_file(project_dir: Path, stack: str) -> StackFile:
     path = stack_file(project_dir, stack)
     if not path.is_file():
         known = ", ".join(list_stacks(project_dir)) or "none"
@@ -89,10 +165,46 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise StackFileError(f"{path} is not valid YAML: {error}") from None
     if document is None:
-        return {}
+        return StackFile(path, {}, ())
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise StackFileError(
             f"{path} is not a Pulumi stack file: expected a mapping with a 'config:' mapping"
         )
     config: dict[str, Any] = document.get("config") or {}
-    return config
+    return StackFile(path, config, environment_imports(document.get("environment")))
+
+
+def environment_imports(value: Any) -> tuple[str, ...]:
+    """The environments an ``environment:`` block imports: a list of names, or an inline ESC
+    definition (``imports:`` entries are names or one-key maps; ``values:`` are inline values), as
+    the CLI's workspace.Environment.Imports reads it."""
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(name) for name in value)
+    if not isinstance(value, dict):
+        return (str(value),)
+    names = [
+        next(iter(entry)) if isinstance(entry, dict) and entry else str(entry)
+        for entry in value.get("imports") or []
+    ]
+    return (*map(str, names), *(("values",) if value.get("values") else ()))
+
+
+def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
+    """The ``config:`` map of one stack file, keys as written (``ecr-share:access``, ``aws:region``).
+    A file that imports ESC environments is refused: its file alone is not its config."""
+    found = read_stack_file(project_dir, stack)
+    if found.environments:
+        raise StackFileError(environments_refused(found))
+    return found.config
+
+
+def environments_refused(found: StackFile, why: str = "") -> str:
+    names = ", ".join(found.environments)
+    return (
+        f"{found.path}: environment: imports Pulumi ESC environments ({names}), whose values are not in "
+        f"this file{why}: read the stack's config through the Pulumi CLI, logged in to the stack's "
+        "backend (verify --config-source pulumi, which runs pulumi config --json --show-secrets), or see "
+        f"what they add with esc env open {found.environments[0]}"
+    )

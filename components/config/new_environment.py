@@ -30,7 +30,7 @@ from components.config.files import (
     load_stack_config,
     stack_file,
 )
-from components.config.stack import STACK_NAME
+from components.config.stack_names import STACK_NAME
 from components.errors import ConfigError
 from components.plan.project import ProjectError, plan_stacks
 from components.project import BUILD, DIY_ORGANIZATION, PROJECT, key

@@ -8,20 +8,21 @@ Each feature folder parses its own keys; this module checks the stack as a whole
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from components.aws import rules
 from components.aws.names import execution_role_name
 from components.config import values
+from components.config.credentials import stack_credentials
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.config.schema import without_engine_defaults
+from components.config.stack_names import STACK_NAME, check_stack_name, resolve_stack_name
 from components.consumers.config import parse_log_retention, parse_pull_roles, parse_services
 from components.encryption.config import check_key_regions, parse_kms_keys
 from components.encryption.resources import template_role_name
 from components.errors import ConfigError
-from components.project import BUILD, NAMESPACE, STACK_KINDS, key
+from components.project import BUILD, NAMESPACE, PROJECT, STACK_KINDS, key
 from components.replication.config import (
     check_own_replica_keys,
     check_services_replicated,
@@ -53,10 +54,6 @@ ENVIRONMENT_KEYS = (
     "deployAfter",
     "requireSignature",
 )
-# A stack's own name (the last part of a qualified one), as the Pulumi CLI accepts it.
-STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
-# Fully qualified stack name, required by StackReference: <organization>/<project>/<stack>.
-QUALIFIED_STACK = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
 def parse_stack_config(stack: str, config: Mapping[str, Any]) -> StackConfig:
@@ -67,6 +64,8 @@ def parse_stack_config(stack: str, config: Mapping[str, Any]) -> StackConfig:
     _reject_unknown_keys(config, BUILD_KEYS if kind == BUILD else ENVIRONMENT_KEYS, kind)
     region = values.region("aws:region", config.get("aws:region"))
     account = _pinned_account(config)
+    # The credentials verify and the pipeline read with are the provider's: refuse what it would.
+    stack_credentials(config)
     if kind == BUILD:
         return _parse_build(stack, config, account, region)
     return _parse_environment(stack, config, account, region)
@@ -184,12 +183,9 @@ def _check_role_name(stack: str) -> None:
 
 def _parse_environment(stack: str, config: Mapping[str, Any], account: str, region: str) -> EnvironmentStack:
     build_key = key("buildStack")
-    build_stack = config.get(build_key)
-    if not isinstance(build_stack, str) or QUALIFIED_STACK.fullmatch(build_stack) is None:
-        raise ConfigError(
-            build_key, build_stack, 'is not a fully qualified stack name like "organization/ecr-share/build"'
-        )
-    if build_stack.rsplit("/", 1)[1] == stack:
+    build_stack = check_stack_name(build_key, config.get(build_key))
+    named = resolve_stack_name(build_stack, None, PROJECT)
+    if (named.project, named.stack) == (PROJECT, stack):
         raise ConfigError(build_key, build_stack, "names this stack itself: point it at the build stack")
     _check_role_name(stack)
     services_key = key("services")

@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.config.stack_names import resolve_stack_name
 from components.pipeline.images import ConfigChange, digest_pins, repositories_run_by
 from components.pipeline.stacks import CREDENTIAL_KEYS, DEPLOY_AFTER_KEY, Backend, PipelineError, StackInfo
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
-from components.project import BUILD, ENVIRONMENT, key
+from components.project import BUILD, ENVIRONMENT, PROJECT, key
 
 COMMANDS = ("preview", "up", "promote", "refresh", "destroy", "outputs")
 # Commands that run the engine against AWS with the stack's credentials.
@@ -218,14 +219,18 @@ def check_configs(
 
 
 def check_build_references(plan: Plan, stacks: Mapping[str, StackInfo], backend: Backend) -> None:
-    """Each environment's ``buildStack`` must be the build stack's name on this backend: a
-    StackReference to ``organization/...`` finds nothing on Pulumi Cloud."""
+    """Each environment's ``buildStack`` must name the build stack on this backend: a StackReference
+    to ``organization/...`` finds nothing on Pulumi Cloud (a short ``build`` always does)."""
     if plan.command not in IMAGE_COMMANDS:
         return
     wanted = backend.qualified(build_of(stacks).name)
     for stack in environments_of(plan, stacks):
         named = stack.config.get(BUILD_STACK_KEY)
-        if named != wanted:
+        # A short name (`build`) resolves on this backend, as the program resolves it (config.stack_names).
+        resolved = (
+            str(resolve_stack_name(named, backend.organization, PROJECT)) if isinstance(named, str) else named
+        )
+        if resolved != wanted:
             raise PipelineError(
                 f"{stack.file}: {BUILD_STACK_KEY} is {named}, but the build stack is {wanted} on "
                 f"{backend.url}: set {BUILD_STACK_KEY}: {wanted}"

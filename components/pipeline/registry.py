@@ -1,5 +1,5 @@
 """The build registry, read with boto3 the way the build stack's own provider reaches it: its
-``aws:profile`` (then ``aws:assumeRole`` / ``aws:assumeRoles``, in order) in its ``aws:region``,
+provider settings (``components.config.credentials``: ``aws:profile``, the roles it assumes) in its ``aws:region``,
 everything else from the standard AWS SDK configuration (``AWS_CONFIG_FILE``, ``AWS_ENDPOINT_URL``...).
 
 It resolves each requested tag to its digest (a digest is checked to exist) and reads each image's
@@ -12,19 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-import botocore.loaders
-import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from components.aws.names import registry_host
+from components.config.credentials import StackCredentials, stack_credentials, stack_session
 from components.pipeline.gate import NOT_SCANNED, Scan, Signature
 from components.pipeline.images import ImageRequest
 from components.pipeline.replication import NOT_STARTED, ReplicaImage
 
 NOT_FOUND = ("ImageNotFoundException", "RepositoryNotFoundException")
-# The AWS service models, parsed once for every session a process creates.
-_MODELS = botocore.loaders.create_loader()
 
 
 class RegistryError(Exception):
@@ -42,48 +38,31 @@ class BuildRegistry:
     registry_id: str
     region: str
     profile: str | None = None
-    assume_roles: tuple[Mapping[str, Any], ...] = ()
+    credentials: StackCredentials | None = None
+    """The build stack's provider settings (``config.credentials``); None: ``profile`` alone."""
 
     @property
     def host(self) -> str:
         return registry_host(self.region, self.registry_id)
 
+    def stack_credentials(self) -> StackCredentials:
+        return self.credentials or StackCredentials(self.profile)
+
     def describe(self) -> str:
-        how = [f"profile {self.profile}"] if self.profile else ["the default credentials"]
-        how += [f"role {role.get('roleArn')}" for role in self.assume_roles]
-        return f"registry {self.host}, read with {' then '.join(how)}"
+        how = self.stack_credentials().describe()
+        return f"registry {self.host}, read with {'the ' if how.startswith('default') else ''}{how}"
 
 
 def build_registry(registry_id: str, region: str, config: Mapping[str, Any]) -> BuildRegistry:
     """From the build stack's validated account and Region and its provider settings."""
-    single = config.get("aws:assumeRole")
-    chain = config.get("aws:assumeRoles")
-    roles = [single] if isinstance(single, Mapping) else []
-    roles += [role for role in chain if isinstance(role, Mapping)] if isinstance(chain, list) else []
-    profile = config.get("aws:profile")
-    return BuildRegistry(registry_id, region, profile if isinstance(profile, str) else None, tuple(roles))
+    credentials = stack_credentials(config)
+    return BuildRegistry(registry_id, region, credentials.profile, credentials)
 
 
 def default_session(registry: BuildRegistry) -> Any:
-    """A boto3 session with the build stack's credentials."""
-    core = botocore.session.Session(profile=registry.profile)
-    core.register_component("data_loader", _MODELS)
-    session = boto3.Session(botocore_session=core, region_name=registry.region)
-    for role in registry.assume_roles:
-        request = {
-            "RoleArn": role.get("roleArn"),
-            "RoleSessionName": role.get("sessionName") or "ecr-share-pipeline",
-        }
-        if role.get("externalId"):
-            request["ExternalId"] = role["externalId"]
-        credentials = session.client("sts").assume_role(**request)["Credentials"]
-        core = botocore.session.Session()
-        core.register_component("data_loader", _MODELS)
-        core.set_credentials(
-            credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
-        )
-        session = boto3.Session(botocore_session=core, region_name=registry.region)
-    return session
+    """A boto3 session with the build stack's credentials (``config.credentials``, the one way every
+    boto3 read reaches a stack's account)."""
+    return stack_session(registry.stack_credentials(), registry.region)
 
 
 SessionFactory = Callable[[BuildRegistry], Any]

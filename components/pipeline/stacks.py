@@ -12,9 +12,9 @@ from components.config.files import (
     StackFileError,
     StackFileLoader,
     list_stacks,
-    load_stack_config,
     stack_file,
 )
+from components.config.sources import stack_config
 from components.project import BUILD, DIY_ORGANIZATION, ENVIRONMENT, PROJECT, STACK_KINDS, key
 
 KIND_KEY = key("stackKind")
@@ -104,7 +104,7 @@ def discover(project_dir: Path) -> dict[str, StackInfo]:
 
 def _read(project_dir: Path, name: str) -> StackInfo:
     path = stack_file(project_dir, name)
-    config = load_stack_config(project_dir, name)
+    config = stack_config(project_dir, name)  # as pulumi up sees it: the file, or the CLI for ESC imports
     kind = config.get(KIND_KEY)
     if kind not in STACK_KINDS:
         problem = "is missing" if kind is None else f"is {kind!r}"

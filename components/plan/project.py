@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.config.files import StackFileError, list_stacks, load_stack_config, stack_file
+from components.config.files import StackFileError, list_stacks, stack_file
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
+from components.config.sources import AUTO, stack_config
 from components.config.stack import parse_stack_config
+from components.config.stack_names import resolve_stack_name
 from components.contract.outputs import read_build_outputs
 from components.errors import ConfigError
 from components.plan.build import plan_build_stack
@@ -23,6 +25,7 @@ from components.plan.environment import plan_environment_stack
 from components.plan.model import StackPlan
 from components.plan.ownership import check_registry_ownership
 from components.plan.pins import refusals
+from components.project import PROJECT
 
 
 class ProjectError(Exception):
@@ -49,14 +52,16 @@ class ProjectPlan:
 
 
 def build_stack_name(environment: EnvironmentStack) -> str:
-    """The local stack a fully qualified ``organization/project/stack`` reference names."""
-    return environment.build_stack.rsplit("/", 1)[1]
+    """The stack of this project that ``ecr-share:buildStack`` names (short or fully qualified: the
+    organization is the backend's, unknown here, so only the project and the stack are compared)."""
+    return resolve_stack_name(environment.build_stack, None, PROJECT).stack
 
 
-def plan_project(project_dir: Path) -> ProjectPlan:
-    """Read, parse and plan every ``Pulumi.<stack>.yaml`` of the project."""
+def plan_project(project_dir: Path, source: str = AUTO) -> ProjectPlan:
+    """Read, parse and plan every stack of the project, each stack's config read as ``pulumi up``
+    sees it (``config.sources``: the file, or the Pulumi CLI for ESC imports)."""
     try:
-        raw = {name: load_stack_config(project_dir, name) for name in list_stacks(project_dir)}
+        raw = {name: stack_config(project_dir, name, source) for name in list_stacks(project_dir)}
     except StackFileError as error:
         raise ProjectError(str(error)) from None
     return plan_stacks(raw, lambda name: str(stack_file(project_dir, name)))
@@ -78,6 +83,12 @@ def plan_stacks(raw: Mapping[str, Mapping[str, Any]], file_of: Any = str) -> Pro
         if not isinstance(config, EnvironmentStack):
             continue
         build = build_stack_name(config)
+        project = resolve_stack_name(config.build_stack, None, PROJECT).project
+        if project != PROJECT:
+            raise ProjectError(
+                f"{file_of(name)}: ecr-share:buildStack {config.build_stack} names project {project!r}: "
+                f"the build stack must be one of this project's ({PROJECT}) stacks"
+            )
         if build not in plans:
             what = (
                 f"does not exist ({file_of(build)} is missing)"

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from components.audit.cli import add_parser as add_audit_parser
+from components.config.credentials import StackCredentials
 from components.config.new_environment import add_parser as add_new_environment_parser
+from components.config.sources import AUTO, SOURCES
 from components.verify.deployments import Deployment, VerifyError, load_deployments
 from components.verify.intended import DeployedState, intended_state
 from components.verify.matrix import AccessMatrix, build_matrix
@@ -53,6 +55,14 @@ def parser() -> argparse.ArgumentParser:
         help="verify only this stack (repeatable); a build stack brings all its environments",
     )
     verify.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format")
+    verify.add_argument(
+        "--config-source",
+        choices=SOURCES,
+        default=AUTO,
+        help="where each stack's config comes from: its stack file (file), the Pulumi CLI's pulumi config "
+        "--json --show-secrets, which resolves ESC environments (pulumi), or the file unless it imports ESC "
+        "environments (auto, the default; docs/stack-config.md)",
+    )
     verify.add_argument(
         "--live",
         action="store_true",
@@ -122,7 +132,7 @@ def main(
             raise VerifyError("--access-analyzer checks the planned documents: run it without --live")
         if (args.pull and not args.live) or (args.docker and not args.pull):
             raise VerifyError("--pull only applies with --live, and --docker only with --pull")
-        deployments = load_deployments(args.stacks_dir, args.stack)
+        deployments = load_deployments(args.stacks_dir, args.stack, args.config_source)
         if args.pull:
             return _pull(deployments, args, session_for, out)
         if args.live:
@@ -155,7 +165,7 @@ def _live(
     matrices = []
     for deployment in deployments:
         sessions = Sessions(
-            session_for or default_session, _profiles(deployment, profile_args, default_credentials)
+            session_for or default_session, _credentials(deployment, profile_args, default_credentials)
         )
         planned = intended_state(deployment)
         live = read_live_documents(deployment, sessions)
@@ -175,16 +185,16 @@ def _second_opinion(
     """IAM Access Analyzer's answers on the build's planned policies, through the build stack's
     credentials in its Region (any account's credentials can run the checks)."""
     from components.verify.access.analyzer import second_opinion
-    from components.verify.live import default_session
+    from components.verify.live import Sessions, default_session
 
     build = deployment.build
-    profile = _profiles(deployment, profile_args, default_credentials)[build.stack]
-    where = f"stack {build.stack}, " + (f"profile {profile}" if profile else "default credentials")
+    credentials = _credentials(deployment, profile_args, default_credentials)
+    where = f"stack {build.stack}, {credentials[build.stack].describe()}"
     assert matrix.analysis is not None
+    sessions = Sessions(session_for or default_session, credentials)
 
     def client() -> Any:
-        session = (session_for or default_session)(build, profile)
-        return session.client("accessanalyzer", region_name=build.region)
+        return sessions.unchecked(build).client("accessanalyzer", region_name=build.region)
 
     return replace(matrix, opinions=second_opinion(matrix.analysis, client, where))
 
@@ -210,7 +220,7 @@ def _pull(
 
     def sessions_of(deployment: Deployment) -> Sessions:
         return Sessions(
-            session_for or default_session, _profiles(deployment, args.profile, args.default_credentials)
+            session_for or default_session, _credentials(deployment, args.profile, args.default_credentials)
         )
 
     pulls = pull_test(deployments, sessions_of, Docker() if args.docker else None)
@@ -218,17 +228,19 @@ def _pull(
     return exit_code(pulls)
 
 
-def _profiles(
+def _credentials(
     deployment: Deployment, profile_args: Sequence[str], default_credentials: bool
-) -> dict[str, str | None]:
+) -> dict[str, StackCredentials]:
+    """Each reachable stack's provider credentials; ``--profile`` and ``--default-credentials``
+    replace only the base credentials, so the roles the stack file assumes are still assumed."""
     stacks = [s.stack for s in deployment.reachable]
-    chosen: dict[str, str | None] = {
-        s: None if default_credentials else deployment.profiles.get(s) for s in stacks
-    }
+    chosen = {s: deployment.credentials.get(s) or StackCredentials() for s in stacks}
+    if default_credentials:
+        chosen = {s: c.with_profile(None) for s, c in chosen.items()}
     for value in profile_args:
         stack, separator, profile = value.rpartition("=")
         if not separator:
-            chosen = dict.fromkeys(stacks, profile)
+            chosen = {s: c.with_profile(profile) for s, c in chosen.items()}
         elif stack in chosen:
-            chosen[stack] = profile
+            chosen[stack] = chosen[stack].with_profile(profile)
     return chosen

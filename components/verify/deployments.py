@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from components.config.credentials import StackCredentials, stack_credentials
 from components.config.files import list_stacks, stack_file
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
+from components.config.sources import AUTO
 from components.plan.model import StackPlan
 from components.plan.project import ProjectError, ProjectPlan, plan_project
 
@@ -29,8 +31,8 @@ class Deployment:
     """Every environment stack of this build, selected or not: a replica registry is reported
     whichever stacks are selected, so its grant and the credentials that reach it come from the
     stack that receives it."""
-    profiles: Mapping[str, str] = field(default_factory=dict)
-    """Stack name -> its ``aws:profile``, when the stack file sets one."""
+    credentials: Mapping[str, StackCredentials] = field(default_factory=dict)
+    """Stack name -> its provider's credential settings (``aws:profile``, the roles it assumes)."""
 
     @property
     def stacks(self) -> tuple[StackConfig, ...]:
@@ -42,13 +44,15 @@ class Deployment:
         return (*self.stacks, *(e for e in self.every_environment if e not in self.environments))
 
 
-def load_deployments(project_dir: Path, selected: Sequence[str] = ()) -> tuple[Deployment, ...]:
+def load_deployments(
+    project_dir: Path, selected: Sequence[str] = (), source: str = AUTO
+) -> tuple[Deployment, ...]:
     """Every build stack with its environments; with ``selected``, only the named stacks' part.
 
     All stack files are planned, so a malformed or invalid one is reported even when not selected.
     """
     try:
-        project = plan_project(project_dir)
+        project = plan_project(project_dir, source)
     except ProjectError as error:
         raise VerifyError(str(error)) from None
     for name in selected:
@@ -72,5 +76,5 @@ def _deployment(project: ProjectPlan, build: BuildStack, selected: Sequence[str]
         environments = tuple(e for e in environments if e.stack in selected)
         if not environments:
             return None
-    profiles = {name: str(c["aws:profile"]) for name, c in project.raw.items() if c.get("aws:profile")}
-    return Deployment(build, environments, project.plans, every_environment, profiles)
+    credentials = {name: stack_credentials(config) for name, config in project.raw.items()}
+    return Deployment(build, environments, project.plans, every_environment, credentials)

@@ -4,8 +4,9 @@ existing roles the stack attaches the pull policy to (all of their policies: the
 given them more).
 
 Sessions come from an injectable ``SessionFor`` so that tests (moto) and callers with their own
-credential plumbing decide how each stack's account is reached. The default uses the stack's
-``aws:profile`` (or a ``--profile`` override) and otherwise the default credential chain.
+credential plumbing decide how each stack's base credentials are made. The default uses the stack's
+``aws:profile`` (or a ``--profile`` override) and otherwise the default credential chain; the roles
+of ``aws:assumeRoles`` are then assumed on top, as the stack's provider does.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-import boto3
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -27,6 +27,7 @@ from botocore.exceptions import (
 )
 
 from components.aws.rules import SECRETS_MANAGER_SECRET_ARN
+from components.config.credentials import StackCredentials, base_session, stack_session
 from components.config.model import StackConfig
 from components.verify.access.resources import task_secret_arns
 from components.verify.deployments import Deployment, VerifyError
@@ -39,44 +40,45 @@ from components.verify.intended import (
     intended_state,
 )
 
-# (stack, profile or None) -> a boto3 Session whose credentials reach that stack's account.
+# (stack, profile or None) -> a boto3 Session with that stack's base credentials (before the roles
+# its provider assumes): boto3's for the profile, or the default chain; tests give moto's.
 SessionFor = Callable[[StackConfig, str | None], Any]
 
 
 def default_session(stack: StackConfig, profile: str | None) -> Any:
-    return boto3.Session(profile_name=profile, region_name=stack.region)
-
-
-def read_live_state(
-    deployment: Deployment,
-    session_for: SessionFor = default_session,
-    profiles: dict[str, str | None] | None = None,
-) -> DeployedState:
-    """The documents in force. ``profiles`` maps a stack to the profile to use (None: default chain)."""
-    sessions = Sessions(session_for, profiles if profiles is not None else dict(deployment.profiles))
-    return read_live_documents(deployment, sessions)
+    return base_session(profile, stack.region)
 
 
 class Sessions:
     """One checked session per stack, made on first use: each stack's credentials are asked for
-    (and their account checked) once per run, whatever reads through them."""
+    (and their account checked) once per run, whatever reads through them. Each session is the
+    stack's provider credentials (``config.credentials.stack_session``): its base credentials from
+    ``session_for``, then the roles the stack file assumes."""
 
-    def __init__(self, session_for: SessionFor, profiles: Mapping[str, str | None]) -> None:
+    def __init__(self, session_for: SessionFor, credentials: Mapping[str, StackCredentials]) -> None:
         self._session_for = session_for
-        self._profiles = dict(profiles)
+        self._credentials = dict(credentials)
         self._sessions: dict[str, Any] = {}
 
     def __call__(self, stack: StackConfig) -> Any:
         if stack.stack not in self._sessions:
             with self.errors(stack):
-                self._sessions[stack.stack] = _checked_session(stack, self.profile(stack), self._session_for)
+                self._sessions[stack.stack] = _checked_session(stack, self.unchecked(stack))
         return self._sessions[stack.stack]
 
-    def profile(self, stack: StackConfig) -> str | None:
-        return self._profiles.get(stack.stack)
+    def unchecked(self, stack: StackConfig) -> Any:
+        """The stack's credentials without the account check, for calls any account may make."""
+
+        def base(profile: str | None, region: str) -> Any:
+            return self._session_for(stack, profile)
+
+        return stack_session(self.credentials(stack), stack.region, base)
+
+    def credentials(self, stack: StackConfig) -> StackCredentials:
+        return self._credentials.get(stack.stack) or StackCredentials()
 
     def errors(self, stack: StackConfig) -> AbstractContextManager[None]:
-        return _aws_errors(stack, self.profile(stack))
+        return _aws_errors(stack, self.credentials(stack))
 
 
 def read_live_documents(deployment: Deployment, session: Sessions) -> DeployedState:
@@ -140,11 +142,9 @@ def _secret_policies(deployment: Deployment, session: Sessions) -> dict[str, Pol
 
 
 @contextmanager
-def _aws_errors(stack: StackConfig, profile: str | None) -> Iterator[None]:
+def _aws_errors(stack: StackConfig, credentials: StackCredentials) -> Iterator[None]:
     """Turn credential and API failures into one clear sentence (VerifyError, exit code 2)."""
-    where = f"stack {stack.stack} (account {stack.account_id}, " + (
-        f"profile {profile})" if profile else "default credentials)"
-    )
+    where = f"stack {stack.stack} (account {stack.account_id}, {credentials.describe()})"
     try:
         yield
     except ProfileNotFound as error:
@@ -163,9 +163,8 @@ def _aws_errors(stack: StackConfig, profile: str | None) -> Iterator[None]:
         raise VerifyError(f"AWS call failed for {where}: {error}") from None
 
 
-def _checked_session(stack: StackConfig, profile: str | None, session_for: SessionFor) -> Any:
-    """A session whose credentials belong to the account the stack file pins."""
-    session = session_for(stack, profile)
+def _checked_session(stack: StackConfig, session: Any) -> Any:
+    """The session, if its credentials belong to the account the stack file pins."""
     account = session.client("sts", region_name=stack.region).get_caller_identity()["Account"]
     if account != stack.account_id:
         raise VerifyError(

@@ -46,7 +46,7 @@ def test_committed_stack_files_parse() -> None:
         environment = parsed[name]
         assert isinstance(environment, EnvironmentStack)
         assert environment.account_id == account
-        assert environment.build_stack == "organization/ecr-share/build"
+        assert environment.build_stack == "build"
 
 
 def test_runtime_json_text_parses_like_yaml_values() -> None:
@@ -206,12 +206,13 @@ def service(**changes: Any) -> dict[str, Any]:
             "ecr-share:repositories",
             "is not a setting of a environment stack",
         ),
-        ({"ecr-share:buildStack": "build"}, "ecr-share:buildStack", "fully qualified stack name"),
+        ({"ecr-share:buildStack": "ecr-share/build"}, "ecr-share:buildStack", "is not a stack name"),
         (
             {"ecr-share:buildStack": "organization/ecr-share/s"},
             "ecr-share:buildStack",
             "names this stack itself",
         ),
+        ({"ecr-share:buildStack": "s"}, "ecr-share:buildStack", "names this stack itself"),
         ({"ecr-share:services": None}, "ecr-share:services", "is missing"),
         ({"ecr-share:services": [service(name="web app")]}, "ecr-share:services[0].name", "task family name"),
         ({"ecr-share:services": [service(), service()]}, "ecr-share:services[1]", "duplicate service name"),

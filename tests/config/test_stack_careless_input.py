@@ -122,7 +122,7 @@ def test_a_consumer_in_another_partition_than_the_build_stack_is_refused() -> No
     with pytest.raises(
         ProjectError,
         match=r'Pulumi.staging.yaml: aws:region: "us-gov-west-1" is in partition aws-us-gov, but the build stack '
-        r"organization/ecr-share/build is in aws \(us-east-1\): an account cannot pull images from another partition",
+        r"build is in aws \(us-east-1\): an account cannot pull images from another partition",
     ):
         plan_stacks(stacks, lambda name: f"Pulumi.{name}.yaml")
 

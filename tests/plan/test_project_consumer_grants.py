@@ -210,7 +210,7 @@ def test_a_dev_granted_only_by_role_plans_when_every_role_is_granted() -> None:
         ),
         (
             [DEV_NODE_ROLE, CODEBUILD_ROLE],
-            'dev: ecr-share:buildStack: "organization/ecr-share/build" grants only some roles of '
+            'dev: ecr-share:buildStack: "build" grants only some roles of '
             "this stack's account 222222222222 .*, not its execution role "
             f"{DEV_EXECUTION_ROLE}: add its ARN",
         ),

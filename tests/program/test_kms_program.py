@@ -36,7 +36,7 @@ def test_a_receiver_without_a_key_for_kms_replicas_registers_nothing(kms_build: 
     with pytest.raises(
         RunError,
         match=r"ecr-share:receiveReplication.kmsKeys: null is not set, but the build stack "
-        r"organization/ecr-share/build replicates KMS-encrypted repositories here",
+        r"build replicates KMS-encrypted repositories here",
     ):
         run_program("prod", prod, {BUILD_STACK: kms_build.exports}, run=run)
     assert [r for r in run.resources if r.typ != "pulumi:pulumi:StackReference"] == []

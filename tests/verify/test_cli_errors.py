@@ -36,7 +36,7 @@ def test_missing_build_stack_file(project: Path) -> None:
     assert code == 2
     assert err == (
         f"ecr-share verify: error: {project}/Pulumi.dev.yaml: ecr-share:buildStack "
-        f"organization/ecr-share/build names stack 'build', which does not exist ({project}/Pulumi.build.yaml "
+        f"build names stack 'build', which does not exist ({project}/Pulumi.build.yaml "
         "is missing)\n"
     )
 
@@ -63,7 +63,7 @@ def test_an_account_missing_from_the_grant_names_the_environment_and_the_key(pro
     assert (code, out) == (2, "")
     assert err == (
         f"ecr-share verify: error: {project}/Pulumi.staging.yaml: ecr-share:buildStack: "
-        '"organization/ecr-share/build" does not grant this stack\'s account 333333333333 pull access (it '
+        '"build" does not grant this stack\'s account 333333333333 pull access (it '
         'grants 222222222222, 444444444444): add "333333333333" to ecr-share:access.accounts of the build '
         "stack and deploy it first\n"
     )
