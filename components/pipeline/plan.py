@@ -9,9 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.config.credentials import CREDENTIAL_KEYS
 from components.config.stack_names import resolve_stack_name
 from components.pipeline.images import ConfigChange, digest_pins, repositories_run_by
-from components.pipeline.stacks import CREDENTIAL_KEYS, DEPLOY_AFTER_KEY, Backend, PipelineError, StackInfo
+from components.pipeline.stacks import DEPLOY_AFTER_KEY, Backend, PipelineError, StackInfo
 from components.plan.project import ProjectError, ProjectPlan, plan_stacks
 from components.project import BUILD, ENVIRONMENT, PROJECT, key
 

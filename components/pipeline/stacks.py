@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from components.config.credentials import CREDENTIAL_KEYS
 from components.config.files import (
     StackFileError,
     StackFileLoader,
@@ -22,8 +23,8 @@ SERVICES_KEY = key("services")
 DEPLOY_AFTER_KEY = key("deployAfter")
 # What a stack file's encryptionsalt stands for: the passphrase secrets provider.
 PASSPHRASE = "passphrase"
-# The settings through which the AWS provider takes a stack's own credentials.
-CREDENTIAL_KEYS = ("aws:profile", "aws:assumeRole", "aws:assumeRoles")
+# The settings through which the AWS provider takes a stack's own credentials: the one list, of the
+# credentials module that reads them.
 
 
 class PipelineError(Exception):

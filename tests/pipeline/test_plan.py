@@ -458,7 +458,8 @@ def test_a_stack_without_its_own_credentials_is_warned_about(tmp_path: Path) -> 
     stacks = discover(write_project(tmp_path, files))
     warnings = planning.credential_warnings(plan_for(stacks, "up"), stacks)
     assert warnings == [
-        "warning: Pulumi.staging.yaml sets none of aws:profile, aws:assumeRole, aws:assumeRoles, so stack "
+        "warning: Pulumi.staging.yaml sets none of aws:profile, aws:assumeRole, aws:assumeRoles, "
+        "aws:assumeRoleWithWebIdentity, so stack "
         "staging uses the ambient AWS credentials (aws:allowedAccountIds still refuses any other account)"
     ]
     assert planning.credential_warnings(plan_for(stacks, "outputs"), stacks) == []
