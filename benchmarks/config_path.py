@@ -1,5 +1,5 @@
 """The path one environment's config takes through the package: the committed ``Pulumi.prod.yaml``
-run through ``program.deploy_environment`` under Pulumi's mock engine (``tests/pulumi_harness.py``),
+run through ``program.deploy_environment`` under Pulumi's mock engine (``tests/support/pulumi_harness.py``),
 with every Python call profiled (``sys.setprofile``, in every thread).
 
 What it prints (issue 20, "one environment's config, followed from program.deploy_environment"):

@@ -1,5 +1,5 @@
 """docs/performance.md states what the code computes: the capacities (benchmarks/capacity.py) and
-the dependency edges an environment registers (the registrar's rule, as tests/registration.py
+the dependency edges an environment registers (the registrar's rule, as tests/support/registration.py
 states it)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def test_the_capacities_stated_are_the_ones_computed() -> None:
 
 
 def test_the_dependency_edges_stated_are_the_ones_registered() -> None:
-    """At 100 services, as registered (tests/plan/test_registration.py proves the registrar sends
+    """At 100 services, as registered (tests/plan/test_register_program.py proves the registrar sends
     exactly ``dependency_keys``)."""
     names = [repository(n) for n in range(100)]
     configs = {"build": build_config(100, 1), "env": environment_config(account(0), names)}

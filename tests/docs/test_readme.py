@@ -64,7 +64,7 @@ def test_every_nested_key_is_documented(key: str) -> None:
 
 def test_readme_shows_an_excerpt_of_the_real_verify_output(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each piece between the excerpt's ``...`` lines is in the real output, in order (docs/verify.md
-    shows the whole output: tests/verify/test_verify_docs.py)."""
+    shows the whole output: tests/docs/test_verify_docs.py)."""
     monkeypatch.chdir(PROJECT_DIR)
     out, err = io.StringIO(), io.StringIO()
     assert verify_main(["verify"], out=out, err=err) == 0, err.getvalue()
