@@ -147,6 +147,13 @@ class StackFile:
     """The ``config:`` map, keys as written (``ecr-share:access``, ``aws:region``)."""
     environments: tuple[str, ...]
     """The Pulumi ESC environments its ``environment:`` imports (``values`` for inline values)."""
+    secrets_provider: str | None = None
+    """The file's record of its secrets provider, beside ``config:``: ``secretsprovider``, or
+    ``PASSPHRASE`` where only an ``encryptionsalt`` is written; None: the stack was never created."""
+
+
+# The secrets provider a stack file's ``encryptionsalt`` stands for.
+PASSPHRASE = "passphrase"
 
 
 def read_stack_file(project_dir: Path, stack: str) -> StackFile:
@@ -171,7 +178,10 @@ def read_stack_file(project_dir: Path, stack: str) -> StackFile:
             f"{path} is not a Pulumi stack file: expected a mapping with a 'config:' mapping"
         )
     config: dict[str, Any] = document.get("config") or {}
-    return StackFile(path, config, environment_imports(document.get("environment")))
+    provider = document.get("secretsprovider")
+    if not (isinstance(provider, str) and provider):
+        provider = PASSPHRASE if document.get("encryptionsalt") else None
+    return StackFile(path, config, environment_imports(document.get("environment")), provider)
 
 
 def environment_imports(value: Any) -> tuple[str, ...]:

@@ -17,8 +17,8 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from components.config.files import PROJECT_FILE
-from components.pipeline.stacks import PASSPHRASE, PipelineError, StackInfo, is_diy
+from components.config.files import PASSPHRASE, PROJECT_FILE
+from components.pipeline.stacks import PipelineError, StackInfo, is_diy
 
 FLAG = "--backend"
 VARIABLE = "PULUMI_BACKEND_URL"

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.config.credentials import CREDENTIAL_KEYS
 from components.config.files import (
     StackFileError,
-    StackFileLoader,
     list_stacks,
+    read_stack_file,
     stack_file,
 )
 from components.config.sources import stack_config
@@ -21,8 +19,6 @@ from components.project import BUILD, DIY_ORGANIZATION, ENVIRONMENT, PROJECT, ST
 KIND_KEY = key("stackKind")
 SERVICES_KEY = key("services")
 DEPLOY_AFTER_KEY = key("deployAfter")
-# What a stack file's encryptionsalt stands for: the passphrase secrets provider.
-PASSPHRASE = "passphrase"
 # The settings through which the AWS provider takes a stack's own credentials: the one list, of the
 # credentials module that reads them.
 
@@ -116,15 +112,9 @@ def _read(project_dir: Path, name: str) -> StackInfo:
     ):
         raise PipelineError(f"{path}: {SERVICES_KEY} must be a list of services (name, repository, image...)")
     return StackInfo(
-        name=name, kind=str(kind), file=path, config=config, secrets_provider=_secrets_provider(path)
+        name=name,
+        kind=str(kind),
+        file=path,
+        config=config,
+        secrets_provider=read_stack_file(project_dir, name).secrets_provider,
     )
-
-
-def _secrets_provider(path: Path) -> str | None:
-    """The stack file's own record of its secrets provider, beside ``config:`` (the file was read and
-    checked by ``load_stack_config`` just before)."""
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=StackFileLoader) or {}
-    provider = document.get("secretsprovider")
-    if isinstance(provider, str) and provider:
-        return provider
-    return PASSPHRASE if document.get("encryptionsalt") else None
