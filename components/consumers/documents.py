@@ -50,6 +50,11 @@ class SecretReads:
     parameter_arns: tuple[str, ...] = ()
     key_arns: tuple[str, ...] = ()
 
+    @property
+    def read_arns(self) -> tuple[str, ...]:
+        """Every secret and parameter the role reads, sorted."""
+        return tuple(sorted((*self.secret_arns, *self.parameter_arns)))
+
 
 NO_SECRETS = SecretReads()
 

@@ -31,6 +31,7 @@ from components.aws.names import arn_account
 from components.aws.policy import document
 from components.aws.rules import ACCOUNT_ID, ECR_SERVICE, ECS_TASKS_SERVICE, LAMBDA_SERVICE, partition_for
 from components.config.model import EnvironmentStack
+from components.consumers.documents import secret_reads
 from components.repositories.model import AccountsAccess, OrganizationAccess
 from components.verify.deployments import Deployment
 from components.verify.evaluator.documents import PolicyDocument
@@ -226,7 +227,7 @@ def principals(
                 *membership,
                 stack=env.stack,
                 uses=uses,
-                reads=secret_reads(env),
+                reads=secret_reads(s.container for s in env.services).read_arns,
                 purpose=EXECUTION,
             )
         )
@@ -352,11 +353,6 @@ def principals(
         *_service_rows(deployment, planned, named.services - {LAMBDA_SERVICE}, stranger),
     ]
     return Principals(tuple(rows), tuple(extra))
-
-
-def secret_reads(env: EnvironmentStack) -> tuple[str, ...]:
-    """The secrets and parameters an environment's config says its execution role reads."""
-    return tuple(sorted({s.value_from for service in env.services for s in service.container.secrets}))
 
 
 def _service_rows(
