@@ -29,11 +29,8 @@ from components.consumers.resources import (
     ROLE,
     TASK_DEFINITION,
     attached_pull_policy_args,
-    attached_pull_policy_resources,
     fargate_task_definition_args,
-    fargate_task_definition_resources,
     pull_execution_role_args,
-    pull_execution_role_resources,
 )
 from components.plan.register import PlannedComponent
 
@@ -73,8 +70,9 @@ class PullExecutionRole(PlannedComponent):
     def __init__(
         self, name: str, args: PullExecutionRoleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        spec = self._model(name, args)
-        super().__init__(name, pull_execution_role_resources(name, spec), opts)
+        super().__init__(name, args, opts)
+
+    def _outputs(self, name: str, spec: PullExecutionRoleSpec) -> None:
         role = self.registered(ROLE, f"{name}-role")
         self.arn = role.arn
         self.name = role.name
@@ -110,8 +108,9 @@ class AttachedPullPolicy(PlannedComponent):
     def __init__(
         self, name: str, args: AttachedPullPolicyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        spec = self._model(name, args)
-        super().__init__(name, attached_pull_policy_resources(name, spec), opts)
+        super().__init__(name, args, opts)
+
+    def _outputs(self, name: str, spec: AttachedPullPolicySpec) -> None:
         self.policy_arn = self.registered(POLICY, f"{name}-policy").arn
         self.register_outputs({"policyArn": self.policy_arn})
 
@@ -184,6 +183,7 @@ class FargateTaskDefinition(PlannedComponent):
     ECS service that runs each new revision."""
 
     _type_token = FARGATE_TASK_DEFINITION
+    _earlier_identities = FARGATE_TASK_DEFINITION_ALIASES
     _args = ComponentArgs(
         FargateTaskDefinitionArgs,
         check_fargate_task_definition_args,
@@ -206,10 +206,9 @@ class FargateTaskDefinition(PlannedComponent):
     def __init__(
         self, name: str, args: FargateTaskDefinitionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        spec = self._model(name, args)
-        super().__init__(
-            name, fargate_task_definition_resources(name, spec), opts, FARGATE_TASK_DEFINITION_ALIASES
-        )
+        super().__init__(name, args, opts)
+
+    def _outputs(self, name: str, spec: FargateTaskDefinitionSpec) -> None:
         task_definition = self.registered(TASK_DEFINITION, f"{name}-task")
         log_group = self.registered(LOG_GROUP, f"{name}-logs")
         self.arn = task_definition.arn

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -20,6 +20,7 @@ from components.consumers.resources import (
     ROLE_POLICY,
     ROLE_POLICY_ATTACHMENT,
 )
+from components.plan.children import with_children
 from components.plan.model import Alias, OutputRef, Resource, StackPlan, key
 
 if TYPE_CHECKING:
@@ -70,38 +71,68 @@ def provider_class(type_: str) -> Callable[..., pulumi.CustomResource]:
     )
 
 
-# Called as every component is: (name, args or its model, opts).
-ComponentClass = Callable[[str, Any, pulumi.ResourceOptions], "PlannedComponent"]
-
-
 class PlannedComponent(pulumi.ComponentResource):
-    """An ecr-share component: registers exactly the children its pure plan function computed from
+    """An ecr-share component: registers exactly the children its pure plan function computes from
     its model, with the component's own ``depends_on`` passed on to each of them. A planned dependency
-    on a component waits for what the dependent needs of everything it registers (``waits_for``)."""
+    on a component waits for what the dependent needs of everything it registers (``waits_for``).
+
+    Constructed by a program or the provider (``__init__``), it checks its args and computes its
+    children itself; constructed by the registrar (``from_plan``), it registers the children the
+    stack's plan already holds, so they are computed once per run."""
 
     _type_token: ClassVar[str] = ""
     # How the component turns its args into its model (components.args); None: not checked.
     _args: ClassVar[ComponentArgs | None] = None
+    # Its earlier type tokens, so that a rename keeps its URN and its children's.
+    _earlier_identities: ClassVar[tuple[Alias, ...]] = ()
 
-    def __init__(
+    def __init__(self, name: str, args: Any, opts: pulumi.ResourceOptions | None = None) -> None:
+        model = self._model(name, args)
+        # What the component waits for, as given: under keys of their own, which every child's
+        # planned dependencies then name (``with_children``), as a stack plan's children name the
+        # component's.
+        outside = list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else []
+        known: dict[str, Any] = {f"(depends_on[{i}])": d for i, d in enumerate(outside)}
+        planned = with_children(Resource(self._type_token, name, model=model, depends_on=tuple(known)))
+        self._register(name, model, opts, tuple(planned)[1:], known)
+
+    @classmethod
+    def from_plan(
+        cls,
+        planned: Resource,
+        subtree: Sequence[Resource],
+        opts: pulumi.ResourceOptions,
+        known: dict[str, Any],
+    ) -> PlannedComponent:
+        """The planned component, registering ``subtree``: everything under it in the stack's plan,
+        parents before children, each child's ``depends_on`` already holding the component's
+        (``with_children``). ``known``: what was registered before it, by planned key."""
+        component = cls.__new__(cls)
+        component._register(planned.name, planned.model, opts, subtree, known)
+        return component
+
+    def _register(
         self,
         name: str,
-        children: Sequence[Resource],
+        model: Any,
         opts: pulumi.ResourceOptions | None,
-        aliases: Sequence[Alias] = (),
+        subtree: Sequence[Resource],
+        known: dict[str, Any],
     ) -> None:
+        """Register the component, then its subtree (a nested component registering its own), then
+        its outputs (``_outputs``). Registrations are added to ``known`` as they are made."""
         parent_type = _parent_type(opts.parent if opts is not None else None)
         own = (
-            pulumi.ResourceOptions(aliases=_aliases(aliases, self._type_token, name, parent_type))
-            if aliases
+            pulumi.ResourceOptions(
+                aliases=_aliases(self._earlier_identities, self._type_token, name, parent_type)
+            )
+            if self._earlier_identities
             else None
         )
-        # What the component waits for, as given (a planned component not yet expanded): each child,
-        # and the component itself, waits for what its own type needs of it (``waits_for``).
-        outside = list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else []
-        if opts is not None and outside:
+        # The component waits for what its own type needs of each dependency (``waits_for``).
+        if opts is not None and isinstance(opts.depends_on, list) and opts.depends_on:
             opts = copy.copy(opts)
-            opts.depends_on = _expanded(outside, self._type_token)
+            opts.depends_on = _expanded(cast(list[Any], opts.depends_on), self._type_token)
         super().__init__(self._type_token, name, None, pulumi.ResourceOptions.merge(own, opts))
         # The component's URN type (its parents' types and its own), None if its parent's is unknown.
         self._qualified_type = qualified_type(parent_type, self._type_token)
@@ -109,9 +140,9 @@ class PlannedComponent(pulumi.ComponentResource):
         # and its URN type, for its children's aliases.
         self._registered: dict[str, pulumi.Resource] = {}
         self._qualified_types: dict[str, str | None] = {}
-        for child in children:
+        for child, grandchildren in _subtrees(subtree):
             parent_type = self._qualified_types.get(child.parent or "", self._qualified_type)
-            needed = [*outside, *(self._registered[d] for d in child.depends_on)]
+            needed = [known[d] for d in child.depends_on]
             options = pulumi.ResourceOptions(
                 parent=self._registered.get(child.parent or "", self),
                 # A nested component expands them for each of its own children.
@@ -125,13 +156,18 @@ class PlannedComponent(pulumi.ComponentResource):
             )
             self._qualified_types[child.key] = qualified_type(parent_type, child.type)
             if child.is_component:
-                nested = _component_class(child.type)(child.name, child.model, options)
+                nested = component_class(child.type).from_plan(child, grandchildren, options, known)
                 self._registered[child.key] = nested
                 self._registered.update(nested._registered)
                 self._qualified_types.update(nested._qualified_types)
             else:
-                inputs = _resolve(dict(child.inputs), self._registered)
+                inputs = _resolve(dict(child.inputs), known)
                 self._registered[child.key] = provider_class(child.type)(child.name, opts=options, **inputs)
+            known[child.key] = self._registered[child.key]
+        self._outputs(name, model)
+
+    def _outputs(self, name: str, model: Any) -> None:
+        """Set the component's output attributes from what it registered, and register them."""
 
     @classmethod
     def _model(cls, name: str, args: Any) -> Any:
@@ -147,9 +183,19 @@ class PlannedComponent(pulumi.ComponentResource):
         return self._registered[key(type_, name)]
 
 
-def _component_class(type_: str) -> ComponentClass:
-    """The class of a planned component, from the catalog (which imports its module on first use)."""
-    return cast(ComponentClass, component_class(type_))
+def _subtrees(planned: Sequence[Resource]) -> Iterator[tuple[Resource, Sequence[Resource]]]:
+    """Each resource a component registers itself, with what a nested component among them registers
+    (the run after it whose parents lead back to it; none for a provider resource): a plan lists a
+    component's subtree right after it (``with_children``)."""
+    i = 0
+    while i < len(planned):
+        resource, inside, j = planned[i], {planned[i].key}, i + 1
+        if resource.is_component:
+            while j < len(planned) and planned[j].parent in inside:
+                inside.add(planned[j].key)
+                j += 1
+        yield resource, planned[i + 1 : j]
+        i = j
 
 
 def waits_for(resource: pulumi.Resource, dependent_type: str) -> list[pulumi.Resource]:
@@ -194,19 +240,18 @@ def _expanded(dependencies: Sequence[Any], dependent_type: str) -> list[Any]:
 
 
 def register_stack(plan: StackPlan) -> dict[str, Any]:
-    """Register every top-level component of the plan; return its exports with ``OutputRef`` values
-    replaced by the registered resources' outputs."""
-    registered: dict[str, pulumi.Resource] = {}
-    for resource in plan.children(None):
+    """Register every top-level component of the plan with the children the plan holds; return its
+    exports with ``OutputRef`` values replaced by the registered resources' outputs."""
+    registered: dict[str, Any] = {}
+    for resource, subtree in _subtrees(plan.resources):
         if not resource.is_component:
             raise ValueError(f"top-level {resource.name!r} is not an ecr-share component")
-        component = _component_class(resource.type)(
-            resource.name,
-            resource.model,
+        registered[resource.key] = component_class(resource.type).from_plan(
+            resource,
+            subtree,
             pulumi.ResourceOptions(depends_on=[registered[d] for d in resource.depends_on]),
+            registered,
         )
-        registered[resource.key] = component
-        registered.update(component._registered)
     return {name: _resolve(value, registered) for name, value in plan.exports.items()}
 
 

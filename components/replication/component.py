@@ -26,11 +26,8 @@ from components.replication.resources import (
     REPLICATION_CONFIGURATION,
     REPLICATION_RECEIVER,
     registry_replication_args,
-    registry_replication_resources,
     replica_repository_settings_args,
-    replica_repository_settings_resources,
     replication_receiver_args,
-    replication_receiver_resources,
 )
 from components.repositories.component import PullAccess
 
@@ -76,8 +73,9 @@ class RegistryReplication(PlannedComponent):
     def __init__(
         self, name: str, args: RegistryReplicationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        spec = self._model(name, args)
-        super().__init__(name, registry_replication_resources(name, spec), opts)
+        super().__init__(name, args, opts)
+
+    def _outputs(self, name: str, spec: RegistryReplicationSpec) -> None:
         self.registry_id = self.registered(REPLICATION_CONFIGURATION, f"{name}-configuration").registry_id
         self.register_outputs({"registryId": self.registry_id})
 
@@ -175,8 +173,9 @@ class ReplicaRepositorySettings(PlannedComponent):
     def __init__(
         self, name: str, args: ReplicaRepositorySettingsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        spec = self._model(name, args)
-        super().__init__(name, replica_repository_settings_resources(name, spec), opts)
+        super().__init__(name, args, opts)
+
+    def _outputs(self, name: str, spec: ReplicaRepositorySettingsSpec) -> None:
         prefixes = list(spec.template_prefixes)
         self.template_prefixes = pulumi.Output.from_input(prefixes)
         self.registry_id = self.registered(CREATION_TEMPLATE, f"{name}-{prefixes[0]}").registry_id
@@ -246,8 +245,9 @@ class ReplicationReceiver(PlannedComponent):
     def __init__(
         self, name: str, args: ReplicationReceiverArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        spec = self._model(name, args)
-        super().__init__(name, replication_receiver_resources(name, spec), opts)
+        super().__init__(name, args, opts)
+
+    def _outputs(self, name: str, spec: ReplicationReceiverSpec) -> None:
         registry_policy = self.registered(REGISTRY_POLICY, f"{name}-registry-policy")
         self.registry_policy = registry_policy.policy
         self.registry_id = registry_policy.registry_id

@@ -19,7 +19,6 @@ from components.repositories.resources import (
     SHARED_REPOSITORIES,
     SHARED_REPOSITORIES_ALIASES,
     shared_repositories_args,
-    shared_repositories_resources,
 )
 
 
@@ -103,6 +102,7 @@ class SharedRepositories(PlannedComponent):
     """
 
     _type_token = SHARED_REPOSITORIES
+    _earlier_identities = SHARED_REPOSITORIES_ALIASES
     _args = ComponentArgs(
         SharedRepositoriesArgs,
         check_shared_repositories_args,
@@ -120,8 +120,9 @@ class SharedRepositories(PlannedComponent):
     def __init__(
         self, name: str, args: SharedRepositoriesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        spec = self._model(name, args)
-        super().__init__(name, shared_repositories_resources(name, spec), opts, SHARED_REPOSITORIES_ALIASES)
+        super().__init__(name, args, opts)
+
+    def _outputs(self, name: str, spec: SharedRepositoriesSpec) -> None:
         names = [r.spec.name for r in spec.repositories]
         self._where = f'SharedRepositories "{name}"'
         self._region = spec.region

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from components.catalog import CLASSES
 from components.plan.children import CHILDREN, expanded
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, StackPlan, key
 from components.plan.register import PROVIDER_TYPES, PlannedComponent, provider_class, register_stack
-from tests.support.pulumi_harness import run_program
+from tests.support.pulumi_harness import BUILD_STACK, run_program, run_stack_file
 from tests.support.registration import assert_registers_exactly
 
 OUTER = f"{COMPONENT_PREFIX}Outer"
@@ -66,15 +67,9 @@ ARGS = {"role": "first-role", "group": "/first"}
 class Outer(PlannedComponent):
     _type_token = OUTER
 
-    def __init__(self, name: str, args: Any, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, outer_children(name, args), opts)
-
 
 class Inner(PlannedComponent):
     _type_token = INNER
-
-    def __init__(self, name: str, args: Any, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, inner_children(name, args), opts)
 
 
 def test_references_nesting_and_component_dependencies_register_as_planned(
@@ -129,6 +124,8 @@ def test_under_a_parent_of_the_programs_own_aliases_go_as_specs(monkeypatch: pyt
     """A component under a parent it did not register (another program's component, or the
     provider's construct path, which passes the parent as a URN) cannot know that parent's URN
     type: its aliases, and its children's, go as specs for the engine to resolve."""
+    monkeypatch.setitem(CHILDREN, OUTER, outer_children)
+    monkeypatch.setitem(CHILDREN, INNER, inner_children)
     monkeypatch.setitem(CLASSES, INNER, Inner)
 
     def program() -> None:
@@ -160,3 +157,26 @@ def test_the_program_imports_pulumi_aws_only_to_register() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout == "[]\n"
+
+
+def test_children_are_computed_once_per_run_by_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registrar registers the children the stack's plan holds: each component's pure children
+    function runs once per run (for the plan), never again while registering."""
+    build = run_stack_file("build")
+    calls: Counter[str] = Counter()
+
+    def counted(type_: str) -> Any:
+        compute = CHILDREN[type_]
+
+        def children(name: str, model: Any) -> tuple[Resource, ...]:
+            calls[name] += 1
+            return compute(name, model)
+
+        return children
+
+    for type_ in list(CHILDREN):
+        monkeypatch.setitem(CHILDREN, type_, counted(type_))
+    run = run_stack_file("prod", {BUILD_STACK: build.exports})
+    components = [r for r in run.resources if r.typ.startswith(COMPONENT_PREFIX)]
+    assert len(components) >= 3
+    assert calls == Counter({r.name: 1 for r in components})
