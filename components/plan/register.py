@@ -140,6 +140,8 @@ class PlannedComponent(pulumi.ComponentResource):
         # and its URN type, for its children's aliases.
         self._registered: dict[str, pulumi.Resource] = {}
         self._qualified_types: dict[str, str | None] = {}
+        # Dependent type -> what a dependency on this component waits for (``waits_for``).
+        self._waits_for: dict[str, list[pulumi.Resource]] = {}
         for child, grandchildren in _subtrees(subtree):
             parent_type = self._qualified_types.get(child.parent or "", self._qualified_type)
             needed = [known[d] for d in child.depends_on]
@@ -204,14 +206,19 @@ def waits_for(resource: pulumi.Resource, dependent_type: str) -> list[pulumi.Res
     depth (the SDK expands a component only to its direct children, so a dependency on a
     PullExecutionRole alone would not wait for the role's policy, the role's child), except what the
     dependent does not use (``needs``)."""
-    if isinstance(resource, PlannedComponent):
-        return [
+    if not isinstance(resource, PlannedComponent):
+        return [resource]
+    # Asked once per dependent resource (each service's three of a role of 20 policies): computed
+    # once per dependent type, from the component's registrations, complete once it is a dependency.
+    waits = resource._waits_for.get(dependent_type)
+    if waits is None:
+        waits = resource._waits_for[dependent_type] = [
             r
             for r in resource._registered.values()
             if isinstance(r, pulumi.CustomResource)
             and needs(dependent_type, resource._type_token, r.pulumi_resource_type)
         ]
-    return [resource]
+    return waits
 
 
 def needs(dependent_type: str, component_type: str, resource_type: str) -> bool:
