@@ -15,7 +15,6 @@ from components.errors import ConfigError
 from components.replication.documents import (
     check_registry_policy,
     covers,
-    is_namespace,
     merged_filters,
     receiver_registry_policy,
     replica_mutability,
@@ -24,11 +23,13 @@ from components.replication.documents import (
 )
 from components.replication.model import (
     ReceiveReplication,
+    RegistryScanning,
     ReplicaRegistry,
     Replication,
     ReplicationDestination,
     ReplicationRule,
     ReplicationSource,
+    is_namespace,
 )
 from components.replication.scanning import (
     parse_registry_scanning,
@@ -77,11 +78,10 @@ def parse_replication(
     scanning = None
     if "registryScanning" in settings:
         scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
-    own_regions = 0
-    for registry in replica_registries(parsed, repositories):
+    replication = resolved_replication(parsed, scanning, account, repositories)
+    for registry in replication.registries:
         check_replica_settings(rules_key, registry, repositories)
         if registry.destination.account_id == account:
-            own_regions += 1
             if scanning is not None:
                 resolved_rules(scanning_key, scanning, registry.filters)
         else:
@@ -89,7 +89,7 @@ def parse_replication(
             check_registry_policy(
                 rules_key, replication_registry_policy(account, registry.destination, registry.filters)
             )
-    if scanning is not None and not own_regions:
+    if scanning is not None and not replication.own_regions:
         raise ConfigError(
             scanning_key,
             settings["registryScanning"],
@@ -97,7 +97,21 @@ def parse_replication(
             f"to another Region of {account}: a destination account's stack owns its own "
             "(receiveReplication.registryScanning)",
         )
-    return Replication(rules=parsed, registry_scanning=scanning)
+    return replication
+
+
+def resolved_replication(
+    rules_: tuple[ReplicationRule, ...],
+    scanning: RegistryScanning | None,
+    account: str,
+    repositories: Sequence[RepositorySpec],
+) -> Replication:
+    """The replication record with what its rules decide, decided here once: every registry they
+    replicate to (with its replicas' settings) and the Regions the build account replicates into
+    itself."""
+    registries = replica_registries(rules_, repositories)
+    own_regions = tuple(r.destination.region for r in registries if r.destination.account_id == account)
+    return Replication(rules_, scanning, registries=registries, own_regions=own_regions)
 
 
 def parse_rule(full_key: str, value: Any, account: str, region: str) -> ReplicationRule:

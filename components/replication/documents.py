@@ -1,13 +1,9 @@
 """Replication as pure functions: which repositories reach which registry, the destination's registry
-policy, its creation-template prefixes and its scanning filters.
+policy, the creation template that applies to a repository and its scanning filters.
 
-Two prefix languages meet here (ECR API reference; aws-facts §4.4):
-- a replication filter (PREFIX_MATCH) is a *string* prefix: ``web-app`` matches ``web-app``,
-  ``web-app-v2`` and ``web-app/api``;
-- a creation-template prefix is a *namespace*: ``team-a`` applies to ``team-a/...`` only, and
-  ``ROOT`` to every repository no other template matches.
-A filter ending in ``/`` (``team-a/``) selects exactly the namespace its template (``team-a``) covers.
-Any other filter can only be covered by ``ROOT``, which the configuration must then say explicitly.
+The two prefix languages (a replication filter's string prefix, a creation template's namespace)
+and the one function that maps one onto the other, ``template_prefixes``, are in
+``replication.model``: each rule derives its prefixes once, when it is made.
 """
 
 from __future__ import annotations
@@ -28,29 +24,10 @@ from components.replication.model import (
 from components.repositories.model import RepositorySpec
 
 
-def is_namespace(filter_: str) -> bool:
-    """A filter that is a whole namespace: exactly what a creation template can match."""
-    return filter_.endswith("/")
-
-
 def covers(filters: Iterable[str], repository: str) -> bool:
     """Whether PREFIX_MATCH filters select a repository; no filters select every repository."""
     filters = tuple(filters)
     return not filters or any(repository.startswith(f) for f in filters)
-
-
-def template_prefixes(filters: Iterable[str], root_template: bool) -> tuple[str, ...]:
-    """The creation-template prefixes that cover exactly what the filters replicate.
-
-    Call only with filters that passed ``replication.config.check_alignment``.
-    """
-    filters = tuple(filters)
-    if not filters:
-        return (rules.TEMPLATE_ROOT,)
-    prefixes = {f.rstrip("/") for f in filters if is_namespace(f)}
-    if root_template:
-        prefixes.add(rules.TEMPLATE_ROOT)
-    return tuple(sorted(prefixes))
 
 
 def template_for(prefixes: Iterable[str], repository: str) -> str | None:
@@ -111,9 +88,7 @@ def replica_registries(
             known = filters.setdefault(destination, set())
             # A rule without filters replicates everything: nothing narrower can be added to it.
             filters[destination] = None if known is None or not rule.filters else known | set(rule.filters)
-            prefixes.setdefault(destination, set()).update(
-                template_prefixes(rule.filters, rule.root_template)
-            )
+            prefixes.setdefault(destination, set()).update(rule.template_prefixes)
     return tuple(
         ReplicaRegistry(
             d,
@@ -122,20 +97,6 @@ def replica_registries(
             replica_settings(repositories, filters[d] or ()),
         )
         for d in sorted(filters, key=lambda d: (d.account_id, d.region))
-    )
-
-
-def own_replica_regions(rules_: Iterable[ReplicationRule], account_id: str) -> tuple[str, ...]:
-    """The Regions the account replicates into its own registries, sorted: their replicas carry the
-    build stack's grant (``plan.build``)."""
-    return tuple(
-        sorted(
-            {
-                r.destination.region
-                for r in replica_registries(rules_)
-                if r.destination.account_id == account_id
-            }
-        )
     )
 
 

@@ -10,7 +10,6 @@ from components.config.model import BuildStack, EnvironmentStack
 from components.plan.model import Resource
 from components.replication.documents import (
     merged_filters,
-    replica_registries,
     template_description,
     templated_filters,
 )
@@ -69,7 +68,7 @@ def build_replication(config: BuildStack) -> list[Resource]:
                 ),
             ),
         )
-        for registry in replica_registries(replication.rules, config.repositories)
+        for registry in replication.registries
         if registry.destination.account_id == config.account_id
     ]
     configuration = Resource(
