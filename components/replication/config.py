@@ -323,8 +323,10 @@ def parse_receive_replication(
     scanning = None
     if "registryScanning" in settings:
         scanning_key = f"{full_key}.registryScanning"
-        scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
-        resolved_rules(scanning_key, scanning, merged_filters(f for _, f in sources))
+        written = parse_registry_scanning(scanning_key, settings["registryScanning"])
+        # Resolved once, here: the receiver's plan takes the rules as they are.
+        received_filters = merged_filters(f for _, f in sources)
+        scanning = RegistryScanning(written.scan_type, resolved_rules(scanning_key, written, received_filters))
     access = None
     if "access" in settings:
         access = parse_replica_access(f"{full_key}.access", settings["access"], account, region)

@@ -116,6 +116,8 @@ class ReceiveReplication:
     filters: tuple[str, ...] = ()
     root_template: bool = False
     registry_scanning: RegistryScanning | None = None
+    """As its parse returns it, every rule's WILDCARD filters given: a rule that leaves them out scans
+    what the registry receives, from every source (``replication.scanning.resolved_rules``)."""
     access: Access | None = None
     """Other accounts that may pull the replicas; none by default (this account's own roles need no
     repository policy to pull its own replicas)."""

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from components.config.model import BuildStack, EnvironmentStack
 from components.plan.model import Resource
 from components.replication.documents import (
-    merged_filters,
     template_description,
     templated_filters,
 )
@@ -90,7 +89,6 @@ def receiver(config: EnvironmentStack, build: BuildOutputs, registry: ReplicaReg
     # Checked equal to what receiveReplication's filters and rootTemplate give.
     prefixes = registry.template_prefixes
     templated = templated_filters(prefixes, receive.filters, [s.filters for s in receive.other_sources])
-    received = merged_filters([receive.filters, *(s.filters for s in receive.other_sources)])
     spec = ReplicationReceiverSpec(
         source_account=receive.source_account,
         account_id=config.account_id,
@@ -104,9 +102,7 @@ def receiver(config: EnvironmentStack, build: BuildOutputs, registry: ReplicaReg
             settings=registry.settings,
             kms=receive.kms_keys is not None,
         ),
-        registry_scanning=None
-        if receive.registry_scanning is None
-        else resolved_scanning(receive.registry_scanning, received),
+        registry_scanning=receive.registry_scanning,  # resolved by its parse
         access=receive.access,
         other_sources=receive.other_sources,
         registry_policy_statements=receive.registry_policy_statements,

@@ -388,8 +388,12 @@ def test_receive_replication_and_pull_from() -> None:
         ),
     )
     assert isinstance(environment, EnvironmentStack)
+    # The rule that leaves out its filters scans what the registry receives: resolved by the parse.
     assert environment.receive_replication == ReceiveReplication(
-        BUILD_ACCOUNT, ("team-a/",), False, RegistryScanning("ENHANCED", (ScanningRule("CONTINUOUS_SCAN"),))
+        BUILD_ACCOUNT,
+        ("team-a/",),
+        False,
+        RegistryScanning("ENHANCED", (ScanningRule("CONTINUOUS_SCAN", ("team-a/*",)),)),
     )
     assert environment.pull_from == "replica"
 

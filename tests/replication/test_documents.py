@@ -324,7 +324,13 @@ def replicating_build(scan: RegistryScanning | None = SCAN_ON_PUSH) -> BuildStac
     )
 
 
-def receiver(stack: str, scan: RegistryScanning | None = SCAN_ON_PUSH, account: str = PROD) -> StackPlan:
+# A receiver's scanning as its parse returns it: the left-out filters resolved to what it receives.
+RECEIVED_SCAN_ON_PUSH = RegistryScanning("BASIC", (ScanningRule("SCAN_ON_PUSH", ("web-app*",)),))
+
+
+def receiver(
+    stack: str, scan: RegistryScanning | None = RECEIVED_SCAN_ON_PUSH, account: str = PROD
+) -> StackPlan:
     environment = EnvironmentStack(
         stack=stack,
         account_id=account,
