@@ -326,7 +326,9 @@ def parse_receive_replication(
         written = parse_registry_scanning(scanning_key, settings["registryScanning"])
         # Resolved once, here: the receiver's plan takes the rules as they are.
         received_filters = merged_filters(f for _, f in sources)
-        scanning = RegistryScanning(written.scan_type, resolved_rules(scanning_key, written, received_filters))
+        scanning = RegistryScanning(
+            written.scan_type, resolved_rules(scanning_key, written, received_filters)
+        )
     access = None
     if "access" in settings:
         access = parse_replica_access(f"{full_key}.access", settings["access"], account, region)

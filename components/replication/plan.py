@@ -1,20 +1,27 @@
 """What the replication settings of a stack plan: the build registry's replication configuration
 with the templates of its own replica Regions, and an environment's receiving side
-(``receiveReplication``), as the components' ``Resource`` records."""
+(``receiveReplication``), as the components' ``Resource`` records, and the parts of their models
+that come from the stack's config (the replicas' key, the scanning rules)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from components.config.model import BuildStack, EnvironmentStack
+from components.encryption.model import KmsKeys
+from components.encryption.resources import template_role_name
 from components.plan.model import Resource
 from components.replication.documents import (
+    registry_policy_resources,
     template_description,
     templated_filters,
 )
 from components.replication.model import (
     RegistryReplicationSpec,
+    RegistryScanning,
     ReplicaGrant,
+    ReplicaKey,
     ReplicaRegistry,
     ReplicaRepositorySettingsSpec,
     ReplicaSettings,
@@ -25,14 +32,12 @@ from components.replication.resources import (
     REGISTRY_REPLICATION,
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
-    replica_key,
-    resolved_scanning,
 )
+from components.replication.scanning import resolved_rules
 from components.repositories.documents import lifecycle_policy_text
 
 if TYPE_CHECKING:
     from components.contract.outputs import BuildOutputs
-    from components.replication.model import ReplicaKey
 
 
 def build_replication(config: BuildStack) -> list[Resource]:
@@ -121,4 +126,32 @@ def template_settings(settings: ReplicaSettings, kms: ReplicaKey | None) -> Temp
         settings.exclusion_filters,
         None if settings.lifecycle is None else lifecycle_policy_text(settings.lifecycle),
         kms,
+    )
+
+
+def resolved_scanning(scanning: RegistryScanning, replicated: Sequence[str]) -> RegistryScanning:
+    """A scanning configuration whose left-out filters select the replicated repositories
+    (``replicated``: their PREFIX_MATCH filters)."""
+    return RegistryScanning(scanning.scan_type, resolved_rules("registryScanning", scanning, replicated))
+
+
+def replica_key(
+    stack: str, registry: ReplicaRegistry, keys: KmsKeys | None, filters: Sequence[str] | None = None
+) -> ReplicaKey | None:
+    """What a registry's templates need to encrypt its replicas with the stack's key of that Region.
+    ``filters``: of every repository the templates may create (``templated_filters``), when more
+    than the registry's own replicas."""
+    if keys is None:
+        return None
+    destination = registry.destination
+    given = keys.arn_in(destination.region)
+    return ReplicaKey(
+        account_id=destination.account_id,
+        region=destination.region,
+        role_name=template_role_name(stack, destination.region),
+        repository_arns=tuple(
+            registry_policy_resources(destination, registry.filters if filters is None else filters)
+        ),
+        key_arn=given,
+        deletion_window_days=None if given is not None else keys.deletion_window_days,
     )
