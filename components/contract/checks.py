@@ -53,7 +53,7 @@ def check_environment(environment: EnvironmentStack, build: BuildOutputs) -> Res
 def pull_source(repository: str, build: BuildOutputs, replica: ReplicaRegistry | None) -> PullSource:
     """The replica registry when it holds the repository (replication keeps names and digests, ECR
     replication.md), else the build registry."""
-    if replica is not None and replica.covers(repository):
+    if replica is not None and repository in replica.repositories:
         destination = replica.destination
         return PullSource(repository, destination.account_id, destination.region, replica=True)
     return PullSource(repository, build.registry_id, build.region, replica=False)
@@ -203,7 +203,7 @@ def _replica_registry(environment: EnvironmentStack, build: BuildOutputs) -> Rep
         )
     destination = registry.destination
     for index, service in enumerate(environment.services):
-        if not registry.covers(service.repository):
+        if service.repository not in registry.repositories:
             raise ConfigError(
                 f"{key('services')}[{index}].repository",
                 service.repository,

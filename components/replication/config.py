@@ -243,7 +243,7 @@ def check_replica_settings(
 ) -> None:
     """The repositories replicated to one registry must agree on what their replicas get: its
     creation templates give every replica one tag mutability and one lifecycle policy."""
-    replicated = [r for r in repositories if registry.covers(r.name)]
+    replicated = [r for r in repositories if r.name in registry.repositories]
     destination = registry.destination
     here = f"{destination.account_id} in {destination.region}"
     if replica_mutability(replicated) is None:

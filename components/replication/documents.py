@@ -60,11 +60,9 @@ def replica_mutability(repositories: Sequence[RepositorySpec]) -> tuple[str, tup
     return None
 
 
-def replica_settings(repositories: Sequence[RepositorySpec], filters: Iterable[str]) -> ReplicaSettings:
+def replica_settings(replicated: Sequence[RepositorySpec]) -> ReplicaSettings:
     """The settings of the replicated repositories, for their replicas' templates. Call only with
     repositories that agree on them (``replication.config.check_replica_settings``); KMS wins."""
-    filters = tuple(filters)
-    replicated = [r for r in repositories if covers(filters, r.name)]
     if not replicated:
         return ReplicaSettings()
     mutability, exclusions = replica_mutability(replicated) or ("IMMUTABLE", ())
@@ -80,7 +78,7 @@ def replica_registries(
     rules_: Iterable[ReplicationRule], repositories: Sequence[RepositorySpec] = ()
 ) -> tuple[ReplicaRegistry, ...]:
     """One entry per distinct destination, sorted by account then Region; with the build stack's
-    repositories, each with the settings its replicas get."""
+    repositories, each with the repositories it receives and the settings their replicas get."""
     filters: dict[ReplicationDestination, set[str] | None] = {}
     prefixes: dict[ReplicationDestination, set[str]] = {}
     for rule in rules_:
@@ -89,15 +87,19 @@ def replica_registries(
             # A rule without filters replicates everything: nothing narrower can be added to it.
             filters[destination] = None if known is None or not rule.filters else known | set(rule.filters)
             prefixes.setdefault(destination, set()).update(rule.template_prefixes)
-    return tuple(
-        ReplicaRegistry(
-            d,
-            tuple(sorted(filters[d] or ())),
-            tuple(sorted(prefixes[d])),
-            replica_settings(repositories, filters[d] or ()),
+    registries = []
+    for d in sorted(filters, key=lambda d: (d.account_id, d.region)):
+        replicated = [r for r in repositories if covers(filters[d] or (), r.name)]
+        registries.append(
+            ReplicaRegistry(
+                d,
+                tuple(sorted(filters[d] or ())),
+                tuple(sorted(prefixes[d])),
+                replica_settings(replicated),
+                tuple(r.name for r in replicated),
+            )
         )
-        for d in sorted(filters, key=lambda d: (d.account_id, d.region))
-    )
+    return tuple(registries)
 
 
 def repository_arn_prefix(destination: ReplicationDestination) -> str:

@@ -159,9 +159,9 @@ class ReplicaRegistry:
     """Sorted PREFIX_MATCH filters; empty means every repository."""
     template_prefixes: tuple[str, ...]
     settings: ReplicaSettings = ReplicaSettings()
-
-    def covers(self, repository: str) -> bool:
-        return not self.filters or any(repository.startswith(f) for f in self.filters)
+    repositories: tuple[str, ...] = ()
+    """The build stack's repositories that its filters select, in the build stack's order: what it
+    receives (decided once, with the registry; ``replica_registries``)."""
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def registries(deployment: Deployment) -> tuple[Registry, ...]:
                 Registry(
                     destination.account_id,
                     destination.region,
-                    tuple(n for n in names if replica.covers(n)),
+                    replica.repositories,
                     True,
                     grant,
                     f"creation templates of stack {owner}"

@@ -114,10 +114,23 @@ def test_rules_destinations_filters_and_defaults() -> None:
         # Decided once, at the parse: each destination merged over the rules that reach it.
         registries=(
             ReplicaRegistry(
-                ReplicationDestination("us-west-2", BUILD_ACCOUNT), ("team-a/", "web-app"), ("ROOT", "team-a")
+                ReplicationDestination("us-west-2", BUILD_ACCOUNT),
+                ("team-a/", "web-app"),
+                ("ROOT", "team-a"),
+                repositories=("web-app", "team-a/api"),
             ),
-            ReplicaRegistry(ReplicationDestination("us-east-1", PROD), ("team-a/",), ("team-a",)),
-            ReplicaRegistry(ReplicationDestination("eu-west-1", "555555555555"), (), ("ROOT",)),
+            ReplicaRegistry(
+                ReplicationDestination("us-east-1", PROD),
+                ("team-a/",),
+                ("team-a",),
+                repositories=("team-a/api",),
+            ),
+            ReplicaRegistry(
+                ReplicationDestination("eu-west-1", "555555555555"),
+                (),
+                ("ROOT",),
+                repositories=("web-app", "team-a/api"),
+            ),
         ),
         own_regions=("us-west-2",),
     )
