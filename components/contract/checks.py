@@ -161,11 +161,12 @@ def _check_receiver(
             "kmsKeys (create: true, or the ARN of a key in this Region) so the replicas are encrypted "
             "with a key of this account, not with AES256",
         )
-    if receive.template_prefixes != registry.template_prefixes:
+    mine = receive.template_prefixes
+    if mine != registry.template_prefixes:
         raise ConfigError(
             f"{receive_key}.rootTemplate",
             receive.root_template,
-            f"gives templates {', '.join(receive.template_prefixes)}, but the build stack's rules for this destination need "
+            f"gives templates {', '.join(mine)}, but the build stack's rules for this destination need "
             f"{', '.join(registry.template_prefixes)}",
         )
     return registry, []

@@ -4,6 +4,7 @@ and ``pullFrom`` (environment stacks). Every check runs before anything is regis
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from components.aws import rules
@@ -78,13 +79,10 @@ def parse_replication(
     scanning = None
     if "registryScanning" in settings:
         scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
-    replication = resolved_replication(parsed, scanning, account, repositories)
+    replication = resolved_replication(parsed, scanning, account, repositories, scanning_key)
     for registry in replication.registries:
         check_replica_settings(rules_key, registry, repositories)
-        if registry.destination.account_id == account:
-            if scanning is not None:
-                resolved_rules(scanning_key, scanning, registry.filters)
-        else:
+        if registry.destination.account_id != account:
             # The receiving stack renders this policy; refuse here too, so the owner of the rule sees it.
             check_registry_policy(
                 rules_key, replication_registry_policy(account, registry.destination, registry.filters)
@@ -105,11 +103,21 @@ def resolved_replication(
     scanning: RegistryScanning | None,
     account: str,
     repositories: Sequence[RepositorySpec],
+    scanning_key: str = "registryScanning",
 ) -> Replication:
     """The replication record with what its rules decide, decided here once: every registry they
-    replicate to (with its replicas' settings) and the Regions the build account replicates into
-    itself."""
-    registries = replica_registries(rules_, repositories)
+    replicate to (with the repositories it receives and their replicas' settings; in the build
+    account's own Regions, the scanning configuration with its rules' filters resolved) and the
+    Regions the build account replicates into itself."""
+    registries = tuple(
+        r
+        if scanning is None or r.destination.account_id != account
+        else replace(
+            r,
+            scanning=RegistryScanning(scanning.scan_type, resolved_rules(scanning_key, scanning, r.filters)),
+        )
+        for r in replica_registries(rules_, repositories)
+    )
     own_regions = tuple(r.destination.region for r in registries if r.destination.account_id == account)
     return Replication(rules_, scanning, registries=registries, own_regions=own_regions)
 

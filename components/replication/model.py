@@ -162,6 +162,10 @@ class ReplicaRegistry:
     repositories: tuple[str, ...] = ()
     """The build stack's repositories that its filters select, in the build stack's order: what it
     receives (decided once, with the registry; ``replica_registries``)."""
+    scanning: RegistryScanning | None = None
+    """In a Region the build account replicates into itself, the scanning configuration the build
+    stack owns there (``replication.registryScanning``), every rule's WILDCARD filters given: what
+    the registry receives, unless the rule names its own."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What the replication settings of a stack plan: the build registry's replication configuration
 with the templates of its own replica Regions, and an environment's receiving side
 (``receiveReplication``), as the components' ``Resource`` records, and the parts of their models
-that come from the stack's config (the replicas' key, the scanning rules)."""
+that come from the stack's config (the replicas' key)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from components.replication.documents import (
 )
 from components.replication.model import (
     RegistryReplicationSpec,
-    RegistryScanning,
     ReplicaGrant,
     ReplicaKey,
     ReplicaRegistry,
@@ -33,7 +32,6 @@ from components.replication.resources import (
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
 )
-from components.replication.scanning import resolved_rules
 from components.repositories.documents import lifecycle_policy_text
 
 if TYPE_CHECKING:
@@ -62,9 +60,7 @@ def build_replication(config: BuildStack) -> list[Resource]:
                     settings=registry.settings,
                     kms=config.kms_keys is not None,
                 ),
-                registry_scanning=None
-                if replication.registry_scanning is None
-                else resolved_scanning(replication.registry_scanning, registry.filters),
+                registry_scanning=registry.scanning,  # resolved by the parse
                 grant=ReplicaGrant(config.access, config.account_id, registry.destination.region),
                 region=registry.destination.region,
                 settings=template_settings(
@@ -127,12 +123,6 @@ def template_settings(settings: ReplicaSettings, kms: ReplicaKey | None) -> Temp
         None if settings.lifecycle is None else lifecycle_policy_text(settings.lifecycle),
         kms,
     )
-
-
-def resolved_scanning(scanning: RegistryScanning, replicated: Sequence[str]) -> RegistryScanning:
-    """A scanning configuration whose left-out filters select the replicated repositories
-    (``replicated``: their PREFIX_MATCH filters)."""
-    return RegistryScanning(scanning.scan_type, resolved_rules("registryScanning", scanning, replicated))
 
 
 def replica_key(

@@ -118,6 +118,8 @@ def test_rules_destinations_filters_and_defaults() -> None:
                 ("team-a/", "web-app"),
                 ("ROOT", "team-a"),
                 repositories=("web-app", "team-a/api"),
+                # The build account's own replica Region: its scanning, the rule's filters resolved.
+                scanning=RegistryScanning("BASIC", (ScanningRule("SCAN_ON_PUSH", ("team-a/*", "web-app*")),)),
             ),
             ReplicaRegistry(
                 ReplicationDestination("us-east-1", PROD),
