@@ -14,7 +14,8 @@ What it prints (issue 20, "one environment's config, followed from program.deplo
 - returns: stops into a module an earlier stop already entered, i.e. the reader is sent back to a
   file they had left;
 - decisions: how often each function that decides one fact of the run (``DECISIONS``: the role's
-  policy packing, the template prefixes, which registry each repository is pulled from) runs.
+  policy packing, the replica registries, the template prefixes of each rule, which registry each
+  repository is pulled from) runs.
 
 The stack's config parse (``read_stack_config``) comes before ``deploy_environment`` and is left out,
 as is the build stack's run whose outputs the environment reads. The profiled run is the second:
@@ -53,7 +54,9 @@ IGNORED = ("components.__init__", "components")
 # Facts decided once per environment run, by one function each: how often each one runs.
 DECISIONS = (
     "components.consumers.documents.execution_role_policies",
-    "components.replication.documents.template_prefixes",
+    "components.replication.documents.replica_registries",
+    # Once per replication rule read back (the receiver's own prefixes come with its config's parse).
+    "components.replication.model.template_prefixes",
     "components.contract.checks.service_image",
     "components.plan.environment.pull_sources",
 )

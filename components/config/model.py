@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from components.consumers.model import ExistingRole, ServiceSpec
 from components.encryption.model import KmsKeys
 from components.project import BUILD, ENVIRONMENT
-from components.replication.documents import own_replica_regions
 from components.replication.model import ReceiveReplication, Replication
 from components.repositories.model import Access, Lifecycle, RepositorySpec
 
@@ -37,8 +36,7 @@ class BuildStack:
     def grant_regions(self) -> tuple[str, ...]:
         """The Regions whose registry of this account carries ``access``: this stack's, then the
         Regions the account replicates into itself."""
-        own = own_replica_regions(self.replication.rules, self.account_id) if self.replication else ()
-        return (self.region, *own)
+        return (self.region, *(self.replication.own_regions if self.replication else ()))
 
 
 @dataclass(frozen=True)

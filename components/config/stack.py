@@ -30,7 +30,6 @@ from components.replication.config import (
     parse_receive_replication,
     parse_replication,
 )
-from components.replication.documents import replica_registries
 from components.repositories.config import (
     check_narrow_grants,
     check_not_granting_owner,
@@ -130,13 +129,10 @@ def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: st
         if replication_value is None
         else parse_replication(key("replication"), replication_value, account, region, repositories)
     )
-    own = [
-        r
-        for r in (replica_registries(replication.rules, repositories) if replication is not None else ())
-        if r.destination.account_id == account
-    ]
+    registries = replication.registries if replication is not None else ()
+    own = [r for r in registries if r.destination.account_id == account]
     # Every registry that carries this grant: the build Region's, and the build account's replicas.
-    regions = (region, *sorted({r.destination.region for r in own}))
+    regions = (region, *(replication.own_regions if replication is not None else ()))
     check_narrow_grants(key("access"), access, account, region, regions)
     check_repository_policies_size(key("access"), access, account, regions)
     check_own_replica_keys(key("kmsKeys"), own, account, keys)

@@ -14,7 +14,6 @@ from components.contract.model import PullSource, ResolvedEnvironment
 from components.contract.outputs import REPLICATION, BuildOutputs
 from components.errors import ConfigError
 from components.project import key
-from components.replication.documents import template_prefixes
 from components.replication.model import ReplicaRegistry
 from components.repositories.model import AccountsAccess
 
@@ -54,7 +53,7 @@ def check_environment(environment: EnvironmentStack, build: BuildOutputs) -> Res
 def pull_source(repository: str, build: BuildOutputs, replica: ReplicaRegistry | None) -> PullSource:
     """The replica registry when it holds the repository (replication keeps names and digests, ECR
     replication.md), else the build registry."""
-    if replica is not None and replica.covers(repository):
+    if replica is not None and repository in replica.repositories:
         destination = replica.destination
         return PullSource(repository, destination.account_id, destination.region, replica=True)
     return PullSource(repository, build.registry_id, build.region, replica=False)
@@ -125,7 +124,7 @@ def _check_receiver(
     receive = environment.receive_replication
     receive_key = key("receiveReplication")
     here = f"account {environment.account_id} in {environment.region}"
-    registry = build.replica_registry(environment.account_id, environment.region)
+    registry = _replica_at(build, environment.account_id, environment.region)
     if receive is None:
         if registry is not None and build.registry_id != environment.account_id:
             return None, [
@@ -162,7 +161,7 @@ def _check_receiver(
             "kmsKeys (create: true, or the ARN of a key in this Region) so the replicas are encrypted "
             "with a key of this account, not with AES256",
         )
-    mine = template_prefixes(receive.filters, receive.root_template)
+    mine = receive.template_prefixes
     if mine != registry.template_prefixes:
         raise ConfigError(
             f"{receive_key}.rootTemplate",
@@ -173,6 +172,18 @@ def _check_receiver(
     return registry, []
 
 
+def _replica_at(build: BuildOutputs, account_id: str, region: str) -> ReplicaRegistry | None:
+    """The build stack's replica registry in that account and Region, if it replicates there."""
+    return next(
+        (
+            r
+            for r in build.replicas
+            if (r.destination.account_id, r.destination.region) == (account_id, region)
+        ),
+        None,
+    )
+
+
 def _filters_text(filters: tuple[str, ...]) -> str:
     return ", ".join(filters) if filters else "every repository"
 
@@ -180,8 +191,8 @@ def _filters_text(filters: tuple[str, ...]) -> str:
 def _replica_registry(environment: EnvironmentStack, build: BuildOutputs) -> ReplicaRegistry:
     """This account's replica if there is one in this Region, else the build account's."""
     pull_key = key("pullFrom")
-    registry = build.replica_registry(environment.account_id, environment.region) or build.replica_registry(
-        build.registry_id, environment.region
+    registry = _replica_at(build, environment.account_id, environment.region) or _replica_at(
+        build, build.registry_id, environment.region
     )
     if registry is None:
         raise ConfigError(
@@ -193,7 +204,7 @@ def _replica_registry(environment: EnvironmentStack, build: BuildOutputs) -> Rep
         )
     destination = registry.destination
     for index, service in enumerate(environment.services):
-        if not registry.covers(service.repository):
+        if service.repository not in registry.repositories:
             raise ConfigError(
                 f"{key('services')}[{index}].repository",
                 service.repository,

@@ -4,7 +4,7 @@ pulls each repository from, and the image each service runs (plain frozen record
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from components.aws.images import ImageReference
 from components.aws.names import repository_arn, repository_url
@@ -47,8 +47,10 @@ class ResolvedEnvironment:
     """What the build stack replicates into this stack's registry, when ``receiveReplication`` takes
     it (checked to agree with it: its filters and template prefixes are the receiver's)."""
     warnings: tuple[str, ...] = ()
+    repository_arns: Mapping[str, str] = field(init=False)
+    """Repository name -> the ARN the stack's roles pull it from (each source's)."""
 
-    @property
-    def repository_arns(self) -> dict[str, str]:
-        """Repository name -> the ARN the stack's roles pull it from."""
-        return {name: source.arn for name, source in self.sources.items()}
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "repository_arns", {name: source.arn for name, source in self.sources.items()}
+        )

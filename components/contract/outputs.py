@@ -19,8 +19,7 @@ from components.config.model import BuildStack
 from components.errors import ConfigError
 from components.project import CONTRACT_VERSION, key
 from components.replication.config import parse_replication
-from components.replication.documents import own_replica_regions, replica_registries
-from components.replication.model import ReplicaRegistry, ReplicationDestination, ReplicationRule
+from components.replication.model import ReplicaRegistry, ReplicationRule
 from components.repositories.config import (
     check_narrow_grants,
     lifecycle_output,
@@ -141,11 +140,8 @@ class BuildOutputs:
     repository_urls: Mapping[str, str]
     access: Access
     replicas: tuple[ReplicaRegistry, ...]
-    """Every registry the build registry replicates to."""
-
-    def replica_registry(self, account_id: str, region: str) -> ReplicaRegistry | None:
-        wanted = ReplicationDestination(region, account_id)
-        return next((r for r in self.replicas if r.destination == wanted), None)
+    """Every registry the build registry replicates to, as its ``replication`` output's parse
+    decided them (``Replication.registries``)."""
 
 
 class _Reader:
@@ -206,14 +202,15 @@ def read_build_outputs(stack: str, outputs: Any) -> BuildOutputs:
     arns, urls = _addresses(reader, [r.name for r in repositories], registry, region)
     access = reader.parse(ACCESS, reader.output(ACCESS), parse_access)
     replication = reader.output(REPLICATION)
-    rules_: tuple[ReplicationRule, ...] = ()
+    replicas: tuple[ReplicaRegistry, ...] = ()
+    own_regions: tuple[str, ...] = ()
     if replication != {"rules": []}:
-        rules_ = reader.parse(
+        parsed = reader.parse(
             REPLICATION, replication, lambda k, v: parse_replication(k, v, registry, region, repositories)
-        ).rules
-    replicas = replica_registries(rules_, repositories)
+        )
+        replicas, own_regions = parsed.registries, parsed.own_regions
     # The grant holds in the build Region and in the build account's replica Regions.
-    regions = (region, *own_replica_regions(rules_, registry))
+    regions = (region, *own_regions)
     reader.parse(ACCESS, access, lambda k, v: check_narrow_grants(k, v, registry, region, regions))
     return BuildOutputs(
         stack=stack,

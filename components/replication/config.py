@@ -4,6 +4,7 @@ and ``pullFrom`` (environment stacks). Every check runs before anything is regis
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from components.aws import rules
@@ -15,7 +16,6 @@ from components.errors import ConfigError
 from components.replication.documents import (
     check_registry_policy,
     covers,
-    is_namespace,
     merged_filters,
     receiver_registry_policy,
     replica_mutability,
@@ -24,11 +24,13 @@ from components.replication.documents import (
 )
 from components.replication.model import (
     ReceiveReplication,
+    RegistryScanning,
     ReplicaRegistry,
     Replication,
     ReplicationDestination,
     ReplicationRule,
     ReplicationSource,
+    is_namespace,
 )
 from components.replication.scanning import (
     parse_registry_scanning,
@@ -77,19 +79,15 @@ def parse_replication(
     scanning = None
     if "registryScanning" in settings:
         scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
-    own_regions = 0
-    for registry in replica_registries(parsed, repositories):
+    replication = resolved_replication(parsed, scanning, account, repositories, scanning_key)
+    for registry in replication.registries:
         check_replica_settings(rules_key, registry, repositories)
-        if registry.destination.account_id == account:
-            own_regions += 1
-            if scanning is not None:
-                resolved_rules(scanning_key, scanning, registry.filters)
-        else:
+        if registry.destination.account_id != account:
             # The receiving stack renders this policy; refuse here too, so the owner of the rule sees it.
             check_registry_policy(
                 rules_key, replication_registry_policy(account, registry.destination, registry.filters)
             )
-    if scanning is not None and not own_regions:
+    if scanning is not None and not replication.own_regions:
         raise ConfigError(
             scanning_key,
             settings["registryScanning"],
@@ -97,7 +95,31 @@ def parse_replication(
             f"to another Region of {account}: a destination account's stack owns its own "
             "(receiveReplication.registryScanning)",
         )
-    return Replication(rules=parsed, registry_scanning=scanning)
+    return replication
+
+
+def resolved_replication(
+    rules_: tuple[ReplicationRule, ...],
+    scanning: RegistryScanning | None,
+    account: str,
+    repositories: Sequence[RepositorySpec],
+    scanning_key: str = "registryScanning",
+) -> Replication:
+    """The replication record with what its rules decide, decided here once: every registry they
+    replicate to (with the repositories it receives and their replicas' settings; in the build
+    account's own Regions, the scanning configuration with its rules' filters resolved) and the
+    Regions the build account replicates into itself."""
+    registries = tuple(
+        r
+        if scanning is None or r.destination.account_id != account
+        else replace(
+            r,
+            scanning=RegistryScanning(scanning.scan_type, resolved_rules(scanning_key, scanning, r.filters)),
+        )
+        for r in replica_registries(rules_, repositories)
+    )
+    own_regions = tuple(r.destination.region for r in registries if r.destination.account_id == account)
+    return Replication(rules_, scanning, registries=registries, own_regions=own_regions)
 
 
 def parse_rule(full_key: str, value: Any, account: str, region: str) -> ReplicationRule:
@@ -229,7 +251,7 @@ def check_replica_settings(
 ) -> None:
     """The repositories replicated to one registry must agree on what their replicas get: its
     creation templates give every replica one tag mutability and one lifecycle policy."""
-    replicated = [r for r in repositories if registry.covers(r.name)]
+    replicated = [r for r in repositories if r.name in registry.repositories]
     destination = registry.destination
     here = f"{destination.account_id} in {destination.region}"
     if replica_mutability(replicated) is None:
@@ -309,8 +331,12 @@ def parse_receive_replication(
     scanning = None
     if "registryScanning" in settings:
         scanning_key = f"{full_key}.registryScanning"
-        scanning = parse_registry_scanning(scanning_key, settings["registryScanning"])
-        resolved_rules(scanning_key, scanning, merged_filters(f for _, f in sources))
+        written = parse_registry_scanning(scanning_key, settings["registryScanning"])
+        # Resolved once, here: the receiver's plan takes the rules as they are.
+        received_filters = merged_filters(f for _, f in sources)
+        scanning = RegistryScanning(
+            written.scan_type, resolved_rules(scanning_key, written, received_filters)
+        )
     access = None
     if "access" in settings:
         access = parse_replica_access(f"{full_key}.access", settings["access"], account, region)

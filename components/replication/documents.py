@@ -1,13 +1,9 @@
 """Replication as pure functions: which repositories reach which registry, the destination's registry
-policy, its creation-template prefixes and its scanning filters.
+policy, the creation template that applies to a repository and its scanning filters.
 
-Two prefix languages meet here (ECR API reference; aws-facts §4.4):
-- a replication filter (PREFIX_MATCH) is a *string* prefix: ``web-app`` matches ``web-app``,
-  ``web-app-v2`` and ``web-app/api``;
-- a creation-template prefix is a *namespace*: ``team-a`` applies to ``team-a/...`` only, and
-  ``ROOT`` to every repository no other template matches.
-A filter ending in ``/`` (``team-a/``) selects exactly the namespace its template (``team-a``) covers.
-Any other filter can only be covered by ``ROOT``, which the configuration must then say explicitly.
+The two prefix languages (a replication filter's string prefix, a creation template's namespace)
+and the one function that maps one onto the other, ``template_prefixes``, are in
+``replication.model``: each rule derives its prefixes once, when it is made.
 """
 
 from __future__ import annotations
@@ -28,29 +24,10 @@ from components.replication.model import (
 from components.repositories.model import RepositorySpec
 
 
-def is_namespace(filter_: str) -> bool:
-    """A filter that is a whole namespace: exactly what a creation template can match."""
-    return filter_.endswith("/")
-
-
 def covers(filters: Iterable[str], repository: str) -> bool:
     """Whether PREFIX_MATCH filters select a repository; no filters select every repository."""
     filters = tuple(filters)
     return not filters or any(repository.startswith(f) for f in filters)
-
-
-def template_prefixes(filters: Iterable[str], root_template: bool) -> tuple[str, ...]:
-    """The creation-template prefixes that cover exactly what the filters replicate.
-
-    Call only with filters that passed ``replication.config.check_alignment``.
-    """
-    filters = tuple(filters)
-    if not filters:
-        return (rules.TEMPLATE_ROOT,)
-    prefixes = {f.rstrip("/") for f in filters if is_namespace(f)}
-    if root_template:
-        prefixes.add(rules.TEMPLATE_ROOT)
-    return tuple(sorted(prefixes))
 
 
 def template_for(prefixes: Iterable[str], repository: str) -> str | None:
@@ -83,11 +60,9 @@ def replica_mutability(repositories: Sequence[RepositorySpec]) -> tuple[str, tup
     return None
 
 
-def replica_settings(repositories: Sequence[RepositorySpec], filters: Iterable[str]) -> ReplicaSettings:
+def replica_settings(replicated: Sequence[RepositorySpec]) -> ReplicaSettings:
     """The settings of the replicated repositories, for their replicas' templates. Call only with
     repositories that agree on them (``replication.config.check_replica_settings``); KMS wins."""
-    filters = tuple(filters)
-    replicated = [r for r in repositories if covers(filters, r.name)]
     if not replicated:
         return ReplicaSettings()
     mutability, exclusions = replica_mutability(replicated) or ("IMMUTABLE", ())
@@ -103,7 +78,7 @@ def replica_registries(
     rules_: Iterable[ReplicationRule], repositories: Sequence[RepositorySpec] = ()
 ) -> tuple[ReplicaRegistry, ...]:
     """One entry per distinct destination, sorted by account then Region; with the build stack's
-    repositories, each with the settings its replicas get."""
+    repositories, each with the repositories it receives and the settings their replicas get."""
     filters: dict[ReplicationDestination, set[str] | None] = {}
     prefixes: dict[ReplicationDestination, set[str]] = {}
     for rule in rules_:
@@ -111,32 +86,20 @@ def replica_registries(
             known = filters.setdefault(destination, set())
             # A rule without filters replicates everything: nothing narrower can be added to it.
             filters[destination] = None if known is None or not rule.filters else known | set(rule.filters)
-            prefixes.setdefault(destination, set()).update(
-                template_prefixes(rule.filters, rule.root_template)
+            prefixes.setdefault(destination, set()).update(rule.template_prefixes)
+    registries = []
+    for d in sorted(filters, key=lambda d: (d.account_id, d.region)):
+        replicated = [r for r in repositories if covers(filters[d] or (), r.name)]
+        registries.append(
+            ReplicaRegistry(
+                d,
+                tuple(sorted(filters[d] or ())),
+                tuple(sorted(prefixes[d])),
+                replica_settings(replicated),
+                tuple(r.name for r in replicated),
             )
-    return tuple(
-        ReplicaRegistry(
-            d,
-            tuple(sorted(filters[d] or ())),
-            tuple(sorted(prefixes[d])),
-            replica_settings(repositories, filters[d] or ()),
         )
-        for d in sorted(filters, key=lambda d: (d.account_id, d.region))
-    )
-
-
-def own_replica_regions(rules_: Iterable[ReplicationRule], account_id: str) -> tuple[str, ...]:
-    """The Regions the account replicates into its own registries, sorted: their replicas carry the
-    build stack's grant (``plan.build``)."""
-    return tuple(
-        sorted(
-            {
-                r.destination.region
-                for r in replica_registries(rules_)
-                if r.destination.account_id == account_id
-            }
-        )
-    )
+    return tuple(registries)
 
 
 def repository_arn_prefix(destination: ReplicationDestination) -> str:

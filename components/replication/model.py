@@ -1,11 +1,43 @@
-"""The validated replication settings of build and environment stacks: plain frozen records."""
+"""The validated replication settings of build and environment stacks: plain frozen records, and the
+one function that derives a rule's creation-template prefixes from its filters.
+
+Two prefix languages meet here (ECR API reference; aws-facts §4.4):
+- a replication filter (PREFIX_MATCH) is a *string* prefix: ``web-app`` matches ``web-app``,
+  ``web-app-v2`` and ``web-app/api``;
+- a creation-template prefix is a *namespace*: ``team-a`` applies to ``team-a/...`` only, and
+  ``ROOT`` to every repository no other template matches.
+A filter ending in ``/`` (``team-a/``) selects exactly the namespace its template (``team-a``) covers.
+Any other filter can only be covered by ``ROOT``, which the configuration must then say explicitly.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from components.aws import rules as aws_rules
 from components.encryption.model import KmsKeys
 from components.repositories.model import Access, Lifecycle
+
+
+def is_namespace(filter_: str) -> bool:
+    """A filter that is a whole namespace: exactly what a creation template can match."""
+    return filter_.endswith("/")
+
+
+def template_prefixes(filters: Iterable[str], root_template: bool) -> tuple[str, ...]:
+    """The creation-template prefixes that cover exactly what the filters replicate: each record
+    that holds filters and ``root_template`` derives them once, when it is made.
+
+    Call only with filters that passed ``replication.config.check_alignment``.
+    """
+    filters = tuple(filters)
+    if not filters:
+        return (aws_rules.TEMPLATE_ROOT,)
+    prefixes = {f.rstrip("/") for f in filters if is_namespace(f)}
+    if root_template:
+        prefixes.add(aws_rules.TEMPLATE_ROOT)
+    return tuple(sorted(prefixes))
 
 
 @dataclass(frozen=True)
@@ -25,6 +57,11 @@ class ReplicationRule:
     destinations: tuple[ReplicationDestination, ...]
     filters: tuple[str, ...] = ()
     root_template: bool = False
+    template_prefixes: tuple[str, ...] = field(init=False)
+    """The creation-template prefixes its destinations need (``template_prefixes``)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "template_prefixes", template_prefixes(self.filters, self.root_template))
 
 
 @dataclass(frozen=True)
@@ -52,6 +89,12 @@ class Replication:
     rules: tuple[ReplicationRule, ...]
     registry_scanning: RegistryScanning | None = None
     """The scanning configuration to own in each of the build account's replica Regions."""
+    registries: tuple[ReplicaRegistry, ...] = field(kw_only=True)
+    """Every registry the rules replicate to, merged over the rules, sorted by account then Region
+    (``replication.documents.replica_registries``, decided once, when the config is parsed)."""
+    own_regions: tuple[str, ...] = field(kw_only=True)
+    """The Regions the build account replicates into itself, sorted: their replicas carry the build
+    stack's grant."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +116,8 @@ class ReceiveReplication:
     filters: tuple[str, ...] = ()
     root_template: bool = False
     registry_scanning: RegistryScanning | None = None
+    """As its parse returns it, every rule's WILDCARD filters given: a rule that leaves them out scans
+    what the registry receives, from every source (``replication.scanning.resolved_rules``)."""
     access: Access | None = None
     """Other accounts that may pull the replicas; none by default (this account's own roles need no
     repository policy to pull its own replicas)."""
@@ -83,6 +128,12 @@ class ReceiveReplication:
     replication statements: one registry policy holds everything the account needs."""
     kms_keys: KmsKeys | None = None
     """The key (created, or given by ARN) that encrypts the replicas; required for KMS sources."""
+    template_prefixes: tuple[str, ...] = field(init=False)
+    """The creation-template prefixes its filters and ``root_template`` give (``template_prefixes``):
+    checked equal to what the build stack's rules need here."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "template_prefixes", template_prefixes(self.filters, self.root_template))
 
 
 @dataclass(frozen=True)
@@ -108,9 +159,13 @@ class ReplicaRegistry:
     """Sorted PREFIX_MATCH filters; empty means every repository."""
     template_prefixes: tuple[str, ...]
     settings: ReplicaSettings = ReplicaSettings()
-
-    def covers(self, repository: str) -> bool:
-        return not self.filters or any(repository.startswith(f) for f in self.filters)
+    repositories: tuple[str, ...] = ()
+    """The build stack's repositories that its filters select, in the build stack's order: what it
+    receives (decided once, with the registry; ``replica_registries``)."""
+    scanning: RegistryScanning | None = None
+    """In a Region the build account replicates into itself, the scanning configuration the build
+    stack owns there (``replication.registryScanning``), every rule's WILDCARD filters given: what
+    the registry receives, unless the rule names its own."""
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,26 @@
 """What the replication settings of a stack plan: the build registry's replication configuration
 with the templates of its own replica Regions, and an environment's receiving side
-(``receiveReplication``), as the components' ``Resource`` records."""
+(``receiveReplication``), as the components' ``Resource`` records, and the parts of their models
+that come from the stack's config (the replicas' key)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from components.config.model import BuildStack, EnvironmentStack
+from components.encryption.model import KmsKeys
+from components.encryption.resources import template_role_name
 from components.plan.model import Resource
 from components.replication.documents import (
-    merged_filters,
-    replica_registries,
+    registry_policy_resources,
     template_description,
     templated_filters,
 )
 from components.replication.model import (
     RegistryReplicationSpec,
     ReplicaGrant,
+    ReplicaKey,
     ReplicaRegistry,
     ReplicaRepositorySettingsSpec,
     ReplicaSettings,
@@ -27,14 +31,11 @@ from components.replication.resources import (
     REGISTRY_REPLICATION,
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
-    replica_key,
-    resolved_scanning,
 )
 from components.repositories.documents import lifecycle_policy_text
 
 if TYPE_CHECKING:
     from components.contract.outputs import BuildOutputs
-    from components.replication.model import ReplicaKey
 
 
 def build_replication(config: BuildStack) -> list[Resource]:
@@ -59,9 +60,7 @@ def build_replication(config: BuildStack) -> list[Resource]:
                     settings=registry.settings,
                     kms=config.kms_keys is not None,
                 ),
-                registry_scanning=None
-                if replication.registry_scanning is None
-                else resolved_scanning(replication.registry_scanning, registry.filters),
+                registry_scanning=registry.scanning,  # resolved by the parse
                 grant=ReplicaGrant(config.access, config.account_id, registry.destination.region),
                 region=registry.destination.region,
                 settings=template_settings(
@@ -69,7 +68,7 @@ def build_replication(config: BuildStack) -> list[Resource]:
                 ),
             ),
         )
-        for registry in replica_registries(replication.rules, config.repositories)
+        for registry in replication.registries
         if registry.destination.account_id == config.account_id
     ]
     configuration = Resource(
@@ -91,7 +90,6 @@ def receiver(config: EnvironmentStack, build: BuildOutputs, registry: ReplicaReg
     # Checked equal to what receiveReplication's filters and rootTemplate give.
     prefixes = registry.template_prefixes
     templated = templated_filters(prefixes, receive.filters, [s.filters for s in receive.other_sources])
-    received = merged_filters([receive.filters, *(s.filters for s in receive.other_sources)])
     spec = ReplicationReceiverSpec(
         source_account=receive.source_account,
         account_id=config.account_id,
@@ -105,9 +103,7 @@ def receiver(config: EnvironmentStack, build: BuildOutputs, registry: ReplicaReg
             settings=registry.settings,
             kms=receive.kms_keys is not None,
         ),
-        registry_scanning=None
-        if receive.registry_scanning is None
-        else resolved_scanning(receive.registry_scanning, received),
+        registry_scanning=receive.registry_scanning,  # resolved by its parse
         access=receive.access,
         other_sources=receive.other_sources,
         registry_policy_statements=receive.registry_policy_statements,
@@ -126,4 +122,26 @@ def template_settings(settings: ReplicaSettings, kms: ReplicaKey | None) -> Temp
         settings.exclusion_filters,
         None if settings.lifecycle is None else lifecycle_policy_text(settings.lifecycle),
         kms,
+    )
+
+
+def replica_key(
+    stack: str, registry: ReplicaRegistry, keys: KmsKeys | None, filters: Sequence[str] | None = None
+) -> ReplicaKey | None:
+    """What a registry's templates need to encrypt its replicas with the stack's key of that Region.
+    ``filters``: of every repository the templates may create (``templated_filters``), when more
+    than the registry's own replicas."""
+    if keys is None:
+        return None
+    destination = registry.destination
+    given = keys.arn_in(destination.region)
+    return ReplicaKey(
+        account_id=destination.account_id,
+        region=destination.region,
+        role_name=template_role_name(stack, destination.region),
+        repository_arns=tuple(
+            registry_policy_resources(destination, registry.filters if filters is None else filters)
+        ),
+        key_arn=given,
+        deletion_window_days=None if given is not None else keys.deletion_window_days,
     )

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from components.aws import rules
 from components.aws.names import role_arn
 from components.aws.policy import canonical_json
-from components.encryption.model import KmsKeys
-from components.encryption.resources import kms_key_resource, template_role_name, template_role_resources
+from components.encryption.resources import kms_key_resource, template_role_resources
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
 from components.replication.documents import (
     check_registry_policy,
     receiver_registry_policy,
-    registry_policy_resources,
 )
 from components.replication.model import (
     RegistryReplicationSpec,
     RegistryScanning,
     ReplicaGrant,
     ReplicaKey,
-    ReplicaRegistry,
     ReplicaRepositorySettingsSpec,
     ReplicationDestination,
     ReplicationReceiverSpec,
@@ -29,7 +25,6 @@ from components.replication.model import (
     ReplicationSource,
     TemplateSettings,
 )
-from components.replication.scanning import resolved_rules
 from components.repositories.documents import repository_policy
 from components.repositories.resources import access_args, exclusion_filter_inputs
 
@@ -84,12 +79,6 @@ def registry_replication_resources(name: str, spec: RegistryReplicationSpec) -> 
             aliases=(Alias(name=name),),
         ),
     )
-
-
-def resolved_scanning(scanning: RegistryScanning, replicated: Sequence[str]) -> RegistryScanning:
-    """A scanning configuration whose left-out filters select the replicated repositories
-    (``replicated``: their PREFIX_MATCH filters)."""
-    return RegistryScanning(scanning.scan_type, resolved_rules("registryScanning", scanning, replicated))
 
 
 def replica_repository_settings_resources(
@@ -198,28 +187,6 @@ def _replica_key(
         resources,
         encryption,
         {"custom_role_arn": role_arn(kms.region, kms.account_id, kms.role_name)},
-    )
-
-
-def replica_key(
-    stack: str, registry: ReplicaRegistry, keys: KmsKeys | None, filters: Sequence[str] | None = None
-) -> ReplicaKey | None:
-    """What a registry's templates need to encrypt its replicas with the stack's key of that Region.
-    ``filters``: of every repository the templates may create (``templated_filters``), when more
-    than the registry's own replicas."""
-    if keys is None:
-        return None
-    destination = registry.destination
-    given = keys.arn_in(destination.region)
-    return ReplicaKey(
-        account_id=destination.account_id,
-        region=destination.region,
-        role_name=template_role_name(stack, destination.region),
-        repository_arns=tuple(
-            registry_policy_resources(destination, registry.filters if filters is None else filters)
-        ),
-        key_arn=given,
-        deletion_window_days=None if given is not None else keys.deletion_window_days,
     )
 
 

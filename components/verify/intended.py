@@ -24,7 +24,7 @@ from components.consumers.resources import POLICY, ROLE, ROLE_POLICY, ROLE_POLIC
 from components.encryption.resources import KMS_KEY
 from components.plan.environment import IMAGES, PULL_ROLES
 from components.plan.model import Resource, StackPlan
-from components.replication.documents import replica_registries, template_for
+from components.replication.documents import template_for
 from components.replication.resources import CREATION_TEMPLATE, REGISTRY_POLICY
 from components.repositories.model import Access
 from components.repositories.resources import REPOSITORY, REPOSITORY_POLICY
@@ -119,7 +119,7 @@ def registries(deployment: Deployment) -> tuple[Registry, ...]:
     names = tuple(r.name for r in build.repositories)
     found = [Registry(build.account_id, build.region, names, False, build.access, f"stack {build.stack}")]
     if build.replication is not None:
-        for replica in replica_registries(build.replication.rules):
+        for replica in build.replication.registries:
             destination = replica.destination
             owner = _template_owner(deployment, destination.account_id, destination.region)
             if destination.account_id == build.account_id:
@@ -140,7 +140,7 @@ def registries(deployment: Deployment) -> tuple[Registry, ...]:
                 Registry(
                     destination.account_id,
                     destination.region,
-                    tuple(n for n in names if replica.covers(n)),
+                    replica.repositories,
                     True,
                     grant,
                     f"creation templates of stack {owner}"

@@ -28,8 +28,15 @@ EXPORT = BuildOutputs(
     repository_urls={n: f"{SOURCE}.dkr.ecr.us-east-1.amazonaws.com/{n}" for n in REPOSITORIES},
     access=AccountsAccess(("222222222222", "333333333333", PROD)),
     replicas=(
-        ReplicaRegistry(ReplicationDestination("us-west-2", SOURCE), ("web-app",), ("ROOT",)),
-        ReplicaRegistry(ReplicationDestination("us-east-1", PROD), ("web-app", "worker"), ("ROOT",)),
+        ReplicaRegistry(
+            ReplicationDestination("us-west-2", SOURCE), ("web-app",), ("ROOT",), repositories=("web-app",)
+        ),
+        ReplicaRegistry(
+            ReplicationDestination("us-east-1", PROD),
+            ("web-app", "worker"),
+            ("ROOT",),
+            repositories=("web-app", "worker"),
+        ),
     ),
 )
 RECEIVE = ReceiveReplication(SOURCE, ("worker", "web-app"), True, True)

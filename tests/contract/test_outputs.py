@@ -39,9 +39,15 @@ def test_the_committed_build_stacks_outputs_read_back_intact() -> None:
     # The replicas get the repositories' settings: immutable tags, AES256, the default lifecycle.
     settings = ReplicaSettings(lifecycle=Lifecycle(14, (KeepTagged("dev-", 20),)))
     assert outputs.replicas == (
-        ReplicaRegistry(ReplicationDestination("us-west-2", SOURCE), ("web-app",), ("ROOT",), settings),
         ReplicaRegistry(
-            ReplicationDestination("us-east-1", "444444444444"), ("web-app", "worker"), ("ROOT",), settings
+            ReplicationDestination("us-west-2", SOURCE), ("web-app",), ("ROOT",), settings, ("web-app",)
+        ),
+        ReplicaRegistry(
+            ReplicationDestination("us-east-1", "444444444444"),
+            ("web-app", "worker"),
+            ("ROOT",),
+            settings,
+            ("web-app", "worker"),
         ),
     )
 

@@ -12,10 +12,10 @@ import pytest
 from components.config.model import BuildStack, EnvironmentStack
 from components.config.stack import parse_stack_config
 from components.errors import ConfigError
-from components.replication.documents import replica_registries
 from components.replication.model import (
     ReceiveReplication,
     RegistryScanning,
+    ReplicaRegistry,
     ReplicaSettings,
     Replication,
     ReplicationDestination,
@@ -111,6 +111,30 @@ def test_rules_destinations_filters_and_defaults() -> None:
             ReplicationRule((ReplicationDestination("eu-west-1", "555555555555"),), (), False),
         ),
         registry_scanning=RegistryScanning("BASIC", (ScanningRule("SCAN_ON_PUSH"),)),
+        # Decided once, at the parse: each destination merged over the rules that reach it.
+        registries=(
+            ReplicaRegistry(
+                ReplicationDestination("us-west-2", BUILD_ACCOUNT),
+                ("team-a/", "web-app"),
+                ("ROOT", "team-a"),
+                repositories=("web-app", "team-a/api"),
+                # The build account's own replica Region: its scanning, the rule's filters resolved.
+                scanning=RegistryScanning("BASIC", (ScanningRule("SCAN_ON_PUSH", ("team-a/*", "web-app*")),)),
+            ),
+            ReplicaRegistry(
+                ReplicationDestination("us-east-1", PROD),
+                ("team-a/",),
+                ("team-a",),
+                repositories=("team-a/api",),
+            ),
+            ReplicaRegistry(
+                ReplicationDestination("eu-west-1", "555555555555"),
+                (),
+                ("ROOT",),
+                repositories=("web-app", "team-a/api"),
+            ),
+        ),
+        own_regions=("us-west-2",),
     )
 
 
@@ -322,7 +346,7 @@ def test_immutable_repositories_share_the_union_of_their_exclusions_in_the_repli
     )
     build = parse_stack_config("build", config)
     assert isinstance(build, BuildStack) and build.replication is not None
-    (registry,) = replica_registries(build.replication.rules, build.repositories)
+    (registry,) = build.replication.registries
     assert registry.settings == ReplicaSettings("IMMUTABLE_WITH_EXCLUSION", ("latest", "dev-*", "nightly"))
 
 
@@ -379,8 +403,12 @@ def test_receive_replication_and_pull_from() -> None:
         ),
     )
     assert isinstance(environment, EnvironmentStack)
+    # The rule that leaves out its filters scans what the registry receives: resolved by the parse.
     assert environment.receive_replication == ReceiveReplication(
-        BUILD_ACCOUNT, ("team-a/",), False, RegistryScanning("ENHANCED", (ScanningRule("CONTINUOUS_SCAN"),))
+        BUILD_ACCOUNT,
+        ("team-a/",),
+        False,
+        RegistryScanning("ENHANCED", (ScanningRule("CONTINUOUS_SCAN", ("team-a/*",)),)),
     )
     assert environment.pull_from == "replica"
 

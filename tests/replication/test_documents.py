@@ -4,7 +4,6 @@ scanning filters, the build stack's ``replication`` output and registry-singleto
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,12 +11,13 @@ import pytest
 from components.aws.policy import canonical_json
 from components.config.model import BuildStack, EnvironmentStack
 from components.consumers.model import ServiceSpec
-from components.contract.outputs import build_exports, read_build_outputs, replication_config
+from components.contract.outputs import BuildOutputs, build_exports, read_build_outputs, replication_config
 from components.errors import ConfigError
 from components.plan.build import plan_build_stack
 from components.plan.environment import plan_environment_stack
 from components.plan.model import StackPlan
 from components.plan.ownership import Claim, check_registry_ownership, registry_claims
+from components.replication.config import resolved_replication
 from components.replication.documents import (
     check_registry_policy,
     covers,
@@ -27,17 +27,16 @@ from components.replication.documents import (
     scanning_filters,
     template_description,
     template_for,
-    template_prefixes,
 )
 from components.replication.model import (
     ReceiveReplication,
     RegistryScanning,
     ReplicaRegistry,
     ReplicaSettings,
-    Replication,
     ReplicationDestination,
     ReplicationRule,
     ScanningRule,
+    template_prefixes,
 )
 from components.repositories.model import AccountsAccess, KeepTagged, Lifecycle, RepositorySpec
 
@@ -197,20 +196,29 @@ def test_the_template_ecr_applies_is_the_longest_namespace_else_root(
     assert template_for(prefixes, repository) == template
 
 
-def build_stack(replication: Replication | None) -> BuildStack:
+def build_stack(
+    *rules: ReplicationRule, repositories: tuple[RepositorySpec, ...] = (RepositorySpec("web-app"),)
+) -> BuildStack:
+    """A build stack replicating with these rules (none: no replication), its replica registries
+    decided as its config's parse decides them."""
     return BuildStack(
         stack="build",
         account_id=SOURCE,
         region="us-east-1",
-        repositories=(RepositorySpec("web-app"),),
+        repositories=repositories,
         access=AccountsAccess((PROD,)),
-        replication=replication,
+        replication=resolved_replication(rules, None, SOURCE, repositories) if rules else None,
     )
+
+
+def replica_at(outputs: BuildOutputs, account_id: str, region: str) -> ReplicaRegistry | None:
+    wanted = ReplicationDestination(region, account_id)
+    return next((r for r in outputs.replicas if r.destination == wanted), None)
 
 
 def test_replication_output_round_trips_through_the_boundary_checks() -> None:
     build = build_stack(
-        Replication((ReplicationRule((WEST,), ("web-app",), True), ReplicationRule((TO_PROD,), ("team-a/",))))
+        ReplicationRule((WEST,), ("web-app",), True), ReplicationRule((TO_PROD,), ("team-a/",))
     )
     assert build.replication is not None
     assert replication_config(build.replication.rules) == {
@@ -227,8 +235,8 @@ def test_replication_output_round_trips_through_the_boundary_checks() -> None:
     assert outputs.replicas == replica_registries(
         build.replication.rules if build.replication else (), build.repositories
     )
-    assert outputs.replica_registry(PROD, "us-east-1") == ReplicaRegistry(TO_PROD, ("team-a/",), ("team-a",))
-    assert outputs.replica_registry(PROD, "us-west-2") is None
+    assert replica_at(outputs, PROD, "us-east-1") == ReplicaRegistry(TO_PROD, ("team-a/",), ("team-a",))
+    assert replica_at(outputs, PROD, "us-west-2") is None
 
 
 def test_replica_settings_round_trip_through_the_boundary_checks() -> None:
@@ -243,10 +251,7 @@ def test_replica_settings_round_trip_through_the_boundary_checks() -> None:
             lifecycle=lifecycle,
         ),
     )
-    build = replace(
-        build_stack(Replication((ReplicationRule((TO_PROD,), ("web-app",), True),))),
-        repositories=repositories,
-    )
+    build = build_stack(ReplicationRule((TO_PROD,), ("web-app",), True), repositories=repositories)
     # The replicas' settings are derived from the repositories, as the build stack derives them.
     written = build_exports(build)["repositories"][0]
     assert written == {
@@ -258,7 +263,7 @@ def test_replica_settings_round_trip_through_the_boundary_checks() -> None:
         "lifecycle": {"expireUntaggedAfterDays": 14, "keepTagged": [{"prefix": "dev-", "count": 20}]},
     }
     outputs = read_build_outputs("organization/ecr-share/build", json.loads(json.dumps(build_exports(build))))
-    registry = outputs.replica_registry(PROD, "us-east-1")
+    registry = replica_at(outputs, PROD, "us-east-1")
     assert registry is not None
     assert registry.settings == ReplicaSettings("IMMUTABLE_WITH_EXCLUSION", ("latest",), "KMS", lifecycle)
 
@@ -282,10 +287,7 @@ def test_tampered_replica_settings_are_refused(edit: dict[str, Any], problem: st
             "web-app", image_tag_mutability="IMMUTABLE_WITH_EXCLUSION", exclusion_filters=("latest",)
         ),
     )
-    build = replace(
-        build_stack(Replication((ReplicationRule((TO_PROD,), ("web-app",), True),))),
-        repositories=repositories,
-    )
+    build = build_stack(ReplicationRule((TO_PROD,), ("web-app",), True), repositories=repositories)
     exports = json.loads(json.dumps(build_exports(build)))
     exports["repositories"][0].update(edit)
     with pytest.raises(ConfigError, match=problem) as error:
@@ -294,7 +296,7 @@ def test_tampered_replica_settings_are_refused(edit: dict[str, Any], problem: st
 
 
 def test_a_build_stack_without_replication_outputs_no_rules() -> None:
-    exports = json.loads(json.dumps(build_exports(build_stack(None))))
+    exports = json.loads(json.dumps(build_exports(build_stack())))
     assert exports["replication"] == {"rules": []}
     assert read_build_outputs("organization/ecr-share/build", exports).replicas == ()
 
@@ -313,11 +315,22 @@ def replicating_build(scan: RegistryScanning | None = SCAN_ON_PUSH) -> BuildStac
         region="us-east-1",
         repositories=(RepositorySpec("web-app"),),
         access=AccountsAccess((PROD, STAGING)),
-        replication=Replication((ReplicationRule((WEST, TO_PROD, TO_STAGING), ("web-app",), True),), scan),
+        replication=resolved_replication(
+            (ReplicationRule((WEST, TO_PROD, TO_STAGING), ("web-app",), True),),
+            scan,
+            SOURCE,
+            (RepositorySpec("web-app"),),
+        ),
     )
 
 
-def receiver(stack: str, scan: RegistryScanning | None = SCAN_ON_PUSH, account: str = PROD) -> StackPlan:
+# A receiver's scanning as its parse returns it: the left-out filters resolved to what it receives.
+RECEIVED_SCAN_ON_PUSH = RegistryScanning("BASIC", (ScanningRule("SCAN_ON_PUSH", ("web-app*",)),))
+
+
+def receiver(
+    stack: str, scan: RegistryScanning | None = RECEIVED_SCAN_ON_PUSH, account: str = PROD
+) -> StackPlan:
     environment = EnvironmentStack(
         stack=stack,
         account_id=account,
@@ -344,7 +357,7 @@ def test_registry_claims_are_read_off_the_plans() -> None:
         Claim(PROD, "us-east-1", "the registry scanning configuration"),
         Claim(PROD, "us-east-1", "the task family web-app"),
     ]
-    assert registry_claims(plan_build_stack(build_stack(None))) == []
+    assert registry_claims(plan_build_stack(build_stack())) == []
 
 
 def test_two_stacks_claiming_one_registry_policy_are_refused() -> None:
