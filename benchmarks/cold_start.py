@@ -145,6 +145,18 @@ def child(kind: str, root: Path, case_file: Path) -> None:
     print(json.dumps({"cpu": cpu, "rss": peak, "aws_modules": aws_modules}))
 
 
+def _resolved(value: Any, made: dict[str, Any]) -> Any:
+    """A recorded value with each output reference replaced by that registered resource's output."""
+    if isinstance(value, dict):
+        if REF in value:
+            key, attribute = value[REF]
+            return getattr(made[key], attribute)
+        return {k: _resolved(v, made) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(v, made) for v in value]
+    return value
+
+
 def raw_program(raw: dict[str, Any]) -> None:
     """The raw program: one constructor call per provider resource, in the plan's order."""
     import pulumi
@@ -154,24 +166,14 @@ def raw_program(raw: dict[str, Any]) -> None:
         pulumi.StackReference(raw["reference"])
     made: dict[str, pulumi.Resource] = {}
 
-    def resolved(value: Any) -> Any:
-        if isinstance(value, dict):
-            if REF in value:
-                key, attribute = value[REF]
-                return getattr(made[key], attribute)
-            return {k: resolved(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [resolved(v) for v in value]
-        return value
-
     for r in raw["resources"]:
         module, cls = r["type"].split(":")[1].split("/")[0], r["type"].rsplit(":", 1)[1]
         options = pulumi.ResourceOptions(depends_on=[made[d] for d in r["depends_on"]] or None)
         made[r["key"]] = getattr(getattr(pulumi_aws, module), cls)(
-            r["name"], opts=options, **resolved(r["inputs"])
+            r["name"], opts=options, **_resolved(r["inputs"], made)
         )
     for name, value in raw["exports"].items():
-        pulumi.export(name, resolved(value))
+        pulumi.export(name, _resolved(value, made))
 
 
 def tree_program(tree: dict[str, Any]) -> None:
@@ -186,16 +188,6 @@ def tree_program(tree: dict[str, Any]) -> None:
         pulumi.StackReference(tree["reference"])
     made: dict[str, pulumi.Resource] = {}
     children: dict[str, list[pulumi.Resource]] = {}
-
-    def resolved(value: Any) -> Any:
-        if isinstance(value, dict):
-            if REF in value:
-                key, attribute = value[REF]
-                return getattr(made[key], attribute)
-            return {k: resolved(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [resolved(v) for v in value]
-        return value
 
     def outputs(component: dict[str, Any]) -> None:
         registered = children.get(component["key"], [])
@@ -217,7 +209,7 @@ def tree_program(tree: dict[str, Any]) -> None:
         if r["custom"]:
             module, cls = r["type"].split(":")[1].split("/")[0], r["type"].rsplit(":", 1)[1]
             made[r["key"]] = getattr(getattr(pulumi_aws, module), cls)(
-                r["name"], opts=options, **resolved(r["inputs"])
+                r["name"], opts=options, **_resolved(r["inputs"], made)
             )
         else:
             made[r["key"]] = pulumi.ComponentResource(r["type"], r["name"], None, options)
@@ -227,7 +219,7 @@ def tree_program(tree: dict[str, Any]) -> None:
     while open_components:
         outputs(open_components.pop())
     for name, value in tree["exports"].items():
-        pulumi.export(name, resolved(value))
+        pulumi.export(name, _resolved(value, made))
 
 
 def _under(resource: dict[str, Any], component: str, parents: dict[str, str | None]) -> bool:

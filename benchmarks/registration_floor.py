@@ -9,6 +9,9 @@ children do) and then, measured, registers ``--count`` of one kind of resource:
   ``FargateTaskDefinition`` registers (four outputs of its children, one plain value);
 - ``component+alias``: the same as ``component``, with one alias given as a URN, as the registrar
   gives a component's earlier type token;
+- ``component+annotations``: the same as ``component``, its class annotating five outputs
+  (``arn: pulumi.Output[str]``), as ``FargateTaskDefinition`` does for the provider's schema: the SDK
+  reads a class's annotations again at each registration (``pulumi._types.resource_types``);
 - ``import``: no registration; it imports what an environment stack imports of ecr-share
   (``components.program`` and the component modules it registers), and counts their dataclasses.
 
@@ -18,8 +21,8 @@ Instructions of the measured part only, counted by valgrind's callgrind (cold_st
 Run: .venv/bin/python benchmarks/registration_floor.py [--count 100]
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: ``Annotated``'s annotations are objects, as in the
+# components' modules (the provider's schema reads them at run time).
 import argparse
 import ctypes
 import dataclasses
@@ -32,9 +35,18 @@ import tempfile
 from pathlib import Path
 
 import measure  # the import path first
+import pulumi
 from cold_start import compile_switch
 
-KINDS = ("nothing", "log-group", "component", "component+outputs", "component+alias", "import")
+KINDS = (
+    "nothing",
+    "log-group",
+    "component",
+    "component+outputs",
+    "component+alias",
+    "component+annotations",
+    "import",
+)
 ENVIRONMENT_MODULES = (
     "components.program",
     "components.consumers.component",
@@ -42,11 +54,20 @@ ENVIRONMENT_MODULES = (
 )
 
 
+class Annotated(pulumi.ComponentResource):
+    """A component whose class annotates five outputs, as ``FargateTaskDefinition``'s does."""
+
+    arn: pulumi.Output[str]
+    family: pulumi.Output[str]
+    image: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    log_group_arn: pulumi.Output[str]
+
+
 def child(kind: str, count: int) -> None:
     import asyncio
     from typing import Any
 
-    import pulumi
     from pulumi.runtime import mocks, settings
 
     class Mocks(pulumi.runtime.Mocks):
@@ -65,9 +86,9 @@ def child(kind: str, count: int) -> None:
 
     pulumi_aws.cloudwatch.LogGroup("warm-up", name="/warm-up")  # the class's first use is not measured
 
-    def component(name: str, outputs: bool, alias: bool) -> None:
+    def component(name: str, outputs: bool, alias: bool, annotated: bool) -> None:
         aliases = [f"urn:pulumi:floor::floor::ecr-share:index:Earlier::{name}"] if alias else None
-        resource = pulumi.ComponentResource(
+        resource = (Annotated if annotated else pulumi.ComponentResource)(
             "ecr-share:index:Floor", name, None, pulumi.ResourceOptions(aliases=aliases)
         )
         if outputs:
@@ -80,7 +101,12 @@ def child(kind: str, count: int) -> None:
             if kind == "log-group":
                 pulumi_aws.cloudwatch.LogGroup(f"group-{i}", name=f"/group/{i}", retention_in_days=7)
             elif kind.startswith("component"):
-                component(f"component-{i}", kind.endswith("outputs"), kind.endswith("alias"))
+                component(
+                    f"component-{i}",
+                    kind.endswith("outputs"),
+                    kind.endswith("alias"),
+                    kind.endswith("annotations"),
+                )
         return pulumi.Output.from_input(None)
 
     switch = ctypes.CDLL(os.environ["FLOOR_SWITCH"])
