@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
+from tests.support.yaml_cache import parsed_once
 
 ORDER = "ECR_SHARE_TEST_ORDER"
 
@@ -43,6 +44,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for group in groups:
         shuffle(group)
     items[:] = [item for group in groups for item in group]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def yaml_parsed_once() -> Iterator[None]:
+    """Each YAML text parsed once per process (``tests/support/yaml_cache.py``): every plan of a
+    project reads its ``Pulumi.yaml`` again for each stack file."""
+    with parsed_once():
+        yield
 
 
 @pytest.fixture(scope="session")
