@@ -32,7 +32,7 @@ class ParsedOnce:
         self._load = load
         self._parsed: OrderedDict[tuple[str, type], Any] = OrderedDict()
 
-    def __call__(self, stream: Any, Loader: type) -> Any:  # noqa: N803: yaml.load's own name
+    def __call__(self, stream: Any, Loader: type) -> Any:  # yaml.load names it Loader
         if not isinstance(stream, str):
             return self._load(stream, Loader)
         key = (stream, Loader)
