@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.botocore_models import shared_loader
 from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
+from tests.support.yaml_cache import parsed_once
 
 ORDER = "ECR_SHARE_TEST_ORDER"
 
@@ -43,6 +45,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for group in groups:
         shuffle(group)
     items[:] = [item for group in groups for item in group]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_once() -> Iterator[None]:
+    """What is pure and parsed again and again, parsed once per process: each YAML text
+    (``tests/support/yaml_cache.py``; every plan of a project reads its ``Pulumi.yaml`` again for
+    each stack file) and the AWS service models (``tests/support/botocore_models.py``; every
+    botocore session loads them again)."""
+    with parsed_once(), shared_loader():
+        yield
 
 
 @pytest.fixture(scope="session")

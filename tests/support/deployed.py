@@ -1,6 +1,6 @@
 """What ``pulumi up`` of every stack (and, for replicas, the first replicated push) leaves in AWS,
-created in moto from the plans: one moto account per AWS account, reached by assuming a role there
-(moto keeps accounts apart by the credentials' account).
+created in moto from the plans: one moto account per AWS account, reached by clients that name it on
+each request (moto's ``x-moto-account-id`` header).
 
 Every planned resource that ``verify --live`` reads is created from its planned inputs: KMS keys,
 repositories with their settings, policies and lifecycle policies, the registry policy, creation
@@ -31,7 +31,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.loaders
 import botocore.session
 from botocore.validate import validate_parameters
@@ -69,10 +68,15 @@ from tests.support.moto_standins import error, serve
 # test's time.
 _MODELS = botocore.loaders.create_loader()
 _botocore: list[botocore.session.Session] = []
-# Per moto state (``forget`` clears them when a test resets moto): each account's assumed-role
-# credentials, and each client made with them.
-_credentials: dict[str, dict[str, str]] = {}
+# Each account's clients, by (account, service, Region), kept for the whole process: making a
+# client (botocore builds its class, one method per operation) cost more than the calls a live test
+# makes with it, and a test made about 20. A client holds no AWS state: moto's state is the test's
+# own (``aws``), and the stand-ins' state is dropped by ``forget``.
 _clients: dict[tuple[str, str, str], Any] = {}
+# The header moto reads the request's account from, before the credentials' (moto
+# core/responses.py, get_current_account; docs/multi_account.rst): a client names its account on
+# every request, so it needs no credentials moto issued, and outlives each test's moto.
+ACCOUNT_HEADER = "x-moto-account-id"
 
 
 class CreationTemplates:
@@ -192,16 +196,14 @@ DEPLOYMENTS = ServiceDeployments()
 
 
 def forget() -> None:
-    """A reset moto knows none of the credentials of the previous test: drop them and their clients."""
-    _credentials.clear()
-    _clients.clear()
+    """Drop the stand-ins' state: a reset moto holds none of what they answered for."""
     TEMPLATES.registries.clear()
     DEPLOYMENTS.services.clear()
 
 
 class AccountSession:
     """What ``verify --live`` uses of a boto3 Session (``client``), for one moto account: moto keeps
-    accounts apart by the credentials' account, so each client carries the role assumed there."""
+    accounts apart by the request's account, so each client names its account on every request."""
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
@@ -211,38 +213,36 @@ class AccountSession:
         region = region_name or self.region_name
         key = (self.account_id, service, region)
         if key not in _clients:
-            credentials = _assumed(self.account_id, region)
-            client = _shared_botocore().create_client(
-                service,
-                region_name=region,
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
-            )
-            if service == "ecr":
-                TEMPLATES.install(client, self.account_id)
-            if service == "ecs":
-                DEPLOYMENTS.install(client, self.account_id)
-            if service == "kms":
-                KeyRotation.install(client, self.account_id)
-            _clients[key] = client
+            _clients[key] = account_client(self.account_id, service, region)
         return _clients[key]
 
 
+def account_client(account_id: str, service: str, region: str) -> Any:
+    """A new client of one moto account, with the stand-ins every deployed account has; most callers
+    want ``client`` (one per account, service and Region)."""
+    client = _shared_botocore().create_client(
+        service, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+    def name_the_account(request: Any, **_: Any) -> None:
+        request.headers[ACCOUNT_HEADER] = account_id
+
+    client.meta.events.register("before-sign", name_the_account)
+    if service == "ecr":
+        TEMPLATES.install(client, account_id)
+    if service == "ecs":
+        DEPLOYMENTS.install(client, account_id)
+    if service == "kms":
+        KeyRotation.install(client, account_id)
+    return client
+
+
 def _shared_botocore() -> botocore.session.Session:
-    """Made once moto is running: a session picks up moto's request handler when it is made."""
+    """Made once moto is imported: a session picks up moto's request handler when it is made."""
     if not _botocore:
         _botocore.append(botocore.session.Session())
         _botocore[0].register_component("data_loader", _MODELS)
     return _botocore[0]
-
-
-def _assumed(account_id: str, region: str) -> dict[str, str]:
-    if account_id not in _credentials:
-        sts = boto3.client("sts", region_name=region)
-        role = f"arn:aws:iam::{account_id}:role/verify"
-        _credentials[account_id] = sts.assume_role(RoleArn=role, RoleSessionName="verify")["Credentials"]
-    return _credentials[account_id]
 
 
 def account_session(account_id: str, region: str) -> AccountSession:

@@ -10,7 +10,7 @@ from typing import Any
 
 from components.config.model import StackConfig
 from components.verify.deployments import Deployment
-from tests.support.deployed import account_session, deploy
+from tests.support.deployed import account_client, account_session, deploy
 from tests.support.moto_standins import EcrPulls, PolicySimulator
 from tests.support.stack_edits import set_service
 
@@ -19,24 +19,30 @@ PULLS = EcrPulls(lambda service, account, region: account_session(account, regio
 SIMULATOR = PolicySimulator()
 
 
+# The pull test's clients, apart from ``deployed``'s: they are kept for the process, and the
+# stand-ins on them must answer the pull test's sessions only.
+_clients: dict[tuple[str, str, str], Any] = {}
+
+
 class PullSession:
     """``verify --live``'s session for one moto account, with the stand-ins on its clients."""
 
     def __init__(self, account_id: str, region: str) -> None:
-        self.inner = account_session(account_id, region)
         self.account_id = account_id
+        self.region_name = region
 
     def client(self, service: str, region_name: str | None = None) -> Any:
-        client = self.inner.client(service, region_name)
-        if not getattr(client, "_pull_standins", False):
+        key = (self.account_id, service, region_name or self.region_name)
+        if key not in _clients:
+            client = account_client(*key)
             if service == "ecr":
                 PULLS.install(
                     client, self.account_id, f"arn:aws:sts::{self.account_id}:assumed-role/verify/verify"
                 )
             if service == "iam":
                 SIMULATOR.install(client, self.account_id)
-            client._pull_standins = True
-        return client
+            _clients[key] = client
+        return _clients[key]
 
 
 def session_for(stack: StackConfig, profile: str | None) -> Any:
