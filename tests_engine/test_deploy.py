@@ -129,7 +129,7 @@ def first_replicated_push(engine: Engine) -> None:
             "repositoryCreationTemplates"
         ]
         for name in names:
-            if not replica.covers(name):
+            if name not in replica.repositories:
                 continue
             ecr.create_repository(
                 repositoryName=name,
