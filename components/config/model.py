@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from components.consumers.model import ExistingRole, ServiceSpec
 from components.encryption.model import KmsKeys
 from components.project import BUILD, ENVIRONMENT
-from components.replication.model import ReceiveReplication, Replication
+from components.replication.model import ReceiveReplication, Replication, grant_regions
 from components.repositories.model import Access, Lifecycle, RepositorySpec
 
 
@@ -36,7 +36,7 @@ class BuildStack:
     def grant_regions(self) -> tuple[str, ...]:
         """The Regions whose registry of this account carries ``access``: this stack's, then the
         Regions the account replicates into itself."""
-        return (self.region, *(self.replication.own_regions if self.replication else ()))
+        return grant_regions(self.region, self.replication)
 
 
 @dataclass(frozen=True)

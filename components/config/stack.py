@@ -30,6 +30,7 @@ from components.replication.config import (
     parse_receive_replication,
     parse_replication,
 )
+from components.replication.model import grant_regions
 from components.repositories.config import (
     check_narrow_grants,
     check_not_granting_owner,
@@ -132,7 +133,7 @@ def _parse_build(stack: str, config: Mapping[str, Any], account: str, region: st
     registries = replication.registries if replication is not None else ()
     own = [r for r in registries if r.destination.account_id == account]
     # Every registry that carries this grant: the build Region's, and the build account's replicas.
-    regions = (region, *(replication.own_regions if replication is not None else ()))
+    regions = grant_regions(region, replication)
     check_narrow_grants(key("access"), access, account, region, regions)
     check_repository_policies_size(key("access"), access, account, regions)
     check_own_replica_keys(key("kmsKeys"), own, account, keys)

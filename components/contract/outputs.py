@@ -19,7 +19,7 @@ from components.config.model import BuildStack
 from components.errors import ConfigError
 from components.project import CONTRACT_VERSION, key
 from components.replication.config import parse_replication
-from components.replication.model import ReplicaRegistry, ReplicationRule
+from components.replication.model import ReplicaRegistry, ReplicationRule, grant_regions
 from components.repositories.config import (
     check_narrow_grants,
     lifecycle_output,
@@ -202,15 +202,15 @@ def read_build_outputs(stack: str, outputs: Any) -> BuildOutputs:
     arns, urls = _addresses(reader, [r.name for r in repositories], registry, region)
     access = reader.parse(ACCESS, reader.output(ACCESS), parse_access)
     replication = reader.output(REPLICATION)
-    replicas: tuple[ReplicaRegistry, ...] = ()
-    own_regions: tuple[str, ...] = ()
-    if replication != {"rules": []}:
-        parsed = reader.parse(
+    parsed = (
+        None
+        if replication == {"rules": []}
+        else reader.parse(
             REPLICATION, replication, lambda k, v: parse_replication(k, v, registry, region, repositories)
         )
-        replicas, own_regions = parsed.registries, parsed.own_regions
+    )
     # The grant holds in the build Region and in the build account's replica Regions.
-    regions = (region, *own_regions)
+    regions = grant_regions(region, parsed)
     reader.parse(ACCESS, access, lambda k, v: check_narrow_grants(k, v, registry, region, regions))
     return BuildOutputs(
         stack=stack,
@@ -219,7 +219,7 @@ def read_build_outputs(stack: str, outputs: Any) -> BuildOutputs:
         repository_arns=arns,
         repository_urls=urls,
         access=access,
-        replicas=replicas,
+        replicas=() if parsed is None else parsed.registries,
     )
 
 

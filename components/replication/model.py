@@ -97,6 +97,12 @@ class Replication:
     stack's grant."""
 
 
+def grant_regions(region: str, replication: Replication | None) -> tuple[str, ...]:
+    """The Regions whose registry of the build account carries the build stack's ``access``: its own
+    Region, then the Regions it replicates into itself."""
+    return (region, *(replication.own_regions if replication is not None else ()))
+
+
 @dataclass(frozen=True)
 class ReplicationSource:
     """A registry other than the build stack's that replicates into a receiving registry. Nothing
