@@ -176,11 +176,12 @@ def raw_program(raw: dict[str, Any]) -> None:
         pulumi.export(name, _resolved(value, made))
 
 
-def tree_program(tree: dict[str, Any]) -> None:
+def tree_program(tree: dict[str, Any], component: type | None = None) -> None:
     """The tree program: the raw program's registrations, plus the program's components, each
     resource under its parent with its aliases as the program sent them, each component registering
     as many outputs as the program's did (each the URN of one of its registrations): what the
-    resource tree costs the SDK, without the program's config, checks, plan and registrar."""
+    resource tree costs the SDK, without the program's config, checks, plan and registrar.
+    ``component``: the components' class (default ``pulumi.ComponentResource``)."""
     import pulumi
     import pulumi_aws
 
@@ -212,7 +213,7 @@ def tree_program(tree: dict[str, Any]) -> None:
                 r["name"], opts=options, **_resolved(r["inputs"], made)
             )
         else:
-            made[r["key"]] = pulumi.ComponentResource(r["type"], r["name"], None, options)
+            made[r["key"]] = (component or pulumi.ComponentResource)(r["type"], r["name"], None, options)
             open_components.append(r)
         if r["parent"]:
             children.setdefault(r["parent"], []).append(made[r["key"]])
