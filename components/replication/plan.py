@@ -32,7 +32,6 @@ from components.replication.resources import (
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
 )
-from components.repositories.documents import lifecycle_policy_text
 
 if TYPE_CHECKING:
     from components.contract.outputs import BuildOutputs
@@ -120,7 +119,7 @@ def template_settings(settings: ReplicaSettings, kms: ReplicaKey | None) -> Temp
     return TemplateSettings(
         settings.image_tag_mutability,
         settings.exclusion_filters,
-        None if settings.lifecycle is None else lifecycle_policy_text(settings.lifecycle),
+        None if settings.lifecycle is None else settings.lifecycle.policy_text,
         kms,
     )
 
