@@ -250,7 +250,7 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         )
     )
     sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
-    check_registry_policy(
+    policy = check_registry_policy(
         "registryPolicyStatements" if statements else "filters",
         receiver_registry_policy(sources, ReplicationDestination(region, account), statements),
     )
@@ -270,6 +270,7 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         filters=tuple(filters),
         template_prefixes=tuple(prefixes),
         description=description,
+        registry_policy=policy,
         registry_scanning=scanning,
         access=access,
         other_sources=others,

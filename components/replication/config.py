@@ -325,7 +325,7 @@ def parse_receive_replication(
             f"{full_key}.registryPolicyStatements", settings["registryPolicyStatements"], received, others
         )
     sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
-    check_registry_policy(
+    policy = check_registry_policy(
         full_key, receiver_registry_policy(sources, ReplicationDestination(region, account), statements)
     )
     scanning = None
@@ -344,7 +344,9 @@ def parse_receive_replication(
     if settings.get("kmsKeys") is not None:
         keys = parse_kms_keys(f"{full_key}.kmsKeys", settings["kmsKeys"], account, region)
         check_key_regions(f"{full_key}.kmsKeys", keys, [region])
-    return ReceiveReplication(source, filters, root_template, scanning, access, others, statements, keys)
+    return ReceiveReplication(
+        source, filters, root_template, scanning, access, others, statements, keys, registry_policy=policy
+    )
 
 
 def parse_replica_access(full_key: str, value: Any, account: str, region: str) -> Access:

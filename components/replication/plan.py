@@ -102,6 +102,7 @@ def receiver(config: EnvironmentStack, build: BuildOutputs, registry: ReplicaReg
             settings=registry.settings,
             kms=receive.kms_keys is not None,
         ),
+        registry_policy=receive.registry_policy,  # rendered and checked by its parse
         registry_scanning=receive.registry_scanning,  # resolved by its parse
         access=receive.access,
         other_sources=receive.other_sources,
