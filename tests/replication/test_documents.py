@@ -25,6 +25,7 @@ from components.replication.documents import (
     registry_policy_resources,
     replica_registries,
     replication_registry_policy,
+    replication_statements,
     scanning_filters,
     template_description,
     template_for,
@@ -345,7 +346,9 @@ def receiver(
             scan,
             registry_policy=canonical_json(
                 receiver_registry_policy(
-                    [(SOURCE, ("web-app",))], ReplicationDestination("us-east-1", account)
+                    replication_statements(
+                        [(SOURCE, ("web-app",))], ReplicationDestination("us-east-1", account)
+                    )
                 )
             ),
         ),

@@ -3,13 +3,15 @@ carries, rendered and checked once where the key (or arg) that shapes it is know
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.plan.children import with_children
 from components.plan.model import Resource
 from components.plan.project import plan_stacks
 from components.replication.component import ReplicationReceiver
-from components.replication.documents import receiver_registry_policy
+from components.replication.documents import receiver_registry_policy, replication_statements
 from components.replication.resources import (
     REGISTRY_POLICY,
     REPLICATION_RECEIVER,
@@ -17,7 +19,8 @@ from components.replication.resources import (
 )
 from tests.support.call_count import calls_of
 from tests.support.committed import committed
-from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_stack_file
+from tests.support.pulumi_harness import BUILD_STACK, ProgramRun, run_program, run_stack_file
+from tests.support.registry_settings_variant import with_registry_settings
 
 
 def test_a_run_of_prod_renders_its_registry_policy_once(
@@ -45,3 +48,21 @@ def test_the_component_renders_its_registry_policy_once(monkeypatch: pytest.Monk
     assert model == planned.model
     (policy,) = [r for r in children if r.type == REGISTRY_POLICY]
     assert policy.inputs == plan.named(REGISTRY_POLICY, "replication-registry-policy").inputs
+
+
+def test_statements_and_other_sources_are_checked_against_the_policy_rendered_once(
+    monkeypatch: pytest.MonkeyPatch, build: ProgramRun
+) -> None:
+    """The replication statements a further statement's Sid and Deny are checked against are the
+    ones the registry policy holds: rendered once, with it."""
+    config = with_registry_settings()["prod"]
+    renders = calls_of(monkeypatch, receiver_registry_policy)
+    replication = calls_of(monkeypatch, replication_statements)
+    run = run_program("prod", config, {BUILD_STACK: build.exports})
+    assert (len(renders), len(replication)) == (1, 1)
+    (policy,) = [r for r in run.resources if r.typ == REGISTRY_POLICY]
+    assert [s["Sid"] for s in json.loads(policy.inputs["policy"])["Statement"]] == [
+        "ReplicationFrom111111111111",
+        "ReplicationFrom555555555555",
+        "PullThroughCache",
+    ]
