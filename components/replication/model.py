@@ -137,7 +137,9 @@ class ReceiveReplication:
     registry_policy: str = field(kw_only=True)
     """The registry's whole policy (canonical JSON text), as its parse rendered and checked it from
     the sources, their filters and the statements above, in the stack's account and Region
-    (``replication.documents.receiver_registry_policy``): the plan takes it as it is."""
+    (``replication.documents.receiver_registry_policy``): the plan takes it as it is. Derived, yet a
+    field (the parse alone knows the account and Region): a record changed with ``dataclasses.replace``
+    keeps the text it had, so change the config and parse it again instead."""
     template_prefixes: tuple[str, ...] = field(init=False)
     """The creation-template prefixes its filters and ``root_template`` give (``template_prefixes``):
     checked equal to what the build stack's rules need here."""
