@@ -64,6 +64,12 @@ DECISIONS = (
     "components.replication.model.template_prefixes",
     "components.contract.checks.service_image",
     "components.plan.environment.pull_sources",
+    # Rendered and checked by receiveReplication's parse, which comes before: the plan and the
+    # receiver's children take its text (0 here; 1 before, and 2 in the whole run).
+    "components.replication.documents.receiver_registry_policy",
+    # Once per lifecycle record: each repository read back from the build stack's outputs (2 here);
+    # the replicas' templates take the text of theirs (3 before).
+    "components.repositories.documents.lifecycle_policy_text",
 )
 
 

@@ -239,6 +239,7 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
     if args.get("otherSources") is not None:
         others = parse_other_sources("otherSources", args["otherSources"], source, account)
         check_other_sources("otherSources", args["otherSources"], others, received)
+    replication = received.replication_statements(others)
     statements = (
         ()
         if args.get("registryPolicyStatements") is None
@@ -246,13 +247,12 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
             "registryPolicyStatements",
             [_json("registryPolicyStatements", i, t) for i, t in enumerate(args["registryPolicyStatements"])],
             received,
-            others,
+            replication,
         )
     )
-    sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
-    check_registry_policy(
+    policy = check_registry_policy(
         "registryPolicyStatements" if statements else "filters",
-        receiver_registry_policy(sources, ReplicationDestination(region, account), statements),
+        receiver_registry_policy(replication, statements),
     )
     prefixes = _template_prefixes("templatePrefixes", args["templatePrefixes"], filters)
     description = _description("description", args["description"])
@@ -270,6 +270,7 @@ def check_replication_receiver_args(args: Mapping[str, Any]) -> ReplicationRecei
         filters=tuple(filters),
         template_prefixes=tuple(prefixes),
         description=description,
+        registry_policy=policy,
         registry_scanning=scanning,
         access=access,
         other_sources=others,

@@ -319,21 +319,23 @@ def parse_receive_replication(
         sources_key = f"{full_key}.otherSources"
         others = parse_other_sources(sources_key, settings["otherSources"], source, account)
         check_other_sources(sources_key, settings["otherSources"], others, received)
+    # Rendered once: the further statements are checked against them, and the policy holds them.
+    replication = received.replication_statements(others)
     statements: tuple[str, ...] = ()
     if "registryPolicyStatements" in settings:
         statements = parse_statements(
-            f"{full_key}.registryPolicyStatements", settings["registryPolicyStatements"], received, others
+            f"{full_key}.registryPolicyStatements",
+            settings["registryPolicyStatements"],
+            received,
+            replication,
         )
-    sources = [(source, filters), *((o.account_id, o.filters) for o in others)]
-    check_registry_policy(
-        full_key, receiver_registry_policy(sources, ReplicationDestination(region, account), statements)
-    )
+    policy = check_registry_policy(full_key, receiver_registry_policy(replication, statements))
     scanning = None
     if "registryScanning" in settings:
         scanning_key = f"{full_key}.registryScanning"
         written = parse_registry_scanning(scanning_key, settings["registryScanning"])
         # Resolved once, here: the receiver's plan takes the rules as they are.
-        received_filters = merged_filters(f for _, f in sources)
+        received_filters = merged_filters([filters, *(o.filters for o in others)])
         scanning = RegistryScanning(
             written.scan_type, resolved_rules(scanning_key, written, received_filters)
         )
@@ -344,7 +346,9 @@ def parse_receive_replication(
     if settings.get("kmsKeys") is not None:
         keys = parse_kms_keys(f"{full_key}.kmsKeys", settings["kmsKeys"], account, region)
         check_key_regions(f"{full_key}.kmsKeys", keys, [region])
-    return ReceiveReplication(source, filters, root_template, scanning, access, others, statements, keys)
+    return ReceiveReplication(
+        source, filters, root_template, scanning, access, others, statements, keys, registry_policy=policy
+    )
 
 
 def parse_replica_access(full_key: str, value: Any, account: str, region: str) -> Access:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from components.aws import rules
 from components.aws.names import account_root_arn
-from components.aws.policy import PolicyDocument, canonical_json, document
+from components.aws.policy import PolicyDocument, Statement, canonical_json, document
 from components.errors import ConfigError
 from components.replication.model import (
     ReplicaRegistry,
@@ -137,17 +137,22 @@ def replication_registry_policy(
     )
 
 
-def receiver_registry_policy(
-    sources: Iterable[tuple[str, Iterable[str]]],
-    destination: ReplicationDestination,
-    statements: Iterable[str] = (),
-) -> PolicyDocument:
-    """A receiving registry's whole policy: one replication statement per source account (sorted by
-    account), each scoped to that source's filters, then the configured statements as written."""
-    replication = [
+def replication_statements(
+    sources: Iterable[tuple[str, Iterable[str]]], destination: ReplicationDestination
+) -> list[Statement]:
+    """A receiving registry's own statements: one replication statement per source account (sorted
+    by account), each scoped to that source's filters."""
+    return [
         replication_registry_policy(account, destination, filters)["Statement"][0]
         for account, filters in sorted(sources, key=lambda source: source[0])
     ]
+
+
+def receiver_registry_policy(
+    replication: Sequence[Statement], statements: Iterable[str] = ()
+) -> PolicyDocument:
+    """A receiving registry's whole policy: its replication statements (``replication_statements``,
+    which the further statements were checked against), then the further statements as written."""
     return document(*replication, *(json.loads(text) for text in statements))
 
 

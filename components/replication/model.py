@@ -134,6 +134,12 @@ class ReceiveReplication:
     replication statements: one registry policy holds everything the account needs."""
     kms_keys: KmsKeys | None = None
     """The key (created, or given by ARN) that encrypts the replicas; required for KMS sources."""
+    registry_policy: str = field(kw_only=True)
+    """The registry's whole policy (canonical JSON text), as its parse rendered and checked it from
+    the sources, their filters and the statements above, in the stack's account and Region
+    (``replication.documents.receiver_registry_policy``): the plan takes it as it is. Derived, yet a
+    field (the parse alone knows the account and Region): a record changed with ``dataclasses.replace``
+    keeps the text it had, so change the config and parse it again instead."""
     template_prefixes: tuple[str, ...] = field(init=False)
     """The creation-template prefixes its filters and ``root_template`` give (``template_prefixes``):
     checked equal to what the build stack's rules need here."""
@@ -244,6 +250,9 @@ class ReplicationReceiverSpec:
     filters: tuple[str, ...]
     template_prefixes: tuple[str, ...]
     description: str
+    registry_policy: str
+    """The registry policy text, rendered and checked once from the sources and statements here:
+    by the config's parse (``ReceiveReplication.registry_policy``) or the args check."""
     registry_scanning: RegistryScanning | None = None
     """With every rule's WILDCARD filters given."""
     access: Access | None = None

@@ -32,7 +32,6 @@ from components.replication.resources import (
     REPLICA_REPOSITORY_SETTINGS,
     REPLICATION_RECEIVER,
 )
-from components.repositories.documents import lifecycle_policy_text
 
 if TYPE_CHECKING:
     from components.contract.outputs import BuildOutputs
@@ -103,6 +102,7 @@ def receiver(config: EnvironmentStack, build: BuildOutputs, registry: ReplicaReg
             settings=registry.settings,
             kms=receive.kms_keys is not None,
         ),
+        registry_policy=receive.registry_policy,  # rendered and checked by its parse
         registry_scanning=receive.registry_scanning,  # resolved by its parse
         access=receive.access,
         other_sources=receive.other_sources,
@@ -120,7 +120,7 @@ def template_settings(settings: ReplicaSettings, kms: ReplicaKey | None) -> Temp
     return TemplateSettings(
         settings.image_tag_mutability,
         settings.exclusion_filters,
-        None if settings.lifecycle is None else lifecycle_policy_text(settings.lifecycle),
+        None if settings.lifecycle is None else settings.lifecycle.policy_text,
         kms,
     )
 

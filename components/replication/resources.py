@@ -9,17 +9,12 @@ from components.aws.names import role_arn
 from components.aws.policy import canonical_json
 from components.encryption.resources import kms_key_resource, template_role_resources
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
-from components.replication.documents import (
-    check_registry_policy,
-    receiver_registry_policy,
-)
 from components.replication.model import (
     RegistryReplicationSpec,
     RegistryScanning,
     ReplicaGrant,
     ReplicaKey,
     ReplicaRepositorySettingsSpec,
-    ReplicationDestination,
     ReplicationReceiverSpec,
     ReplicationRule,
     ReplicationSource,
@@ -193,11 +188,6 @@ def _replica_key(
 def replication_receiver_resources(name: str, spec: ReplicationReceiverSpec) -> tuple[Resource, ...]:
     """The replicas' settings first, then the registry policy: replication can start once the policy
     exists, and a replica created before its template keeps ECR's defaults for good."""
-    destination = ReplicationDestination(spec.region, spec.account_id)
-    sources = [(spec.source_account, spec.filters), *((s.account_id, s.filters) for s in spec.other_sources)]
-    policy = check_registry_policy(
-        "registry policy", receiver_registry_policy(sources, destination, spec.registry_policy_statements)
-    )
     replicas = Resource(
         REPLICA_REPOSITORY_SETTINGS,
         f"{name}-replicas",
@@ -214,7 +204,7 @@ def replication_receiver_resources(name: str, spec: ReplicationReceiverSpec) -> 
     registry_policy = Resource(
         REGISTRY_POLICY,
         f"{name}-registry-policy",
-        {"policy": policy},
+        {"policy": spec.registry_policy},
         parent=key(REPLICATION_RECEIVER, name),
         depends_on=(replicas.key,),
     )

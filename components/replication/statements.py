@@ -24,7 +24,6 @@ from components.aws.policy import Statement, canonical_json
 from components.config import values
 from components.errors import ConfigError
 from components.replication.documents import repository_arn_prefix
-from components.replication.model import ReplicationSource
 from components.replication.writes import Received, check_allow_resource, check_deny
 
 STATEMENT_KEYS = ("Sid", "Effect", "Principal", "Action", "Resource", "Condition")
@@ -34,14 +33,14 @@ NEGATED = ("NotPrincipal", "NotAction", "NotResource")
 
 
 def parse_statements(
-    full_key: str, value: Any, received: Received, others: Sequence[ReplicationSource]
+    full_key: str, value: Any, received: Received, replication: Sequence[Statement]
 ) -> tuple[str, ...]:
     """Each statement as canonical JSON text, in config order. ``received``: what the registry receives
-    from the build account (no Allow may reach it), ``others``: the other sources; the statements
-    ecr-share writes itself for them all (``ReplicationFrom<account>``) keep their Sids, and no Deny may
-    stop them (``replication.writes``)."""
+    from the build account (no Allow may reach it); ``replication``: the statements ecr-share writes
+    itself for every source (``ReplicationFrom<account>``, ``Received.replication_statements``), as
+    the registry policy holds them: they keep their Sids, and no Deny may stop them
+    (``replication.writes``)."""
     entries = values.sequence(full_key, value)
-    replication = received.replication_statements(others)
     seen = {s["Sid"]: "ecr-share's own replication statement" for s in replication}
     parsed: list[str] = []
     for index, entry in enumerate(entries):

@@ -19,7 +19,7 @@ from components.aws.globs import common_name, prefix_glob
 from components.aws.names import arn_account
 from components.aws.overgrants import Statement, stopped_replication
 from components.errors import ConfigError
-from components.replication.documents import receiver_registry_policy
+from components.replication.documents import replication_statements
 from components.replication.model import ReplicationDestination, ReplicationSource
 
 
@@ -53,7 +53,7 @@ class Received:
     def replication_statements(self, others: Sequence[ReplicationSource]) -> list[Statement]:
         """The registry policy's own statements: one per source account."""
         sources = [(self.source_account, self.filters), *((o.account_id, o.filters) for o in others)]
-        return list(receiver_registry_policy(sources, self.destination)["Statement"])
+        return replication_statements(sources, self.destination)
 
 
 def check_other_sources(

@@ -14,7 +14,6 @@ from components.config import values
 from components.encryption.model import KmsKeys
 from components.errors import ConfigError
 from components.repositories.documents import (
-    lifecycle_policy_text,
     most_accounts_in_one_policy,
     repository_policy,
     repository_pull_policy,
@@ -206,7 +205,7 @@ def parse_lifecycle(full_key: str, value: Any) -> Lifecycle:
     if days is None and not keep:
         raise ConfigError(keep_key, [], "is empty: list a prefix to keep, or leave keepTagged out")
     low, high = rules.LIFECYCLE_POLICY_LENGTH
-    size = len(lifecycle_policy_text(lifecycle))
+    size = len(lifecycle.policy_text)
     if not low <= size <= high:
         raise ConfigError(
             full_key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from components.aws.names import arn_account
 
@@ -89,6 +90,17 @@ class Lifecycle:
 
     expire_untagged_after_days: int | None = None
     keep_tagged: tuple[KeepTagged, ...] = ()
+
+    @cached_property
+    def policy_text(self) -> str:
+        """The lifecycle policy as the text ECR takes, rendered once per record: its parse renders it
+        to check its size, and the repositories and the replicas' templates take it as it is. Kept
+        outside the fields, so equality, hashing and ``repr`` are the rules' alone (and a record made
+        with ``dataclasses.replace`` renders its own)."""
+        # Imported here: the documents module imports this one for the records it renders.
+        from components.repositories.documents import lifecycle_policy_text
+
+        return lifecycle_policy_text(self)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from components.config.model import BuildStack
 from components.plan.model import Resource
-from components.repositories.documents import lifecycle_policy_text
 from components.repositories.model import CreatedKey, SharedRepositoriesSpec, SharedRepository
 from components.repositories.resources import SHARED_REPOSITORIES, SHARED_REPOSITORIES_ALIASES
 
@@ -14,7 +13,7 @@ def shared_repositories(config: BuildStack) -> Resource:
     keys = config.kms_keys
     spec = SharedRepositoriesSpec(
         repositories=tuple(
-            SharedRepository(s, None if s.lifecycle is None else lifecycle_policy_text(s.lifecycle))
+            SharedRepository(s, None if s.lifecycle is None else s.lifecycle.policy_text)
             for s in config.repositories
         ),
         access=config.access,

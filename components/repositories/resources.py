@@ -10,7 +10,7 @@ from components.aws.policy import canonical_json
 from components.aws.rules import EXCLUSION_FILTER_TYPE
 from components.encryption.resources import KMS_KEY, kms_key_resource
 from components.plan.model import COMPONENT_PREFIX, Alias, OutputRef, Resource, key
-from components.repositories.documents import lifecycle_policy_text, repository_policy
+from components.repositories.documents import repository_policy
 from components.repositories.model import (
     Access,
     AccountsAccess,
@@ -49,7 +49,7 @@ def repository_args(spec: RepositorySpec) -> RepositorySettings:
     if spec.exclusion_filters:
         args["image_tag_mutability_exclusion_filters"] = list(spec.exclusion_filters)
     if spec.lifecycle is not None:
-        args["lifecycle_policy"] = lifecycle_policy_text(spec.lifecycle)
+        args["lifecycle_policy"] = spec.lifecycle.policy_text
     return args
 
 

@@ -39,7 +39,9 @@ EXPORT = BuildOutputs(
         ),
     ),
 )
-RECEIVE = ReceiveReplication(SOURCE, ("worker", "web-app"), True, True)
+# The checks never read the registry policy its parse renders, and nothing here is planned.
+NOT_PLANNED = "{}"
+RECEIVE = ReceiveReplication(SOURCE, ("worker", "web-app"), True, True, registry_policy=NOT_PLANNED)
 PROD_ENV = EnvironmentStack(
     stack="prod",
     account_id=PROD,
@@ -161,7 +163,9 @@ def test_receiving_other_templates_than_the_build_rules_need_is_refused() -> Non
         EXPORT, replicas=(ReplicaRegistry(ReplicationDestination("us-east-1", PROD), (), ("ROOT", "team-a")),)
     )
     refused(
-        changed(receive_replication=ReceiveReplication(SOURCE), pull_from="build"),
+        changed(
+            receive_replication=ReceiveReplication(SOURCE, registry_policy=NOT_PLANNED), pull_from="build"
+        ),
         export,
         "ecr-share:receiveReplication.rootTemplate",
         "gives templates ROOT, but the build stack's rules for this destination need ROOT, team-a",

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from components.aws.policy import canonical_json
-from components.replication.documents import receiver_registry_policy
+from components.replication.documents import receiver_registry_policy, replication_statements
 from components.replication.model import ReplicationDestination
 from components.repositories.documents import repository_policy
 from components.repositories.model import AccountsAccess, LambdaAccount
@@ -37,8 +37,9 @@ def registered(case: Case) -> Planned:
         )
     others = [(o["account"], o.get("filters", ())) for o in case.changes.get("otherSources", ())]
     document = receiver_registry_policy(
-        [(BUILD_ACCOUNT, ("web-app", "worker")), *others],
-        ReplicationDestination("us-east-1", PROD),
+        replication_statements(
+            [(BUILD_ACCOUNT, ("web-app", "worker")), *others], ReplicationDestination("us-east-1", PROD)
+        ),
         [json.dumps(s) for s in case.changes.get("registryPolicyStatements", ())],
     )
     return Planned(
@@ -100,8 +101,10 @@ def test_the_pack_accepts_what_the_program_accepts() -> None:
         },
     ]
     document = receiver_registry_policy(
-        [(BUILD_ACCOUNT, ("web-app", "worker")), ("555555555555", ("team-b/",))],
-        ReplicationDestination("us-east-1", PROD),
+        replication_statements(
+            [(BUILD_ACCOUNT, ("web-app", "worker")), ("555555555555", ("team-b/",))],
+            ReplicationDestination("us-east-1", PROD),
+        ),
         [json.dumps(s) for s in statements],
     )
     planned = Planned(REGISTRY_POLICY, "registry", {"policy": canonical_json(document)}, "prod", PROVIDER)

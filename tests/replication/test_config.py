@@ -409,6 +409,13 @@ def test_receive_replication_and_pull_from() -> None:
         ("team-a/",),
         False,
         RegistryScanning("ENHANCED", (ScanningRule("CONTINUOUS_SCAN", ("team-a/*",)),)),
+        # Rendered and checked by the parse, once: the plan registers it as it is.
+        registry_policy=(
+            '{"Version":"2012-10-17","Statement":[{"Sid":"ReplicationFrom111111111111","Effect":"Allow",'
+            '"Principal":{"AWS":"arn:aws:iam::111111111111:root"},'
+            '"Action":["ecr:CreateRepository","ecr:ReplicateImage"],'
+            '"Resource":["arn:aws:ecr:us-east-1:444444444444:repository/team-a/*"]}]}'
+        ),
     )
     assert environment.pull_from == "replica"
 

@@ -21,9 +21,11 @@ from components.replication.config import resolved_replication
 from components.replication.documents import (
     check_registry_policy,
     covers,
+    receiver_registry_policy,
     registry_policy_resources,
     replica_registries,
     replication_registry_policy,
+    replication_statements,
     scanning_filters,
     template_description,
     template_for,
@@ -337,7 +339,19 @@ def receiver(
         region="us-east-1",
         build_stack="organization/ecr-share/build",
         services=(ServiceSpec("web-app", "web-app", 256, 512, 80, image_tag="v1"),),
-        receive_replication=ReceiveReplication(SOURCE, ("web-app",), True, scan),
+        receive_replication=ReceiveReplication(
+            SOURCE,
+            ("web-app",),
+            True,
+            scan,
+            registry_policy=canonical_json(
+                receiver_registry_policy(
+                    replication_statements(
+                        [(SOURCE, ("web-app",))], ReplicationDestination("us-east-1", account)
+                    )
+                )
+            ),
+        ),
     )
     build = build_exports(replicating_build())
     return plan_environment_stack(environment, read_build_outputs("organization/ecr-share/build", build))
