@@ -21,6 +21,7 @@ from typing import Any
 
 import pulumi
 
+from components.catalog import args_check
 from components.errors import ConfigError
 from components.plan.model import engine_name
 
@@ -44,8 +45,8 @@ class ComponentArgs:
 
     args_type: type
     """The component's args ``TypedDict``."""
-    check: Callable[[dict[str, Any]], Any]
-    """The args in schema names -> the model (defaults filled in); a refusal is a ``ConfigError``."""
+    type_token: str
+    """The component's type: its check is the catalog's (``check``)."""
     model: type
     """The model's type. A model the plan built is registered as it is: it was never args."""
     render: Callable[[Any], Mapping[str, Any]]
@@ -53,6 +54,13 @@ class ComponentArgs:
     outputs: Collection[str] = ()
     """Python names of the args that may be ``Output``s (``pulumi.Input[...]``); every other arg is
     planned before deploying, so it must be a plain value."""
+
+    @property
+    def check(self) -> Callable[[dict[str, Any]], Any]:
+        """The args in schema names -> the model (defaults filled in); a refusal is a ``ConfigError``.
+        Imported when first asked (``catalog.args_check``): a program registering the components its
+        plan built never checks args, so it never loads the feature's ``args`` module."""
+        return args_check(self.type_token)
 
     def checked(self, where: str, args: Any) -> Any:
         """The model of the args, or an ``ArgsError`` in Python names."""
