@@ -13,7 +13,6 @@ the program's own plan builds the models directly, so they are never checked twi
 
 from __future__ import annotations
 
-import re
 import typing
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,12 +20,13 @@ from typing import Any
 
 import pulumi
 
+from components.aws.rules import lazy_pattern
 from components.catalog import args_check
 from components.errors import ConfigError
 from components.plan.model import engine_name
 
-_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_HUMP = lazy_pattern(r"(?<=[a-z0-9])([A-Z])")
+_WORD = lazy_pattern(r"[A-Za-z][A-Za-z0-9]*")
 
 
 class ArgsError(ConfigError, pulumi.RunError):

@@ -20,11 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.aws.globs import common_name, name_glob
-from components.aws.rules import ACCOUNT_ID, PULL_ACTIONS, REGISTRY_POLICY_ACTIONS, REPLICATION_ACTIONS
+from components.aws.rules import (
+    ACCOUNT_ID,
+    PULL_ACTIONS,
+    REGISTRY_POLICY_ACTIONS,
+    REPLICATION_ACTIONS,
+    lazy_pattern,
+)
 
 Statement = dict[str, Any]
 # Principal ARNs name their account in the fifth field: arn:<partition>:iam::<account>:<name>.
-_ARN_ACCOUNT = re.compile(r"arn:[^:]*:[^:]*:[^:]*:([0-9]{12}):.*")
+_ARN_ACCOUNT = lazy_pattern(r"arn:[^:]*:[^:]*:[^:]*:([0-9]{12}):.*")
 # The operators under which aws:PrincipalArn lets only the listed principals through: a request without
 # the key fails them (IAM reference_policies_elements_condition_operators.html; the negated and
 # ...IfExists forms let it through).
