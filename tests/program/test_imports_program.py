@@ -12,6 +12,7 @@ constructed from args checks them: ``catalog.args_check``).
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -125,3 +126,21 @@ def test_a_stack_program_loads_only_what_it_registers(stack: str, build: Program
     assert loaded & NEVER == set()
     assert loaded & (ENVIRONMENT if stack == "build" else BUILD) == set()
     assert loaded == EXPECTED[stack]
+
+
+def test_no_module_a_program_loads_compiles_a_pattern_when_imported() -> None:
+    """Module-level patterns are ``aws.rules.lazy_pattern``: a program compiles only those its
+    stack's config reaches (the committed prod stack, 16 of 50)."""
+    compiled = []
+    for module in sorted(set().union(*EXPECTED.values())):
+        path = PROJECT_DIR.joinpath(*module.split("."))
+        source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        for node in ast.parse(source.read_text(encoding="utf-8")).body:
+            value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+            if (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and ast.unparse(value.func) == "re.compile"
+            ):
+                compiled.append(f"{module}: line {node.lineno}")
+    assert compiled == []
