@@ -29,6 +29,22 @@ def test_a_lazy_pattern_is_compiled_only_when_used() -> None:
     assert set(vars(lazy)) == {"pattern", "_flags", "fullmatch"}
 
 
+def test_a_lazy_pattern_equals_and_hashes_as_the_compiled_one() -> None:
+    """So a dataclass holding one (``rules.Partition``) compares and hashes as before."""
+    compiled = re.compile("[a-z]+", re.ASCII)
+    assert lazy_pattern("[a-z]+", re.ASCII) == compiled
+    assert compiled == lazy_pattern("[a-z]+", re.ASCII)
+    assert lazy_pattern("[a-z]+", re.ASCII) == lazy_pattern("[a-z]+", re.ASCII)
+    assert lazy_pattern("[a-z]+", re.ASCII) != lazy_pattern("[a-z]+")
+    assert lazy_pattern("[a-z]+") != "[a-z]+"
+    assert hash(lazy_pattern("[a-z]+", re.ASCII)) == hash(compiled)
+    partition = rules.PARTITIONS[0]
+    assert partition == rules.Partition(
+        partition.id, re.compile(partition.regions.pattern, re.ASCII), partition.dns_suffix
+    )
+
+
 def test_the_rules_patterns_are_lazy() -> None:
     assert rules.ACCOUNT_ID.fullmatch("123456789012")
     assert rules.REPOSITORY_NAME.pattern.startswith("(?:[a-z0-9]+")
+    assert rules.partition_for("eusc-de-east-1") == "aws-eusc"
