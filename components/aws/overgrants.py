@@ -158,6 +158,9 @@ def whole_accounts(statement: Statement) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class VoidedNarrowing:
+    """A statement narrowing an account to some of its roles, voided by another that lets the whole
+    account do the same actions."""
+
     account: str
     narrowing: str
     """The statement that lets only some roles of the account act."""
@@ -208,6 +211,9 @@ def stopped_replication(deny: Statement, allow: Statement) -> str | None:
 
 @dataclass(frozen=True)
 class SharedWrite:
+    """Two Allow statements of a registry policy that let different accounts write the same
+    repository."""
+
     first: str
     second: str
     name: str

@@ -26,6 +26,8 @@ EXPECTED = 'is not a stack name: give the build stack\'s name ("build") or its f
 
 @dataclass(frozen=True)
 class StackName:
+    """A stack's fully qualified name: ``<organization>/<project>/<stack>``."""
+
     organization: str | None
     """None where it is not known (``verify`` offline, which compares project and stack only)."""
     project: str
