@@ -12,13 +12,20 @@ children do) and then, measured, registers ``--count`` of one kind of resource:
 - ``component+annotations``: the same as ``component``, its class annotating five outputs
   (``arn: pulumi.Output[str]``), as ``FargateTaskDefinition`` does for the provider's schema: the SDK
   reads a class's annotations again at each registration (``pulumi._types.resource_types``);
-- ``import``: no registration; it imports what an environment stack imports of ecr-share
-  (``components.program`` and the component modules it registers), and counts their dataclasses.
+- ``import``: no registration; it imports what an environment stack's program imports of ecr-share
+  (``ENVIRONMENT_MODULES``: ``components.program``, the environment's planner and the component
+  modules it registers; the same modules a run of the committed prod stack ends with,
+  ``tests/program/test_imports_program.py``), and counts their modules and dataclasses;
+- ``build-import``: the same for the build stack's program (``BUILD_MODULES``).
 
 Instructions of the measured part only, counted by valgrind's callgrind (cold_start.py's switch);
 ``nothing`` (the empty measured part) is subtracted. Figures, never asserts.
 
-Run: .venv/bin/python benchmarks/registration_floor.py [--count 100]
+Run: .venv/bin/python benchmarks/registration_floor.py [--count 100] [--kinds import,build-import]
+``--kinds``: only these kinds (``nothing``, which is subtracted, always runs), e.g. ``import`` alone
+takes about 20 s. Before and after a change: run this script from a checkout of each (``git archive
+<commit> | tar -x -C DIR``, then copy this file into ``DIR/benchmarks``): it imports the package of
+the checkout it lies in.
 """
 
 # No ``from __future__ import annotations``: ``Annotated``'s annotations are objects, as in the
@@ -46,12 +53,27 @@ KINDS = (
     "component+alias",
     "component+annotations",
     "import",
+    "build-import",
 )
+# What each stack kind's program ends up importing of ecr-share: the program, its stack kind's
+# planner (which the program imports when it plans) and the modules of the components it registers
+# (the registrar imports a component's module when it constructs the first one). The committed prod
+# stack registers a ReplicationReceiver, so replication's component module is among the
+# environment's.
 ENVIRONMENT_MODULES = (
     "components.program",
+    "components.contract.outputs",
+    "components.plan.environment",
     "components.consumers.component",
     "components.replication.component",
 )
+BUILD_MODULES = (
+    "components.program",
+    "components.plan.build",
+    "components.repositories.component",
+    "components.replication.component",
+)
+IMPORTED = {"import": ENVIRONMENT_MODULES, "build-import": BUILD_MODULES}
 
 
 class Annotated(pulumi.ComponentResource):
@@ -111,14 +133,14 @@ def child(kind: str, count: int) -> None:
 
     switch = ctypes.CDLL(os.environ["FLOOR_SWITCH"])
     switch.callgrind_start()
-    if kind == "import":
+    if kind in IMPORTED:
         import importlib
 
-        modules = [importlib.import_module(m) for m in ENVIRONMENT_MODULES]
+        modules = [importlib.import_module(m) for m in IMPORTED[kind]]
     else:
         run()
     switch.callgrind_stop()
-    if kind == "import":
+    if kind in IMPORTED:
         loaded = [m for name, m in sys.modules.items() if name.startswith("components") and m is not None]
         classes = {
             c for m in loaded for c in vars(m).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
@@ -150,17 +172,25 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100, help="registrations per kind")
-    count = parser.parse_args().count
+    parser.add_argument("--kinds", default=",".join(KINDS), help="the kinds to measure, comma-separated")
+    options = parser.parse_args()
+    count = options.count
+    unknown = set(options.kinds.split(",")) - set(KINDS)
+    if unknown:
+        sys.exit(
+            f"--kinds: unknown kind(s) {', '.join(sorted(unknown))}; expected some of {', '.join(KINDS)}"
+        )
+    kinds = ("nothing", *(k for k in KINDS[1:] if k in options.kinds.split(",")))
     if shutil.which("valgrind") is None or shutil.which("cc") is None:
         sys.exit("registration_floor.py needs valgrind and a C compiler on the PATH (Debian: valgrind, gcc).")
     print(f"registration floor, {count} registrations per kind ({measure.machine()})")
     with tempfile.TemporaryDirectory(prefix="registration-floor-") as folder:
         switch = compile_switch(Path(folder))
-        figures = {kind: instructions(kind, count, switch, str(Path(folder) / "bytecode")) for kind in KINDS}
+        figures = {kind: instructions(kind, count, switch, str(Path(folder) / "bytecode")) for kind in kinds}
     base = figures["nothing"][0]
-    for kind in KINDS[1:]:
+    for kind in kinds[1:]:
         total, printed = figures[kind]
-        if kind == "import":
+        if kind in IMPORTED:
             print(f"  {kind:18s} {(total - base) / 1e6:8.1f} M instructions once; {printed}")
         else:
             print(f"  {kind:18s} {(total - base) / count / 1e6:8.2f} M instructions each")

@@ -13,7 +13,6 @@ the program's own plan builds the models directly, so they are never checked twi
 
 from __future__ import annotations
 
-import re
 import typing
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,11 +20,13 @@ from typing import Any
 
 import pulumi
 
+from components.aws.rules import lazy_pattern
+from components.catalog import args_check
 from components.errors import ConfigError
 from components.plan.model import engine_name
 
-_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_HUMP = lazy_pattern(r"(?<=[a-z0-9])([A-Z])")
+_WORD = lazy_pattern(r"[A-Za-z][A-Za-z0-9]*")
 
 
 class ArgsError(ConfigError, pulumi.RunError):
@@ -44,8 +45,8 @@ class ComponentArgs:
 
     args_type: type
     """The component's args ``TypedDict``."""
-    check: Callable[[dict[str, Any]], Any]
-    """The args in schema names -> the model (defaults filled in); a refusal is a ``ConfigError``."""
+    type_token: str
+    """The component's type: its check is the catalog's (``check``)."""
     model: type
     """The model's type. A model the plan built is registered as it is: it was never args."""
     render: Callable[[Any], Mapping[str, Any]]
@@ -53,6 +54,13 @@ class ComponentArgs:
     outputs: Collection[str] = ()
     """Python names of the args that may be ``Output``s (``pulumi.Input[...]``); every other arg is
     planned before deploying, so it must be a plain value."""
+
+    @property
+    def check(self) -> Callable[[dict[str, Any]], Any]:
+        """The args in schema names -> the model (defaults filled in); a refusal is a ``ConfigError``.
+        Imported when first asked (``catalog.args_check``): a program registering the components its
+        plan built never checks args, so it never loads the feature's ``args`` module."""
+        return args_check(self.type_token)
 
     def checked(self, where: str, args: Any) -> Any:
         """The model of the args, or an ``ArgsError`` in Python names."""

@@ -50,6 +50,12 @@ class Component:
         return self.snake_name + "_args"
 
     @property
+    def check_function(self) -> str:
+        """``check_<name in snake case>_args`` of ``components.<feature>.args``: the component's args
+        in schema names -> its model (``components.args.ComponentArgs.check``)."""
+        return f"check_{self.snake_name}_args"
+
+    @property
     def snake_name(self) -> str:
         return re.sub(r"(?<!^)([A-Z])", r"_\1", self.name).lower()
 
@@ -90,6 +96,16 @@ def component_class(type_token: str) -> type[PlannedComponent]:
         component = BY_TYPE[type_token]
         CLASSES[type_token] = getattr(importlib.import_module(component.module), component.name)
     return CLASSES[type_token]
+
+
+def args_check(type_token: str) -> Callable[[dict[str, Any]], Any]:
+    """The check of a component's args, its feature's ``args`` module imported on first use: only a
+    component constructed from args (a program's, the provider's) needs it, never the registrar's."""
+    component = BY_TYPE[type_token]
+    check: Callable[[dict[str, Any]], Any] = getattr(
+        importlib.import_module(f"components.{component.feature}.args"), component.check_function
+    )
+    return check
 
 
 def component_classes() -> tuple[type[PlannedComponent], ...]:

@@ -3,25 +3,30 @@
 A build stack is planned from its config alone. An environment stack is planned only once its build
 stack's outputs have passed every check, and only then registered: a refused stack registers nothing,
 at preview and at up. Nothing here reads a file; the stack's config comes from the engine.
+
+Each stack kind imports its own planner when it plans (``deploy_build``, ``deploy_environment``), so
+a stack's program loads only the modules of what it registers: an environment's run never imports
+the build stack's plan (the shared repositories, the replication rules), nor a build stack's the
+environment's checks of its build stack (tests/program/test_imports_program.py holds each kind's
+modules).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from components.config.model import BuildStack, EnvironmentStack, StackConfig
 from components.config.stack import parse_stack_config
 from components.config.stack_names import resolve_stack_name
-from components.contract.outputs import read_build_outputs
 from components.errors import ConfigError
-from components.plan.build import plan_build_stack
-from components.plan.environment import ENVIRONMENT_EXPORTS, plan_environment_stack
-from components.plan.model import StackPlan
 from components.plan.register import register_stack
 from components.project import NAMESPACE
+
+if TYPE_CHECKING:
+    from components.plan.model import StackPlan
 
 CONFIG_NAMESPACES = (NAMESPACE, "aws")
 
@@ -45,13 +50,23 @@ def read_stack_config() -> StackConfig:
 
 def deploy(config: StackConfig) -> None:
     if isinstance(config, BuildStack):
-        _export(register_stack(plan_build_stack(config)))
+        deploy_build(config)
     else:
         deploy_environment(config)
 
 
+def deploy_build(config: BuildStack) -> None:
+    """Plan from the stack's config alone, register, export what environments read."""
+    from components.plan.build import plan_build_stack
+
+    _export(register_stack(plan_build_stack(config)))
+
+
 def deploy_environment(config: EnvironmentStack) -> None:
     """Plan from the build stack's outputs once they are read and checked; register only then."""
+    from components.contract.outputs import read_build_outputs
+    from components.plan.environment import ENVIRONMENT_EXPORTS, plan_environment_stack
+
     # `buildStack: build` names the build stack of this organization and project, on any backend.
     build = resolve_stack_name(config.build_stack, pulumi.get_organization(), pulumi.get_project())
     reference = pulumi.StackReference(str(build))

@@ -22,18 +22,17 @@ so the program, the component args and the pack decide each wildcard the same wa
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Sequence
 from functools import lru_cache
 
-from components.aws.rules import REPOSITORY_NAME_LENGTH
+from components.aws.rules import REPOSITORY_NAME_LENGTH, lazy_pattern
 
 # Every character of a repository name, in the order the search tries them (letters first, so an
 # example name reads like one).
 NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789-._/"
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_VARIABLE = lazy_pattern(r"\$\{[^}]*\}")
 
 # rules.ECR_REPOSITORY_NAME as an automaton: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+(...)*)*.
 # States: start, inside a run of letters and digits (the only accepting one), after "." or "/", after

@@ -4,15 +4,15 @@ then the repository, then the tag or digest). Standard library only: the policy 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from components.aws.names import registry_host, repository_arn, repository_url
+from components.aws.rules import lazy_pattern
 
 # The registry host ``<account>.dkr.ecr.<region>.<dns suffix>`` (names.registry_host), the repository,
 # then exactly one of ``:<tag>`` and ``@<digest>``. What it does not check (the tag's and digest's
 # characters, the length) the config checks do, where a reference is composed.
-_IMAGE = re.compile(r"([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.-]+/([^:@]+)(?::([^@]+)|@(.+))")
+_IMAGE = lazy_pattern(r"([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.-]+/([^:@]+)(?::([^@]+)|@(.+))")
 
 
 @dataclass(frozen=True)

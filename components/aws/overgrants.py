@@ -20,11 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.aws.globs import common_name, name_glob
-from components.aws.rules import ACCOUNT_ID, PULL_ACTIONS, REGISTRY_POLICY_ACTIONS, REPLICATION_ACTIONS
+from components.aws.rules import (
+    ACCOUNT_ID,
+    PULL_ACTIONS,
+    REGISTRY_POLICY_ACTIONS,
+    REPLICATION_ACTIONS,
+    lazy_pattern,
+)
 
 Statement = dict[str, Any]
 # Principal ARNs name their account in the fifth field: arn:<partition>:iam::<account>:<name>.
-_ARN_ACCOUNT = re.compile(r"arn:[^:]*:[^:]*:[^:]*:([0-9]{12}):.*")
+_ARN_ACCOUNT = lazy_pattern(r"arn:[^:]*:[^:]*:[^:]*:([0-9]{12}):.*")
 # The operators under which aws:PrincipalArn lets only the listed principals through: a request without
 # the key fails them (IAM reference_policies_elements_condition_operators.html; the negated and
 # ...IfExists forms let it through).
@@ -152,6 +158,9 @@ def whole_accounts(statement: Statement) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class VoidedNarrowing:
+    """A statement narrowing an account to some of its roles, voided by another that lets the whole
+    account do the same actions."""
+
     account: str
     narrowing: str
     """The statement that lets only some roles of the account act."""
@@ -202,6 +211,9 @@ def stopped_replication(deny: Statement, allow: Statement) -> str | None:
 
 @dataclass(frozen=True)
 class SharedWrite:
+    """Two Allow statements of a registry policy that let different accounts write the same
+    repository."""
+
     first: str
     second: str
     name: str

@@ -8,6 +8,46 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, cast
+
+
+class _PatternOnUse:
+    """A regular expression compiled when first used, then answering as the compiled one: its
+    methods and attributes are the compiled pattern's, cached on first access."""
+
+    def __init__(self, source: str, flags: int) -> None:
+        self.pattern = source
+        self._flags = flags
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(re.compile(self.pattern, self._flags), name)
+        setattr(self, name, value)  # later lookups find it without __getattr__
+        return value
+
+    def __repr__(self) -> str:
+        return repr(re.compile(self.pattern, self._flags))
+
+    # Equal to, and hashed as, the compiled pattern (a dataclass holding one compares the same).
+    def __eq__(self, other: object) -> bool:
+        compiled = re.compile(self.pattern, self._flags)
+        return compiled == (
+            re.compile(other.pattern, other._flags) if isinstance(other, _PatternOnUse) else other
+        )
+
+    def __hash__(self) -> int:
+        return hash(re.compile(self.pattern, self._flags))
+
+
+def lazy_pattern(source: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(source, flags)``, compiled on first use instead of when its module is imported:
+    the one way the modules a stack's program loads define a module-level pattern. Compiling costs
+    about 0.4 to 0.6 M instructions a pattern, and a program uses few of them: the committed prod
+    stack 15 of the 56 its modules define (the partitions' Region patterns included). Use its
+    methods (``fullmatch``, ``match``, ``search``, ``sub``...), ``pattern``, ``==`` and ``hash`` as
+    the compiled pattern's; it is no ``re.Pattern`` instance, so not for ``isinstance`` or the
+    ``re`` module's functions."""
+    return cast("re.Pattern[str]", _PatternOnUse(source, flags))
+
 
 # Pull actions, exactly the seed's step 1 set. BatchCheckLayerAvailability is kept because
 # the ECS task execution managed policy and the seed both include it (aws-facts §2.5).
@@ -44,30 +84,30 @@ MANAGED_POLICY_MAX_CHARS = 6_144
 ROLE_MANAGED_POLICIES_MAX = 10
 
 # ASCII digits only: \d also matches other scripts' digits (fullwidth, Arabic-Indic...), which AWS refuses.
-ACCOUNT_ID = re.compile(r"[0-9]{12}")
-ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
+ACCOUNT_ID = lazy_pattern(r"[0-9]{12}")
+ORGANIZATION_ID = lazy_pattern(r"o-[a-z0-9]{10,32}")
 # aws:PrincipalOrgPaths entry: org/root/ou.../ with a trailing slash, optionally ending in * or ou-*
 # (IAM condition keys doc; aws-facts §2.3, inferred from the Organizations ID patterns).
-ORGANIZATION_PATH = re.compile(
+ORGANIZATION_PATH = lazy_pattern(
     r"o-[a-z0-9]{10,32}/(\*|r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*/(\*|ou-\*)?)"
 )
 # The stricter pre-2026 ECR RepositoryName pattern: a subset of the current one, so every name it
 # accepts is valid in every Region and SDK version (aws-facts §1.1). Length 2-256.
-REPOSITORY_NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
+REPOSITORY_NAME = lazy_pattern(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 REPOSITORY_NAME_LENGTH = (2, 256)
 # Every name ECR itself accepts (the model's RepositoryName since 2026-02-25: "__" and runs of "-" too;
 # aws-facts §1.1). ecr-share names its own repositories by REPOSITORY_NAME, but a registry may hold
 # others: what another account could create, or a wildcard could match, is judged against this one
 # (``aws.globs``).
-ECR_REPOSITORY_NAME = re.compile(
+ECR_REPOSITORY_NAME = lazy_pattern(
     r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*"
 )
 # Docker/OCI reference grammar for tags (distribution/reference); stricter than ECR's 1-300.
-IMAGE_TAG = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
-IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+IMAGE_TAG = lazy_pattern(r"[\w][\w.-]{0,127}", re.ASCII)
+IMAGE_DIGEST = lazy_pattern(r"sha256:[0-9a-f]{64}")
 # An AWS Signer signing profile ARN, as ECR managed signing names it (botocore ecr 2015-09-21,
 # shape SigningProfileArn: pattern and max 200).
-SIGNING_PROFILE_ARN = re.compile(
+SIGNING_PROFILE_ARN = lazy_pattern(
     r"arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:/signing-profiles/[a-zA-Z0-9_]{2,}"
 )
 SIGNING_PROFILE_ARN_MAX_CHARS = 200
@@ -75,21 +115,21 @@ SIGNING_PROFILE_ARN_MAX_CHARS = 200
 IMAGE_REFERENCE_MAX_CHARS = 255
 # Region names come from the partitions below; ECR's model allows any [0-9a-z-]{2,25}.
 # ECS task definition family: up to 255 letters, numbers, underscores and hyphens.
-TASK_FAMILY = re.compile(r"[A-Za-z0-9_-]{1,255}")
+TASK_FAMILY = lazy_pattern(r"[A-Za-z0-9_-]{1,255}")
 # IAM role names: 1-64 of [\w+=,.@-].
-ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+ROLE_NAME = lazy_pattern(r"[\w+=,.@-]{1,64}", re.ASCII)
 # An IAM role ARN, split into partition, account, path and name: arn:<partition>:iam::<account>:role
 # <path><name> (IAM identifiers page, "IAM ARNs"). The path is "/" or "/" + printable ASCII + "/", at
 # most 512 characters (IAM model pathType).
-ROLE_ARN = re.compile(r"arn:([^:]*):iam::([^:]*):role(/(?:.*/)?)([^/]*)")
-ROLE_PATH = re.compile(r"/(?:[!-~]+/)?")
+ROLE_ARN = lazy_pattern(r"arn:([^:]*):iam::([^:]*):role(/(?:.*/)?)([^/]*)")
+ROLE_PATH = lazy_pattern(r"/(?:[!-~]+/)?")
 ROLE_PATH_MAX_CHARS = 512
 # Service-linked roles live on this path; IAM does not let anyone change their permissions (IAM user
 # guide, using-service-linked-roles.html), so a policy cannot be attached to one.
 SERVICE_LINKED_ROLE_PATH = "/aws-service-role/"
 # IAM customer managed policies: names 1-128 of [\w+=,.@-] (IAM model policyNameType), documents at most
 # 6,144 characters, whitespace not counted (IAM quotas; aws-facts §0).
-POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
+POLICY_NAME = lazy_pattern(r"[\w+=,.@-]{1,128}", re.ASCII)
 MANAGED_POLICY_MAX_CHARS = 6_144
 
 # ECR model ImageTagMutability. The two *_WITH_EXCLUSION values need 1 to 5 exclusion filters
@@ -98,7 +138,7 @@ IMAGE_TAG_MUTABILITY = ("IMMUTABLE", "MUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUT
 WITH_EXCLUSION = ("IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
 # ECR model ImageTagMutabilityExclusionFilterValue: WILDCARD filters of this pattern, 1 to 5 of them;
 # pulumi-aws 7.51.1 docs (ecr/_inputs.py): "can contain a maximum of 2 wildcards (*)".
-EXCLUSION_FILTER = re.compile(r"[0-9a-zA-Z._*-]{1,128}")
+EXCLUSION_FILTER = lazy_pattern(r"[0-9a-zA-Z._*-]{1,128}")
 EXCLUSION_FILTERS_MAX = 5
 EXCLUSION_FILTER_MAX_WILDCARDS = 2
 EXCLUSION_FILTER_TYPE = "WILDCARD"
@@ -108,7 +148,7 @@ EXCLUSION_FILTER_TYPE = "WILDCARD"
 # "tagged" rules need a tagPrefixList, "untagged" rules must have none; countNumber is a positive
 # integer; sinceImagePushed counts in days. Tag prefixes follow the Docker tag grammar.
 LIFECYCLE_POLICY_LENGTH = (100, 30_720)
-LIFECYCLE_TAG_PREFIX = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
+LIFECYCLE_TAG_PREFIX = lazy_pattern(r"[\w][\w.-]{0,127}", re.ASCII)
 # countNumber is an integer of at least 1 (ECR model LifecyclePolicy rule, lifecycle docs). The upper
 # bounds are ecr-share's, not AWS's: they catch a typo (1000000 days) before it becomes a policy.
 LIFECYCLE_MAX_DAYS = 3_650
@@ -128,12 +168,12 @@ LIFECYCLE_COUNT_UNIT = "days"
 # ARNs the components take as args, by the formats of the Service Authorization Reference ("Resource
 # types defined by" ECR, IAM and CloudWatch Logs): partition, Region, account, then the resource.
 # The Region part is checked as a Region name on its own, the name part by its own rule above.
-REPOSITORY_ARN = re.compile(
+REPOSITORY_ARN = lazy_pattern(
     r"arn:(?P<partition>aws[a-z-]*):ecr:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):repository/(?P<name>[!-~]+)"
 )
 # What the awslogs driver's stream actions are authorized on: a log group's streams, ":*" after the
 # group's name (1 to 512 of [.-_/#A-Za-z0-9], CloudWatch Logs CreateLogGroup).
-LOG_GROUP_STREAMS_ARN = re.compile(
+LOG_GROUP_STREAMS_ARN = lazy_pattern(
     r"arn:(?P<partition>aws[a-z-]*):logs:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):"
     r"log-group:[._/#A-Za-z0-9-]{1,512}:\*"
 )
@@ -146,7 +186,7 @@ REPLICATION_MAX_DESTINATIONS = 25
 # ECR model RepositoryFilterList / RepositoryFilterValue: 1-100 PREFIX_MATCH filters per rule,
 # each 2-256 characters of this pattern. A filter is a plain string prefix of repository names.
 REPLICATION_MAX_FILTERS_PER_RULE = 100
-REPLICATION_FILTER = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*")
+REPLICATION_FILTER = lazy_pattern(r"(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*")
 REPLICATION_FILTER_LENGTH = (2, 256)
 REPLICATION_FILTER_TYPE = "PREFIX_MATCH"
 # The destination registry policy: exactly what replication needs, both valid under registry policy
@@ -154,7 +194,7 @@ REPLICATION_FILTER_TYPE = "PREFIX_MATCH"
 REPLICATION_ACTIONS: tuple[str, ...] = ("ecr:CreateRepository", "ecr:ReplicateImage")
 # A registry policy Resource for replication; an ARN missing "ecr:" was accepted by ECR and then
 # failed with DESTINATION_REGISTRY_ACCESS_DENIED (aws/containers-roadmap#2675; aws-facts §4.2).
-REGISTRY_POLICY_RESOURCE = re.compile(r"arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[!-~]+")
+REGISTRY_POLICY_RESOURCE = lazy_pattern(r"arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[!-~]+")
 REGISTRY_POLICY_MAX_CHARS = 10_240
 # Repository creation templates (ECR model CreateRepositoryCreationTemplateRequest; aws-facts §4.4).
 # A template prefix is a namespace ("prod" applies to "prod/..."); ROOT catches every repository no
@@ -175,7 +215,7 @@ SCAN_FREQUENCIES: dict[str, tuple[str, ...]] = {
     "ENHANCED": ("SCAN_ON_PUSH", "CONTINUOUS_SCAN"),
 }
 SCANNING_MAX_RULES = 2
-SCANNING_FILTER = re.compile(r"[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*")
+SCANNING_FILTER = lazy_pattern(r"[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*")
 SCANNING_FILTER_LENGTH = (1, 255)
 SCANNING_MAX_FILTERS_PER_RULE = 100
 SCANNING_FILTER_TYPE = "WILDCARD"
@@ -191,17 +231,17 @@ REGISTRY_POLICY_ACTIONS: tuple[str, ...] = (
 )
 # IAM policy elements, Sid: "supports ASCII uppercase letters (A-Z), lowercase letters (a-z), and
 # numbers (0-9)" (IAM reference_policies_elements_sid.html).
-STATEMENT_SID = re.compile(r"[A-Za-z0-9]{1,128}")
+STATEMENT_SID = lazy_pattern(r"[A-Za-z0-9]{1,128}")
 # An IAM principal a registry policy may name: an account's root, a role or a user, by ARN (IAM
 # reference_policies_elements_principal.html; role and user names per the IAM model's patterns).
-IAM_PRINCIPAL_ARN = re.compile(
+IAM_PRINCIPAL_ARN = lazy_pattern(
     r"arn:(aws[a-z-]*):iam::([0-9]{12}):(root|(?:role|user)/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64})",
     re.ASCII,
 )
 # A condition operator (StringEquals, ForAnyValue:StringLike, ...IfExists) and a condition key
 # (aws:SourceArn, ecr:ResourceTag/team): IAM reference_policies_elements_condition_operators.html.
-CONDITION_OPERATOR = re.compile(r"(?:(?:ForAnyValue|ForAllValues):)?[A-Za-z]{2,40}")
-CONDITION_KEY = re.compile(r"[A-Za-z0-9]{2,20}:[\x21-\x7e]{1,200}")
+CONDITION_OPERATOR = lazy_pattern(r"(?:(?:ForAnyValue|ForAllValues):)?[A-Za-z]{2,40}")
+CONDITION_KEY = lazy_pattern(r"[A-Za-z0-9]{2,20}:[\x21-\x7e]{1,200}")
 ENCRYPTION_TYPES = ("AES256", "KMS")
 # ECR EncryptionConfiguration.kmsKey: "the alias, key ID, or full ARN of the KMS key", in the
 # repository's Region. Formats from the KMS developer guide, "Key identifiers (KeyId)": a key ID is a
@@ -209,13 +249,13 @@ ENCRYPTION_TYPES = ("AES256", "KMS")
 # digits, "/", "_" or "-" (KMS CreateAlias AliasName, at most 256 characters in all).
 KMS_KEY_ID = r"(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 KMS_ALIAS_NAME = r"alias/[A-Za-z0-9/_-]{1,250}"
-KMS_KEY = re.compile(rf"{KMS_KEY_ID}|{KMS_ALIAS_NAME}")
-KMS_ARN = re.compile(
+KMS_KEY = lazy_pattern(rf"{KMS_KEY_ID}|{KMS_ALIAS_NAME}")
+KMS_ARN = lazy_pattern(
     rf"arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{{12}}):(?:key/{KMS_KEY_ID}|{KMS_ALIAS_NAME})"
 )
 # ECR model KmsKeyForRepositoryCreationTemplate: a creation template needs a full key ARN (no alias,
 # no bare key ID): arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-z0-9-]+ (aws-facts §4.4).
-KMS_KEY_ARN = re.compile(rf"arn:(aws[a-z0-9-]*):kms:([a-z0-9-]+):([0-9]{{12}}):key/{KMS_KEY_ID}")
+KMS_KEY_ARN = lazy_pattern(rf"arn:(aws[a-z0-9-]*):kms:([a-z0-9-]+):([0-9]{{12}}):key/{KMS_KEY_ID}")
 # KMS ScheduleKeyDeletion PendingWindowInDays: 7 to 30 (pulumi-aws kms.Key deletion_window_in_days).
 KMS_DELETION_WINDOW_DAYS = (7, 30)
 # The key ECR encrypts with: a symmetric encryption key of one Region (ECR keeps images in S3, whose
@@ -276,18 +316,18 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
 # ECS services on Fargate (ECS API model, botocore ecs/2014-11-13 service-2.json; ECS developer guide,
 # service-quotas.html). CreateCluster clusterName and CreateService serviceName: up to 255 letters,
 # digits, underscores and hyphens (a service is named like its task family: TASK_FAMILY, same rule).
-ECS_CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+ECS_CLUSTER_NAME = lazy_pattern(r"[A-Za-z0-9_-]{1,255}")
 # Cluster.clusterArn: arn:<partition>:ecs:<region>:<account>:cluster/<name>. Split into its parts so
 # each can be compared with the stack's own partition, Region and account.
-ECS_CLUSTER_ARN = re.compile(r"arn:([^:]*):ecs:([^:]*):([^:]*):cluster/(.*)")
+ECS_CLUSTER_ARN = lazy_pattern(r"arn:([^:]*):ecs:([^:]*):([^:]*):cluster/(.*)")
 # AwsVpcConfiguration: "There's a limit of 16 subnets" and "a limit of 5 security groups"; all from
 # one VPC (not checkable offline).
 AWSVPC_MAX_SUBNETS = 16
 AWSVPC_MAX_SECURITY_GROUPS = 5
 # EC2 resource IDs: the type prefix, a hyphen, then 8 (before 2016) or 17 characters (EC2 user guide,
 # resource-ids.html). Hexadecimal is inferred from every documented ID.
-SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
-SECURITY_GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+SUBNET_ID = lazy_pattern(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+SECURITY_GROUP_ID = lazy_pattern(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 # ECS service quotas, "Tasks per service": 5,000, the most a desired count can ask for. 0 is a valid
 # desired count (CreateService desiredCount), a service that runs nothing.
 ECS_MAX_TASKS_PER_SERVICE = 5_000
@@ -300,14 +340,14 @@ ECS_LAUNCH_TYPE = "FARGATE"
 # ContainerDefinition.user (ECS developer guide, task_definition_parameters.html, "user"): user,
 # user:group, uid, uid:gid, user:gid or uid:group. Each part as a Linux user or group name (useradd:
 # at most 32 characters) or a numeric ID; the image's /etc/passwd decides whether a name exists.
-CONTAINER_USER = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,31}))?")
+CONTAINER_USER = lazy_pattern(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,31}))?")
 # The user parts that are the superuser: the name root and UID 0 (written 0, 00, ...).
 ROOT_USER_NAME = "root"
 # MountPoint.containerPath: an absolute path in the container. ECS gives no grammar; these characters
 # cover the paths applications write to (/tmp, /var/cache/nginx, /app/.cache) and keep a path free of
 # spaces, quotes and shell or JSON metacharacters. A ".." segment is refused apart (it would leave
 # the path the volume is meant for).
-CONTAINER_PATH = re.compile(r"/[A-Za-z0-9._@+=,/-]{0,254}")
+CONTAINER_PATH = lazy_pattern(r"/[A-Za-z0-9._@+=,/-]{0,254}")
 # Ours, not ECS's (a task definition's volumes have no documented count limit beyond its 64 KiB
 # size): a read-only root filesystem with more writable paths than this is no longer read-only in
 # any useful sense.
@@ -316,7 +356,7 @@ WRITABLE_PATHS_MAX = 10
 # AWS_SECRET_ACCESS_KEY and ECS_ENGINE_AUTH_DATA by name; the AWS Config rule
 # ecs-no-environment-secrets takes more names as a parameter). Broader on purpose: a secret belongs
 # in the container's ``secrets`` (ECS developer guide, specifying-sensitive-data.html).
-SECRET_LIKE_ENV_NAME = re.compile(
+SECRET_LIKE_ENV_NAME = lazy_pattern(
     r"SECRET|PASSW(?:OR)?D|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|ECS_ENGINE_AUTH_DATA",
     re.IGNORECASE,
 )
@@ -328,25 +368,25 @@ SECRET_LIKE_ENV_NAME = re.compile(
 # arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>; its name is
 # 1 to 512 of letters, digits and /_+=.@- (CreateSecret Name). A partial ARN (no suffix) would need a
 # wildcard in the policy, so only the full ARN is taken.
-SECRETS_MANAGER_SECRET_ARN = re.compile(
+SECRETS_MANAGER_SECRET_ARN = lazy_pattern(
     r"arn:(aws[a-z0-9-]*):secretsmanager:([a-z0-9-]+):([0-9]{12}):secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}"
 )
 # A parameter's ARN (Systems Manager user guide, sysman-paramstore-access.html):
 # arn:<partition>:ssm:<region>:<account>:parameter/<name without its leading />; names are letters,
 # digits and _.-/ (PutParameter Name, at most 2048 characters with the ARN's prefix).
-SSM_PARAMETER_ARN = re.compile(
+SSM_PARAMETER_ARN = lazy_pattern(
     r"arn:(aws[a-z0-9-]*):ssm:([a-z0-9-]+):([0-9]{12}):parameter/[A-Za-z0-9_.\-][A-Za-z0-9_.\-/]{0,1010}"
 )
 SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
 PARAMETER_READ_ACTIONS: tuple[str, ...] = ("ssm:GetParameters",)
 DECRYPT_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
 # A secret's name is the environment variable it becomes: a shell variable name.
-CONTAINER_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+CONTAINER_SECRET_NAME = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 # Ours: a service's secrets beyond this are better one JSON secret read by the application.
 CONTAINER_SECRETS_MAX = 50
 # An AWS access key ID as a value (IAM user guide, "Understanding unique ID prefixes": AKIA for a
 # long-term key, ASIA for a temporary one): a secret's half that ECS.8 names, whatever the variable.
-AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+AWS_ACCESS_KEY_ID = lazy_pattern(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 
 # CloudWatch Logs PutRetentionPolicy accepted values (days).
 LOG_RETENTION_DAYS = (
@@ -390,7 +430,7 @@ class Partition:
 # patterns do not overlap. ECR registry hosts are <account>.dkr.ecr.<region>.<dns suffix>
 # (ECR user guide, Registry concepts; for the ISO partitions inferred from the same rule).
 PARTITIONS: tuple[Partition, ...] = tuple(
-    Partition(id_, re.compile(pattern, re.ASCII), suffix)
+    Partition(id_, lazy_pattern(pattern, re.ASCII), suffix)
     for id_, pattern, suffix in (
         ("aws", r"(us|eu|ap|sa|ca|me|af|il|mx)-[a-z0-9]+-[0-9]+", "amazonaws.com"),
         ("aws-cn", r"cn-[a-z0-9]+-[0-9]+", "amazonaws.com.cn"),

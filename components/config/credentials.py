@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from components.aws.rules import lazy_pattern
 from components.config import values
 from components.errors import ConfigError
 
@@ -57,8 +57,8 @@ NOT_TEXT = frozenset({"roleArn", "policyArns", "tags", "transitiveTagKeys"})
 DEFAULT_SESSION_NAME = "ecr-share"
 # STS: a role session lasts 900 s to 43200 s (12 h); the provider's `duration` is a Go duration.
 MIN_DURATION, MAX_DURATION = 900, 43200
-GO_DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?(?:ns|us|µs|ms|s|m|h))+")
-GO_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)")
+GO_DURATION = lazy_pattern(r"(?:[0-9]+(?:\.[0-9]*)?(?:ns|us|µs|ms|s|m|h))+")
+GO_DURATION_PART = lazy_pattern(r"([0-9]+(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)")
 SECONDS_PER_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 
 

@@ -17,6 +17,9 @@ from components.repositories.model import Access, Lifecycle, RepositorySpec
 
 @dataclass(frozen=True)
 class BuildStack:
+    """A build stack's validated config: the shared repositories, who may pull them, and what it
+    replicates."""
+
     stack: str
     account_id: str
     region: str
@@ -41,6 +44,8 @@ class BuildStack:
 
 @dataclass(frozen=True)
 class EnvironmentStack:
+    """An environment stack's validated config: its services and where it pulls their images from."""
+
     stack: str
     account_id: str
     region: str

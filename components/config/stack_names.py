@@ -11,21 +11,23 @@ keeps the stack files the same on every backend.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from components.aws.rules import lazy_pattern
 from components.errors import ConfigError
 
 # A stack's own name (the last part of a qualified one), as the Pulumi CLI accepts it.
-STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+STACK_NAME = lazy_pattern(r"[A-Za-z0-9_.-]+")
 # Fully qualified stack name: <organization>/<project>/<stack>.
-QUALIFIED_STACK = re.compile(r"([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
+QUALIFIED_STACK = lazy_pattern(r"([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 EXPECTED = 'is not a stack name: give the build stack\'s name ("build") or its fully qualified name ("organization/ecr-share/build")'
 
 
 @dataclass(frozen=True)
 class StackName:
+    """A stack's fully qualified name: ``<organization>/<project>/<stack>``."""
+
     organization: str | None
     """None where it is not known (``verify`` offline, which compares project and stack only)."""
     project: str

@@ -9,11 +9,6 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from components.args import ComponentArgs
-from components.consumers.args import (
-    check_attached_pull_policy_args,
-    check_fargate_task_definition_args,
-    check_pull_execution_role_args,
-)
 from components.consumers.model import (
     AttachedPullPolicySpec,
     FargateTaskDefinitionSpec,
@@ -59,7 +54,7 @@ class PullExecutionRole(PlannedComponent):
 
     _type_token = PULL_EXECUTION_ROLE
     _args = ComponentArgs(
-        PullExecutionRoleArgs, check_pull_execution_role_args, PullExecutionRoleSpec, pull_execution_role_args
+        PullExecutionRoleArgs, PULL_EXECUTION_ROLE, PullExecutionRoleSpec, pull_execution_role_args
     )
 
     arn: pulumi.Output[str]
@@ -97,7 +92,7 @@ class AttachedPullPolicy(PlannedComponent):
     _type_token = ATTACHED_PULL_POLICY
     _args = ComponentArgs(
         AttachedPullPolicyArgs,
-        check_attached_pull_policy_args,
+        ATTACHED_PULL_POLICY,
         AttachedPullPolicySpec,
         attached_pull_policy_args,
     )
@@ -186,7 +181,7 @@ class FargateTaskDefinition(PlannedComponent):
     _earlier_identities = FARGATE_TASK_DEFINITION_ALIASES
     _args = ComponentArgs(
         FargateTaskDefinitionArgs,
-        check_fargate_task_definition_args,
+        FARGATE_TASK_DEFINITION,
         FargateTaskDefinitionSpec,
         fargate_task_definition_args,
         outputs=("execution_role_arn",),

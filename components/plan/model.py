@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from components.aws.rules import lazy_pattern
 
 COMPONENT_PREFIX = "ecr-share:index:"
 
@@ -125,7 +126,7 @@ class StackPlan:
         return region if isinstance(region, str) else self.region
 
 
-_WORD = re.compile(r"_([a-z0-9])")
+_WORD = lazy_pattern(r"_([a-z0-9])")
 
 
 def engine_name(python_name: str) -> str:

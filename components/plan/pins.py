@@ -121,6 +121,8 @@ RulesAt = Callable[[LifecycleSource], AppliedPolicy | None]
 
 @dataclass(frozen=True)
 class Finding:
+    """A lifecycle rule that selects, or may select, an image an environment runs."""
+
     pin: Pin
     policy: AppliedPolicy
     rule: Mapping[str, Any]

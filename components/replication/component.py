@@ -8,11 +8,6 @@ import pulumi
 
 from components.args import ComponentArgs
 from components.plan.register import PlannedComponent
-from components.replication.args import (
-    check_registry_replication_args,
-    check_replica_repository_settings_args,
-    check_replication_receiver_args,
-)
 from components.replication.model import (
     RegistryReplicationSpec,
     ReplicaRepositorySettingsSpec,
@@ -62,7 +57,7 @@ class RegistryReplication(PlannedComponent):
     _type_token = REGISTRY_REPLICATION
     _args = ComponentArgs(
         RegistryReplicationArgs,
-        check_registry_replication_args,
+        REGISTRY_REPLICATION,
         RegistryReplicationSpec,
         registry_replication_args,
     )
@@ -160,7 +155,7 @@ class ReplicaRepositorySettings(PlannedComponent):
     _type_token = REPLICA_REPOSITORY_SETTINGS
     _args = ComponentArgs(
         ReplicaRepositorySettingsArgs,
-        check_replica_repository_settings_args,
+        REPLICA_REPOSITORY_SETTINGS,
         ReplicaRepositorySettingsSpec,
         replica_repository_settings_args,
     )
@@ -230,7 +225,7 @@ class ReplicationReceiver(PlannedComponent):
     _type_token = REPLICATION_RECEIVER
     _args = ComponentArgs(
         ReplicationReceiverArgs,
-        check_replication_receiver_args,
+        REPLICATION_RECEIVER,
         ReplicationReceiverSpec,
         replication_receiver_args,
     )

@@ -10,7 +10,6 @@ from components.args import ArgsError, ComponentArgs
 from components.aws.images import image_reference
 from components.errors import ConfigError
 from components.plan.register import PlannedComponent
-from components.repositories.args import check_shared_repositories_args
 from components.repositories.images import ANY_REGISTRY_ID
 from components.repositories.images import image_uri as _image_uri
 from components.repositories.model import SharedRepositoriesSpec
@@ -105,7 +104,7 @@ class SharedRepositories(PlannedComponent):
     _earlier_identities = SHARED_REPOSITORIES_ALIASES
     _args = ComponentArgs(
         SharedRepositoriesArgs,
-        check_shared_repositories_args,
+        SHARED_REPOSITORIES,
         SharedRepositoriesSpec,
         shared_repositories_args,
     )
