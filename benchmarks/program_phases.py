@@ -44,6 +44,8 @@ HERE = Path(__file__).resolve()
 # What an environment stack imports of ecr-share, and the pulumi-aws classes it registers.
 ECR_SHARE_MODULES = (
     "components.program",
+    "components.contract.outputs",
+    "components.plan.environment",
     "components.catalog",
     "components.consumers.component",
     "components.replication.component",
@@ -116,8 +118,13 @@ def child(phase: str, case_file: Path) -> None:
     if phase == "program, imported":
         os.environ["COLD_START_SWITCH"] = os.environ["PHASES_SWITCH"]
     elif phase == "config and plan":
-        for name in ("read_stack_config", "read_build_outputs", "plan_environment_stack"):
-            setattr(program, name, counted(getattr(program, name)))
+        # Where deploy_environment imports them from when it plans.
+        from components.contract import outputs
+        from components.plan import environment
+
+        program.read_stack_config = counted(program.read_stack_config)  # type: ignore[method-assign]
+        outputs.read_build_outputs = counted(outputs.read_build_outputs)  # type: ignore[method-assign]
+        environment.plan_environment_stack = counted(environment.plan_environment_stack)  # type: ignore[method-assign]
     elif phase == "registrar":
         program.register_stack = counted(program.register_stack)  # type: ignore[method-assign]
     cold_start.child("program", measure.ROOT, case_file)
