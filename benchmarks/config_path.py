@@ -15,7 +15,7 @@ What it prints (issue 20, "one environment's config, followed from program.deplo
   file they had left;
 - decisions: how often each function that decides one fact of the run (``DECISIONS``: the role's
   policy packing, the replica registries, the template prefixes of each rule, which registry each
-  repository is pulled from) runs.
+  repository is pulled from, the receiver's registry policy, each lifecycle's policy text) runs.
 
 The stack's config parse (``read_stack_config``) comes before ``deploy_environment`` and is left out,
 as is the build stack's run whose outputs the environment reads. The profiled run is the second:

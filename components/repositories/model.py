@@ -105,6 +105,10 @@ class Lifecycle:
 
 @dataclass(frozen=True)
 class RepositorySpec:
+    """One repository as the build stack's config sets it: its name, scanning, tag mutability,
+    encryption and lifecycle. (A docstring of its own also spares the dataclass machinery building
+    one from the signature when the class is created.)"""
+
     name: str
     scan_on_push: bool = True
     image_tag_mutability: str = "IMMUTABLE"
