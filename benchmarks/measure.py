@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import platform
+import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -46,3 +48,21 @@ def best(function: Callable[[], object], runs: int, clock: Callable[[], float] =
 
 def heading(title: str, runs: int) -> None:
     print(f"{title} ({machine()}; best of {runs} runs)")
+
+
+def callgrind_count(command: list[str], environment: dict[str, str]) -> tuple[int, str]:
+    """Run ``command`` once (its bytecode cached), then under valgrind's callgrind with instrumentation
+    off at start, so that only what the command switches on is counted (``cold_start.SWITCH_SOURCE``):
+    the instructions counted, and what the command printed."""
+    subprocess.run(command, capture_output=True, check=True, env=environment)
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--instr-atstart=no", *command],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no instruction count: {done.stderr[-300:]}")
+    return int(found.group(1)), done.stdout.strip()

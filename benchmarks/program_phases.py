@@ -29,7 +29,6 @@ import ctypes
 import functools
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -155,19 +154,7 @@ def tree_in_callback(tree_program: Any, counted: Any, tree: dict[str, Any]) -> N
 
 def _count(phase: str, case_file: Path, switch: str, environment: dict[str, str]) -> int:
     command = [sys.executable, str(HERE), "--child", phase, str(case_file)]
-    environment = {**environment, "PHASES_SWITCH": switch}
-    subprocess.run(command, capture_output=True, check=True, env=environment)  # bytecode cached
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--instr-atstart=no", *command],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=environment,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"valgrind printed no instruction count: {done.stderr[-300:]}")
-    return int(found.group(1))
+    return measure.callgrind_count(command, {**environment, "PHASES_SWITCH": switch})[0]
 
 
 def main() -> None:

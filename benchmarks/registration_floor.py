@@ -34,9 +34,7 @@ import argparse
 import ctypes
 import dataclasses
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -151,19 +149,7 @@ def child(kind: str, count: int) -> None:
 def instructions(kind: str, count: int, switch: str, bytecode: str) -> tuple[int, str]:
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     environment |= {"FLOOR_SWITCH": switch, "PYTHONPYCACHEPREFIX": bytecode}
-    command = [sys.executable, __file__, "--child", kind, str(count)]
-    subprocess.run(command, capture_output=True, check=True, env=environment)  # bytecode cached
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--instr-atstart=no", *command],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=environment,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"valgrind printed no instruction count: {done.stderr[-300:]}")
-    return int(found.group(1)), done.stdout.strip()
+    return measure.callgrind_count([sys.executable, __file__, "--child", kind, str(count)], environment)
 
 
 def main() -> None:
